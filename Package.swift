@@ -1,0 +1,111 @@
+// swift-tools-version: 6.2
+//
+// envctl: a reproducible environment and GPU image manager for ML teams.
+//
+// Layering (each arrow is "may import"):
+//
+//   envctl (exe) -> EnvctlCLI -> { EnvctlLocking, EnvctlTemplates, OCIRegistry, GitSupport, EnvctlRuns }
+//   EnvctlLocking -> EnvctlResolver -> EnvctlKnowledge -> EnvctlModel -> Yams
+//   EnvctlLocking -> EnvctlPython (uv driver), Digest (OpenSSL SHA-256)
+//   OCIRegistry -> CurlTransport -> CCurl/CCurlShims;  GitSupport -> CLibGit2
+//
+// C modules (C*) are imported only by the one Swift target that wraps them.
+
+import PackageDescription
+
+let settings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+]
+
+let package = Package(
+    name: "envctl",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "envctl", targets: ["envctl"])
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
+        .package(url: "https://github.com/swiftlang/swift-subprocess", from: "1.0.2"),
+    ],
+    targets: [
+        // MARK: C edges
+        .systemLibrary(
+            name: "CCrypto", pkgConfig: "libcrypto",
+            providers: [.apt(["libssl-dev"]), .brew(["openssl"])]),
+        .systemLibrary(
+            name: "CCurl", pkgConfig: "libcurl",
+            providers: [.apt(["libcurl4-openssl-dev"]), .brew(["curl"])]),
+        .target(name: "CCurlShims", dependencies: ["CCurl"]),
+        .systemLibrary(
+            name: "CLibGit2", pkgConfig: "libgit2",
+            providers: [.apt(["libgit2-dev"]), .brew(["libgit2"])]),
+
+        // MARK: Libraries
+        .target(name: "Digest", dependencies: ["CCrypto"], swiftSettings: settings),
+        .target(
+            name: "EnvctlModel",
+            dependencies: [.product(name: "Yams", package: "Yams")],
+            swiftSettings: settings),
+        .target(
+            name: "EnvctlKnowledge",
+            dependencies: ["EnvctlModel", .product(name: "Yams", package: "Yams")],
+            swiftSettings: settings),
+        .target(name: "EnvctlResolver", dependencies: ["EnvctlModel", "EnvctlKnowledge"], swiftSettings: settings),
+        .target(
+            name: "EnvctlPython",
+            dependencies: ["EnvctlModel", .product(name: "Subprocess", package: "swift-subprocess")],
+            swiftSettings: settings),
+        .target(
+            name: "EnvctlLocking",
+            dependencies: ["EnvctlModel", "EnvctlKnowledge", "EnvctlResolver", "EnvctlPython", "Digest"],
+            swiftSettings: settings),
+        .target(name: "CurlTransport", dependencies: ["CCurl", "CCurlShims", "Digest"], swiftSettings: settings),
+        .target(name: "OCIRegistry", dependencies: ["CurlTransport", "Digest", "EnvctlModel"], swiftSettings: settings),
+        .target(name: "GitSupport", dependencies: ["CLibGit2"], swiftSettings: settings),
+        .target(
+            name: "EnvctlTemplates",
+            dependencies: ["EnvctlModel", .product(name: "Mustache", package: "swift-mustache")],
+            swiftSettings: settings),
+        .target(
+            name: "EnvctlRuns",
+            dependencies: [
+                "EnvctlModel", "GitSupport", "OCIRegistry", "Digest",
+                .product(name: "Subprocess", package: "swift-subprocess"),
+            ],
+            swiftSettings: settings),
+        .target(
+            name: "EnvctlCLI",
+            dependencies: [
+                "EnvctlModel", "EnvctlKnowledge", "EnvctlResolver", "EnvctlLocking", "EnvctlPython",
+                "OCIRegistry", "CurlTransport", "GitSupport", "EnvctlTemplates", "EnvctlRuns", "Digest",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: settings),
+        .executableTarget(name: "envctl", dependencies: ["EnvctlCLI"], swiftSettings: settings),
+
+        // MARK: Tests
+        .target(
+            name: "EnvctlTestSupport", dependencies: ["EnvctlModel", "Digest"], path: "Tests/EnvctlTestSupport",
+            swiftSettings: settings),
+        .testTarget(
+            name: "EnvctlModelTests", dependencies: ["EnvctlModel", "EnvctlTestSupport"], swiftSettings: settings),
+        .testTarget(
+            name: "EnvctlKnowledgeTests", dependencies: ["EnvctlKnowledge", "EnvctlTestSupport"],
+            swiftSettings: settings),
+        .testTarget(
+            name: "EnvctlResolverTests",
+            dependencies: ["EnvctlResolver", "EnvctlKnowledge", "EnvctlTestSupport"],
+            swiftSettings: settings),
+        .testTarget(
+            name: "EnvctlLockingTests",
+            dependencies: ["EnvctlLocking", "EnvctlPython", "EnvctlTestSupport"],
+            exclude: ["Fixtures"],
+            swiftSettings: settings),
+        .testTarget(name: "DigestTests", dependencies: ["Digest"], swiftSettings: settings),
+        .testTarget(
+            name: "EnvctlCLITests", dependencies: ["EnvctlTestSupport", "EnvctlModel"], swiftSettings: settings),
+    ]
+)

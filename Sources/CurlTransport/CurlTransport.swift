@@ -1,0 +1,2 @@
+// CurlTransport: see Package.swift for this module's job.
+enum CurlTransportModule {}

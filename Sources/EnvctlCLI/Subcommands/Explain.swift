@@ -1,0 +1,8 @@
+import ArgumentParser
+
+extension EnvctlCommand {
+    struct Explain: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "TODO")
+        func run() async throws {}
+    }
+}

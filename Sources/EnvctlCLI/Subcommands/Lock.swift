@@ -1,0 +1,8 @@
+import ArgumentParser
+
+extension EnvctlCommand {
+    struct Lock: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "TODO")
+        func run() async throws {}
+    }
+}

@@ -1,0 +1,8 @@
+import ArgumentParser
+
+// One list of verbs, so a new subcommand file adds itself with one line here.
+let registeredSubcommands: [any ParsableCommand.Type] = [
+    EnvctlCommand.Resolve.self,
+    EnvctlCommand.Lock.self,
+    EnvctlCommand.Explain.self,
+]

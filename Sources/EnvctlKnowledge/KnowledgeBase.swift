@@ -1,0 +1,344 @@
+import EnvctlModel
+import Foundation
+
+/// How sure the knowledge base is of a row. Rows below `medium` are reported in the lock's reasons.
+public enum Confidence: String, Sendable, Hashable, Codable, Comparable, CaseIterable {
+    case unconfirmed, low, medium, high
+
+    public static func < (a: Confidence, b: Confidence) -> Bool {
+        allCases.firstIndex(of: a)! < allCases.firstIndex(of: b)!
+    }
+}
+
+/// Where a row came from: one or more keys of `sources:` or URLs.
+public struct Provenance: Sendable, Hashable, Codable {
+    public var source: [String]
+    public var confidence: Confidence
+    public var note: String?
+
+    public init(source: [String], confidence: Confidence, note: String? = nil) {
+        self.source = source
+        self.confidence = confidence
+        self.note = note
+    }
+}
+
+public struct SourceEntry: Sendable, Hashable, Codable {
+    public var url: String
+    public var what: String?
+}
+
+/// A CUDA toolkit release and the drivers it needs.
+public struct CUDARelease: Sendable, Hashable, Codable {
+    public var version: Version
+    /// The driver bundled with the toolkit: full compatibility, PTX JIT included. Nil when unknown.
+    public var driver: Version?
+    /// The lowest driver allowed under CUDA minor-version compatibility (no PTX JIT).
+    public var minorCompatFloor: Version?
+    public var provenance: Provenance
+
+    enum CodingKeys: String, CodingKey { case version, driver, minorCompatFloor = "minor_compat_floor", source, confidence, note }
+
+    public init(version: Version, driver: Version?, minorCompatFloor: Version?, provenance: Provenance) {
+        self.version = version
+        self.driver = driver
+        self.minorCompatFloor = minorCompatFloor
+        self.provenance = provenance
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        version = try c.decode(Version.self, forKey: .version)
+        driver = try c.decodeIfPresent(Version.self, forKey: .driver)
+        minorCompatFloor = try c.decodeIfPresent(Version.self, forKey: .minorCompatFloor)
+        provenance = try Provenance(from: c)
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(version, forKey: .version)
+        try c.encodeIfPresent(driver, forKey: .driver)
+        try c.encodeIfPresent(minorCompatFloor, forKey: .minorCompatFloor)
+        try provenance.encode(into: &c)
+    }
+}
+
+/// A cuDNN release and the CUDA lines it is packaged for.
+public struct CuDNNRelease: Sendable, Hashable, Codable {
+    public var version: Version
+    /// CUDA minor versions (e.g. "12.4", "11.8") NVIDIA's support matrix lists.
+    public var cuda: [Version]
+    /// Compute capabilities supported, when known.
+    public var archs: [String]?
+    public var provenance: Provenance
+
+    enum CodingKeys: String, CodingKey { case version, cuda, archs, source, confidence, note }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        version = try c.decode(Version.self, forKey: .version)
+        cuda = try c.decode([Version].self, forKey: .cuda)
+        archs = try c.decodeIfPresent([String].self, forKey: .archs)
+        provenance = try Provenance(from: c)
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(version, forKey: .version)
+        try c.encode(cuda, forKey: .cuda)
+        try c.encodeIfPresent(archs, forKey: .archs)
+        try provenance.encode(into: &c)
+    }
+}
+
+/// A GPU architecture (compute capability) and the CUDA toolkits that can target it.
+public struct GPUArchitecture: Sendable, Hashable, Codable {
+    /// Compute capability, e.g. "8.0", "12.0".
+    public var sm: ComputeCapability
+    public var family: String
+    public var firstCUDA: Version?
+    /// The last toolkit that still targets it; nil while still supported.
+    public var lastCUDA: Version?
+    public var provenance: Provenance
+
+    enum CodingKeys: String, CodingKey { case sm, family, firstCUDA = "first_cuda", lastCUDA = "last_cuda", source, confidence, note }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        sm = try c.decode(ComputeCapability.self, forKey: .sm)
+        family = try c.decode(String.self, forKey: .family)
+        firstCUDA = try c.decodeIfPresent(Version.self, forKey: .firstCUDA)
+        lastCUDA = try c.decodeIfPresent(Version.self, forKey: .lastCUDA)
+        provenance = try Provenance(from: c)
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(sm, forKey: .sm)
+        try c.encode(family, forKey: .family)
+        try c.encodeIfPresent(firstCUDA, forKey: .firstCUDA)
+        try c.encodeIfPresent(lastCUDA, forKey: .lastCUDA)
+        try provenance.encode(into: &c)
+    }
+}
+
+/// A marketing name (`a100`, `rtx4090`) mapped to its compute capability.
+public struct GPUModel: Sendable, Hashable, Codable {
+    public var name: String
+    public var aliases: [String]
+    public var sm: ComputeCapability
+    public var provenance: Provenance
+
+    enum CodingKeys: String, CodingKey { case name, aliases, sm, source, confidence, note }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        name = try c.decode(String.self, forKey: .name)
+        aliases = try c.decodeIfPresent([String].self, forKey: .aliases) ?? []
+        sm = try c.decode(ComputeCapability.self, forKey: .sm)
+        provenance = try Provenance(from: c)
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(name, forKey: .name)
+        if !aliases.isEmpty { try c.encode(aliases, forKey: .aliases) }
+        try c.encode(sm, forKey: .sm)
+        try provenance.encode(into: &c)
+    }
+}
+
+/// One published build of a framework release, e.g. torch 2.5.1 for cu124.
+public struct FrameworkBuild: Sendable, Hashable, Codable {
+    /// `cu124`, `cu130`, `and-cuda`, `cuda12`.
+    public var variant: String
+    /// The CUDA minor version the build's libraries come from.
+    public var cuda: Version
+    /// The cuDNN the build bundles or pulls in, when known.
+    public var cudnn: Version?
+    /// SASS architectures compiled in, e.g. ["8.0", "9.0", "12.0+PTX"]; nil when unknown.
+    public var archs: [String]?
+    /// The pip extra that selects this build (`and-cuda`, `cuda12`), if any.
+    public var extra: String?
+    /// The extra to use when CUDA libraries come from the image instead (`cuda12-local`).
+    public var localExtra: String?
+    /// Whether the build brings its own CUDA libraries through pip.
+    public var bundlesCUDA: Bool
+
+    enum CodingKeys: String, CodingKey { case variant, cuda, cudnn, archs, extra, localExtra = "local_extra", bundlesCUDA = "bundles_cuda" }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        variant = try c.decode(String.self, forKey: .variant)
+        cuda = try c.decode(Version.self, forKey: .cuda)
+        cudnn = try c.decodeIfPresent(Version.self, forKey: .cudnn)
+        archs = try c.decodeIfPresent([String].self, forKey: .archs)
+        extra = try c.decodeIfPresent(String.self, forKey: .extra)
+        localExtra = try c.decodeIfPresent(String.self, forKey: .localExtra)
+        bundlesCUDA = try c.decodeIfPresent(Bool.self, forKey: .bundlesCUDA) ?? true
+    }
+}
+
+/// A framework release (one exact version) and its builds.
+public struct FrameworkRelease: Sendable, Hashable, Codable {
+    public var version: Version
+    public var python: VersionSpecifier
+    /// Companion packages pinned together with the framework (torchvision, torchaudio).
+    public var companions: [String: Version]
+    public var builds: [FrameworkBuild]
+    public var provenance: Provenance
+
+    enum CodingKeys: String, CodingKey { case version, python, companions, builds, source, confidence, note }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        version = try c.decode(Version.self, forKey: .version)
+        python = try c.decode(VersionSpecifier.self, forKey: .python)
+        companions = try c.decodeIfPresent([String: Version].self, forKey: .companions) ?? [:]
+        builds = try c.decode([FrameworkBuild].self, forKey: .builds)
+        provenance = try Provenance(from: c)
+    }
+}
+
+/// Per-framework facts that apply to every release.
+public struct FrameworkFamily: Sendable, Hashable, Codable {
+    /// The pip package name.
+    public var package: String
+    /// Index URL pattern; `{variant}` is replaced by the build's variant. Nil means the default index.
+    public var index: String?
+    public var releases: [FrameworkRelease]
+}
+
+/// The nvidia/cuda tags that exist for one CUDA release.
+public struct CUDAImageRelease: Sendable, Hashable, Codable {
+    public var cuda: Version
+    /// OS token (`ubuntu22.04`) -> flavors (`base`, `runtime`, `devel`, `cudnn-runtime`, `cudnn8-devel`, ...).
+    public var os: [String: [String]]
+    /// NV_CUDNN_VERSION inside the cudnn flavors, when known.
+    public var cudnn: Version?
+    public var provenance: Provenance
+
+    enum CodingKeys: String, CodingKey { case cuda, os, cudnn, source, confidence, note }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        cuda = try c.decode(Version.self, forKey: .cuda)
+        os = try c.decode([String: [String]].self, forKey: .os)
+        cudnn = try c.decodeIfPresent(Version.self, forKey: .cudnn)
+        provenance = try Provenance(from: c)
+    }
+}
+
+public struct CUDAImages: Sendable, Hashable, Codable {
+    public var repository: String
+    public var tags: [CUDAImageRelease]
+}
+
+/// The compatibility knowledge base: everything the resolver knows, each row with a source.
+public struct KnowledgeBase: Sendable, Hashable, Codable {
+    public var schemaVersion: Int
+    public var version: String
+    public var date: String
+    public var sources: [String: SourceEntry]
+    public var cuda: [CUDARelease]
+    public var cudnn: [CuDNNRelease]
+    public var architectures: [GPUArchitecture]
+    public var gpus: [GPUModel]
+    public var frameworks: [String: FrameworkFamily]
+    public var images: CUDAImages
+
+    enum CodingKeys: String, CodingKey {
+        case schemaVersion = "schema_version", version, date, sources, cuda, cudnn, architectures, gpus, frameworks, images
+    }
+
+    public func family(_ name: FrameworkName) -> FrameworkFamily? { frameworks[name.rawValue] }
+
+    /// The toolkit rows for one CUDA minor, newest patch first.
+    public func cudaReleases(minor: Version) -> [CUDARelease] {
+        cuda.filter { $0.version.major == minor.major && $0.version.minor == minor.minor }
+            .sorted { $0.version > $1.version }
+    }
+
+    public func cudaRelease(_ version: Version) -> CUDARelease? {
+        cuda.first { Version.compare($0.version.components, version.components) == 0 }
+    }
+
+    public func architecture(_ sm: ComputeCapability) -> GPUArchitecture? {
+        architectures.first { $0.sm == sm }
+    }
+
+    /// Looks up a GPU by name, alias or compute capability (`a100`, `A100-SXM4-80GB`, `sm_80`, `8.0`).
+    public func gpu(named raw: String) -> (name: String, sm: ComputeCapability)? {
+        if let cc = ComputeCapability(raw) { return (cc.smName, cc) }
+        let key = GPUModel.normalise(raw)
+        for model in gpus where GPUModel.normalise(model.name) == key || model.aliases.contains(where: { GPUModel.normalise($0) == key }) {
+            return (model.name, model.sm)
+        }
+        return nil
+    }
+}
+
+extension GPUModel {
+    /// `NVIDIA A100-SXM4-80GB`, `a100` and `A100` all normalise to `a100...`: lowercased, no spaces or dashes,
+    /// without the vendor prefix.
+    public static func normalise(_ s: String) -> String {
+        var t = s.lowercased()
+        for prefix in ["nvidia ", "nvidia-", "tesla ", "geforce "] where t.hasPrefix(prefix) { t.removeFirst(prefix.count) }
+        return t.filter { $0.isLetter || $0.isNumber }
+    }
+}
+
+extension Provenance {
+    init<K: CodingKey>(from c: KeyedDecodingContainer<K>) throws {
+        let sourceKey = K(stringValue: "source")!
+        let confidenceKey = K(stringValue: "confidence")!
+        let noteKey = K(stringValue: "note")!
+        if let list = try? c.decode([String].self, forKey: sourceKey) {
+            source = list
+        } else {
+            source = [try c.decode(String.self, forKey: sourceKey)]
+        }
+        confidence = try c.decode(Confidence.self, forKey: confidenceKey)
+        note = try c.decodeIfPresent(String.self, forKey: noteKey)
+    }
+
+    func encode<K: CodingKey>(into c: inout KeyedEncodingContainer<K>) throws {
+        try c.encode(source, forKey: K(stringValue: "source")!)
+        try c.encode(confidence, forKey: K(stringValue: "confidence")!)
+        try c.encodeIfPresent(note, forKey: K(stringValue: "note")!)
+    }
+}
+
+extension FrameworkRelease {
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(version, forKey: .version)
+        try c.encode(python, forKey: .python)
+        try c.encode(companions, forKey: .companions)
+        try c.encode(builds, forKey: .builds)
+        try provenance.encode(into: &c)
+    }
+}
+
+extension FrameworkBuild {
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(variant, forKey: .variant)
+        try c.encode(cuda, forKey: .cuda)
+        try c.encodeIfPresent(cudnn, forKey: .cudnn)
+        try c.encodeIfPresent(archs, forKey: .archs)
+        try c.encodeIfPresent(extra, forKey: .extra)
+        try c.encodeIfPresent(localExtra, forKey: .localExtra)
+        try c.encode(bundlesCUDA, forKey: .bundlesCUDA)
+    }
+}
+
+extension CUDAImageRelease {
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(cuda, forKey: .cuda)
+        try c.encode(os, forKey: .os)
+        try c.encodeIfPresent(cudnn, forKey: .cudnn)
+        try provenance.encode(into: &c)
+    }
+}

@@ -1,0 +1,2 @@
+// EnvctlLocking: see Package.swift for this module's job.
+enum EnvctlLockingModule {}

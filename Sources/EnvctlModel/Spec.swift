@@ -1,0 +1,133 @@
+/// A value read from a file together with where it was written, so later checks
+/// (the resolver, the knowledge base) can point at the right line.
+public struct Located<Value: Sendable & Hashable>: Sendable, Hashable {
+    public var value: Value
+    public var location: SourceLocation?
+
+    public init(_ value: Value, at location: SourceLocation? = nil) {
+        self.value = value
+        self.location = location
+    }
+}
+
+/// The frameworks envctl knows how to solve for.
+public enum FrameworkName: String, Sendable, Hashable, Codable, CaseIterable {
+    case torch, tensorflow, jax
+}
+
+/// `torch==2.5.*`: a framework and the versions the user accepts.
+public struct FrameworkRequirement: Sendable, Hashable, CustomStringConvertible {
+    public var name: FrameworkName
+    public var versions: VersionSpecifier
+
+    public init(name: FrameworkName, versions: VersionSpecifier) {
+        self.name = name
+        self.versions = versions
+    }
+
+    public var description: String { versions.isAny ? name.rawValue : "\(name.rawValue)\(versions.text)" }
+}
+
+/// Where the CUDA user-space libraries (cuBLAS, cuDNN, ...) come from.
+///
+/// Framework wheels normally bring their own (torch bundles them, `tensorflow[and-cuda]` and
+/// `jax[cuda12]` pull `nvidia-*` wheels), so the image only needs the driver-facing base.
+/// `image` asks for them from the CUDA image instead (e.g. `jax[cuda12-local]`).
+public enum CUDALibrarySource: String, Sendable, Hashable, Codable, CaseIterable {
+    case wheels, image
+}
+
+/// The machines the images must run on.
+public struct Fleet: Sendable, Hashable {
+    /// Lowest NVIDIA driver installed anywhere in the fleet.
+    public var driver: Located<Version>?
+    /// GPU names (`a100`) or compute capabilities (`sm_80`, `8.0`), as written.
+    public var gpus: [Located<String>]
+
+    public init(driver: Located<Version>? = nil, gpus: [Located<String>] = []) {
+        self.driver = driver
+        self.gpus = gpus
+    }
+}
+
+/// One environment of `envctl.yaml`.
+public struct EnvironmentSpec: Sendable, Hashable {
+    public var name: String
+    public var location: SourceLocation?
+    public var framework: Located<FrameworkRequirement>?
+    public var cuda: Located<VersionSpecifier>?
+    public var cudnn: Located<VersionSpecifier>?
+    public var python: Located<VersionSpecifier>?
+    public var os: Located<String>?
+    /// Path of a requirements file, relative to the spec's directory.
+    public var requirements: Located<String>?
+    /// Extra Python requirement lines written inline in the spec.
+    public var packages: [Located<String>]
+    public var apt: [Located<String>]
+    public var image: Located<String>?
+    public var cudaLibraries: Located<CUDALibrarySource>?
+    /// Environment variables baked into the image, sorted by name for determinism.
+    public var env: [String: String]
+
+    public init(name: String, location: SourceLocation? = nil) {
+        self.name = name
+        self.location = location
+        self.packages = []
+        self.apt = []
+        self.env = [:]
+    }
+}
+
+/// Where Python packages are fetched from when pinning.
+public struct PythonIndexSettings: Sendable, Hashable {
+    /// The default index, PyPI unless overridden.
+    public var defaultIndex: String
+    /// URL prefix rewrites for air-gapped mirrors: the lock records the canonical URL, uv talks to the mirror.
+    public var mirrors: [String: String]
+
+    public static let pypi = "https://pypi.org/simple"
+
+    public init(defaultIndex: String = PythonIndexSettings.pypi, mirrors: [String: String] = [:]) {
+        self.defaultIndex = defaultIndex
+        self.mirrors = mirrors
+    }
+
+    /// Applies the longest matching mirror prefix.
+    public func mirrored(_ url: String) -> String {
+        let match = mirrors.keys.filter { url.hasPrefix($0) }.max { $0.count < $1.count }
+        guard let match, let target = mirrors[match] else { return url }
+        return target + url.dropFirst(match.count)
+    }
+}
+
+/// The parsed `envctl.yaml`.
+public struct Spec: Sendable, Hashable {
+    public var path: String
+    public var version: Int
+    public var fleet: Fleet
+    /// Environments in the order written, which is also the order of the lock.
+    public var environments: [EnvironmentSpec]
+    public var pythonIndexes: PythonIndexSettings
+    /// Paths of extra knowledge-base files, relative to the spec.
+    public var knowledgeFiles: [Located<String>]
+    /// The raw bytes of the spec, hashed into the lock so `lock --check` notices edits.
+    public var source: String
+
+    public init(
+        path: String, version: Int = 1, fleet: Fleet = Fleet(), environments: [EnvironmentSpec] = [],
+        pythonIndexes: PythonIndexSettings = PythonIndexSettings(), knowledgeFiles: [Located<String>] = [],
+        source: String = ""
+    ) {
+        self.path = path
+        self.version = version
+        self.fleet = fleet
+        self.environments = environments
+        self.pythonIndexes = pythonIndexes
+        self.knowledgeFiles = knowledgeFiles
+        self.source = source
+    }
+
+    public func environment(named name: String) -> EnvironmentSpec? {
+        environments.first { $0.name == name }
+    }
+}

@@ -1,0 +1,377 @@
+import Foundation
+import Yams
+
+/// Reads `envctl.yaml` into a ``Spec``, collecting every problem with its `file:line:col`.
+///
+/// The parser works on Yams' node tree rather than `Decodable` because Decodable loses source
+/// positions and stops at the first error; users fix specs faster when they see all problems at once.
+public struct SpecParser {
+    public init() {}
+
+    static let topLevelKeys = ["version", "fleet", "environments", "python_index", "knowledge"]
+    static let fleetKeys = ["driver", "gpus"]
+    static let environmentKeys = [
+        "framework", "cuda", "cudnn", "python", "os", "requirements", "packages", "apt", "image",
+        "cuda_libraries", "env",
+    ]
+
+    /// Parses the spec at `path`.
+    /// - Throws: ``DiagnosticsError`` with every error found, or when the file can't be read.
+    public func parse(fileAt path: String) throws(DiagnosticsError) -> Spec {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw DiagnosticsError([
+                .error("cannot read spec file '\(path)'", hint: "run envctl in the directory holding envctl.yaml, or pass --spec PATH")
+            ])
+        }
+        guard let text = String(data: data, encoding: .utf8) else {
+            throw DiagnosticsError([.error("'\(path)' is not UTF-8 text", at: SourceLocation(file: path, line: 1, column: 1))])
+        }
+        return try parse(text, path: path)
+    }
+
+    /// Parses spec text; `path` is used only in diagnostics and as the base for relative paths.
+    public func parse(_ text: String, path: String) throws(DiagnosticsError) -> Spec {
+        var ctx = Context(file: path)
+        let root: Node
+        do {
+            guard let node = try Yams.compose(yaml: text) else {
+                throw DiagnosticsError([
+                    .error("spec is empty", hint: "start with 'version: 1' and an 'environments:' mapping",
+                           at: SourceLocation(file: path, line: 1, column: 1))
+                ])
+            }
+            root = node
+        } catch let error as DiagnosticsError {
+            throw error
+        } catch {
+            throw DiagnosticsError([YAMLErrors.diagnostic(for: error, file: path)])
+        }
+        var spec = Spec(path: path, source: text)
+        guard let mapping = ctx.mapping(root, what: "the spec") else { throw DiagnosticsError(ctx.diagnostics) }
+        ctx.rejectUnknownKeys(mapping, allowed: Self.topLevelKeys, in: "the spec")
+
+        if let node = mapping["version"] {
+            if let v = ctx.scalar(node, what: "version"), v != "1" {
+                ctx.error("unsupported spec version '\(v)'", hint: "this envctl reads 'version: 1'", node)
+            }
+        } else {
+            ctx.error("missing 'version'", hint: "add 'version: 1' at the top", root)
+        }
+        if let fleet = mapping["fleet"] { spec.fleet = parseFleet(fleet, &ctx) }
+        if let pi = mapping["python_index"] { spec.pythonIndexes = parsePythonIndex(pi, &ctx) }
+        if let k = mapping["knowledge"], let items = ctx.sequence(k, what: "knowledge") {
+            for item in items {
+                if let s = ctx.scalar(item, what: "a knowledge file path") {
+                    spec.knowledgeFiles.append(Located(s, at: ctx.location(item)))
+                }
+            }
+        }
+        if let envs = mapping["environments"] {
+            if let envMapping = ctx.mapping(envs, what: "environments") {
+                if envMapping.count == 0 {
+                    ctx.error("'environments' is empty", hint: "add at least one environment, e.g. 'train:'", envs)
+                }
+                for (key, value) in envMapping {
+                    guard let name = ctx.scalar(key, what: "an environment name") else { continue }
+                    if name.range(of: #"^[a-z0-9][a-z0-9_-]{0,62}$"#, options: .regularExpression) == nil {
+                        ctx.error("environment name '\(name)' is not allowed",
+                                  hint: "use lowercase letters, digits, '-' and '_' (it becomes part of image tags)", key)
+                    }
+                    spec.environments.append(parseEnvironment(name: name, key: key, value, &ctx))
+                }
+            }
+        } else {
+            ctx.error("missing 'environments'", hint: "add an 'environments:' mapping with at least one environment", root)
+        }
+        if !ctx.diagnostics.filter({ $0.severity == .error }).isEmpty { throw DiagnosticsError(ctx.diagnostics) }
+        return spec
+    }
+
+    func parseFleet(_ node: Node, _ ctx: inout Context) -> Fleet {
+        var fleet = Fleet()
+        guard let m = ctx.mapping(node, what: "fleet") else { return fleet }
+        ctx.rejectUnknownKeys(m, allowed: Self.fleetKeys, in: "fleet")
+        if let d = m["driver"], let s = ctx.scalar(d, what: "fleet.driver") {
+            if let v = Version(s), v.local == nil, v.components.count >= 2, v.major >= 300, v.major < 2000 {
+                fleet.driver = Located(v, at: ctx.location(d))
+            } else {
+                ctx.error("'\(s)' is not an NVIDIA driver version",
+                          hint: "write the lowest driver in the fleet as nvidia-smi prints it, e.g. \"535.104.05\"", d)
+            }
+        }
+        if let g = m["gpus"], let items = ctx.sequence(g, what: "fleet.gpus") {
+            for item in items {
+                if let s = ctx.scalar(item, what: "a GPU") {
+                    fleet.gpus.append(Located(s, at: ctx.location(item)))
+                }
+            }
+        }
+        return fleet
+    }
+
+    func parsePythonIndex(_ node: Node, _ ctx: inout Context) -> PythonIndexSettings {
+        var settings = PythonIndexSettings()
+        guard let m = ctx.mapping(node, what: "python_index") else { return settings }
+        ctx.rejectUnknownKeys(m, allowed: ["url", "mirrors"], in: "python_index")
+        if let u = m["url"], let s = ctx.scalar(u, what: "python_index.url") {
+            if ctx.checkURL(s, u) { settings.defaultIndex = s }
+        }
+        if let mm = m["mirrors"], let mirrors = ctx.mapping(mm, what: "python_index.mirrors") {
+            for (k, v) in mirrors {
+                if let from = ctx.scalar(k, what: "a mirrored URL prefix"), let to = ctx.scalar(v, what: "a mirror URL"),
+                    ctx.checkURL(from, k), ctx.checkURL(to, v)
+                {
+                    settings.mirrors[from] = to
+                }
+            }
+        }
+        return settings
+    }
+
+    func parseEnvironment(name: String, key: Node, _ node: Node, _ ctx: inout Context) -> EnvironmentSpec {
+        var env = EnvironmentSpec(name: name, location: ctx.location(key))
+        if case .scalar(let s) = node, s.string.isEmpty || s.tag == .init(.null) {
+            return env  // `train:` with nothing under it: a plain, newest CUDA environment
+        }
+        guard let m = ctx.mapping(node, what: "environment '\(name)'") else { return env }
+        ctx.rejectUnknownKeys(m, allowed: Self.environmentKeys, in: "environment '\(name)'")
+
+        if let f = m["framework"], let s = ctx.scalar(f, what: "framework") {
+            do throws(ParseFailure) {
+                env.framework = Located(try Self.parseFramework(s), at: ctx.location(f))
+            } catch {
+                ctx.error(error.message, hint: error.hint, f)
+            }
+        }
+        for (field, keyPath) in [("cuda", \EnvironmentSpec.cuda), ("cudnn", \.cudnn), ("python", \.python)] {
+            guard let n = m[field], let s = ctx.scalar(n, what: field) else { continue }
+            do {
+                env[keyPath: keyPath] = Located(try VersionSpecifier(parsing: s), at: ctx.location(n))
+            } catch {
+                ctx.error("\(field): \(error.message)", hint: Self.specifierHint(field), n)
+            }
+        }
+        if let n = m["os"], let s = ctx.scalar(n, what: "os") {
+            if s.range(of: #"^[a-z]+[0-9]+(\.[0-9]+)?$"#, options: .regularExpression) != nil {
+                env.os = Located(s, at: ctx.location(n))
+            } else {
+                ctx.error("'\(s)' is not an OS name", hint: "use the nvidia/cuda tag spelling, e.g. ubuntu22.04, ubuntu24.04, ubi9, rockylinux9", n)
+            }
+        }
+        if let n = m["requirements"], let s = ctx.scalar(n, what: "requirements") {
+            if s.contains("\n") || s.isEmpty {
+                ctx.error("requirements must be a single file path", n)
+            } else {
+                env.requirements = Located(s, at: ctx.location(n))
+            }
+        }
+        if let n = m["packages"], let items = ctx.sequence(n, what: "packages") {
+            for item in items {
+                guard let s = ctx.scalar(item, what: "a package requirement") else { continue }
+                if s.contains(where: \.isNewline) || s.hasPrefix("-") || s.isEmpty {
+                    ctx.error("'\(s)' is not a requirement line", hint: "write one PEP 508 requirement per item, e.g. \"numpy>=1.26\"; put pip options in python_index", item)
+                } else {
+                    env.packages.append(Located(s, at: ctx.location(item)))
+                }
+            }
+        }
+        if let n = m["apt"], let items = ctx.sequence(n, what: "apt") {
+            for item in items {
+                guard let s = ctx.scalar(item, what: "an apt package") else { continue }
+                if s.range(of: #"^[a-z0-9][a-z0-9+.-]+(=[A-Za-z0-9.+:~-]+)?$"#, options: .regularExpression) == nil {
+                    ctx.error("'\(s)' is not a Debian package name", hint: "apt entries are package names like 'git' or 'libgl1=1.7.0-1'", item)
+                } else {
+                    env.apt.append(Located(s, at: ctx.location(item)))
+                }
+            }
+        }
+        if let n = m["image"], let s = ctx.scalar(n, what: "image") {
+            if let problem = Self.imageRepositoryProblem(s) {
+                ctx.error(problem, hint: "write the repository without tag or digest, e.g. registry.example.com/team/train", n)
+            } else {
+                env.image = Located(s, at: ctx.location(n))
+            }
+        }
+        if let n = m["cuda_libraries"], let s = ctx.scalar(n, what: "cuda_libraries") {
+            if let v = CUDALibrarySource(rawValue: s) {
+                env.cudaLibraries = Located(v, at: ctx.location(n))
+            } else {
+                ctx.error("cuda_libraries must be 'wheels' or 'image', not '\(s)'",
+                          hint: "'wheels' (default) lets the framework's pip wheels bring CUDA; 'image' takes them from the CUDA image", n)
+            }
+        }
+        if let n = m["env"], let vars = ctx.mapping(n, what: "env") {
+            for (k, v) in vars {
+                guard let key = ctx.scalar(k, what: "an environment variable name"),
+                    let value = ctx.scalar(v, what: "the value of \(key)")
+                else { continue }
+                if key.range(of: #"^[A-Za-z_][A-Za-z0-9_]*$"#, options: .regularExpression) == nil {
+                    ctx.error("'\(key)' is not a valid environment variable name", k)
+                } else if value.contains(where: { $0.isNewline || $0 == "\0" }) {
+                    ctx.error("the value of \(key) contains a line break", hint: "image environment values must be one line", v)
+                } else {
+                    env.env[key] = value
+                }
+            }
+        }
+        return env
+    }
+
+    struct ParseFailure: Error {
+        var message: String
+        var hint: String?
+    }
+
+    /// `torch==2.5.*`, `tensorflow>=2.16`, `jax`, `torch 2.5.1`.
+    static func parseFramework(_ text: String) throws(ParseFailure) -> FrameworkRequirement {
+        let trimmed = text.trimmingCharacters(in: .whitespaces)
+        let nameEnd = trimmed.firstIndex { !($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") } ?? trimmed.endIndex
+        let rawName = trimmed[..<nameEnd].lowercased()
+        let aliases: [String: FrameworkName] = ["torch": .torch, "pytorch": .torch, "tensorflow": .tensorflow, "tf": .tensorflow, "jax": .jax]
+        guard let name = aliases[rawName] else {
+            throw ParseFailure(message: "unknown framework '\(rawName)'", hint: "use torch, tensorflow or jax (or omit 'framework' for a plain CUDA environment)")
+        }
+        var rest = trimmed[nameEnd...].trimmingCharacters(in: .whitespaces)
+        if rest.hasPrefix("[") {
+            throw ParseFailure(message: "extras are chosen by envctl", hint: "write '\(rawName)\(rest.drop { $0 != "]" }.dropFirst())'; envctl adds the CUDA extra that matches the lock")
+        }
+        if rest.isEmpty { return FrameworkRequirement(name: name, versions: .any) }
+        if let first = rest.first, first.isNumber { rest = "==" + rest }
+        do {
+            return FrameworkRequirement(name: name, versions: try VersionSpecifier(parsing: rest, bareMeansSeries: false))
+        } catch {
+            throw ParseFailure(message: "framework: \(error.message)", hint: "use a PEP 440 specifier, e.g. \"torch==2.5.*\" or \"torch>=2.4,<2.7\"")
+        }
+    }
+
+    static func specifierHint(_ field: String) -> String {
+        switch field {
+        case "cuda": return "e.g. \"12.4\" (any 12.4.x), \">=12.1\", \">=12.1,<13\""
+        case "cudnn": return "e.g. \"9\" (any 9.x) or \">=8.9\""
+        default: return "e.g. \"3.11\" or \">=3.10,<3.13\""
+        }
+    }
+
+    /// Returns why `text` can't be an image repository, or nil when it can.
+    public static func imageRepositoryProblem(_ text: String) -> String? {
+        if text.contains("@") { return "image '\(text)' has a digest; envctl assigns digests" }
+        let lastComponent = text.split(separator: "/").last.map(String.init) ?? text
+        let hostPart = text.split(separator: "/").first.map(String.init) ?? ""
+        if lastComponent.contains(":") && !(text.split(separator: "/").count == 1 && hostPart.contains(":")) {
+            return "image '\(text)' has a tag; envctl tags images with the lock hash"
+        }
+        let pattern = #"^([a-zA-Z0-9.-]+(:[0-9]+)?/)?[a-z0-9]+([._-]+[a-z0-9]+)*(/[a-z0-9]+([._-]+[a-z0-9]+)*)*$"#
+        if text.range(of: pattern, options: .regularExpression) == nil {
+            return "'\(text)' is not an image repository"
+        }
+        return nil
+    }
+}
+
+/// Shared node-walking helpers that record diagnostics instead of throwing.
+struct Context {
+    let file: String
+    var diagnostics: [Diagnostic] = []
+
+    init(file: String) { self.file = file }
+
+    func location(_ node: Node) -> SourceLocation? {
+        node.mark.map { SourceLocation(file: file, line: $0.line, column: $0.column) }
+    }
+
+    mutating func error(_ message: String, hint: String? = nil, _ node: Node) {
+        diagnostics.append(.error(message, hint: hint, at: location(node)))
+    }
+
+    mutating func mapping(_ node: Node, what: String) -> Node.Mapping? {
+        if case .mapping(let m) = node { return m }
+        error("\(what) must be a mapping (key: value lines), not \(Self.kind(node))", node)
+        return nil
+    }
+
+    mutating func sequence(_ node: Node, what: String) -> Node.Sequence? {
+        if case .sequence(let s) = node { return s }
+        error("\(what) must be a list, not \(Self.kind(node))", hint: "write it as [a, b] or as '- a' lines", node)
+        return nil
+    }
+
+    mutating func scalar(_ node: Node, what: String) -> String? {
+        if case .scalar(let s) = node {
+            if s.tag == .init(.null) || (s.style == .plain && (s.string == "~" || s.string == "null")) {
+                error("\(what) is empty", node)
+                return nil
+            }
+            return s.string
+        }
+        error("\(what) must be a single value, not \(Self.kind(node))", node)
+        return nil
+    }
+
+    mutating func checkURL(_ s: String, _ node: Node) -> Bool {
+        guard let url = URL(string: s), let scheme = url.scheme, ["http", "https", "file"].contains(scheme) else {
+            error("'\(s)' is not an http(s) or file URL", node)
+            return false
+        }
+        return true
+    }
+
+    mutating func rejectUnknownKeys(_ mapping: Node.Mapping, allowed: [String], in what: String) {
+        for key in mapping.keys {
+            guard let name = key.string, !allowed.contains(name) else { continue }
+            let suggestion = allowed.min { editDistance($0, name) < editDistance($1, name) }
+            let hint: String
+            if let suggestion, editDistance(suggestion, name) <= 2 {
+                hint = "did you mean '\(suggestion)'?"
+            } else {
+                hint = "allowed keys: \(allowed.joined(separator: ", "))"
+            }
+            error("unknown key '\(name)' in \(what)", hint: hint, key)
+        }
+    }
+
+    static func kind(_ node: Node) -> String {
+        switch node {
+        case .mapping: return "a mapping"
+        case .sequence: return "a list"
+        case .scalar: return "a single value"
+        case .alias: return "an alias"
+        }
+    }
+}
+
+/// Levenshtein distance, for "did you mean" hints.
+func editDistance(_ a: String, _ b: String) -> Int {
+    let a = Array(a), b = Array(b)
+    if a.isEmpty { return b.count }
+    if b.isEmpty { return a.count }
+    var previous = Array(0...b.count)
+    for i in 1...a.count {
+        var current = [i] + Array(repeating: 0, count: b.count)
+        for j in 1...b.count {
+            current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
+        }
+        previous = current
+    }
+    return previous[b.count]
+}
+
+/// Turns a Yams error into a located diagnostic.
+public enum YAMLErrors {
+    public static func diagnostic(for error: any Error, file: String) -> Diagnostic {
+        if let y = error as? YamlError {
+            switch y {
+            case .scanner(_, let problem, let mark, _), .parser(_, let problem, let mark, _),
+                .composer(_, let problem, let mark, _):
+                return .error("YAML syntax: \(problem)", at: SourceLocation(file: file, line: mark.line, column: mark.column))
+            case .duplicatedKeysInMapping(let duplicates, let context):
+                return .error(
+                    "duplicate key \(duplicates.map { "'\($0)'" }.joined(separator: ", "))",
+                    hint: "each key may appear once in a mapping",
+                    at: SourceLocation(file: file, line: context.mark.line, column: context.mark.column))
+            default:
+                return .error("YAML: \(y)", at: SourceLocation(file: file, line: 1, column: 1))
+            }
+        }
+        return .error("YAML: \(error)", at: SourceLocation(file: file, line: 1, column: 1))
+    }
+}

@@ -1,0 +1,2 @@
+// EnvctlPython: see Package.swift for this module's job.
+enum EnvctlPythonModule {}

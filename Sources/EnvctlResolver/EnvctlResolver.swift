@@ -1,0 +1,2 @@
+// EnvctlResolver: see Package.swift for this module's job.
+enum EnvctlResolverModule {}

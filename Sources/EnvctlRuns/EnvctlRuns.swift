@@ -1,0 +1,2 @@
+// EnvctlRuns: see Package.swift for this module's job.
+enum EnvctlRunsModule {}

@@ -1,0 +1,2 @@
+// EnvctlTemplates: see Package.swift for this module's job.
+enum EnvctlTemplatesModule {}

@@ -1,0 +1,2 @@
+// GitSupport: see Package.swift for this module's job.
+enum GitSupportModule {}

@@ -1,0 +1,2 @@
+// OCIRegistry: see Package.swift for this module's job.
+enum OCIRegistryModule {}

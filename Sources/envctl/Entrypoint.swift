@@ -1,0 +1,8 @@
+import EnvctlCLI
+
+@main
+struct Entrypoint {
+    static func main() async {
+        await envctlMain()
+    }
+}
