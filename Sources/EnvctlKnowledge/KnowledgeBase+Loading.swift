@@ -10,6 +10,7 @@ extension KnowledgeBase {
         sources = try c.decodeIfPresent([String: SourceEntry].self, forKey: .sources) ?? [:]
         cuda = try c.decodeIfPresent([CUDARelease].self, forKey: .cuda) ?? []
         cudnn = try c.decodeIfPresent([CuDNNRelease].self, forKey: .cudnn) ?? []
+        python = try c.decodeIfPresent([PythonRelease].self, forKey: .python) ?? []
         architectures = try c.decodeIfPresent([GPUArchitecture].self, forKey: .architectures) ?? []
         gpus = try c.decodeIfPresent([GPUModel].self, forKey: .gpus) ?? []
         frameworks = try c.decodeIfPresent([String: FrameworkFamily].self, forKey: .frameworks) ?? [:]
@@ -51,6 +52,7 @@ extension KnowledgeBase {
         }
         for r in cuda { check(r.provenance, "cuda \(r.version)") }
         for r in cudnn { check(r.provenance, "cudnn \(r.version)") }
+        for r in python { check(r.provenance, "python \(r.version)") }
         for r in architectures { check(r.provenance, "architecture \(r.sm)") }
         for r in gpus { check(r.provenance, "gpu \(r.name)") }
         for (name, fam) in frameworks {
@@ -71,6 +73,7 @@ extension KnowledgeBase {
         }
         kb.cuda = overlay(cuda, other.cuda) { $0.version.public_ }
         kb.cudnn = overlay(cudnn, other.cudnn) { $0.version }
+        kb.python = overlay(python, other.python) { $0.version }
         kb.architectures = overlay(architectures, other.architectures) { $0.sm }
         kb.gpus = overlay(gpus, other.gpus) { $0.name }
         for (name, fam) in other.frameworks {

@@ -234,6 +234,26 @@ public struct CUDAImages: Sendable, Hashable, Codable {
     public var tags: [CUDAImageRelease]
 }
 
+/// A CPython minor release that envctl may choose.
+public struct PythonRelease: Sendable, Hashable, Codable {
+    public var version: Version
+    public var provenance: Provenance
+
+    enum CodingKeys: String, CodingKey { case version, source, confidence, note }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        version = try c.decode(Version.self, forKey: .version)
+        provenance = try Provenance(from: c)
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(version, forKey: .version)
+        try provenance.encode(into: &c)
+    }
+}
+
 /// The compatibility knowledge base: everything the resolver knows, each row with a source.
 public struct KnowledgeBase: Sendable, Hashable, Codable {
     public var schemaVersion: Int
@@ -242,13 +262,14 @@ public struct KnowledgeBase: Sendable, Hashable, Codable {
     public var sources: [String: SourceEntry]
     public var cuda: [CUDARelease]
     public var cudnn: [CuDNNRelease]
+    public var python: [PythonRelease]
     public var architectures: [GPUArchitecture]
     public var gpus: [GPUModel]
     public var frameworks: [String: FrameworkFamily]
     public var images: CUDAImages
 
     enum CodingKeys: String, CodingKey {
-        case schemaVersion = "schema_version", version, date, sources, cuda, cudnn, architectures, gpus, frameworks, images
+        case schemaVersion = "schema_version", version, date, sources, cuda, cudnn, python, architectures, gpus, frameworks, images
     }
 
     public func family(_ name: FrameworkName) -> FrameworkFamily? { frameworks[name.rawValue] }
