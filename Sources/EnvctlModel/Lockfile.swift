@@ -1,0 +1,465 @@
+import Foundation
+import Yams
+
+/// `envctl.lock`: everything needed to rebuild an environment exactly, written by `envctl lock`.
+///
+/// The file is YAML, schema-versioned (`lock_version`), and deterministic: the same spec and
+/// knowledge base give the same bytes. Mappings are written in declaration order or sorted by key.
+public struct Lockfile: Sendable, Hashable, Codable {
+    public static let currentVersion = 1
+    public static let fileName = "envctl.lock"
+
+    public var lockVersion: Int
+    public var generatedBy: String
+    public var knowledgeBase: KnowledgeBaseStamp
+    /// `sha256:` of the spec bytes, so `lock --check` can tell when envctl.yaml changed.
+    public var specHash: String
+    public var fleet: LockedFleet?
+    public var environments: [LockedEnvironment]
+
+    enum CodingKeys: String, CodingKey {
+        case lockVersion = "lock_version", generatedBy = "generated_by", knowledgeBase = "knowledge_base"
+        case specHash = "spec_hash", fleet, environments
+    }
+
+    public init(
+        generatedBy: String, knowledgeBase: KnowledgeBaseStamp, specHash: String, fleet: LockedFleet?,
+        environments: [LockedEnvironment]
+    ) {
+        self.lockVersion = Self.currentVersion
+        self.generatedBy = generatedBy
+        self.knowledgeBase = knowledgeBase
+        self.specHash = specHash
+        self.fleet = fleet
+        self.environments = environments
+    }
+
+    public func environment(named name: String) -> LockedEnvironment? { environments.first { $0.name == name } }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        lockVersion = try c.decode(Int.self, forKey: .lockVersion)
+        guard lockVersion == Self.currentVersion else {
+            throw DecodingError.dataCorruptedError(
+                forKey: .lockVersion, in: c,
+                debugDescription: "lock_version \(lockVersion) is not supported by this envctl (it reads \(Self.currentVersion)); run 'envctl lock' to rewrite it")
+        }
+        generatedBy = try c.decode(String.self, forKey: .generatedBy)
+        knowledgeBase = try c.decode(KnowledgeBaseStamp.self, forKey: .knowledgeBase)
+        specHash = try c.decode(String.self, forKey: .specHash)
+        fleet = try c.decodeIfPresent(LockedFleet.self, forKey: .fleet)
+        let envs = try c.decode(OrderedMap<LockedEnvironment>.self, forKey: .environments)
+        environments = envs.entries.map { name, env in
+            var e = env
+            e.name = name
+            return e
+        }
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(lockVersion, forKey: .lockVersion)
+        try c.encode(generatedBy, forKey: .generatedBy)
+        try c.encode(knowledgeBase, forKey: .knowledgeBase)
+        try c.encode(specHash, forKey: .specHash)
+        try c.encodeIfPresent(fleet, forKey: .fleet)
+        try c.encode(OrderedMap(entries: environments.map { ($0.name, $0) }), forKey: .environments)
+    }
+}
+
+public struct KnowledgeBaseStamp: Sendable, Hashable, Codable {
+    public var version: String
+    public var date: String
+
+    public init(version: String, date: String) {
+        self.version = version
+        self.date = date
+    }
+}
+
+public struct LockedFleet: Sendable, Hashable, Codable {
+    public var driver: String?
+    public var gpus: [LockedGPU]
+
+    public init(driver: String?, gpus: [LockedGPU]) {
+        self.driver = driver
+        self.gpus = gpus
+    }
+}
+
+public struct LockedGPU: Sendable, Hashable, Codable {
+    /// As written in the spec (`a100`, `sm_90`).
+    public var name: String
+    /// `sm_80`
+    public var arch: String
+
+    public init(name: String, arch: String) {
+        self.name = name
+        self.arch = arch
+    }
+}
+
+/// The framework build an environment installs.
+public struct LockedFramework: Sendable, Hashable, Codable {
+    public var name: String
+    public var version: String
+    public var variant: String
+    /// Pip package name (`torch`, `tensorflow`, `jax`).
+    public var package: String
+    /// Canonical index URL the build comes from; nil for the default index.
+    public var indexURL: String?
+    /// Pip extra that selects the CUDA flavour (`and-cuda`, `cuda12`), if any.
+    public var extra: String?
+    public var companions: [String: String]
+
+    enum CodingKeys: String, CodingKey { case name, version, variant, package, indexURL = "index_url", extra, companions }
+
+    public init(
+        name: String, version: String, variant: String, package: String, indexURL: String?, extra: String?,
+        companions: [String: String]
+    ) {
+        self.name = name
+        self.version = version
+        self.variant = variant
+        self.package = package
+        self.indexURL = indexURL
+        self.extra = extra
+        self.companions = companions
+    }
+
+    /// The requirement lines this framework adds to the Python pins (`torch==2.5.1`, `torchvision==0.20.1`).
+    public var requirementLines: [String] {
+        let main = extra.map { "\(package)[\($0)]==\(version)" } ?? "\(package)==\(version)"
+        return [main] + companions.keys.sorted().map { "\($0)==\(companions[$0]!)" }
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        name = try c.decode(String.self, forKey: .name)
+        version = try c.decode(String.self, forKey: .version)
+        variant = try c.decode(String.self, forKey: .variant)
+        package = try c.decode(String.self, forKey: .package)
+        indexURL = try c.decodeIfPresent(String.self, forKey: .indexURL)
+        extra = try c.decodeIfPresent(String.self, forKey: .extra)
+        companions = try c.decodeIfPresent(OrderedMap<String>.self, forKey: .companions)?.dictionary ?? [:]
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(name, forKey: .name)
+        try c.encode(version, forKey: .version)
+        try c.encode(variant, forKey: .variant)
+        try c.encode(package, forKey: .package)
+        try c.encodeIfPresent(indexURL, forKey: .indexURL)
+        try c.encodeIfPresent(extra, forKey: .extra)
+        try c.encode(OrderedMap(sorting: companions), forKey: .companions)
+    }
+}
+
+/// What the fleet's driver must be for this environment, and which compatibility mode it relies on.
+public struct LockedDriver: Sendable, Hashable, Codable {
+    public enum Compatibility: String, Sendable, Hashable, Codable {
+        /// The fleet driver is at least the toolkit's own driver: everything works, PTX JIT included.
+        case full
+        /// The fleet driver is older than the toolkit's but within CUDA minor-version compatibility:
+        /// no PTX JIT, and features that need a newer driver fail at run time.
+        case minorVersion = "minor-version"
+        /// No fleet driver was given, so nothing was checked.
+        case unchecked
+    }
+
+    public var minimum: String?
+    public var fullCompatibility: String?
+    public var compatibility: Compatibility
+
+    enum CodingKeys: String, CodingKey { case minimum, fullCompatibility = "full_compatibility", compatibility }
+
+    public init(minimum: String?, fullCompatibility: String?, compatibility: Compatibility) {
+        self.minimum = minimum
+        self.fullCompatibility = fullCompatibility
+        self.compatibility = compatibility
+    }
+}
+
+/// A base or builder image: the tag it was chosen by and the digests it is pinned to.
+public struct LockedImage: Sendable, Hashable, Codable {
+    /// Fully qualified tag reference, e.g. `docker.io/nvidia/cuda:12.4.1-base-ubuntu22.04`.
+    public var reference: String
+    /// Digest of what the tag pointed to (an index for multi-platform images). Nil when locked offline.
+    public var digest: String?
+    /// Digest of the `linux/amd64` manifest inside the index (equal to `digest` for single-platform images).
+    public var platformDigest: String?
+
+    enum CodingKeys: String, CodingKey { case reference, digest, platformDigest = "platform_digest" }
+
+    public init(reference: String, digest: String? = nil, platformDigest: String? = nil) {
+        self.reference = reference
+        self.digest = digest
+        self.platformDigest = platformDigest
+    }
+
+    /// `reference@digest` when pinned, else the tag reference. This is what a FROM line uses.
+    public var pinnedReference: String {
+        guard let digest else { return reference }
+        return "\(reference)@\(digest)"
+    }
+}
+
+public struct LockedImages: Sendable, Hashable, Codable {
+    /// The runtime stage's base.
+    public var base: LockedImage
+    /// The build stage's image (has nvcc and headers).
+    public var builder: LockedImage
+
+    public init(base: LockedImage, builder: LockedImage) {
+        self.base = base
+        self.builder = builder
+    }
+}
+
+/// One Python distribution pinned with its hashes.
+public struct LockedPackage: Sendable, Hashable, Codable {
+    public var name: String
+    public var version: String
+    /// The index it was resolved from (canonical URL, before mirror rewriting).
+    public var index: String?
+    /// `sha256:<hex>` of every acceptable file (wheels and sdists) for the target platform.
+    public var hashes: [String]
+
+    public init(name: String, version: String, index: String?, hashes: [String]) {
+        self.name = name
+        self.version = version
+        self.index = index
+        self.hashes = hashes
+    }
+
+    /// `name==version --hash=sha256:...` lines for `pip install --require-hashes`.
+    public var requirementLine: String {
+        ([ "\(name)==\(version)" ] + hashes.map { "--hash=\($0)" }).joined(separator: " \\\n    ")
+    }
+}
+
+/// Where a built image was pushed (`envctl push --record`).
+public struct PushedImage: Sendable, Hashable, Codable {
+    public var reference: String
+    public var digest: String
+
+    public init(reference: String, digest: String) {
+        self.reference = reference
+        self.digest = digest
+    }
+}
+
+public struct LockedPython: Sendable, Hashable, Codable {
+    /// e.g. `x86_64-manylinux_2_28`
+    public var platform: String
+    public var packages: [LockedPackage]
+
+    public init(platform: String, packages: [LockedPackage]) {
+        self.platform = platform
+        self.packages = packages
+    }
+}
+
+/// One environment's locked stack.
+public struct LockedEnvironment: Sendable, Hashable, Codable {
+    public var name: String
+    /// `sha256:` over the environment's locked content; the image tag is derived from it.
+    public var hash: String
+    public var framework: LockedFramework?
+    public var cuda: String
+    public var cudnn: String?
+    public var python: String
+    public var os: String
+    public var driver: LockedDriver
+    public var archs: [String]
+    /// `wheels` or `image`: where CUDA libraries come from (only one source ships them).
+    public var cudaLibraries: String
+    public var images: LockedImages
+    /// Repository built images are pushed to.
+    public var image: String?
+    public var apt: [String]
+    public var env: [String: String]
+    public var pythonPackages: LockedPython
+    /// Why the resolver chose this, in sentences.
+    public var reasons: [String]
+    public var warnings: [String]
+    public var pushed: PushedImage?
+
+    enum CodingKeys: String, CodingKey {
+        case hash, framework, cuda, cudnn, python, os, driver, archs, cudaLibraries = "cuda_libraries", images, image
+        case apt, env, pythonPackages = "python_packages", reasons, warnings, pushed
+    }
+
+    public init(
+        name: String, hash: String = "", framework: LockedFramework?, cuda: String, cudnn: String?, python: String,
+        os: String, driver: LockedDriver, archs: [String], cudaLibraries: String, images: LockedImages,
+        image: String?, apt: [String], env: [String: String], pythonPackages: LockedPython, reasons: [String],
+        warnings: [String], pushed: PushedImage? = nil
+    ) {
+        self.name = name
+        self.hash = hash
+        self.framework = framework
+        self.cuda = cuda
+        self.cudnn = cudnn
+        self.python = python
+        self.os = os
+        self.driver = driver
+        self.archs = archs
+        self.cudaLibraries = cudaLibraries
+        self.images = images
+        self.image = image
+        self.apt = apt
+        self.env = env
+        self.pythonPackages = pythonPackages
+        self.reasons = reasons
+        self.warnings = warnings
+        self.pushed = pushed
+    }
+
+    /// The content-addressed image tag: `envctl-` and the first 16 hex digits of the hash.
+    public var contentTag: String {
+        let hex = hash.hasPrefix("sha256:") ? String(hash.dropFirst(7)) : hash
+        return "envctl-\(hex.prefix(16))"
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        name = ""
+        hash = try c.decode(String.self, forKey: .hash)
+        framework = try c.decodeIfPresent(LockedFramework.self, forKey: .framework)
+        cuda = try c.decode(String.self, forKey: .cuda)
+        cudnn = try c.decodeIfPresent(String.self, forKey: .cudnn)
+        python = try c.decode(String.self, forKey: .python)
+        os = try c.decode(String.self, forKey: .os)
+        driver = try c.decode(LockedDriver.self, forKey: .driver)
+        archs = try c.decodeIfPresent([String].self, forKey: .archs) ?? []
+        cudaLibraries = try c.decode(String.self, forKey: .cudaLibraries)
+        images = try c.decode(LockedImages.self, forKey: .images)
+        image = try c.decodeIfPresent(String.self, forKey: .image)
+        apt = try c.decodeIfPresent([String].self, forKey: .apt) ?? []
+        env = try c.decodeIfPresent(OrderedMap<String>.self, forKey: .env)?.dictionary ?? [:]
+        pythonPackages = try c.decode(LockedPython.self, forKey: .pythonPackages)
+        reasons = try c.decodeIfPresent([String].self, forKey: .reasons) ?? []
+        warnings = try c.decodeIfPresent([String].self, forKey: .warnings) ?? []
+        pushed = try c.decodeIfPresent(PushedImage.self, forKey: .pushed)
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(hash, forKey: .hash)
+        try c.encodeIfPresent(framework, forKey: .framework)
+        try c.encode(cuda, forKey: .cuda)
+        try c.encodeIfPresent(cudnn, forKey: .cudnn)
+        try c.encode(python, forKey: .python)
+        try c.encode(os, forKey: .os)
+        try c.encode(driver, forKey: .driver)
+        try c.encode(archs, forKey: .archs)
+        try c.encode(cudaLibraries, forKey: .cudaLibraries)
+        try c.encode(images, forKey: .images)
+        try c.encodeIfPresent(image, forKey: .image)
+        try c.encode(apt, forKey: .apt)
+        try c.encode(OrderedMap(sorting: env), forKey: .env)
+        try c.encode(pythonPackages, forKey: .pythonPackages)
+        try c.encode(reasons, forKey: .reasons)
+        try c.encode(warnings, forKey: .warnings)
+        try c.encodeIfPresent(pushed, forKey: .pushed)
+    }
+}
+
+/// A string-keyed mapping that encodes in a fixed order (given, or sorted), so YAML output is deterministic.
+public struct OrderedMap<Value: Codable & Sendable & Hashable>: Codable, Sendable, Hashable {
+    public var entries: [(String, Value)]
+
+    public init(entries: [(String, Value)]) { self.entries = entries }
+    public init(sorting dictionary: [String: Value]) { entries = dictionary.keys.sorted().map { ($0, dictionary[$0]!) } }
+
+    public var dictionary: [String: Value] { Dictionary(entries, uniquingKeysWith: { a, _ in a }) }
+
+    struct Key: CodingKey {
+        var stringValue: String
+        var intValue: Int? { nil }
+        init(stringValue: String) { self.stringValue = stringValue }
+        init?(intValue: Int) { nil }
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: Key.self)
+        // Yams keeps document order in allKeys.
+        entries = try c.allKeys.map { ($0.stringValue, try c.decode(Value.self, forKey: $0)) }
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: Key.self)
+        for (k, v) in entries { try c.encode(v, forKey: Key(stringValue: k)) }
+    }
+
+    public static func == (a: Self, b: Self) -> Bool {
+        a.entries.map(\.0) == b.entries.map(\.0) && a.entries.map(\.1) == b.entries.map(\.1)
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        for (k, v) in entries {
+            hasher.combine(k)
+            hasher.combine(v)
+        }
+    }
+}
+
+extension Lockfile {
+    static let header = """
+        # envctl.lock: written by `envctl lock` from envctl.yaml. Do not edit by hand.
+        # Commit it. `envctl lock --check` fails when it is stale; `envctl diff` compares two locks.
+
+        """
+
+    /// The exact bytes written to disk.
+    public func yaml() throws -> String {
+        let encoder = YAMLEncoder()
+        encoder.options.width = -1
+        encoder.options.sortKeys = false
+        return Self.header + (try encoder.encode(self))
+    }
+
+    /// Reads a lock, with `file:line:col` diagnostics for malformed content.
+    public static func parse(_ text: String, file: String) throws(DiagnosticsError) -> Lockfile {
+        try LocatedYAMLDecoder.decode(Lockfile.self, from: text, file: file)
+    }
+
+    public static func load(fileAt path: String) throws(DiagnosticsError) -> Lockfile {
+        guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
+            throw DiagnosticsError([.error("cannot read lock file '\(path)'", hint: "run 'envctl lock' to create it")])
+        }
+        return try parse(text, file: path)
+    }
+
+    /// Writes atomically: a reader sees the old lock or the new one, never half of one.
+    public func write(to path: String) throws {
+        try AtomicFile.write(try yaml(), to: path)
+    }
+}
+
+/// Atomic file replacement: write a sibling temp file, fsync, rename over the target.
+public enum AtomicFile {
+    public static func write(_ text: String, to path: String) throws {
+        let url = URL(fileURLWithPath: path)
+        let dir = url.deletingLastPathComponent()
+        let tmp = dir.appendingPathComponent(".\(url.lastPathComponent).tmp-\(ProcessInfo.processInfo.processIdentifier)")
+        let data = Data(text.utf8)
+        guard FileManager.default.createFile(atPath: tmp.path, contents: nil) else {
+            throw CocoaError(.fileWriteNoPermission, userInfo: [NSFilePathErrorKey: dir.path])
+        }
+        do {
+            let handle = try FileHandle(forWritingTo: tmp)
+            try handle.write(contentsOf: data)
+            try handle.synchronize()
+            try handle.close()
+            if rename(tmp.path, url.path) != 0 {
+                throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: path])
+            }
+        } catch {
+            try? FileManager.default.removeItem(at: tmp)
+            throw error
+        }
+    }
+}
