@@ -1,2 +1,0 @@
-// EnvctlResolver: see Package.swift for this module's job.
-enum EnvctlResolverModule {}

@@ -1,0 +1,153 @@
+import EnvctlKnowledge
+import EnvctlModel
+
+/// Solves each environment of a spec against the knowledge base.
+///
+/// The search space is small (framework releases × builds × CUDA image releases × OS × Python), so the
+/// resolver enumerates candidates in preference order (newest framework, then newest CUDA, newest
+/// image patch, preferred OS, newest Python) and takes the first that meets every constraint. Because
+/// every candidate is checked against every constraint, a failure can say exactly which constraints
+/// conflict, and re-solving with one constraint relaxed yields the "what would work" suggestions.
+public struct Resolver: Sendable {
+    public let knowledgeBase: KnowledgeBase
+
+    public init(knowledgeBase: KnowledgeBase) {
+        self.knowledgeBase = knowledgeBase
+    }
+
+    /// Resolves every environment (or only `environment`).
+    /// - Throws: ``ResolverError`` with a report per unsolvable environment and spec diagnostics.
+    public func resolve(_ spec: Spec, environment: String? = nil) throws(ResolverError) -> [Resolution] {
+        var diagnostics: [Diagnostic] = []
+        let gpus = fleetGPUs(spec.fleet, &diagnostics)
+        var results: [Resolution] = []
+        var failures: [ResolutionFailure] = []
+        let envs = spec.environments.filter { environment == nil || $0.name == environment }
+        if let environment, envs.isEmpty {
+            diagnostics.append(.error("no environment named '\(environment)' in \(spec.path)",
+                                      hint: "environments: \(spec.environments.map(\.name).joined(separator: ", "))"))
+        }
+        if !diagnostics.isEmpty { throw ResolverError(failures: [], diagnostics: diagnostics) }
+        for env in envs {
+            let constraints = Constraints(env: env, fleet: spec.fleet, gpus: gpus)
+            let search = Search(kb: knowledgeBase, constraints: constraints)
+            switch search.solve() {
+            case .success(let r): results.append(r)
+            case .failure(let attempts):
+                failures.append(Report(kb: knowledgeBase, constraints: constraints, attempts: attempts).failure())
+            }
+        }
+        if !failures.isEmpty { throw ResolverError(failures: failures, diagnostics: []) }
+        return results
+    }
+
+    /// Maps fleet GPU names to compute capabilities; unknown names become located diagnostics.
+    func fleetGPUs(_ fleet: Fleet, _ diagnostics: inout [Diagnostic]) -> [FleetGPU] {
+        var out: [FleetGPU] = []
+        for written in fleet.gpus {
+            if let hit = knowledgeBase.gpu(named: written.value) {
+                if knowledgeBase.architecture(hit.sm) == nil {
+                    diagnostics.append(.error("compute capability \(hit.sm) (\(written.value)) is not in the knowledge base",
+                                              hint: "known: \(knowledgeBase.architectures.map(\.sm.description).joined(separator: ", "))",
+                                              at: written.location))
+                    continue
+                }
+                if !out.contains(where: { $0.sm == hit.sm && $0.written == written.value }) {
+                    out.append(FleetGPU(written: written.value, sm: hit.sm, location: written.location))
+                }
+            } else {
+                let names = knowledgeBase.gpus.map(\.name)
+                let key = GPUModel.normalise(written.value)
+                let close = names.filter { $0.hasPrefix(String(key.prefix(2))) }.prefix(6)
+                diagnostics.append(.error(
+                    "unknown GPU '\(written.value)'",
+                    hint: "use a name the knowledge base knows (\(close.isEmpty ? names.prefix(8).joined(separator: ", ") : close.joined(separator: ", ")), ...) or a compute capability like sm_80 or \"8.0\"",
+                    at: written.location))
+            }
+        }
+        return out
+    }
+}
+
+struct FleetGPU: Sendable, Hashable {
+    var written: String
+    var sm: ComputeCapability
+    var location: SourceLocation?
+
+    var label: String { written.lowercased() == sm.smName ? sm.smName : "\(sm.smName) (\(written))" }
+}
+
+/// The constraints of one environment; each can be relaxed to find suggestions.
+struct Constraints: Sendable {
+    var envName: String
+    var framework: FrameworkName?
+    var frameworkVersions: Located<VersionSpecifier>?
+    var cuda: Located<VersionSpecifier>?
+    var cudnn: Located<VersionSpecifier>?
+    var python: Located<VersionSpecifier>?
+    var os: Located<String>?
+    var driver: Located<Version>?
+    var gpus: [FleetGPU]
+    var cudaLibraries: CUDALibrarySource?
+
+    init(env: EnvironmentSpec, fleet: Fleet, gpus: [FleetGPU]) {
+        envName = env.name
+        framework = env.framework?.value.name
+        if let f = env.framework, !f.value.versions.isAny { frameworkVersions = Located(f.value.versions, at: f.location) }
+        cuda = env.cuda
+        cudnn = env.cudnn
+        python = env.python
+        os = env.os
+        driver = fleet.driver
+        self.gpus = gpus
+        cudaLibraries = env.cudaLibraries?.value
+    }
+
+    func relaxing(_ kind: ConstraintKind) -> Constraints {
+        var c = self
+        switch kind {
+        case .framework: c.frameworkVersions = nil
+        case .cuda: c.cuda = nil
+        case .cudnn: c.cudnn = nil
+        case .python: c.python = nil
+        case .os: c.os = nil
+        case .driver: c.driver = nil
+        case .gpus: c.gpus = []
+        case .images: break
+        }
+        return c
+    }
+
+    func isSet(_ kind: ConstraintKind) -> Bool {
+        switch kind {
+        case .framework: return frameworkVersions != nil
+        case .cuda: return cuda != nil
+        case .cudnn: return cudnn != nil
+        case .python: return python != nil
+        case .os: return os != nil
+        case .driver: return driver != nil
+        case .gpus: return !gpus.isEmpty
+        case .images: return false
+        }
+    }
+}
+
+/// One rejected (or accepted) candidate and everything wrong with it.
+struct Attempt: Sendable {
+    var release: FrameworkRelease?
+    var build: FrameworkBuild?
+    var cuda: Version
+    var problems: [(kind: ConstraintKind, message: String)]
+
+    var label: String {
+        if let release, let build { return "\(release.version)+\(build.variant)" }
+        return "CUDA \(cuda)"
+    }
+
+    func has(_ kind: ConstraintKind) -> Bool { problems.contains { $0.kind == kind } }
+}
+
+enum SearchOutcome {
+    case success(Resolution)
+    case failure([Attempt])
+}

@@ -1,0 +1,374 @@
+import EnvctlKnowledge
+import EnvctlModel
+import Foundation
+
+/// Enumerates candidates in preference order and checks each against every constraint.
+struct Search {
+    let kb: KnowledgeBase
+    let constraints: Constraints
+
+    func solve() -> SearchOutcome {
+        var attempts: [Attempt] = []
+        if let name = constraints.framework {
+            guard let family = kb.family(name) else {
+                return .failure([Attempt(cuda: Version([0]), problems: [(.framework, "the knowledge base has no \(name.rawValue) releases")])])
+            }
+            for release in family.releases.sorted(by: { $0.version > $1.version }) {
+                for build in release.builds.sorted(by: Self.buildOrder) {
+                    switch evaluate(family: family, release: release, build: build) {
+                    case .success(let r): return .success(r)
+                    case .failure(let a): attempts.append(a)
+                    }
+                }
+            }
+        } else {
+            let minors = Set(kb.images.tags.map { $0.cuda.truncated(to: 2) }).sorted(by: >)
+            for minor in minors {
+                switch evaluate(family: nil, release: nil, build: nil, plainMinor: minor) {
+                case .success(let r): return .success(r)
+                case .failure(let a): attempts.append(a)
+                }
+            }
+        }
+        return .failure(attempts)
+    }
+
+    /// Newest CUDA first; for equal CUDA, the variant name decides so the order is total.
+    static func buildOrder(_ a: FrameworkBuild, _ b: FrameworkBuild) -> Bool {
+        if a.cuda != b.cuda { return a.cuda > b.cuda }
+        return a.variant < b.variant
+    }
+
+    enum Evaluation {
+        case success(Resolution)
+        case failure(Attempt)
+    }
+
+    // swiftlint:disable:next function_body_length cyclomatic_complexity
+    func evaluate(family: FrameworkFamily?, release: FrameworkRelease?, build: FrameworkBuild?, plainMinor: Version? = nil)
+        -> Evaluation
+    {
+        let cudaMinor = build?.cuda.truncated(to: 2) ?? plainMinor!
+        var problems: [(ConstraintKind, String)] = []
+        var warnings: [String] = []
+        var reasons: [String] = []
+        let fw = constraints.framework?.rawValue ?? ""
+
+        // Framework version.
+        if let release, let spec = constraints.frameworkVersions, !spec.value.matches(release.version) {
+            problems.append((.framework, "\(fw) \(release.version) does not match \(fw)\(spec.value.text)"))
+        }
+
+        // Where CUDA libraries come from.
+        var libs = constraints.cudaLibraries ?? (release == nil ? .image : .wheels)
+        if let build, libs == .wheels, !build.bundlesCUDA {
+            libs = .image
+            warnings.append("\(fw) \(release!.version) has no pip build that brings CUDA libraries; they come from the CUDA image")
+        }
+        let needCuDNNImage = libs == .image && (constraints.cudnn != nil || release != nil)
+
+        // Python.
+        let pythons = kb.python.map(\.version).sorted(by: >)
+        var python: Version?
+        let inFramework = pythons.filter { release?.python.matches($0) ?? true }
+        let chosenPython = inFramework.first { constraints.python?.value.matches($0) ?? true }
+        if let chosenPython {
+            python = chosenPython
+        } else if let release, let asked = constraints.python {
+            problems.append((.python, "\(fw) \(release.version) supports Python \(release.python.text); you asked for \(asked.value.text)"))
+        } else if let asked = constraints.python {
+            problems.append((.python, "no known Python release matches \(asked.value.text) (known: \(pythons.map(\.text).sorted().joined(separator: ", ")))"))
+        } else {
+            problems.append((.python, "the knowledge base knows no Python release that \(fw) \(release?.version.text ?? "") supports"))
+        }
+
+        // cuDNN bundled by the framework build.
+        var cudnn: Version?
+        if let build, libs == .wheels {
+            cudnn = build.cudnn
+            if let asked = constraints.cudnn {
+                if let c = build.cudnn {
+                    if !asked.value.matches(c) {
+                        problems.append((.cudnn, "\(fw) \(release!.version)+\(build.variant) bundles cuDNN \(c); you asked for cuDNN \(asked.value.text)"))
+                    }
+                } else {
+                    problems.append((.cudnn, "the cuDNN bundled with \(fw) \(release!.version)+\(build.variant) is not in the knowledge base, so cuDNN \(asked.value.text) can't be confirmed"))
+                }
+            }
+        }
+
+        // Images: newest patch of this CUDA minor first.
+        let tags = kb.images.tags.filter { $0.cuda.truncated(to: 2) == cudaMinor }.sorted { $0.cuda > $1.cuda }
+        if tags.isEmpty {
+            problems.append((.images, "no \(kb.images.repository) image for CUDA \(cudaMinor) is in the knowledge base"))
+        }
+        // The first image release whose own checks pass wins; otherwise report the best-matching one.
+        var best: (problems: [(ConstraintKind, String)], cuda: Version)?
+        for tag in tags {
+            var local: [(ConstraintKind, String)] = []
+            var localReasons: [String] = []
+            var localWarnings: [String] = []
+            if let asked = constraints.cuda, !asked.value.matches(tag.cuda) {
+                if let release, let build {
+                    local.append((.cuda, "\(fw) \(release.version)+\(build.variant) uses CUDA \(build.cuda); you asked for CUDA \(asked.value.text)"))
+                } else {
+                    local.append((.cuda, "CUDA \(tag.cuda) does not match \(asked.value.text)"))
+                }
+            }
+            // Flavors: one source of CUDA libraries.
+            let osCandidates = tag.os.keys.sorted(by: Self.osPreference)
+            let osChoice = osCandidates.first { os in
+                (constraints.os == nil || constraints.os!.value == os)
+                    && Self.flavorPair(tag: tag, os: os, libs: libs, needCuDNN: needCuDNNImage) != nil
+            }
+            let chosenFlavors = osChoice.flatMap { Self.flavorPair(tag: tag, os: $0, libs: libs, needCuDNN: needCuDNNImage) }
+            let imageCuDNN = needCuDNNImage ? tag.cudnn : nil
+            if osChoice == nil {
+                let need = libs == .wheels ? "base and devel" : (needCuDNNImage ? "cuDNN runtime and devel" : "runtime and devel")
+                let have = osCandidates.filter { Self.flavorPair(tag: tag, os: $0, libs: libs, needCuDNN: needCuDNNImage) != nil }
+                if let asked = constraints.os {
+                    local.append((.os, "\(kb.images.repository) \(tag.cuda) has \(need) images for \(have.isEmpty ? "no OS" : have.joined(separator: ", ")); you asked for \(asked.value)"))
+                } else {
+                    local.append((.images, "\(kb.images.repository) \(tag.cuda) has no \(need) images"))
+                }
+            }
+            if needCuDNNImage {
+                cudnn = imageCuDNN
+                if let asked = constraints.cudnn {
+                    if let c = imageCuDNN {
+                        if !asked.value.matches(c) {
+                            local.append((.cudnn, "\(kb.images.repository) \(tag.cuda) images carry cuDNN \(c); you asked for cuDNN \(asked.value.text)"))
+                        }
+                    } else if osChoice != nil {
+                        let flavor = chosenFlavors?.0 ?? "cudnn"
+                        let major = flavor.dropFirst(5).prefix { $0.isNumber }
+                        if let m = Int(major) {
+                            if !asked.value.matches(Version([m])) && !asked.value.clauses.allSatisfy({ $0.version.major == m }) {
+                                local.append((.cudnn, "\(kb.images.repository) \(tag.cuda) images carry cuDNN \(m); you asked for cuDNN \(asked.value.text)"))
+                            }
+                        } else {
+                            local.append((.cudnn, "the cuDNN version inside \(kb.images.repository) \(tag.cuda) images is not in the knowledge base"))
+                        }
+                    }
+                }
+            }
+
+            // Driver.
+            let driver = driverCheck(cuda: tag.cuda, needsPTX: false)
+            let gpuResult = gpuCheck(release: release, build: build, cuda: tag.cuda, fw: fw)
+            local += gpuResult.problems
+            localWarnings += gpuResult.warnings
+            localReasons += gpuResult.reasons
+            let driverResult = gpuResult.needsPTX ? driverCheck(cuda: tag.cuda, needsPTX: true) : driver
+            local += driverResult.problems
+            localReasons += driverResult.reasons
+            localWarnings += driverResult.warnings
+
+            let all = problems + local
+            if all.isEmpty, let osChoice, let flavors = chosenFlavors, let python {
+                let repo = kb.images.repository
+                var r = Resolution(
+                    environment: constraints.envName, framework: nil, cuda: tag.cuda, cudnn: cudnn, python: python.truncated(to: 2),
+                    os: osChoice, driverMinimum: driverResult.minimum, driverFull: driverResult.full,
+                    compatibility: driverResult.compatibility, archs: gpuResult.archs, cudaLibraries: libs,
+                    baseImage: "\(repo):\(tag.cuda)-\(flavors.0)-\(osChoice)",
+                    builderImage: "\(repo):\(tag.cuda)-\(flavors.1)-\(osChoice)",
+                    reasons: [], warnings: warnings + localWarnings)
+                if let family, let release, let build {
+                    let extra = libs == .wheels ? build.extra : (build.localExtra ?? build.extra)
+                    r.framework = Resolution.Framework(
+                        name: constraints.framework!, version: release.version, variant: build.variant, package: family.package,
+                        indexURL: family.index.map { $0.replacingOccurrences(of: "{variant}", with: build.variant) },
+                        extra: extra, companions: release.companions, bundledCuDNN: build.cudnn)
+                    reasons.append(frameworkReason(release: release, build: build, family: family))
+                    if release.provenance.confidence < .medium {
+                        r.warnings.append("\(fw) \(release.version) rests on \(release.provenance.confidence.rawValue)-confidence facts (\(release.provenance.source.joined(separator: ", ")))")
+                    }
+                } else {
+                    reasons.append("CUDA \(tag.cuda) is the newest release\(constraints.cuda.map { " matching \($0.value.text)" } ?? "") with \(repo) images for \(osChoice)" + Self.cite(tag.provenance) + ".")
+                }
+                reasons.append(librariesReason(libs: libs, fw: fw, release: release, build: build, cudnn: cudnn, flavors: flavors))
+                reasons.append("\(osChoice) is \(constraints.os == nil ? "the preferred OS" : "the requested OS") with \(repo) \(tag.cuda) \(flavors.0) and \(flavors.1) images" + Self.cite(tag.provenance) + ".")
+                if let release {
+                    reasons.append("Python \(python.truncated(to: 2)) is the newest \(constraints.python.map { "matching \($0.value.text) and " } ?? "")within \(fw) \(release.version)'s supported range \(release.python.text).")
+                } else {
+                    reasons.append("Python \(python.truncated(to: 2)) is the newest known release\(constraints.python.map { " matching \($0.value.text)" } ?? "").")
+                }
+                r.reasons = reasons + localReasons
+                return .success(r)
+            }
+            if best == nil || (best!.problems.contains { $0.0 == .cuda } && !local.contains { $0.0 == .cuda }) {
+                best = (local, tag.cuda)
+            }
+        }
+        let final = problems + (best?.problems ?? [])
+        return .failure(Attempt(release: release, build: build, cuda: best?.cuda ?? cudaMinor, problems: final.map { (kind: $0.0, message: $0.1) }))
+    }
+
+    static func flavorPair(tag: CUDAImageRelease, os: String, libs: CUDALibrarySource, needCuDNN: Bool) -> (String, String)? {
+        let available = tag.os[os] ?? []
+        if libs == .wheels {
+            return available.contains("base") && available.contains("devel") ? ("base", "devel") : nil
+        }
+        if needCuDNN {
+            let rt = available.filter { $0.hasPrefix("cudnn") && $0.hasSuffix("-runtime") }.sorted().last
+            let dv = available.filter { $0.hasPrefix("cudnn") && $0.hasSuffix("-devel") }.sorted().last
+            guard let rt, let dv else { return nil }
+            return (rt, dv)
+        }
+        return available.contains("runtime") && available.contains("devel") ? ("runtime", "devel") : nil
+    }
+
+    /// Ubuntu first (newest first), then other OS families alphabetically, newest first.
+    static func osPreference(_ a: String, _ b: String) -> Bool {
+        func split(_ s: String) -> (String, Version) {
+            let name = String(s.prefix { $0.isLetter })
+            return (name, Version(String(s.dropFirst(name.count))) ?? Version([0]))
+        }
+        let (an, av) = split(a), (bn, bv) = split(b)
+        if an != bn {
+            if an == "ubuntu" { return true }
+            if bn == "ubuntu" { return false }
+            return an < bn
+        }
+        return av > bv
+    }
+
+    static func cite(_ p: Provenance) -> String {
+        " (source: \(p.source.joined(separator: ", ")); confidence \(p.confidence.rawValue))"
+    }
+
+    func frameworkReason(release: FrameworkRelease, build: FrameworkBuild, family: FrameworkFamily) -> String {
+        let fw = constraints.framework!.rawValue
+        var asked: [String] = []
+        if let v = constraints.frameworkVersions { asked.append("\(fw)\(v.value.text)") }
+        if let c = constraints.cuda { asked.append("CUDA \(c.value.text)") }
+        if constraints.driver != nil { asked.append("the fleet driver") }
+        if !constraints.gpus.isEmpty { asked.append("the fleet GPUs") }
+        let suffix = asked.isEmpty ? "" : " satisfying \(Self.list(asked))"
+        return "\(fw) \(release.version)+\(build.variant) is the newest build\(suffix)" + Self.cite(release.provenance) + "."
+    }
+
+    func librariesReason(libs: CUDALibrarySource, fw: String, release: FrameworkRelease?, build: FrameworkBuild?, cudnn: Version?, flavors: (String, String)) -> String {
+        switch libs {
+        case .wheels:
+            let c = cudnn.map { " and cuDNN \($0)" } ?? ""
+            return "CUDA libraries come from the \(fw) wheels (CUDA \(build!.cuda)\(c)), so the runtime stage uses the '\(flavors.0)' image, which has no CUDA math libraries, and nothing ships twice; the builder uses '\(flavors.1)' for nvcc."
+        case .image:
+            let c = cudnn.map { " with cuDNN \($0)" } ?? ""
+            if release != nil {
+                return "CUDA libraries come from the CUDA image ('\(flavors.0)'\(c)) as cuda_libraries: image asks; the \(fw) install uses the variant that does not pull CUDA wheels where one exists."
+            }
+            return "CUDA libraries come from the '\(flavors.0)' image\(c); the builder uses '\(flavors.1)'."
+        }
+    }
+
+    static func list(_ items: [String]) -> String {
+        switch items.count {
+        case 0: return ""
+        case 1: return items[0]
+        default: return items.dropLast().joined(separator: ", ") + " and " + items.last!
+        }
+    }
+
+    struct DriverResult {
+        var problems: [(ConstraintKind, String)] = []
+        var reasons: [String] = []
+        var warnings: [String] = []
+        var minimum: Version?
+        var full: Version?
+        var compatibility: LockedDriver.Compatibility = .unchecked
+    }
+
+    /// Full compatibility needs the toolkit's own driver; minor-version compatibility needs the family floor
+    /// but gives no PTX JIT, so builds that reach a GPU only through PTX need the full driver.
+    func driverCheck(cuda: Version, needsPTX: Bool) -> DriverResult {
+        var result = DriverResult()
+        let row = kb.cudaRelease(cuda)
+            ?? kb.cudaReleases(minor: cuda.truncated(to: 2)).first { $0.driver != nil && $0.provenance.confidence != .unconfirmed }
+        let usable = row.flatMap { $0.provenance.confidence == .unconfirmed ? nil : $0 }
+        result.full = usable?.driver
+        result.minimum = needsPTX ? usable?.driver : (usable?.minorCompatFloor ?? usable?.driver)
+        if let row = usable, Version.compare(row.version.components, cuda.components) != 0 {
+            result.warnings.append("the knowledge base has no driver row for CUDA \(cuda); using CUDA \(row.version)'s")
+        }
+        guard let fleet = constraints.driver else {
+            if usable == nil {
+                result.warnings.append("the driver CUDA \(cuda) needs is not in the knowledge base")
+            }
+            return result
+        }
+        let d = fleet.value
+        guard let row = usable else {
+            result.problems.append((.driver, "the knowledge base has no confirmed driver requirement for CUDA \(cuda), so driver \(d) can't be checked"))
+            return result
+        }
+        if let full = row.driver, d >= full {
+            result.compatibility = .full
+            result.reasons.append("The fleet driver \(d) is at least CUDA \(cuda)'s toolkit driver \(full): full compatibility, PTX JIT included" + Self.cite(row.provenance) + ".")
+        } else if let floor = row.minorCompatFloor, d >= floor, !needsPTX {
+            result.compatibility = .minorVersion
+            result.reasons.append("The fleet driver \(d) is older than CUDA \(cuda)'s toolkit driver \(row.driver?.text ?? "(unknown)") but at least the minor-version compatibility floor \(floor): this relies on CUDA minor-version compatibility, so PTX JIT is unavailable" + Self.cite(row.provenance) + ".")
+        } else if let floor = row.minorCompatFloor, d >= floor, needsPTX {
+            result.problems.append((.driver, "CUDA \(cuda) would run the fleet GPUs only through PTX JIT, which needs driver \(row.driver?.text ?? "(unknown)") or newer (full compatibility); the fleet's lowest driver is \(d)"))
+        } else {
+            let floorText = row.minorCompatFloor.map { " (\($0) with minor-version compatibility)" } ?? ""
+            result.problems.append((.driver, "CUDA \(cuda) needs driver \(row.driver?.text ?? "(unknown)")\(floorText); the fleet's lowest driver is \(d)"))
+        }
+        return result
+    }
+
+    struct GPUResult {
+        var problems: [(ConstraintKind, String)] = []
+        var reasons: [String] = []
+        var warnings: [String] = []
+        var needsPTX = false
+        var archs: [String] = []
+    }
+
+    func gpuCheck(release: FrameworkRelease?, build: FrameworkBuild?, cuda: Version, fw: String) -> GPUResult {
+        var result = GPUResult()
+        let targets = build?.archs?.compactMap(ArchTarget.init)
+        if constraints.gpus.isEmpty {
+            result.archs = (build?.archs ?? []).compactMap { raw in
+                ArchTarget(raw).map { $0.sm.smName + ($0.ptx ? "+PTX" : "") }
+            }
+            return result
+        }
+        var native: [String] = []
+        var viaPTX: [String] = []
+        for gpu in constraints.gpus {
+            if let arch = kb.architecture(gpu.sm) {
+                if let first = arch.firstCUDA, Version.compare(cuda.components, first.components) < 0 {
+                    result.problems.append((.gpus, "CUDA \(cuda) predates \(gpu.label): \(arch.family) needs CUDA \(first) or newer"))
+                    continue
+                }
+                if let last = arch.lastCUDA, Version.compare(cuda.truncated(to: 2).components, last.components) > 0 {
+                    result.problems.append((.gpus, "CUDA \(cuda) no longer supports \(gpu.label): \(arch.family) support ended with CUDA \(last)"))
+                    continue
+                }
+            }
+            guard let build, let release else { native.append(gpu.label); continue }
+            guard let targets else {
+                result.warnings.append("the architecture list of \(fw) \(release.version)+\(build.variant) is not in the knowledge base; \(gpu.label) support is inferred from CUDA \(cuda) toolkit support")
+                continue
+            }
+            if targets.contains(where: { $0.runs(on: gpu.sm, allowPTX: false) }) {
+                native.append(gpu.label)
+            } else if targets.contains(where: { $0.runs(on: gpu.sm, allowPTX: true) }) {
+                viaPTX.append(gpu.label)
+                result.needsPTX = true
+            } else {
+                result.problems.append((.gpus, "\(fw) \(release.version)+\(build.variant) has no kernels for \(gpu.label); it is built for \(build.archs!.joined(separator: ", "))"))
+            }
+        }
+        result.archs = Array(Set(constraints.gpus.map(\.sm))).sorted().map(\.smName)
+        if !native.isEmpty {
+            result.reasons.append("\(Self.list(native)) \(native.count == 1 ? "has" : "have") native kernels in this build.")
+        }
+        if !viaPTX.isEmpty {
+            result.reasons.append("\(Self.list(viaPTX)) \(viaPTX.count == 1 ? "runs" : "run") through PTX JIT, which needs the full driver.")
+        }
+        return result
+    }
+}
