@@ -50,7 +50,7 @@ public struct VersionSpecifier: Sendable, Hashable, CustomStringConvertible, Cod
             }
         }
 
-        static func hasPrefix(_ candidate: Version, _ prefix: Version) -> Bool {
+        public static func hasPrefix(_ candidate: Version, _ prefix: Version) -> Bool {
             for (i, p) in prefix.components.enumerated() {
                 let c = i < candidate.components.count ? candidate.components[i] : 0
                 if c != p { return false }

@@ -1,8 +1,118 @@
 import ArgumentParser
+import EnvctlKnowledge
+import EnvctlLocking
+import EnvctlModel
+import EnvctlResolver
+import Foundation
 
 extension EnvctlCommand {
     struct Resolve: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "TODO")
-        func run() async throws {}
+        static let configuration = CommandConfiguration(
+            abstract: "Solve the GPU stack for each environment, without network access or writing files.",
+            discussion: """
+                Shows the framework build, CUDA, cuDNN, Python, OS, driver floor and base images that envctl
+                would lock, and why. When nothing fits, prints numbered reasons and what would work, and exits 1.
+
+                Examples:
+                  envctl resolve
+                  envctl resolve --env train --json | jq .environments.train.cuda
+                """)
+
+        @OptionGroup var specOptions: SpecOptions
+
+        @Option(name: .long, help: "Only this environment.")
+        var env: String?
+
+        @Flag(name: .long, help: "Print machine-readable JSON on stdout.")
+        var json = false
+
+        func run() async throws {
+            do {
+                let (spec, kb) = try specOptions.load()
+                let resolutions = try Resolver(knowledgeBase: kb).resolve(spec, environment: env)
+                let locked = resolutions.map { r in Locker.skeleton(spec.environment(named: r.environment)!, r) }
+                if json {
+                    Terminal.stdout(try ResolutionJSON.render(locked))
+                } else {
+                    Terminal.stdout(locked.map { ResolutionText.render($0) }.joined(separator: "\n"))
+                }
+            } catch {
+                throw ErrorPresentation.present(error)
+            }
+        }
+    }
+}
+
+/// The `resolve --json` shape. Keys are part of envctl's interface: add, never rename.
+enum ResolutionJSON {
+    static func object(_ e: LockedEnvironment) -> [String: Any] {
+        var framework: Any = NSNull()
+        if let f = e.framework {
+            var fw: [String: Any] = [
+                "name": f.name, "version": f.version, "variant": f.variant, "package": f.package,
+                "index_url": f.indexURL.map { $0 as Any } ?? NSNull(), "companions": f.companions,
+            ]
+            fw["extra"] = f.extra.map { $0 as Any } ?? NSNull()
+            framework = fw
+        }
+        var driver: [String: Any] = ["compatibility": e.driver.compatibility.rawValue]
+        driver["minimum"] = e.driver.minimum.map { $0 as Any } ?? NSNull()
+        driver["full_compatibility"] = e.driver.fullCompatibility.map { $0 as Any } ?? NSNull()
+        func image(_ i: LockedImage) -> Any { i.pinnedReference }
+        return [
+            "framework": framework, "cuda": e.cuda, "cudnn": e.cudnn.map { $0 as Any } ?? NSNull(), "python": e.python,
+            "os": e.os, "driver": driver, "archs": e.archs, "base_image": image(e.images.base),
+            "builder_image": image(e.images.builder), "cuda_libraries": e.cudaLibraries, "reasons": e.reasons,
+            "warnings": e.warnings,
+        ]
+    }
+
+    static func render(_ envs: [LockedEnvironment]) throws -> String {
+        var all: [String: Any] = [:]
+        for e in envs { all[e.name] = object(e) }
+        let data = try JSONSerialization.data(
+            withJSONObject: ["environments": all], options: [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes])
+        return String(decoding: data, as: UTF8.self)
+    }
+}
+
+/// Human output of a resolution.
+enum ResolutionText {
+    static func render(_ e: LockedEnvironment) -> String {
+        var head: [String] = []
+        if let f = e.framework { head.append("\(f.name) \(f.version)+\(f.variant)") }
+        head.append("CUDA \(e.cuda)")
+        if let c = e.cudnn { head.append("cuDNN \(c)") }
+        head.append("Python \(e.python)")
+        head.append(e.os)
+        var lines = ["\(Terminal.bold(e.name))  \(head.joined(separator: " · "))"]
+        let driver: String
+        switch e.driver.compatibility {
+        case .full: driver = ">= \(e.driver.fullCompatibility ?? "?") (full compatibility)"
+        case .minorVersion:
+            driver = ">= \(e.driver.minimum ?? "?") (minor-version compatibility, no PTX JIT; \(e.driver.fullCompatibility ?? "?") for full)"
+        case .unchecked:
+            driver = ">= \(e.driver.minimum ?? "?") (\(e.driver.fullCompatibility ?? "?") for full compatibility; no fleet driver given)"
+        }
+        lines.append("  driver    \(driver)")
+        if !e.archs.isEmpty { lines.append("  archs     \(e.archs.joined(separator: ", "))") }
+        if let f = e.framework {
+            lines.append("  index     \(f.indexURL ?? "default index")")
+            let comps = f.companions.keys.sorted().map { "\($0) \(f.companions[$0]!)" }
+            if !comps.isEmpty { lines.append("  with      \(comps.joined(separator: ", "))") }
+        }
+        lines.append("  libraries CUDA from \(e.cudaLibraries)")
+        lines.append("  base      \(e.images.base.pinnedReference)")
+        lines.append("  builder   \(e.images.builder.pinnedReference)")
+        if !e.pythonPackages.packages.isEmpty {
+            lines.append("  packages  \(e.pythonPackages.packages.count) pinned with hashes")
+        }
+        lines.append("  why")
+        lines += e.reasons.map { "    - \($0)" }
+        if !e.warnings.isEmpty {
+            lines.append("  \(Terminal.yellow("warnings"))")
+            lines += e.warnings.map { "    - \($0)" }
+        }
+        return lines.joined(separator: "\n")
     }
 }

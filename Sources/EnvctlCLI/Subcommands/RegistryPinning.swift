@@ -1,0 +1,7 @@
+import EnvctlLocking
+
+/// Connects `envctl lock` to the registry client for digest pinning.
+enum RegistryPinning {
+    /// The digest resolver, or nil while no registry client is available.
+    static func resolver() -> (any ImageDigestResolver)? { nil }
+}

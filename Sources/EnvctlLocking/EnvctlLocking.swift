@@ -1,2 +1,0 @@
-// EnvctlLocking: see Package.swift for this module's job.
-enum EnvctlLockingModule {}

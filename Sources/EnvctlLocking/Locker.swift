@@ -1,0 +1,166 @@
+import Digest
+import EnvctlKnowledge
+import EnvctlModel
+import EnvctlPython
+import EnvctlResolver
+import Foundation
+
+/// Errors while locking that are not resolution failures.
+public struct LockError: Error, Sendable, CustomStringConvertible {
+    public enum Code: String, Sendable {
+        case requirementsFileUnreadable, pinningFailed, imagePinningFailed
+    }
+
+    public var code: Code
+    public var message: String
+
+    public init(_ code: Code, _ message: String) {
+        self.code = code
+        self.message = message
+    }
+
+    public var description: String { message }
+}
+
+/// Options for one `envctl lock` run.
+public struct LockOptions: Sendable {
+    /// Skip the registry: base images stay recorded by tag. uv runs with `--offline` (its cache only).
+    public var offline: Bool
+    /// The Python platform wheels are chosen for.
+    public var platform: String
+    /// The container platform image digests are chosen for.
+    public var imagePlatform: String
+
+    public init(offline: Bool = false, platform: String = "x86_64-manylinux_2_28", imagePlatform: String = "linux/amd64") {
+        self.offline = offline
+        self.platform = platform
+        self.imagePlatform = imagePlatform
+    }
+}
+
+/// Builds an `envctl.lock` from a spec: resolve the GPU stack, pin Python packages with hashes, pin images by digest.
+public struct Locker: Sendable {
+    public var knowledgeBase: KnowledgeBase
+    public var pinner: UVPinner?
+    public var images: (any ImageDigestResolver)?
+    public var generatedBy: String
+
+    public init(knowledgeBase: KnowledgeBase, pinner: UVPinner?, images: (any ImageDigestResolver)?, generatedBy: String) {
+        self.knowledgeBase = knowledgeBase
+        self.pinner = pinner
+        self.images = images
+        self.generatedBy = generatedBy
+    }
+
+    /// The hash of everything the lock was made from: the spec's bytes, the requirements files it names, and
+    /// the knowledge base version. `lock --check` compares it.
+    public static func inputsHash(spec: Spec, knowledgeBase: KnowledgeBase) -> String {
+        var h = SHA256()
+        h.update("spec\0\(spec.source)\0")
+        for env in spec.environments {
+            if let req = env.requirements {
+                let path = resolve(req.value, relativeTo: spec.path)
+                let contents = FileManager.default.contents(atPath: path).map { String(decoding: $0, as: UTF8.self) } ?? "<missing>"
+                h.update("requirements\0\(env.name)\0\(contents)\0")
+            }
+        }
+        h.update("kb\0\(knowledgeBase.version)\0\(knowledgeBase.date)")
+        return "sha256:" + h.finalizeHex()
+    }
+
+    static func resolve(_ path: String, relativeTo specPath: String) -> String {
+        if path.hasPrefix("/") { return path }
+        return URL(fileURLWithPath: specPath).deletingLastPathComponent().appendingPathComponent(path).standardized.path
+    }
+
+    /// Produces the lock. Throws ``ResolverError`` when the stack can't be solved, ``PythonPinError`` or
+    /// ``LockError`` when pinning fails.
+    public func lock(_ spec: Spec, options: LockOptions = LockOptions()) async throws -> Lockfile {
+        let resolutions = try Resolver(knowledgeBase: knowledgeBase).resolve(spec)
+        var environments: [LockedEnvironment] = []
+        for (env, resolution) in zip(spec.environments, resolutions) {
+            environments.append(try await lockEnvironment(env, resolution, spec: spec, options: options))
+        }
+        let fleet = spec.fleet.driver == nil && spec.fleet.gpus.isEmpty
+            ? nil
+            : LockedFleet(
+                driver: spec.fleet.driver?.value.text,
+                gpus: spec.fleet.gpus.compactMap { g in knowledgeBase.gpu(named: g.value).map { LockedGPU(name: g.value, arch: $0.sm.smName) } })
+        return Lockfile(
+            generatedBy: generatedBy, knowledgeBase: KnowledgeBaseStamp(version: knowledgeBase.version, date: knowledgeBase.date),
+            specHash: Self.inputsHash(spec: spec, knowledgeBase: knowledgeBase), fleet: fleet, environments: environments)
+    }
+
+    /// The lock entry for one environment without Python pins or digests: what `resolve` shows and `--check` compares.
+    public static func skeleton(_ env: EnvironmentSpec, _ r: Resolution) -> LockedEnvironment {
+        let framework = r.framework.map { f in
+            LockedFramework(
+                name: f.name.rawValue, version: f.version.text, variant: f.variant, package: f.package, indexURL: f.indexURL,
+                extra: f.extra, companions: f.companions.mapValues(\.text))
+        }
+        return LockedEnvironment(
+            name: env.name, framework: framework, cuda: r.cuda.text, cudnn: r.cudnn?.text, python: r.python.text, os: r.os,
+            driver: LockedDriver(minimum: r.driverMinimum?.text, fullCompatibility: r.driverFull?.text, compatibility: r.compatibility),
+            archs: r.archs, cudaLibraries: r.cudaLibraries.rawValue,
+            images: LockedImages(base: LockedImage(reference: r.baseImage), builder: LockedImage(reference: r.builderImage)),
+            image: env.image?.value, apt: env.apt.map(\.value), env: env.env,
+            pythonPackages: LockedPython(platform: "", packages: []), reasons: r.reasons, warnings: r.warnings)
+    }
+
+    func lockEnvironment(_ env: EnvironmentSpec, _ r: Resolution, spec: Spec, options: LockOptions) async throws -> LockedEnvironment {
+        var locked = Self.skeleton(env, r)
+        locked.pythonPackages.platform = options.platform
+
+        // Python: the framework's own lines, then the user's requirements file and inline packages.
+        var lines = locked.framework?.requirementLines ?? []
+        if let req = env.requirements {
+            let path = Self.resolve(req.value, relativeTo: spec.path)
+            guard FileManager.default.isReadableFile(atPath: path) else {
+                throw DiagnosticsError([.error("requirements file '\(req.value)' does not exist (looked at \(path))", at: req.location)])
+            }
+            lines.append("-r \(path)")
+        }
+        lines += env.packages.map(\.value)
+        if !lines.isEmpty {
+            guard let pinner else {
+                throw PythonPinError(.toolMissing, "no uv available to pin Python packages")
+            }
+            let request = PinRequest(
+                requirements: lines, python: r.python.text, platform: options.platform,
+                defaultIndex: spec.pythonIndexes.defaultIndex, frameworkIndex: r.framework?.indexURL,
+                mirrors: spec.pythonIndexes.mirrors, offline: options.offline)
+            locked.pythonPackages.packages = try await pinner.pin(request)
+        }
+
+        // Images: pin by digest unless offline.
+        if let images, !options.offline {
+            for keyPath in [\LockedImages.base, \LockedImages.builder] {
+                let ref = locked.images[keyPath: keyPath].reference
+                do {
+                    let pinned = try await images.pin(ref, platform: options.imagePlatform)
+                    locked.images[keyPath: keyPath].digest = pinned.digest
+                    locked.images[keyPath: keyPath].platformDigest = pinned.platformDigest
+                } catch {
+                    throw LockError(.imagePinningFailed, "cannot pin \(ref) by digest: \(error)\n(use --offline to lock by tag for now)")
+                }
+            }
+        } else {
+            locked.warnings.append("base images are recorded by tag only (locked offline); run 'envctl lock' with registry access to pin digests")
+        }
+        locked.hash = Self.contentHash(locked)
+        return locked
+    }
+
+    /// `sha256:` over what determines the built image; reasons, warnings and push records don't count.
+    public static func contentHash(_ env: LockedEnvironment) -> String {
+        var e = env
+        e.hash = ""
+        e.reasons = []
+        e.warnings = []
+        e.pushed = nil
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        let data = (try? encoder.encode(e)) ?? Data()
+        return "sha256:" + SHA256.hex(data)
+    }
+}

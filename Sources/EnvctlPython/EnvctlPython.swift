@@ -1,2 +1,0 @@
-// EnvctlPython: see Package.swift for this module's job.
-enum EnvctlPythonModule {}

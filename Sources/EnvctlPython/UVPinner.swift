@@ -1,0 +1,174 @@
+import EnvctlModel
+import Foundation
+import Subprocess
+
+#if canImport(System)
+    import System
+#else
+    import SystemPackage
+#endif
+
+/// Errors from pinning Python requirements.
+public struct PythonPinError: Error, Sendable, Hashable, CustomStringConvertible {
+    public enum Code: String, Sendable, Hashable {
+        /// `uv` is not on PATH.
+        case toolMissing
+        /// uv ran and failed (no solution, network, bad requirement).
+        case resolutionFailed
+        /// uv's output could not be read.
+        case unreadableOutput
+        case requirementsFileUnreadable
+    }
+
+    public var code: Code
+    public var message: String
+
+    public init(_ code: Code, _ message: String) {
+        self.code = code
+        self.message = message
+    }
+
+    public var description: String { message }
+}
+
+/// What to pin: requirement lines, the target interpreter and platform, and where to look.
+public struct PinRequest: Sendable, Hashable {
+    public var requirements: [String]
+    public var python: String
+    /// uv's `--python-platform`, e.g. `x86_64-manylinux_2_28`.
+    public var platform: String
+    /// Canonical default index (PyPI unless the spec says otherwise).
+    public var defaultIndex: String
+    /// Canonical extra index searched first (the framework's CUDA-specific index).
+    public var frameworkIndex: String?
+    public var mirrors: [String: String]
+    public var offline: Bool
+
+    public init(
+        requirements: [String], python: String, platform: String = "x86_64-manylinux_2_28",
+        defaultIndex: String = PythonIndexSettings.pypi, frameworkIndex: String? = nil, mirrors: [String: String] = [:],
+        offline: Bool = false
+    ) {
+        self.requirements = requirements
+        self.python = python
+        self.platform = platform
+        self.defaultIndex = defaultIndex
+        self.frameworkIndex = frameworkIndex
+        self.mirrors = mirrors
+        self.offline = offline
+    }
+}
+
+/// Pins Python requirements to exact versions with sha256 hashes by driving `uv pip compile --generate-hashes`.
+///
+/// uv does the resolution (it is the fastest, most correct resolver available and users already trust it);
+/// envctl adds the GPU-specific inputs (the framework's CUDA index, target platform and Python) and records
+/// the canonical index of each package even when a mirror served it.
+public struct UVPinner: Sendable {
+    public var uvPath: String
+
+    /// Finds `uv` on PATH (or `ENVCTL_UV`).
+    /// - Throws: ``PythonPinError`` `.toolMissing` with install instructions.
+    public init(environment: [String: String] = ProcessInfo.processInfo.environment) throws(PythonPinError) {
+        if let explicit = environment["ENVCTL_UV"], FileManager.default.isExecutableFile(atPath: explicit) {
+            uvPath = explicit
+            return
+        }
+        for dir in (environment["PATH"] ?? "").split(separator: ":") {
+            let candidate = "\(dir)/uv"
+            if FileManager.default.isExecutableFile(atPath: candidate) {
+                uvPath = candidate
+                return
+            }
+        }
+        throw PythonPinError(.toolMissing, """
+            envctl needs 'uv' to pin Python packages with hashes, and it is not on PATH.
+            Install it with 'pipx install uv' or 'python3 -m pip install uv' (https://docs.astral.sh/uv/), or set ENVCTL_UV=/path/to/uv.
+            """)
+    }
+
+    public init(uvPath: String) { self.uvPath = uvPath }
+
+    /// The arguments passed to uv, exposed for tests and `--verbose`.
+    public func arguments(for request: PinRequest, inputFile: String) -> [String] {
+        let settings = PythonIndexSettings(defaultIndex: request.defaultIndex, mirrors: request.mirrors)
+        var args = [
+            "pip", "compile", inputFile, "--generate-hashes", "--emit-index-annotation", "--no-header", "--no-annotate",
+            "--quiet", "--python-version", request.python, "--python-platform", request.platform,
+            "--index-url", settings.mirrored(request.defaultIndex),
+        ]
+        if let fi = request.frameworkIndex { args += ["--extra-index-url", settings.mirrored(fi)] }
+        if request.offline { args.append("--offline") }
+        return args
+    }
+
+    /// Runs uv and returns the pinned packages sorted by name.
+    public func pin(_ request: PinRequest) async throws(PythonPinError) -> [LockedPackage] {
+        if request.requirements.isEmpty { return [] }
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("envctl-pin-\(UUID().uuidString)")
+        let input = dir.appendingPathComponent("requirements.in")
+        do {
+            try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+            try (request.requirements.joined(separator: "\n") + "\n").write(to: input, atomically: true, encoding: .utf8)
+        } catch {
+            throw PythonPinError(.unreadableOutput, "cannot write a temporary requirements file: \(error)")
+        }
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let result: ExecutionResult<Void, StringOutput<UTF8>, StringOutput<UTF8>>
+        do {
+            result = try await Subprocess.run(
+                .path(FilePath(uvPath)), arguments: Arguments(arguments(for: request, inputFile: input.path)),
+                environment: .inherit.updating(["UV_NO_PROGRESS": "1", "NO_COLOR": "1"]),
+                output: .string(limit: 64 << 20), error: .string(limit: 4 << 20))
+        } catch {
+            throw PythonPinError(.resolutionFailed, "could not run \(uvPath): \(error)")
+        }
+        guard result.terminationStatus.isSuccess else {
+            let stderr = (result.standardError ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
+            throw PythonPinError(.resolutionFailed, "uv could not pin the Python requirements for Python \(request.python) on \(request.platform):\n\(stderr)")
+        }
+        let reverse = Dictionary(request.mirrors.map { ($1, $0) }, uniquingKeysWith: { a, _ in a })
+        return try Self.parse(result.standardOutput ?? "", unmirror: PythonIndexSettings(mirrors: reverse))
+    }
+
+    /// Parses `uv pip compile --generate-hashes --emit-index-annotation` output.
+    public static func parse(_ output: String, unmirror: PythonIndexSettings = PythonIndexSettings()) throws(PythonPinError)
+        -> [LockedPackage]
+    {
+        // Join backslash continuations so each requirement is one logical line.
+        var logical: [String] = []
+        var current = ""
+        for raw in output.split(separator: "\n", omittingEmptySubsequences: false) {
+            var line = raw.trimmingCharacters(in: .whitespaces)
+            let continues = line.hasSuffix("\\")
+            if continues { line = String(line.dropLast()).trimmingCharacters(in: .whitespaces) }
+            current += (current.isEmpty ? "" : " ") + line
+            if !continues {
+                if !current.isEmpty { logical.append(current) }
+                current = ""
+            }
+        }
+        var packages: [LockedPackage] = []
+        for line in logical {
+            if line.hasPrefix("# from ") {
+                guard !packages.isEmpty else { continue }
+                let url = String(line.dropFirst("# from ".count)).trimmingCharacters(in: .whitespaces)
+                packages[packages.count - 1].index = unmirror.mirrored(url)
+                continue
+            }
+            if line.hasPrefix("#") || line.isEmpty { continue }
+            let parts = line.split(separator: " ").map(String.init)
+            guard let spec = parts.first, let eq = spec.range(of: "==") else {
+                throw PythonPinError(.unreadableOutput, "unexpected line in uv output: \(line)")
+            }
+            let name = String(spec[..<eq.lowerBound])
+            let version = String(spec[eq.upperBound...]).split(separator: ";").first.map(String.init) ?? ""
+            let hashes = parts.filter { $0.hasPrefix("--hash=") }.map { String($0.dropFirst("--hash=".count)) }.sorted()
+            guard !hashes.isEmpty else {
+                throw PythonPinError(.unreadableOutput, "uv gave no hash for \(name)==\(version)")
+            }
+            packages.append(LockedPackage(name: name, version: version, index: nil, hashes: hashes))
+        }
+        return packages.sorted { $0.name < $1.name }
+    }
+}
