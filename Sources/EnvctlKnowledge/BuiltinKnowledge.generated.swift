@@ -9,27 +9,1430 @@ let builtinKnowledgeYAML = ####"""
 # Users add rows for releases newer than their envctl with `knowledge: [file.yaml]` in envctl.yaml,
 # `--knowledge FILE`, or ENVCTL_KNOWLEDGE=FILE; rows with the same key replace these.
 # After editing this file run scripts/embed-resources.sh (a test fails until you do).
+#
+# Where the data comes from (see docs/knowledge-base.md): NVIDIA release notes and support matrices,
+# PyPI (package indexes and wheel METADATA: requires-python, pinned nvidia-* wheels, extras),
+# pytorch/pytorch RELEASE.md and pytorch/test-infra, tensorflow/docs, jax-ml/jax, the nvidia/cuda image
+# repository docs and replicate/cog's Docker Hub scrape. Conflicts between sources are kept in `note:`.
 schema_version: 1
 version: "2026.11.0"
 date: "2026-11-25"
 
 sources:
   nv_ctk_rn:
-    url: https://docs.nvidia.com/cuda/cuda-toolkit-release-notes/index.html
-    what: Table 2 (minor-version compatibility) and Table 3 (toolkit driver versions)
+    url: "https://docs.nvidia.com/cuda/cuda-toolkit-release-notes/index.html"
+    what: "Table 2 (minor-version compatibility minimum drivers) and Table 3 (CUDA Toolkit and corresponding driver versions); read via transcriptions of the 13.2 notes and the archived per-version notes"
+  nv_installer_names:
+    url: "https://github.com/rwgk/rwgk_config/blob/6119ce8a39f9605cf744f82e244162cc31451b79/bin/ctk_download_installers.sh"
+    what: "catalog of NVIDIA local runfile names (cuda_<ver>_<driver>_linux.run) copied from developer.download.nvidia.com; the embedded driver is the bundled toolkit driver"
+  arrayfire:
+    url: "https://github.com/arrayfire/arrayfire/blob/492718b5a256d4a9d5198fdce89d8fd21772bfda/src/backend/cuda/device_manager.cpp"
+    what: "CudaToDriverVersion table: minor-version-compatibility minimums"
+  nv_dc_drivers:
+    url: "https://docs.nvidia.com/datacenter/tesla/drivers/supported-drivers-and-cuda-toolkit-versions.html"
+    what: "datacenter driver branches and their CUDA support"
+  cuda_python_pr902:
+    url: "https://github.com/NVIDIA/cuda-python/pull/902"
+    what: "CUDA 13 driver requirement 580.65+ (Linux)"
+  cudnn_sm_8_5:
+    url: "https://docs.nvidia.com/deeplearning/cudnn/archives/cudnn-850/pdf/cuDNN-Support-Matrix.pdf"
+    what: "cuDNN 8.5.0 support matrix"
+  cudnn_sm_8_9:
+    url: "https://docs.nvidia.com/deeplearning/cudnn/archives/cudnn-896/support-matrix"
+    what: "cuDNN 8.9.5/8.9.6 support matrix"
+  cudnn_sm_9_0:
+    url: "https://docs.nvidia.com/deeplearning/cudnn/backend/v9.0.0/reference/support-matrix.html"
+    what: "cuDNN 9.0.0 support matrix"
+  cudnn_sm_9_1:
+    url: "https://docs.nvidia.com/deeplearning/cudnn/support-matrix/"
+    what: "cuDNN 9.1.0 support matrix snapshot"
+  cudnn_sm_9_5:
+    url: "https://docs.nvidia.com/deeplearning/cudnn/backend/v9.5.1/reference/support-matrix.html"
+    what: "cuDNN 9.5.0/9.5.1 support matrix"
+  cudnn_sm_9_10_2:
+    url: "https://docs.nvidia.com/deeplearning/cudnn/latest/support-matrix/index.html"
+    what: "snapshot showing cuDNN 9.10.2 rows"
+  cudnn_sm_9_17:
+    url: "https://docs.nvidia.com/deeplearning/sdk/cudnn-support-matrix/index.html"
+    what: "snapshot showing cuDNN 9.17.0 rows"
+  cudnn_conda_labels:
+    url: "https://anaconda.org/nvidia/libcudnn/labels"
+    what: "published cuDNN 9.x versions"
+  pt_release_md:
+    url: "https://github.com/pytorch/pytorch/blob/main/RELEASE.md#release-compatibility-matrix"
+    what: "release compatibility matrix (Python, CUDA variants, cuDNN per variant) and CUDA arch support table; read via translated copies"
+  test_infra_gbbm:
+    url: "https://github.com/pytorch/test-infra/blob/main/tools/scripts/generate_binary_build_matrix.py"
+    what: "CUDA variants per release branch (release/2.1 .. release/2.14)"
+  test_infra_release_matrix:
+    url: "https://github.com/pytorch/test-infra/blob/main/tools/scripts/generate_release_matrix.py"
+    what: "torch -> torchvision/torchaudio versions 2.1.0-2.5.1"
+  cog_torch:
+    url: "https://github.com/replicate/cog/blob/main/pkg/config/torch_compatibility.json"
+    what: "torch/torchvision/torchaudio/CUDA/Python rows scraped from the PyTorch wheel index"
+  cog_tf:
+    url: "https://github.com/replicate/cog/blob/main/pkg/config/tf_compatibility.json"
+    what: "TensorFlow CUDA/cuDNN/Python rows"
+  cog_cuda:
+    url: "https://github.com/replicate/cog/blob/main/pkg/config/cuda_compatibility.json"
+    what: "nvidia/cuda *-cudnn*-devel-ubuntu* tags found on Docker Hub (May-June 2026)"
+  vision_readme:
+    url: "https://github.com/pytorch/vision/blob/main/README.md"
+    what: "torch <-> torchvision version table"
+  pt_issue_157517:
+    url: "https://github.com/pytorch/pytorch/issues/157517"
+    what: "CUDA arch lists of the 2.8 cu126/cu128/cu129 builds"
+  moi90_caps:
+    url: "https://github.com/moi90/pytorch_compute_capabilities/blob/main/table.md"
+    what: "compute capabilities compiled into PyTorch builds (conda)"
+  tf_source_md:
+    url: "https://www.tensorflow.org/install/source#gpu"
+    what: "tested GPU build configurations (tensorflow/docs site/en/install/source.md @7c365021)"
+  tf_pip_md:
+    url: "https://www.tensorflow.org/install/pip"
+    what: "pip install tensorflow[and-cuda]; driver requirements (tensorflow/docs site/en/install/pip.md @7c365021)"
+  jax_install:
+    url: "https://docs.jax.dev/en/latest/installation.html"
+    what: "CUDA extras, driver and GPU minimums (jax-ml/jax docs/installation.md @cec06d11)"
+  jax_changelog:
+    url: "https://github.com/jax-ml/jax/blob/main/CHANGELOG.md"
+    what: "Python/CUDA/cuDNN minimum changes per release"
+  jax_setup:
+    url: "https://github.com/jax-ml/jax/blob/main/setup.py"
+    what: "extras cuda12/cuda13/cuda12-local/cuda13-local"
+  pypi_torch:
+    url: "https://pypi.org/simple/torch/"
+    what: "release list, requires-python, wheel tags and wheel METADATA pins (nvidia-cudnn-cu12/cu13, cuda-toolkit) of the PyPI default build; read 2026-11-25"
+  pypi_torchvision:
+    url: "https://pypi.org/simple/torchvision/"
+    what: "release list and wheel METADATA (torch==X pin); read 2026-11-25"
+  pypi_torchaudio:
+    url: "https://pypi.org/simple/torchaudio/"
+    what: "release list (newest torchaudio on 2026-11-25 is 2.11.0)"
+  pypi_tensorflow:
+    url: "https://pypi.org/simple/tensorflow/"
+    what: "release list, requires-python, wheel tags and METADATA of the and-cuda extra; read 2026-11-25"
+  pypi_jax:
+    url: "https://pypi.org/simple/jax/"
+    what: "release list, requires-python, METADATA extras (cuda12, cuda13, *-local); read 2026-11-25"
+  pypi_jaxlib:
+    url: "https://pypi.org/simple/jaxlib/"
+    what: "release list and wheel tags (Python ceiling); read 2026-11-25"
+  pypi_jax_cuda12_plugin:
+    url: "https://pypi.org/simple/jax-cuda12-plugin/"
+    what: "release list and METADATA of the with-cuda extra (nvidia-*-cu12 floors); read 2026-11-25"
+  pypi_jax_cuda13_plugin:
+    url: "https://pypi.org/simple/jax-cuda13-plugin/"
+    what: "release list (first real release 0.7.2) and METADATA of the with-cuda extra; read 2026-11-25"
+  nv_cuda_gpus:
+    url: "https://developer.nvidia.com/cuda-gpus"
+    what: "compute capability per GPU (current and legacy lists)"
+  nv_cuda_legacy_gpus:
+    url: "https://developer.nvidia.com/cuda-legacy-gpus"
+    what: "compute capability of older GPUs"
+  gpu_cc_transcription:
+    url: "https://michaelbommarito.com/wiki/programming/tools/gpu-compute-capability"
+    what: "transcription of developer.nvidia.com/cuda-gpus (secondary)"
+  baseten_a10g:
+    url: "https://www.baseten.co/blog/nvidia-a10-vs-a10g-for-ml-model-inference/"
+    what: "A10G is AWS's variant of the Ampere A10 (same GPU memory, GA102)"
+  clang_cuda:
+    url: "https://github.com/llvm/llvm-project/blob/main/clang/lib/Basic/Cuda.cpp"
+    what: "MinVersionForOffloadArch / MaxVersionForOffloadArch per sm"
+  nixpkgs_caps:
+    url: "https://github.com/NixOS/nixpkgs/blob/55d5788ba119d2eebd029c1997baef6db81d9372/pkgs/development/cuda-modules/_cuda/db/bootstrap/cuda.nix"
+    what: "per-capability CUDA min/max (packaging floors)"
+  cufft_deprecated:
+    url: "https://docs.nvidia.com/cuda/archive/12.6.3/cufft/deprecated-functionality.html"
+    what: "architecture deprecations/removals in CUDA 11/12"
+  nv_blog_arch_support:
+    url: "https://developer.nvidia.cn/blog/navigating-gpu-architecture-support-a-guide-for-nvidia-cuda-developers"
+    what: "CUDA 13.0 removes offline compilation for CC < 7.5"
+  curanddx_rn:
+    url: "https://docs.nvidia.com/cuda/curanddx/0.2.4/release_notes.html"
+    what: "Thor renamed sm_101 -> sm_110 in CUDA 13.0"
+  cuda_images:
+    url: "https://gitlab.com/nvidia/container-images/cuda"
+    what: "doc/supported-tags.md, doc/unsupported-tags.md, doc/support-policy.md and dist/<ver>/*/Dockerfile (NV_CUDNN_VERSION), mirrored 2025-08-18 in pranavmishra90/nvidia-container-images-cuda @60a1c892"
+  python_versions:
+    url: "https://devguide.python.org/versions/"
+    what: "CPython release and end-of-life dates (cross-checked with endoflife-style data, huggingface.co/datasets/devoffeed/language-releases)"
+  pep_790:
+    url: "https://peps.python.org/pep-0790/"
+    what: "Python 3.15 release schedule (3.15.0 final 2026-10)"
 
+# CUDA toolkit releases. driver = toolkit (bundled) Linux driver = full compatibility incl. PTX JIT;
+# minor_compat_floor = lowest Linux driver under minor-version compatibility (no PTX JIT).
 cuda:
+  - {version: "11.0.2", driver: "450.51.05", source: nv_ctk_rn, confidence: high, note: "CUDA 11.0 GA (11.0.1 was the RC). Minor-version compatibility across 11.x needs 450.80.02, above this toolkit's own driver, so no floor is given for 11.0."}
+  - {version: "11.0.3", driver: "450.51.06", source: nv_ctk_rn, confidence: high, note: "11.0 Update 1; see 11.0.2 for the missing floor"}
+  - {version: "11.1.0", driver: "455.23", minor_compat_floor: "450.80.02", source: nv_ctk_rn, confidence: high}
+  - {version: "11.1.1", driver: "455.32", minor_compat_floor: "450.80.02", source: nv_ctk_rn, confidence: high}
+  - {version: "11.2.0", driver: "460.27.03", minor_compat_floor: "450.80.02", source: nv_ctk_rn, confidence: high}
+  - {version: "11.2.1", driver: "460.32.03", minor_compat_floor: "450.80.02", source: nv_ctk_rn, confidence: high}
+  - {version: "11.2.2", driver: "460.32.03", minor_compat_floor: "450.80.02", source: nv_ctk_rn, confidence: high}
+  - {version: "11.3.0", driver: "465.19.01", minor_compat_floor: "450.80.02", source: nv_ctk_rn, confidence: high}
+  - {version: "11.3.1", driver: "465.19.01", minor_compat_floor: "450.80.02", source: nv_ctk_rn, confidence: high}
+  - {version: "11.4.0", driver: "470.42.01", minor_compat_floor: "450.80.02", source: nv_ctk_rn, confidence: high}
+  - {version: "11.4.1", driver: "470.57.02", minor_compat_floor: "450.80.02", source: nv_ctk_rn, confidence: high}
+  - {version: "11.4.2", driver: "470.57.02", minor_compat_floor: "450.80.02", source: nv_ctk_rn, confidence: high}
+  - {version: "11.4.3", driver: "470.82.01", minor_compat_floor: "450.80.02", source: nv_ctk_rn, confidence: high}
+  - {version: "11.4.4", driver: "470.82.01", minor_compat_floor: "450.80.02", source: nv_ctk_rn, confidence: high}
+  - {version: "11.5.0", driver: "495.29.05", minor_compat_floor: "450.80.02", source: nv_ctk_rn, confidence: high}
+  - {version: "11.5.1", driver: "495.29.05", minor_compat_floor: "450.80.02", source: nv_ctk_rn, confidence: high}
+  - {version: "11.5.2", driver: "495.29.05", minor_compat_floor: "450.80.02", source: nv_ctk_rn, confidence: high}
+  - {version: "11.6.0", driver: "510.39.01", minor_compat_floor: "450.80.02", source: nv_ctk_rn, confidence: high}
+  - {version: "11.6.1", driver: "510.47.03", minor_compat_floor: "450.80.02", source: nv_ctk_rn, confidence: high}
+  - {version: "11.6.2", driver: "510.47.03", minor_compat_floor: "450.80.02", source: nv_ctk_rn, confidence: high}
+  - {version: "11.7.0", driver: "515.43.04", minor_compat_floor: "450.80.02", source: nv_ctk_rn, confidence: high}
+  - {version: "11.7.1", driver: "515.48.07", minor_compat_floor: "450.80.02", source: nv_ctk_rn, confidence: high}
+  - {version: "11.8.0", driver: "520.61.05", minor_compat_floor: "450.80.02", source: ["nv_ctk_rn", "arrayfire"], confidence: high, note: "11.x minor-version floor 450.80.02 (Windows 452.39); current notes express the 11.x range as >= 450, < 525"}
+  - {version: "12.0.0", driver: "525.60.13", minor_compat_floor: "525.60.13", source: ["nv_ctk_rn", "arrayfire"], confidence: high, note: "12.x minor-version floor 525.60.13 (Windows 528.33; cuDNN matrices list 527.41); current notes express the 12.x range as >= 525, < 580"}
+  - {version: "12.0.1", driver: "525.85.12", minor_compat_floor: "525.60.13", source: nv_ctk_rn, confidence: high}
+  - {version: "12.1.0", driver: "530.30.02", minor_compat_floor: "525.60.13", source: nv_ctk_rn, confidence: high}
+  - {version: "12.1.1", driver: "530.30.02", minor_compat_floor: "525.60.13", source: nv_ctk_rn, confidence: high}
+  - {version: "12.2.0", driver: "535.54.03", minor_compat_floor: "525.60.13", source: nv_ctk_rn, confidence: high}
+  - {version: "12.2.1", driver: "535.86.09", minor_compat_floor: "525.60.13", source: ["nv_ctk_rn", "nv_installer_names"], confidence: high, note: "conflict: the runfile name embeds 535.86.10; the release-notes table (primary) says 535.86.09"}
+  - {version: "12.2.2", driver: "535.104.05", minor_compat_floor: "525.60.13", source: nv_ctk_rn, confidence: high}
+  - {version: "12.3.0", driver: "545.23.06", minor_compat_floor: "525.60.13", source: nv_ctk_rn, confidence: high}
+  - {version: "12.3.1", driver: "545.23.08", minor_compat_floor: "525.60.13", source: nv_ctk_rn, confidence: high}
+  - {version: "12.3.2", driver: "545.23.08", minor_compat_floor: "525.60.13", source: ["nv_installer_names", "nv_ctk_rn"], confidence: medium, note: "not a separate row of the release-notes table; driver from the runfile name cuda_12.3.2_545.23.08_linux.run"}
+  - {version: "12.4.0", driver: "550.54.14", minor_compat_floor: "525.60.13", source: nv_ctk_rn, confidence: high}
   - {version: "12.4.1", driver: "550.54.15", minor_compat_floor: "525.60.13", source: nv_ctk_rn, confidence: high}
+  - {version: "12.5.0", driver: "555.42.02", minor_compat_floor: "525.60.13", source: nv_ctk_rn, confidence: high}
+  - {version: "12.5.1", driver: "555.42.06", minor_compat_floor: "525.60.13", source: nv_ctk_rn, confidence: high}
+  - {version: "12.6.0", driver: "560.28.03", minor_compat_floor: "525.60.13", source: nv_ctk_rn, confidence: high}
+  - {version: "12.6.1", driver: "560.35.03", minor_compat_floor: "525.60.13", source: nv_ctk_rn, confidence: high}
+  - {version: "12.6.2", driver: "560.35.03", minor_compat_floor: "525.60.13", source: nv_ctk_rn, confidence: high}
+  - {version: "12.6.3", driver: "560.35.05", minor_compat_floor: "525.60.13", source: nv_ctk_rn, confidence: high}
+  - {version: "12.8.0", driver: "570.26", minor_compat_floor: "525.60.13", source: ["nv_ctk_rn", "nv_installer_names"], confidence: high, note: "conflict: the 12.8.0 runfile bundles 570.86.10; the release-notes table (primary) lists 570.26 as the toolkit driver"}
+  - {version: "12.8.1", driver: "570.124.06", minor_compat_floor: "525.60.13", source: nv_ctk_rn, confidence: high}
+  - {version: "12.8.2", driver: "570.211.01", minor_compat_floor: "525.60.13", source: ["nv_installer_names"], confidence: medium, note: "late 12.8 update; driver from the runfile name (not in the release-notes copies read)"}
+  - {version: "12.9.0", driver: "575.51.03", minor_compat_floor: "525.60.13", source: nv_ctk_rn, confidence: high}
+  - {version: "12.9.1", driver: "575.57.08", minor_compat_floor: "525.60.13", source: nv_ctk_rn, confidence: high}
+  - {version: "12.9.2", driver: "575.57.08", minor_compat_floor: "525.60.13", source: ["nv_installer_names", "cog_cuda"], confidence: medium, note: "driver from the runfile name cuda_12.9.2_575.57.08_linux.run (several independent scripts agree); not in the release-notes copies read"}
+  - {version: "13.0.0", driver: "580.65.06", minor_compat_floor: "580.65.06", source: ["nv_ctk_rn", "cuda_python_pr902", "jax_install", "nv_dc_drivers"], confidence: high, note: "13.x minor-version floor: release notes say >= 580 (exactly 580.65.06, the 13.0 GA driver); Windows no longer gets a bundled driver"}
+  - {version: "13.0.1", driver: "580.82.07", minor_compat_floor: "580.65.06", source: nv_ctk_rn, confidence: high}
+  - {version: "13.0.2", driver: "580.95.05", minor_compat_floor: "580.65.06", source: nv_ctk_rn, confidence: high}
+  - {version: "13.0.3", driver: "580.126.20", minor_compat_floor: "580.65.06", source: ["nv_installer_names", "cog_cuda"], confidence: medium, note: "driver from the runfile name cuda_13.0.3_580.126.20_linux.run; not in the release-notes copies read"}
+  - {version: "13.1.0", driver: "590.44.01", minor_compat_floor: "580.65.06", source: nv_ctk_rn, confidence: high}
+  - {version: "13.1.1", driver: "590.48.01", minor_compat_floor: "580.65.06", source: nv_ctk_rn, confidence: high}
+  - {version: "13.1.2", driver: "590.48.01", minor_compat_floor: "580.65.06", source: ["nv_installer_names", "cog_cuda"], confidence: medium, note: "driver from the runfile name cuda_13.1.2_590.48.01_linux.run"}
+  - {version: "13.2.0", driver: "595.45.04", minor_compat_floor: "580.65.06", source: nv_ctk_rn, confidence: high}
+  - {version: "13.2.1", driver: "595.58.03", minor_compat_floor: "580.65.06", source: ["nv_ctk_rn", "nv_installer_names"], confidence: high, note: "release-notes transcription and the runfile name agree"}
+  - {version: "13.2.2", driver: "595.71.05", minor_compat_floor: "580.65.06", source: ["nv_installer_names", "pypi_torch"], confidence: medium, note: "driver from the runfile name; torch 2.15.0 pins cuda-toolkit==13.2.2"}
+  - {version: "13.3.0", driver: "610.43.02", minor_compat_floor: "580.65.06", source: ["nv_installer_names", "cog_cuda"], confidence: medium, note: "driver from the runfile name cuda_13.3.0_610.43.02_linux.run; 13.x floor assumed unchanged (13.3 release notes not read)"}
+  - {version: "13.3.1", driver: "610.43.02", minor_compat_floor: "580.65.06", source: ["nv_installer_names"], confidence: medium, note: "driver from the runfile name; 13.x floor assumed unchanged (13.3 release notes not read)"}
+  - {version: "13.4.1", minor_compat_floor: "580.65.06", source: ["nv_installer_names"], confidence: medium, note: "runfile cuda_13.4.1_linux.run no longer embeds a driver version and no driver table row was found: toolkit driver unknown (13.4.0 was a Windows-only prerelease). 13.x floor assumed unchanged."}
 
-cudnn: []
-architectures: []
-gpus: []
+# cuDNN releases (x.y.z; framework builds carry the full 4-part build number, e.g. 9.1.0.70) and the
+# CUDA minors a package is published for. Lists hold only minors a source names.
+cudnn:
+  - {version: "8.5.0", cuda: ["11.0", "11.1", "11.2", "11.3", "11.4", "11.5", "11.6", "11.7"], source: cudnn_sm_8_5, confidence: high, note: "also a CUDA 10.2 package; torch 2.0 cu117 wheels ship 8.5.0.96"}
+  - {version: "8.6.0", cuda: ["11.8"], source: ["tf_source_md"], confidence: low, note: "support matrix not read; TensorFlow 2.12/2.13 were tested with CUDA 11.8 + cuDNN 8.6"}
+  - {version: "8.7.0", cuda: ["11.8"], source: ["pt_release_md", "pypi_tensorflow"], confidence: medium, note: "support matrix not read; torch 2.0-2.3 cu118 wheels ship 8.7.0.84 and tensorflow 2.14[and-cuda] pins nvidia-cudnn-cu11==8.7.0.84 with CUDA 11.8 wheels"}
+  - {version: "8.9.0", cuda: ["12.1"], source: ["cuda_images"], confidence: medium, note: "NV_CUDNN_VERSION 8.9.0.131 in nvidia/cuda:12.1.1-cudnn8-*"}
+  - {version: "8.9.2", cuda: ["12.1"], source: ["pt_release_md"], confidence: medium, note: "torch 2.1-2.3 cu121 wheels ship 8.9.2.26; 8.9.x matrices list 12.0-12.2 and 11.x"}
+  - {version: "8.9.4", cuda: ["12.2"], source: ["pypi_tensorflow"], confidence: medium, note: "tensorflow 2.15[and-cuda] pins nvidia-cudnn-cu12==8.9.4.25 with CUDA 12.2 wheels"}
+  - {version: "8.9.5", cuda: ["11.0", "11.1", "11.2", "11.3", "11.4", "11.5", "11.6", "11.7", "11.8", "12.0", "12.1", "12.2"], archs: ["5.0", "6.0", "6.1", "7.0", "7.5", "8.0", "8.6", "8.9", "9.0"], source: cudnn_sm_8_9, confidence: high, note: "static linking only on the 12.2 and 11.8 packages"}
+  - {version: "8.9.6", cuda: ["11.0", "11.1", "11.2", "11.3", "11.4", "11.5", "11.6", "11.7", "11.8", "12.0", "12.1", "12.2"], archs: ["5.0", "6.0", "6.1", "7.0", "7.5", "8.0", "8.6", "8.9", "9.0"], source: ["cudnn_sm_8_9", "cuda_images"], confidence: high, note: "8.9.6.50 ships in nvidia/cuda:11.8.0-cudnn8-* and 12.2.2-cudnn8-*"}
+  - {version: "8.9.7", cuda: ["12.3"], source: ["pypi_tensorflow", "tf_source_md"], confidence: medium, note: "last 8.x release; matrix not read. tensorflow 2.16/2.17[and-cuda] pin nvidia-cudnn-cu12==8.9.7.29 with CUDA 12.3 wheels"}
+  - {version: "9.0.0", cuda: ["11.8", "12.0", "12.1", "12.2", "12.3"], archs: ["5.0", "6.0", "6.1", "7.0", "7.5", "8.0", "8.6", "8.9", "9.0"], source: ["cudnn_sm_9_0", "cuda_images"], confidence: high, note: "the 11.x package also lists 11.4-11.7 (dynamic linking only; excerpt truncated); 9.0.0.312 ships in nvidia/cuda:12.3.2-cudnn9-*"}
+  - {version: "9.1.0", cuda: ["11.8", "12.1", "12.4"], source: ["cudnn_sm_9_1", "pt_release_md", "cuda_images"], confidence: high, note: "matrix says 'CUDA 12.x' (exact minors not read) and 11.8; listed minors are those with shipped builds: torch cu118/cu121/cu124 wheels (9.1.0.70), nvidia/cuda:12.4.1-cudnn-*"}
+  - {version: "9.2.1", cuda: ["12.5"], source: ["cuda_images"], confidence: medium, note: "9.2.1.18 in nvidia/cuda:12.5.1-cudnn-*; matrix not read"}
+  - {version: "9.3.0", cuda: ["12.5"], source: ["pypi_tensorflow", "tf_source_md"], confidence: medium, note: "tensorflow 2.18/2.19[and-cuda] pin nvidia-cudnn-cu12==9.3.0.75 with CUDA 12.5 wheels; matrix not read"}
+  - {version: "9.5.0", cuda: ["11.8", "12.0", "12.1", "12.2", "12.3", "12.4", "12.5", "12.6"], archs: ["5.0", "6.0", "6.1", "7.0", "7.5", "8.0", "8.6", "8.9", "9.0"], source: cudnn_sm_9_5, confidence: high}
+  - {version: "9.5.1", cuda: ["11.8", "12.0", "12.1", "12.2", "12.3", "12.4", "12.5", "12.6"], archs: ["5.0", "6.0", "6.1", "7.0", "7.5", "8.0", "8.6", "8.9", "9.0"], source: ["cudnn_sm_9_5", "cuda_images"], confidence: high, note: "9.5.1.17 ships in torch cu126 wheels and nvidia/cuda:12.6.3-cudnn-*"}
+  - {version: "9.7.0", cuda: ["12.8"], source: ["cuda_images"], confidence: medium, note: "9.7.0.66 in nvidia/cuda:12.8.0-cudnn-*; matrix not read"}
+  - {version: "9.7.1", cuda: ["12.8"], source: ["pt_release_md"], confidence: medium, note: "torch 2.7 cu128 wheels ship 9.7.1.26; matrix not read"}
+  - {version: "9.8.0", cuda: ["12.8"], source: ["cuda_images"], confidence: medium, note: "9.8.0.87 in nvidia/cuda:12.8.1-cudnn-*; matrix not read"}
+  - {version: "9.10.2", cuda: ["11.8", "12.0", "12.1", "12.2", "12.3", "12.4", "12.5", "12.6", "12.8", "12.9"], archs: ["5.0", "6.0", "6.1", "7.0", "7.5", "8.0", "8.6", "8.9", "9.0", "10.0", "12.0"], source: ["cudnn_sm_9_10_2", "cuda_images"], confidence: high, note: "Blackwell (10.0, 12.0) only with the 12.8/12.9 builds (driver >= 570.26); Maxwell/Pascal/Volta deprecated. 9.10.x is the last line with CUDA 11.8 and CC < 7.5 packages (absent from 9.17; 9.11-9.16 not read)."}
+  - {version: "9.12.0", cuda: ["13.0"], source: ["cuda_images", "pypi_jax_cuda13_plugin", "cudnn_conda_labels"], confidence: medium, note: "9.12.0.46 in nvidia/cuda:13.0.0-cudnn-*; jax-cuda13-plugin requires nvidia-cudnn-cu13>=9.12.0.46. CUDA 12 package status not read."}
+  - {version: "9.13.0", cuda: ["13.0"], source: ["pt_release_md", "cudnn_conda_labels"], confidence: medium, note: "torch 2.9 cu130 wheels ship 9.13.0.50; other packages not read"}
+  - {version: "9.15.1", cuda: ["13.0"], source: ["pt_release_md", "cudnn_conda_labels"], confidence: medium, note: "torch 2.10 cu130 wheels ship 9.15.1.9"}
+  - {version: "9.17.0", cuda: ["12.0", "12.1", "12.2", "12.3", "12.4", "12.5", "12.6", "12.8", "12.9", "13.0", "13.1"], archs: ["7.5", "8.0", "8.6", "8.9", "9.0", "10.0", "12.0"], source: cudnn_sm_9_17, confidence: high, note: "no CUDA 11 package and no CC < 7.5; Blackwell on the CUDA 12 package needs 12.8+; CUDA 13 package needs driver >= 580.65.06"}
+  - {version: "9.17.1", cuda: ["12.8", "13.0"], source: ["pt_release_md", "cudnn_conda_labels"], confidence: medium, note: "RELEASE.md: torch 2.11 cu128/cu130 ship 9.17.1.4"}
+  - {version: "9.19.0", cuda: ["13.0"], source: ["pypi_torch", "cudnn_conda_labels"], confidence: medium, note: "torch 2.11.0 PyPI wheel (CUDA 13.0) pins nvidia-cudnn-cu13==9.19.0.56"}
+  - {version: "9.20.0", cuda: ["13.0", "13.2"], source: ["pypi_torch", "pt_release_md"], confidence: high, note: "torch 2.12/2.13 cu130 (PyPI pin nvidia-cudnn-cu13==9.20.0.48) and cu132 (RELEASE.md)"}
+  - {version: "9.24.0", cuda: ["13.0", "13.2"], source: ["pypi_torch", "pt_release_md"], confidence: medium, note: "torch 2.14 PyPI wheel (CUDA 13.0) pins nvidia-cudnn-cu13==9.24.0.43; RELEASE.md lists it for cu130/cu132"}
+  - {version: "9.26.0", cuda: ["13.2"], source: ["pypi_torch"], confidence: medium, note: "torch 2.15.0 PyPI wheel pins nvidia-cudnn-cu13==9.26.0.51 with cuda-toolkit 13.2.2"}
+
+# CPython minor releases envctl may choose.
+python:
+  - {version: "3.8", source: ["python_versions", "https://peps.python.org/pep-0569/"], confidence: high, note: "released 2019-10-14; end of life 2024-10"}
+  - {version: "3.9", source: ["python_versions", "https://peps.python.org/pep-0596/"], confidence: high, note: "released 2020-10-05; end of life 2025-10"}
+  - {version: "3.10", source: ["python_versions", "https://peps.python.org/pep-0619/"], confidence: high, note: "released 2021-10-04; end of life 2026-10"}
+  - {version: "3.11", source: ["python_versions", "https://peps.python.org/pep-0664/"], confidence: high, note: "released 2022-10-24; end of life 2027-10"}
+  - {version: "3.12", source: ["python_versions", "https://peps.python.org/pep-0693/"], confidence: high, note: "released 2023-10-02"}
+  - {version: "3.13", source: ["python_versions", "https://peps.python.org/pep-0719/"], confidence: high, note: "released 2024-10-07"}
+  - {version: "3.14", source: ["python_versions", "https://peps.python.org/pep-0745/"], confidence: high, note: "released 2025-10-07"}
+  - {version: "3.15", source: ["pep_790", "pypi_torch"], confidence: medium, note: "3.15.0 final scheduled for 2026-10 (PEP 790); cp315 wheels of torch 2.15.0 and jaxlib 0.11.1+ are on PyPI. Final release not seen in a primary source."}
+
+# Compute capabilities. first_cuda = first toolkit that can target it; last_cuda = last toolkit that still can.
+architectures:
+  - {sm: "3.0", family: "Kepler", last_cuda: "10.2", source: ["clang_cuda", "cufft_deprecated"], confidence: high, note: "first toolkit older than 7.0 (not tracked); removed in 11.0"}
+  - {sm: "3.2", family: "Kepler", last_cuda: "10.2", source: ["clang_cuda", "cufft_deprecated"], confidence: high, note: "removed in 11.0"}
+  - {sm: "3.5", family: "Kepler", last_cuda: "11.8", source: ["clang_cuda", "cufft_deprecated", "nixpkgs_caps"], confidence: high, note: "deprecated in 11.0, removed in 12.0"}
+  - {sm: "3.7", family: "Kepler", last_cuda: "11.8", source: ["clang_cuda", "cufft_deprecated", "nixpkgs_caps"], confidence: high, note: "Tesla K80; deprecated in 11.0, removed in 12.0"}
+  - {sm: "5.0", family: "Maxwell", last_cuda: "12.9", source: ["clang_cuda", "nv_blog_arch_support", "pt_issue_157517"], confidence: high, note: "offline compilation and libraries removed in 13.0"}
+  - {sm: "5.2", family: "Maxwell", last_cuda: "12.9", source: ["clang_cuda", "nv_blog_arch_support"], confidence: high, note: "removed in 13.0"}
+  - {sm: "5.3", family: "Maxwell", last_cuda: "12.9", source: ["clang_cuda", "nv_blog_arch_support"], confidence: high, note: "Jetson Nano; removed in 13.0"}
+  - {sm: "6.0", family: "Pascal", first_cuda: "8.0", last_cuda: "12.9", source: ["clang_cuda", "nv_blog_arch_support", "pt_issue_157517"], confidence: high, note: "removed in 13.0"}
+  - {sm: "6.1", family: "Pascal", first_cuda: "8.0", last_cuda: "12.9", source: ["clang_cuda", "nv_blog_arch_support"], confidence: high, note: "removed in 13.0"}
+  - {sm: "6.2", family: "Pascal", first_cuda: "8.0", last_cuda: "12.9", source: ["clang_cuda", "nv_blog_arch_support"], confidence: high, note: "Jetson TX2; removed in 13.0"}
+  - {sm: "7.0", family: "Volta", first_cuda: "9.0", last_cuda: "12.9", source: ["clang_cuda", "nv_blog_arch_support", "nv_cuda_gpus"], confidence: high, note: "removed in 13.0"}
+  - {sm: "7.2", family: "Volta", first_cuda: "9.1", last_cuda: "12.9", source: ["clang_cuda", "nixpkgs_caps"], confidence: medium, note: "Jetson Xavier; removed in 13.0 (CC < 7.5). nixpkgs caps Jetson use at 12.2 (with cuda_compat) / 11.8."}
+  - {sm: "7.5", family: "Turing", first_cuda: "10.0", source: ["clang_cuda", "jax_install", "cudnn_sm_9_17"], confidence: high, note: "oldest architecture supported by CUDA 13.x and cuDNN 9.17"}
+  - {sm: "8.0", family: "Ampere", first_cuda: "11.0", source: clang_cuda, confidence: high}
+  - {sm: "8.6", family: "Ampere", first_cuda: "11.1", source: ["clang_cuda", "nv_cuda_gpus"], confidence: high}
+  - {sm: "8.7", family: "Ampere", first_cuda: "11.4", source: ["clang_cuda", "nv_cuda_gpus"], confidence: high, note: "Jetson Orin"}
+  - {sm: "8.8", family: "Ampere", first_cuda: "13.0", source: ["clang_cuda", "nixpkgs_caps"], confidence: low, note: "product mapping unconfirmed"}
+  - {sm: "8.9", family: "Ada Lovelace", first_cuda: "11.8", source: ["clang_cuda", "nixpkgs_caps", "nv_cuda_gpus"], confidence: high}
+  - {sm: "9.0", family: "Hopper", first_cuda: "11.8", source: ["clang_cuda", "nixpkgs_caps", "nv_cuda_gpus"], confidence: high, note: "sm_90a (arch-specific features) needs 12.0+"}
+  - {sm: "10.0", family: "Blackwell", first_cuda: "12.8", source: ["clang_cuda", "nixpkgs_caps", "nv_cuda_gpus"], confidence: high, note: "nixpkgs records 12.7, never publicly released; sm_100f needs 12.9"}
+  - {sm: "10.1", family: "Blackwell", first_cuda: "12.8", last_cuda: "12.9", source: ["clang_cuda", "nixpkgs_caps", "curanddx_rn"], confidence: high, note: "Jetson Thor under CUDA 12.8/12.9; renamed sm_110 in 13.0"}
+  - {sm: "10.3", family: "Blackwell", first_cuda: "12.9", source: ["clang_cuda", "nixpkgs_caps", "nv_cuda_gpus"], confidence: high, note: "B300 / GB300"}
+  - {sm: "11.0", family: "Blackwell", first_cuda: "13.0", source: ["clang_cuda", "nixpkgs_caps", "curanddx_rn", "nv_cuda_gpus"], confidence: high, note: "Jetson Thor (T5000/T4000) from CUDA 13.0; was sm_101 before"}
+  - {sm: "12.0", family: "Blackwell", first_cuda: "12.8", source: ["clang_cuda", "nixpkgs_caps", "nv_cuda_gpus"], confidence: high, note: "GeForce RTX 50xx, RTX PRO Blackwell"}
+  - {sm: "12.1", family: "Blackwell", first_cuda: "12.9", source: ["clang_cuda", "nixpkgs_caps", "nv_cuda_gpus"], confidence: high, note: "GB10 (DGX Spark)"}
+
+# Marketing names -> compute capability. Lookups normalise (lowercase, letters+digits, no nvidia/tesla/geforce prefix).
+gpus:
+  - {name: "k80", aliases: ["Tesla K80"], sm: "3.7", source: ["nv_cuda_legacy_gpus", "nv_cuda_gpus"], confidence: high, note: "needs CUDA <= 11.8"}
+  - {name: "p100", aliases: ["Tesla P100-PCIE-16GB", "Tesla P100-PCIE-12GB", "Tesla P100-SXM2-16GB"], sm: "6.0", source: ["nv_cuda_legacy_gpus", "nv_cuda_gpus"], confidence: high}
+  - {name: "p40", aliases: ["Tesla P40"], sm: "6.1", source: ["nv_cuda_legacy_gpus", "nv_cuda_gpus"], confidence: high}
+  - {name: "v100", aliases: ["Tesla V100-SXM2-16GB", "Tesla V100-SXM2-32GB", "Tesla V100-PCIE-16GB", "Tesla V100-PCIE-32GB"], sm: "7.0", source: ["nv_cuda_gpus"], confidence: high}
+  - {name: "t4", aliases: ["Tesla T4"], sm: "7.5", source: ["nv_cuda_gpus"], confidence: high}
+  - {name: "a10", aliases: ["NVIDIA A10"], sm: "8.6", source: ["nv_cuda_gpus"], confidence: high}
+  - {name: "a10g", aliases: ["NVIDIA A10G"], sm: "8.6", source: ["baseten_a10g", "nv_cuda_gpus"], confidence: medium, note: "AWS-only variant of the A10 (not on NVIDIA's list); same Ampere GA102 class as the A10 (8.6)"}
+  - {name: "a30", aliases: ["NVIDIA A30"], sm: "8.0", source: ["nv_cuda_gpus"], confidence: high}
+  - {name: "a40", aliases: ["NVIDIA A40"], sm: "8.6", source: ["nv_cuda_gpus"], confidence: high}
+  - {name: "a100", aliases: ["A100-SXM4-40GB", "A100-SXM4-80GB", "A100-PCIE-40GB", "A100 80GB PCIe", "A100-SXM-80GB"], sm: "8.0", source: ["nv_cuda_gpus"], confidence: high}
+  - {name: "a6000", aliases: ["RTX A6000", "NVIDIA RTX A6000"], sm: "8.6", source: ["nv_cuda_gpus"], confidence: high}
+  - {name: "l4", aliases: ["NVIDIA L4"], sm: "8.9", source: ["nv_cuda_gpus"], confidence: high}
+  - {name: "l40", aliases: ["NVIDIA L40"], sm: "8.9", source: ["nv_cuda_gpus"], confidence: high}
+  - {name: "l40s", aliases: ["NVIDIA L40S"], sm: "8.9", source: ["nv_cuda_gpus"], confidence: high}
+  - {name: "h100", aliases: ["H100 80GB HBM3", "H100 PCIe", "H100 NVL", "H100 SXM5 80GB", "H100-SXM5-80GB"], sm: "9.0", source: ["nv_cuda_gpus", "gpu_cc_transcription"], confidence: high}
+  - {name: "h200", aliases: ["H200 NVL", "H200 SXM 141GB"], sm: "9.0", source: ["nv_cuda_gpus", "gpu_cc_transcription"], confidence: high}
+  - {name: "gh200", aliases: ["GH200 480GB", "GH200 144G HBM3e", "Grace Hopper"], sm: "9.0", source: ["nv_cuda_gpus"], confidence: high}
+  - {name: "b200", aliases: ["NVIDIA B200"], sm: "10.0", source: ["nv_cuda_gpus"], confidence: high}
+  - {name: "gb200", aliases: ["NVIDIA GB200"], sm: "10.0", source: ["nv_cuda_gpus"], confidence: high}
+  - {name: "b300", aliases: ["NVIDIA B300"], sm: "10.3", source: ["nv_cuda_gpus"], confidence: high}
+  - {name: "gb300", aliases: ["NVIDIA GB300"], sm: "10.3", source: ["nv_cuda_gpus"], confidence: high}
+  - {name: "gb10", aliases: ["DGX Spark", "NVIDIA GB10"], sm: "12.1", source: ["nv_cuda_gpus"], confidence: high}
+  - {name: "rtx3080", aliases: ["GeForce RTX 3080", "RTX 3080 Ti"], sm: "8.6", source: ["nv_cuda_gpus"], confidence: high, note: "GeForce RTX 30xx = 8.6"}
+  - {name: "rtx3090", aliases: ["GeForce RTX 3090", "RTX 3090 Ti"], sm: "8.6", source: ["nv_cuda_gpus"], confidence: high, note: "GeForce RTX 30xx = 8.6"}
+  - {name: "rtx4080", aliases: ["GeForce RTX 4080", "RTX 4080 SUPER"], sm: "8.9", source: ["nv_cuda_gpus"], confidence: high, note: "GeForce RTX 40xx = 8.9"}
+  - {name: "rtx4090", aliases: ["GeForce RTX 4090"], sm: "8.9", source: ["nv_cuda_gpus"], confidence: high, note: "GeForce RTX 40xx = 8.9"}
+  - {name: "rtx5080", aliases: ["GeForce RTX 5080"], sm: "12.0", source: ["nv_cuda_gpus"], confidence: high, note: "GeForce RTX 50xx = 12.0"}
+  - {name: "rtx5090", aliases: ["GeForce RTX 5090"], sm: "12.0", source: ["nv_cuda_gpus"], confidence: high, note: "GeForce RTX 50xx = 12.0"}
+  - {name: "rtx6000ada", aliases: ["RTX 6000 Ada Generation", "NVIDIA RTX 6000 Ada Generation", "RTX 6000 Ada"], sm: "8.9", source: ["nv_cuda_gpus"], confidence: high}
+  - {name: "rtxpro6000", aliases: ["RTX PRO 6000 Blackwell Server Edition", "RTX PRO 6000 Blackwell Workstation Edition", "RTX PRO 6000 Blackwell Max-Q Workstation Edition", "RTX PRO 6000 Blackwell", "RTX PRO 6000"], sm: "12.0", source: ["nv_cuda_gpus", "gpu_cc_transcription"], confidence: high}
+  - {name: "jetson-nano", aliases: ["Jetson Nano"], sm: "5.3", source: ["nv_cuda_legacy_gpus", "nv_cuda_gpus"], confidence: high, note: "needs CUDA <= 12.9 (JetPack ships older toolkits)"}
+  - {name: "jetson-tx2", aliases: ["Jetson TX2"], sm: "6.2", source: ["nv_cuda_legacy_gpus", "nv_cuda_gpus"], confidence: high}
+  - {name: "jetson-xavier", aliases: ["Jetson AGX Xavier", "Jetson Xavier NX", "Xavier"], sm: "7.2", source: ["nv_cuda_gpus"], confidence: high}
+  - {name: "jetson-orin", aliases: ["Jetson AGX Orin", "Jetson Orin NX", "Jetson Orin Nano", "Orin", "Orin (nvgpu)"], sm: "8.7", source: ["nv_cuda_gpus"], confidence: high}
+  - {name: "jetson-thor", aliases: ["Jetson AGX Thor", "Jetson T5000", "Jetson T4000", "Thor"], sm: "11.0", source: ["nv_cuda_gpus", "curanddx_rn"], confidence: high, note: "sm_110 from CUDA 13.0; CUDA 12.8/12.9 call it sm_101"}
+
 frameworks:
   torch:
     package: torch
     index: "https://download.pytorch.org/whl/{variant}"
-    releases: []
+    # One row per release. Builds = the cuXYZ variants on download.pytorch.org; cudnn = the exact
+    # nvidia-cudnn wheel the build pins; archs only where a source lists them.
+    releases:
+      - version: "2.0.0"
+        python: ">=3.8,<3.12"
+        companions: {torchvision: "0.15.1", torchaudio: "2.0.1"}
+        builds:
+          - {variant: "cu117", cuda: "11.7", cudnn: "8.5.0.96", bundles_cuda: true}
+          - {variant: "cu118", cuda: "11.8", cudnn: "8.7.0.84", bundles_cuda: true}
+        source: [pt_release_md, test_infra_gbbm, cog_torch, vision_readme, pypi_torch, pypi_torchvision, pypi_torchaudio]
+        confidence: high
+        note: "PyPI default wheel = cu117 build. cu118 was 'experimental' in RELEASE.md."
+      - version: "2.0.1"
+        python: ">=3.8,<3.12"
+        companions: {torchvision: "0.15.2", torchaudio: "2.0.2"}
+        builds:
+          - {variant: "cu117", cuda: "11.7", cudnn: "8.5.0.96", bundles_cuda: true}
+          - {variant: "cu118", cuda: "11.8", cudnn: "8.7.0.84", bundles_cuda: true}
+        source: [pt_release_md, test_infra_gbbm, cog_torch, vision_readme, pypi_torch, pypi_torchvision, pypi_torchaudio]
+        confidence: high
+        note: "PyPI default wheel = cu117 build."
+      - version: "2.1.0"
+        python: ">=3.8,<3.12"
+        companions: {torchvision: "0.16.0", torchaudio: "2.1.0"}
+        builds:
+          - {variant: "cu118", cuda: "11.8", cudnn: "8.7.0.84", bundles_cuda: true}
+          - {variant: "cu121", cuda: "12.1", cudnn: "8.9.2.26", bundles_cuda: true}
+        source: [pt_release_md, test_infra_gbbm, cog_torch, vision_readme, pypi_torch, pypi_torchvision, pypi_torchaudio, test_infra_release_matrix]
+        confidence: high
+        note: "PyPI default wheel = the cu121 build (medium: test-infra 'release' channel installs plain pip for 12.1)."
+      - version: "2.1.1"
+        python: ">=3.8,<3.12"
+        companions: {torchvision: "0.16.1", torchaudio: "2.1.1"}
+        builds:
+          - {variant: "cu118", cuda: "11.8", cudnn: "8.7.0.84", bundles_cuda: true}
+          - {variant: "cu121", cuda: "12.1", cudnn: "8.9.2.26", bundles_cuda: true}
+        source: [pt_release_md, test_infra_gbbm, cog_torch, vision_readme, pypi_torch, pypi_torchvision, pypi_torchaudio, test_infra_release_matrix]
+        confidence: high
+        note: "PyPI default wheel = the cu121 build (medium: test-infra 'release' channel installs plain pip for 12.1)."
+      - version: "2.1.2"
+        python: ">=3.8,<3.12"
+        companions: {torchvision: "0.16.2", torchaudio: "2.1.2"}
+        builds:
+          - {variant: "cu118", cuda: "11.8", cudnn: "8.7.0.84", bundles_cuda: true}
+          - {variant: "cu121", cuda: "12.1", cudnn: "8.9.2.26", bundles_cuda: true}
+        source: [pt_release_md, test_infra_gbbm, cog_torch, vision_readme, pypi_torch, pypi_torchvision, pypi_torchaudio, test_infra_release_matrix]
+        confidence: high
+        note: "PyPI default wheel = the cu121 build (medium: test-infra 'release' channel installs plain pip for 12.1)."
+      - version: "2.2.0"
+        python: ">=3.8,<3.13"
+        companions: {torchvision: "0.17.0", torchaudio: "2.2.0"}
+        builds:
+          - {variant: "cu118", cuda: "11.8", cudnn: "8.7.0.84", bundles_cuda: true}
+          - {variant: "cu121", cuda: "12.1", cudnn: "8.9.2.26", bundles_cuda: true}
+        source: [pt_release_md, test_infra_gbbm, cog_torch, vision_readme, pypi_torch, pypi_torchvision, pypi_torchaudio, test_infra_release_matrix]
+        confidence: high
+        note: "3.12 marked experimental in RELEASE.md (wheels published). PyPI default wheel = the cu121 build (medium: test-infra 'release' channel installs plain pip for 12.1)."
+      - version: "2.2.1"
+        python: ">=3.8,<3.13"
+        companions: {torchvision: "0.17.1", torchaudio: "2.2.1"}
+        builds:
+          - {variant: "cu118", cuda: "11.8", cudnn: "8.7.0.84", bundles_cuda: true}
+          - {variant: "cu121", cuda: "12.1", cudnn: "8.9.2.26", bundles_cuda: true}
+        source: [pt_release_md, test_infra_gbbm, cog_torch, vision_readme, pypi_torch, pypi_torchvision, pypi_torchaudio, test_infra_release_matrix]
+        confidence: high
+        note: "PyPI default wheel = the cu121 build (medium: test-infra 'release' channel installs plain pip for 12.1)."
+      - version: "2.2.2"
+        python: ">=3.8,<3.13"
+        companions: {torchvision: "0.17.2", torchaudio: "2.2.2"}
+        builds:
+          - {variant: "cu118", cuda: "11.8", cudnn: "8.7.0.84", bundles_cuda: true}
+          - {variant: "cu121", cuda: "12.1", cudnn: "8.9.2.26", bundles_cuda: true}
+        source: [pt_release_md, test_infra_gbbm, cog_torch, vision_readme, pypi_torch, pypi_torchvision, pypi_torchaudio, test_infra_release_matrix]
+        confidence: high
+        note: "PyPI default wheel = the cu121 build (medium: test-infra 'release' channel installs plain pip for 12.1)."
+      - version: "2.3.0"
+        python: ">=3.8,<3.13"
+        companions: {torchvision: "0.18.0", torchaudio: "2.3.0"}
+        builds:
+          - {variant: "cu118", cuda: "11.8", cudnn: "8.7.0.84", bundles_cuda: true}
+          - {variant: "cu121", cuda: "12.1", cudnn: "8.9.2.26", bundles_cuda: true}
+        source: [pt_release_md, test_infra_gbbm, cog_torch, vision_readme, pypi_torch, pypi_torchvision, pypi_torchaudio, test_infra_release_matrix]
+        confidence: high
+        note: "no cu124 build. PyPI default wheel = the cu121 build (medium: test-infra 'release' channel installs plain pip for 12.1)."
+      - version: "2.3.1"
+        python: ">=3.8,<3.13"
+        companions: {torchvision: "0.18.1", torchaudio: "2.3.1"}
+        builds:
+          - {variant: "cu118", cuda: "11.8", cudnn: "8.7.0.84", bundles_cuda: true}
+          - {variant: "cu121", cuda: "12.1", cudnn: "8.9.2.26", bundles_cuda: true}
+        source: [pt_release_md, test_infra_gbbm, cog_torch, vision_readme, pypi_torch, pypi_torchvision, pypi_torchaudio, test_infra_release_matrix]
+        confidence: high
+        note: "no cu124 build. PyPI default wheel = the cu121 build (medium: test-infra 'release' channel installs plain pip for 12.1)."
+      - version: "2.4.0"
+        python: ">=3.8,<3.13"
+        companions: {torchvision: "0.19.0", torchaudio: "2.4.0"}
+        builds:
+          - {variant: "cu118", cuda: "11.8", cudnn: "9.1.0.70", bundles_cuda: true}
+          - {variant: "cu121", cuda: "12.1", cudnn: "9.1.0.70", bundles_cuda: true}
+          - {variant: "cu124", cuda: "12.4", cudnn: "9.1.0.70", bundles_cuda: true}
+        source: [pt_release_md, test_infra_gbbm, cog_torch, vision_readme, pypi_torch, pypi_torchvision, pypi_torchaudio, test_infra_release_matrix]
+        confidence: high
+        note: "cu124 experimental in RELEASE.md; PyPI default variant not confirmed."
+      - version: "2.4.1"
+        python: ">=3.8,<3.13"
+        companions: {torchvision: "0.19.1", torchaudio: "2.4.1"}
+        builds:
+          - {variant: "cu118", cuda: "11.8", cudnn: "9.1.0.70", bundles_cuda: true}
+          - {variant: "cu121", cuda: "12.1", cudnn: "9.1.0.70", bundles_cuda: true}
+          - {variant: "cu124", cuda: "12.4", cudnn: "9.1.0.70", bundles_cuda: true}
+        source: [pt_release_md, test_infra_gbbm, cog_torch, vision_readme, pypi_torch, pypi_torchvision, pypi_torchaudio, test_infra_release_matrix]
+        confidence: high
+        note: "PyPI default variant not confirmed."
+      - version: "2.5.0"
+        python: ">=3.9,<3.13"
+        companions: {torchvision: "0.20.0", torchaudio: "2.5.0"}
+        builds:
+          - {variant: "cu118", cuda: "11.8", cudnn: "9.1.0.70", bundles_cuda: true}
+          - {variant: "cu121", cuda: "12.1", cudnn: "9.1.0.70", bundles_cuda: true}
+          - {variant: "cu124", cuda: "12.4", cudnn: "9.1.0.70", bundles_cuda: true}
+        source: [pt_release_md, test_infra_gbbm, cog_torch, vision_readme, pypi_torch, pypi_torchvision, pypi_torchaudio, test_infra_release_matrix]
+        confidence: high
+        note: "torch has cp313 wheels (3.13 experimental) but torchvision 0.20/torchaudio 2.5 have none, so 3.13 is excluded; PyPI requires-python says >=3.8 but no cp38 wheels exist (pt_kr lists >=3.8: conflict)."
+      - version: "2.5.1"
+        python: ">=3.9,<3.13"
+        companions: {torchvision: "0.20.1", torchaudio: "2.5.1"}
+        builds:
+          - {variant: "cu118", cuda: "11.8", cudnn: "9.1.0.70", bundles_cuda: true}
+          - {variant: "cu121", cuda: "12.1", cudnn: "9.1.0.70", bundles_cuda: true}
+          - {variant: "cu124", cuda: "12.4", cudnn: "9.1.0.70", bundles_cuda: true}
+        source: [pt_release_md, test_infra_gbbm, cog_torch, vision_readme, pypi_torch, pypi_torchvision, pypi_torchaudio, test_infra_release_matrix]
+        confidence: high
+        note: "PyPI default wheel = cu124 build (METADATA pins nvidia-cudnn-cu12==9.1.0.70, cuda-runtime 12.4.127). 3.13: see 2.5.0."
+      - version: "2.6.0"
+        python: ">=3.9,<3.14"
+        companions: {torchvision: "0.21.0", torchaudio: "2.6.0"}
+        builds:
+          - {variant: "cu118", cuda: "11.8", cudnn: "9.1.0.70", bundles_cuda: true}
+          - {variant: "cu124", cuda: "12.4", cudnn: "9.1.0.70", bundles_cuda: true}
+          - {variant: "cu126", cuda: "12.6", cudnn: "9.5.1.17", bundles_cuda: true}
+        source: [pt_release_md, test_infra_gbbm, cog_torch, vision_readme, pypi_torch, pypi_torchvision, pypi_torchaudio, moi90_caps]
+        confidence: high
+        note: "PyPI default wheel = cu124 build (METADATA). No cu121/cu128. cu124/cu126 conda builds contain sm_50..sm_90 only (moi90_caps). 3.13t experimental."
+      - version: "2.7.0"
+        python: ">=3.9,<3.14"
+        companions: {torchvision: "0.22.0", torchaudio: "2.7.0"}
+        builds:
+          - {variant: "cu118", cuda: "11.8", cudnn: "9.1.0.70", bundles_cuda: true}
+          - {variant: "cu126", cuda: "12.6", cudnn: "9.5.1.17", bundles_cuda: true}
+          - {variant: "cu128", cuda: "12.8", cudnn: "9.7.1.26", bundles_cuda: true}
+        source: [pt_release_md, test_infra_gbbm, cog_torch, vision_readme, pypi_torch, pypi_torchvision, pypi_torchaudio, moi90_caps]
+        confidence: high
+        note: "PyPI default wheel = cu126 build (METADATA). First release with Blackwell (cu128) wheels; conda cu128 builds carry 7.5-12.0 and cu126 5.0-9.0 (moi90_caps, arch lists of the pip wheels not confirmed)."
+      - version: "2.7.1"
+        python: ">=3.9,<3.14"
+        companions: {torchvision: "0.22.1", torchaudio: "2.7.1"}
+        builds:
+          - {variant: "cu118", cuda: "11.8", cudnn: "9.1.0.70", bundles_cuda: true}
+          - {variant: "cu126", cuda: "12.6", cudnn: "9.5.1.17", bundles_cuda: true}
+          - {variant: "cu128", cuda: "12.8", cudnn: "9.7.1.26", bundles_cuda: true}
+        source: [pt_release_md, test_infra_gbbm, cog_torch, vision_readme, pypi_torch, pypi_torchvision, pypi_torchaudio]
+        confidence: high
+        note: "PyPI default wheel = cu126 build."
+      - version: "2.8.0"
+        python: ">=3.9,<3.14"
+        companions: {torchvision: "0.23.0", torchaudio: "2.8.0"}
+        builds:
+          - {variant: "cu126", cuda: "12.6", cudnn: "9.10.2.21", archs: ["5.0", "6.0", "7.0", "7.5", "8.0", "8.6", "9.0"], bundles_cuda: true}
+          - {variant: "cu128", cuda: "12.8", cudnn: "9.10.2.21", archs: ["7.5", "8.0", "8.6", "9.0", "10.0", "12.0"], bundles_cuda: true}
+          - {variant: "cu129", cuda: "12.9", cudnn: "9.10.2.21", archs: ["7.5", "8.0", "8.6", "9.0", "10.0", "12.0+PTX"], bundles_cuda: true}
+        source: [pt_release_md, test_infra_gbbm, cog_torch, vision_readme, pypi_torch, pypi_torchvision, pypi_torchaudio]
+        confidence: high
+        note: "PyPI default wheel = cu128 build (METADATA). No cu118 (pt_kr lists 11.8 for 2.8.0: conflict with RELEASE.md, test-infra and cog). Arch lists from pt_issue_157517 (medium)."
+      - version: "2.9.0"
+        python: ">=3.10,<3.15"
+        companions: {torchvision: "0.24.0", torchaudio: "2.9.0"}
+        builds:
+          - {variant: "cu126", cuda: "12.6", cudnn: "9.10.2.21", bundles_cuda: true}
+          - {variant: "cu128", cuda: "12.8", cudnn: "9.10.2.21", bundles_cuda: true}
+          - {variant: "cu130", cuda: "13.0", cudnn: "9.13.0.50", bundles_cuda: true}
+        source: [pt_release_md, test_infra_gbbm, cog_torch, vision_readme, pypi_torch, pypi_torchvision, pypi_torchaudio]
+        confidence: high
+        note: "PyPI default wheel = cu128 build (METADATA). No cu129. 3.13t/3.14t free-threaded builds."
+      - version: "2.9.1"
+        python: ">=3.10,<3.15"
+        companions: {torchvision: "0.24.1", torchaudio: "2.9.1"}
+        builds:
+          - {variant: "cu126", cuda: "12.6", cudnn: "9.10.2.21", bundles_cuda: true}
+          - {variant: "cu128", cuda: "12.8", cudnn: "9.10.2.21", bundles_cuda: true}
+          - {variant: "cu130", cuda: "13.0", cudnn: "9.13.0.50", bundles_cuda: true}
+        source: [pt_release_md, test_infra_gbbm, cog_torch, vision_readme, pypi_torch, pypi_torchvision, pypi_torchaudio]
+        confidence: high
+        note: "PyPI default wheel = cu128 build."
+      - version: "2.10.0"
+        python: ">=3.10,<3.15"
+        companions: {torchvision: "0.25.0", torchaudio: "2.10.0"}
+        builds:
+          - {variant: "cu126", cuda: "12.6", cudnn: "9.10.2.21", bundles_cuda: true}
+          - {variant: "cu128", cuda: "12.8", cudnn: "9.10.2.21", bundles_cuda: true}
+          - {variant: "cu130", cuda: "13.0", cudnn: "9.15.1.9", bundles_cuda: true}
+        source: [pt_release_md, test_infra_gbbm, cog_torch, vision_readme, pypi_torch, pypi_torchvision, pypi_torchaudio]
+        confidence: high
+        note: "PyPI default wheel = cu128 build (METADATA). cu130 cuDNN: newer RELEASE.md copies say 9.15.1.9, an older copy (Feb 2026) 9.13.0.50."
+      - version: "2.11.0"
+        python: ">=3.10,<3.15"
+        companions: {torchvision: "0.26.0", torchaudio: "2.11.0"}
+        builds:
+          - {variant: "cu126", cuda: "12.6", cudnn: "9.10.2.21", archs: ["5.0", "6.0", "7.0", "7.5", "8.0", "8.6", "9.0"], bundles_cuda: true}
+          - {variant: "cu128", cuda: "12.8", cudnn: "9.17.1.4", archs: ["7.5", "8.0", "8.6", "9.0", "10.0", "12.0"], bundles_cuda: true}
+          - {variant: "cu130", cuda: "13.0", cudnn: "9.19.0.56", archs: ["7.5", "8.0", "8.6", "9.0", "10.0", "12.0+PTX"], bundles_cuda: true}
+        source: [pt_release_md, test_infra_gbbm, cog_torch, vision_readme, pypi_torch, pypi_torchvision, pypi_torchaudio]
+        confidence: high
+        note: "PyPI default wheel = cu130 build: METADATA pins cuda-toolkit==13.0.2 and nvidia-cudnn-cu13==9.19.0.56. Conflict: RELEASE.md lists cuDNN 9.17.1.4 for cu130 and pt_kr/test-infra suggested a 12.8 PyPI default; the wheel metadata is taken as primary. No cu129 (cog HEAD's 2.11.0+cu129 row was dropped by its own regeneration). torchvision 0.26+ excludes Python 3.14.1."
+      - version: "2.12.0"
+        python: ">=3.10,<3.15"
+        companions: {torchvision: "0.27.0"}
+        builds:
+          - {variant: "cu126", cuda: "12.6", cudnn: "9.10.2.21", archs: ["5.0", "6.0", "7.0", "7.5", "8.0", "8.6", "9.0"], bundles_cuda: true}
+          - {variant: "cu130", cuda: "13.0", cudnn: "9.20.0.48", archs: ["7.5", "8.0", "8.6", "9.0", "10.0", "12.0+PTX"], bundles_cuda: true}
+          - {variant: "cu132", cuda: "13.2", cudnn: "9.20.0.48", archs: ["7.5", "8.0", "8.6", "9.0", "10.0", "12.0+PTX"], bundles_cuda: true}
+        source: [pt_release_md, test_infra_gbbm, cog_torch, vision_readme, pypi_torch, pypi_torchvision, pypi_torchaudio]
+        confidence: high
+        note: "PyPI default wheel = cu130 build (METADATA: cuda-toolkit 13.0.2, nvidia-cudnn-cu13 9.20.0.48). No cu128. No torchaudio release exists for 2.12 (newest torchaudio on PyPI is 2.11.0). cog lists a 2.12.1+cu129 build that test-infra shows only for aarch64: not listed. Arch lists from RELEASE.md's 2.12+ table (medium)."
+      - version: "2.12.1"
+        python: ">=3.10,<3.15"
+        companions: {torchvision: "0.27.1"}
+        builds:
+          - {variant: "cu126", cuda: "12.6", cudnn: "9.10.2.21", archs: ["5.0", "6.0", "7.0", "7.5", "8.0", "8.6", "9.0"], bundles_cuda: true}
+          - {variant: "cu130", cuda: "13.0", cudnn: "9.20.0.48", archs: ["7.5", "8.0", "8.6", "9.0", "10.0", "12.0+PTX"], bundles_cuda: true}
+          - {variant: "cu132", cuda: "13.2", cudnn: "9.20.0.48", archs: ["7.5", "8.0", "8.6", "9.0", "10.0", "12.0+PTX"], bundles_cuda: true}
+        source: [pt_release_md, test_infra_gbbm, cog_torch, vision_readme, pypi_torch, pypi_torchvision, pypi_torchaudio]
+        confidence: high
+        note: "PyPI default wheel = cu130 build. No torchaudio release for 2.12. See 2.12.0 for cu129."
+      - version: "2.13.0"
+        python: ">=3.10,<3.15"
+        companions: {torchvision: "0.28.0"}
+        builds:
+          - {variant: "cu126", cuda: "12.6", cudnn: "9.10.2.21", archs: ["5.0", "6.0", "7.0", "7.5", "8.0", "8.6", "9.0"], bundles_cuda: true}
+          - {variant: "cu130", cuda: "13.0", cudnn: "9.20.0.48", archs: ["7.5", "8.0", "8.6", "9.0", "10.0", "12.0+PTX"], bundles_cuda: true}
+          - {variant: "cu132", cuda: "13.2", cudnn: "9.20.0.48", archs: ["7.5", "8.0", "8.6", "9.0", "10.0", "12.0+PTX"], bundles_cuda: true}
+        source: [pt_release_md, test_infra_gbbm, cog_torch, vision_readme, pypi_torch, pypi_torchvision, pypi_torchaudio]
+        confidence: high
+        note: "PyPI default wheel = cu130 build (METADATA: cuda-toolkit 13.0.3, nvidia-cudnn-cu13 9.20.0.48). Python 3.15 preview wheels only on download.pytorch.org. No torchaudio release for 2.13."
+      - version: "2.14.0"
+        python: ">=3.10,<3.15"
+        companions: {torchvision: "0.29.0"}
+        builds:
+          - {variant: "cu126", cuda: "12.6", cudnn: "9.10.2.21", archs: ["5.0", "6.0", "7.0", "7.5", "8.0", "8.6", "9.0"], bundles_cuda: true}
+          - {variant: "cu130", cuda: "13.0", cudnn: "9.24.0.43", archs: ["7.5", "8.0", "8.6", "9.0", "10.0", "12.0+PTX"], bundles_cuda: true}
+          - {variant: "cu132", cuda: "13.2", cudnn: "9.24.0.43", archs: ["7.5", "8.0", "8.6", "9.0", "10.0", "12.0+PTX"], bundles_cuda: true}
+        source: [pt_release_md, test_infra_gbbm, cog_torch, vision_readme, pypi_torch, pypi_torchvision, pypi_torchaudio]
+        confidence: medium
+        note: "PyPI default wheel = cu130 build (METADATA: cuda-toolkit 13.0.3, nvidia-cudnn-cu13 9.24.0.43). Variants cu126/cu130/cu132 from the 2.14 release-candidate matrix (RELEASE.md, test-infra release/2.14); cu132 cuDNN from RELEASE.md. torchvision pairing from PyPI METADATA (torch==2.14.0)."
+      - version: "2.14.1"
+        python: ">=3.10,<3.15"
+        companions: {torchvision: "0.29.1"}
+        builds:
+          - {variant: "cu126", cuda: "12.6", cudnn: "9.10.2.21", archs: ["5.0", "6.0", "7.0", "7.5", "8.0", "8.6", "9.0"], bundles_cuda: true}
+          - {variant: "cu130", cuda: "13.0", cudnn: "9.24.0.43", archs: ["7.5", "8.0", "8.6", "9.0", "10.0", "12.0+PTX"], bundles_cuda: true}
+          - {variant: "cu132", cuda: "13.2", cudnn: "9.24.0.43", archs: ["7.5", "8.0", "8.6", "9.0", "10.0", "12.0+PTX"], bundles_cuda: true}
+        source: [pt_release_md, test_infra_gbbm, cog_torch, vision_readme, pypi_torch, pypi_torchvision, pypi_torchaudio]
+        confidence: medium
+        note: "PyPI default wheel = cu130 build (METADATA: nvidia-cudnn-cu13 9.24.0.43). Variants as 2.14.0 (not re-checked); torchvision 0.29.1 released the same day."
+      - version: "2.15.0"
+        python: ">=3.11,<3.16"
+        builds:
+          - {variant: "cu132", cuda: "13.2", cudnn: "9.26.0.51", bundles_cuda: true}
+        source: [pypi_torch, pypi_torchvision]
+        confidence: medium
+        note: "Only the PyPI default build is verified: METADATA pins cuda-toolkit==13.2.2 and nvidia-cudnn-cu13==9.26.0.51, so it is listed as cu132 (the download.pytorch.org variant list for 2.15 was not read). Python 3.11-3.15 (cp315 wheels on PyPI). No torchvision pinned to 2.15.0 seen: torchvision 0.29.2 (same day) is a pure-Python wheel requiring torch>=2.14.0."
+  tensorflow:
+    package: tensorflow
+    # Linux GPU builds. `pip install tensorflow[and-cuda]` brings the CUDA libraries (2.14+);
+    # cuda/cudnn = the versions the and-cuda extra pins (or the tested configuration).
+    releases:
+      - version: "2.13.0"
+        python: ">=3.8,<3.12"
+        builds:
+          - {variant: "and-cuda", cuda: "11.8", cudnn: "8.6", bundles_cuda: false}
+        source: [tf_source_md, pypi_tensorflow, cog_tf, tf_pip_md]
+        confidence: high
+        note: "No and-cuda extra yet: the wheel declares no extras, CUDA 11.8 + cuDNN 8.6 must come from the image (tested build configuration)."
+      - version: "2.13.1"
+        python: ">=3.8,<3.12"
+        builds:
+          - {variant: "and-cuda", cuda: "11.8", cudnn: "8.6", bundles_cuda: false}
+        source: [tf_source_md, pypi_tensorflow, cog_tf, tf_pip_md]
+        confidence: high
+        note: "No and-cuda extra yet: the wheel declares no extras, CUDA 11.8 + cuDNN 8.6 must come from the image (tested build configuration)."
+      - version: "2.14.0"
+        python: ">=3.9,<3.12"
+        builds:
+          - {variant: "and-cuda", cuda: "11.8", cudnn: "8.7.0.84", extra: "and-cuda", bundles_cuda: true}
+        source: [tf_source_md, pypi_tensorflow, cog_tf, tf_pip_md]
+        confidence: high
+        note: "First release with the and-cuda extra: pins nvidia-*-cu11 (CUDA 11.8.89), nvidia-cudnn-cu11==8.7.0.84, tensorrt==8.5.3.1."
+      - version: "2.14.1"
+        python: ">=3.9,<3.12"
+        builds:
+          - {variant: "and-cuda", cuda: "11.8", cudnn: "8.7.0.84", extra: "and-cuda", bundles_cuda: true}
+        source: [tf_source_md, pypi_tensorflow, cog_tf, tf_pip_md]
+        confidence: high
+      - version: "2.15.0"
+        python: ">=3.9,<3.12"
+        builds:
+          - {variant: "and-cuda", cuda: "12.2", cudnn: "8.9.4.25", extra: "and-cuda", bundles_cuda: true}
+        source: [tf_source_md, pypi_tensorflow, cog_tf, tf_pip_md]
+        confidence: high
+        note: "and-cuda pins CUDA 12.2.140 wheels and nvidia-cudnn-cu12==8.9.4.25 (tested config: cuDNN 8.9). 2.15.0.post1 only dropped the tensorrt pins."
+      - version: "2.15.1"
+        python: ">=3.9,<3.12"
+        builds:
+          - {variant: "and-cuda", cuda: "12.2", cudnn: "8.9.4.25", extra: "and-cuda", bundles_cuda: true}
+        source: [tf_source_md, pypi_tensorflow, cog_tf, tf_pip_md]
+        confidence: high
+      - version: "2.16.1"
+        python: ">=3.9,<3.13"
+        builds:
+          - {variant: "and-cuda", cuda: "12.3", cudnn: "8.9.7.29", extra: "and-cuda", bundles_cuda: true}
+        source: [tf_source_md, pypi_tensorflow, cog_tf, tf_pip_md]
+        confidence: high
+        note: "There is no 2.16.0 on PyPI (only 2.16.0rc0). tf_pip_md's 'CUDA 12.3 / cuDNN 8.9.7' text matches this line, not 2.18+."
+      - version: "2.16.2"
+        python: ">=3.9,<3.13"
+        builds:
+          - {variant: "and-cuda", cuda: "12.3", cudnn: "8.9.7.29", extra: "and-cuda", bundles_cuda: true}
+        source: [tf_source_md, pypi_tensorflow, cog_tf, tf_pip_md]
+        confidence: high
+      - version: "2.17.0"
+        python: ">=3.9,<3.13"
+        builds:
+          - {variant: "and-cuda", cuda: "12.3", cudnn: "8.9.7.29", extra: "and-cuda", bundles_cuda: true}
+        source: [tf_source_md, pypi_tensorflow, cog_tf, tf_pip_md]
+        confidence: high
+      - version: "2.17.1"
+        python: ">=3.9,<3.13"
+        builds:
+          - {variant: "and-cuda", cuda: "12.3", cudnn: "8.9.7.29", extra: "and-cuda", bundles_cuda: true}
+        source: [tf_source_md, pypi_tensorflow, cog_tf, tf_pip_md]
+        confidence: high
+      - version: "2.18.0"
+        python: ">=3.9,<3.13"
+        builds:
+          - {variant: "and-cuda", cuda: "12.5", cudnn: "9.3.0.75", extra: "and-cuda", bundles_cuda: true}
+        source: [tf_source_md, pypi_tensorflow, cog_tf, tf_pip_md]
+        confidence: high
+      - version: "2.18.1"
+        python: ">=3.9,<3.13"
+        builds:
+          - {variant: "and-cuda", cuda: "12.5", cudnn: "9.3.0.75", extra: "and-cuda", bundles_cuda: true}
+        source: [tf_source_md, pypi_tensorflow, cog_tf, tf_pip_md]
+        confidence: high
+      - version: "2.19.0"
+        python: ">=3.9,<3.13"
+        builds:
+          - {variant: "and-cuda", cuda: "12.5", cudnn: "9.3.0.75", extra: "and-cuda", bundles_cuda: true}
+        source: [tf_source_md, pypi_tensorflow, cog_tf, tf_pip_md]
+        confidence: high
+      - version: "2.19.1"
+        python: ">=3.9,<3.13"
+        builds:
+          - {variant: "and-cuda", cuda: "12.5", cudnn: "9.3.0.75", extra: "and-cuda", bundles_cuda: true}
+        source: [tf_source_md, pypi_tensorflow, cog_tf, tf_pip_md]
+        confidence: high
+      - version: "2.20.0"
+        python: ">=3.9,<3.14"
+        builds:
+          - {variant: "and-cuda", cuda: "12.5", extra: "and-cuda", bundles_cuda: true}
+        source: [tf_source_md, pypi_tensorflow, cog_tf, tf_pip_md]
+        confidence: high
+        note: "and-cuda pins ranges, not exact versions: nvidia-*-cu12 >=12.5.82,<13 and nvidia-cudnn-cu12 >=9.3.0.75,<10, so pip takes the newest 12.x/9.x; tested configuration CUDA 12.5 + cuDNN 9.3."
+      - version: "2.21.0"
+        python: ">=3.10,<3.14"
+        builds:
+          - {variant: "and-cuda", cuda: "12.5", extra: "and-cuda", bundles_cuda: true}
+        source: [tf_source_md, pypi_tensorflow, cog_tf, tf_pip_md]
+        confidence: high
+        note: "and-cuda pins ranges, not exact versions: nvidia-*-cu12 >=12.5.82,<13 and nvidia-cudnn-cu12 >=9.3.0.75,<10, so pip takes the newest 12.x/9.x; tested configuration CUDA 12.5 + cuDNN 9.3. 2.22.0 exists only as rc0 (2026-09-22)."
+  jax:
+    package: jax
+    # jax[cuda12] / jax[cuda13] bring CUDA via nvidia-* wheels; *-local use the image's CUDA.
+    # 0.4.32 is omitted: jax/jaxlib/jax-cuda12-plugin 0.4.32 were yanked on PyPI.
+    releases:
+      - version: "0.4.26"
+        python: ">=3.9,<3.13"
+        companions: {jaxlib: "0.4.26"}
+        builds:
+          - {variant: "cuda12", cuda: "12.1", extra: "cuda12", bundles_cuda: true}
+        source: [pypi_jax, pypi_jaxlib, pypi_jax_cuda12_plugin, jax_changelog, jax_install]
+        confidence: high
+        note: "cuda12 extra = jaxlib + jax-cuda12-plugin + nvidia-*-cu12 wheels; the cuda12_local/cuda12_pip extras still need the monolithic jaxlib from https://storage.googleapis.com/jax-releases/jax_cuda_releases.html, so no local_extra is listed. cuDNN from pip: nvidia-cudnn-cu12 >=8.9.2.26,<9.0. CUDA 11.8 support dropped in this release. cuda = floor of the pip pins (nvidia-cuda-runtime-cu12>=12.1.105); pip installs the newest 12.x. Driver: CUDA 12 needs >= 525, CUDA 13 >= 580; GPUs >= sm_52 (cuda12) / sm_75 (cuda13) per the install docs."
+      - version: "0.4.27"
+        python: ">=3.9,<3.13"
+        companions: {jaxlib: "0.4.27"}
+        builds:
+          - {variant: "cuda12", cuda: "12.1", extra: "cuda12", bundles_cuda: true}
+        source: [pypi_jax, pypi_jaxlib, pypi_jax_cuda12_plugin, jax_changelog, jax_install]
+        confidence: high
+        note: "cuda12 extra = jaxlib + jax-cuda12-plugin + nvidia-*-cu12 wheels; the cuda12_local/cuda12_pip extras still need the monolithic jaxlib from https://storage.googleapis.com/jax-releases/jax_cuda_releases.html, so no local_extra is listed. cuDNN floor of this release not read. cuda = floor of the pip pins (nvidia-cuda-runtime-cu12>=12.1.105); pip installs the newest 12.x. Driver: CUDA 12 needs >= 525, CUDA 13 >= 580; GPUs >= sm_52 (cuda12) / sm_75 (cuda13) per the install docs."
+      - version: "0.4.28"
+        python: ">=3.9,<3.13"
+        companions: {jaxlib: "0.4.28"}
+        builds:
+          - {variant: "cuda12", cuda: "12.1", extra: "cuda12", bundles_cuda: true}
+        source: [pypi_jax, pypi_jaxlib, pypi_jax_cuda12_plugin, jax_changelog, jax_install]
+        confidence: high
+        note: "cuda12 extra = jaxlib + jax-cuda12-plugin + nvidia-*-cu12 wheels; the cuda12_local/cuda12_pip extras still need the monolithic jaxlib from https://storage.googleapis.com/jax-releases/jax_cuda_releases.html, so no local_extra is listed. cuDNN floor of this release not read. cuda = floor of the pip pins (nvidia-cuda-runtime-cu12>=12.1.105); pip installs the newest 12.x. Driver: CUDA 12 needs >= 525, CUDA 13 >= 580; GPUs >= sm_52 (cuda12) / sm_75 (cuda13) per the install docs."
+      - version: "0.4.29"
+        python: ">=3.9,<3.13"
+        companions: {jaxlib: "0.4.29"}
+        builds:
+          - {variant: "cuda12", cuda: "12.1", extra: "cuda12", bundles_cuda: true}
+        source: [pypi_jax, pypi_jaxlib, pypi_jax_cuda12_plugin, jax_changelog, jax_install]
+        confidence: high
+        note: "cuda12 extra = jaxlib + jax-cuda12-plugin + nvidia-*-cu12 wheels; the cuda12_local/cuda12_pip extras still need the monolithic jaxlib from https://storage.googleapis.com/jax-releases/jax_cuda_releases.html, so no local_extra is listed. cuDNN floor of this release not read. cuda = floor of the pip pins (nvidia-cuda-runtime-cu12>=12.1.105); pip installs the newest 12.x. Driver: CUDA 12 needs >= 525, CUDA 13 >= 580; GPUs >= sm_52 (cuda12) / sm_75 (cuda13) per the install docs."
+      - version: "0.4.30"
+        python: ">=3.9,<3.13"
+        companions: {jaxlib: "0.4.30"}
+        builds:
+          - {variant: "cuda12", cuda: "12.1", extra: "cuda12", local_extra: "cuda12_local", bundles_cuda: true}
+        source: [pypi_jax, pypi_jaxlib, pypi_jax_cuda12_plugin, jax_changelog, jax_install]
+        confidence: high
+        note: "cuDNN floor of this release not read. cuda = floor of the pip pins (nvidia-cuda-runtime-cu12>=12.1.105); pip installs the newest 12.x. Driver: CUDA 12 needs >= 525, CUDA 13 >= 580; GPUs >= sm_52 (cuda12) / sm_75 (cuda13) per the install docs."
+      - version: "0.4.31"
+        python: ">=3.10,<3.13"
+        companions: {jaxlib: "0.4.31"}
+        builds:
+          - {variant: "cuda12", cuda: "12.1", extra: "cuda12", local_extra: "cuda12_local", bundles_cuda: true}
+        source: [pypi_jax, pypi_jaxlib, pypi_jax_cuda12_plugin, jax_changelog, jax_install]
+        confidence: high
+        note: "cuDNN from pip: nvidia-cudnn-cu12 >=9.1,<10. cuda = floor of the pip pins (nvidia-cuda-runtime-cu12>=12.1.105); pip installs the newest 12.x. Python 3.9 dropped. Driver: CUDA 12 needs >= 525, CUDA 13 >= 580; GPUs >= sm_52 (cuda12) / sm_75 (cuda13) per the install docs."
+      - version: "0.4.33"
+        python: ">=3.10,<3.13"
+        companions: {jaxlib: "0.4.33"}
+        builds:
+          - {variant: "cuda12", cuda: "12.1", extra: "cuda12", local_extra: "cuda12_local", bundles_cuda: true}
+        source: [pypi_jax, pypi_jaxlib, pypi_jax_cuda12_plugin, jax_changelog, jax_install]
+        confidence: high
+        note: "cuDNN from pip: nvidia-cudnn-cu12 >=9.1,<10. cuda = floor of the pip pins (nvidia-cuda-runtime-cu12>=12.1.105); pip installs the newest 12.x. Driver: CUDA 12 needs >= 525, CUDA 13 >= 580; GPUs >= sm_52 (cuda12) / sm_75 (cuda13) per the install docs."
+      - version: "0.4.34"
+        python: ">=3.10,<3.14"
+        companions: {jaxlib: "0.4.34"}
+        builds:
+          - {variant: "cuda12", cuda: "12.1", extra: "cuda12", local_extra: "cuda12_local", bundles_cuda: true}
+        source: [pypi_jax, pypi_jaxlib, pypi_jax_cuda12_plugin, jax_changelog, jax_install]
+        confidence: high
+        note: "cuDNN from pip: nvidia-cudnn-cu12 >=9.1,<10. cuda = floor of the pip pins (nvidia-cuda-runtime-cu12>=12.1.105); pip installs the newest 12.x. Driver: CUDA 12 needs >= 525, CUDA 13 >= 580; GPUs >= sm_52 (cuda12) / sm_75 (cuda13) per the install docs."
+      - version: "0.4.35"
+        python: ">=3.10,<3.14"
+        companions: {jaxlib: "0.4.35"}
+        builds:
+          - {variant: "cuda12", cuda: "12.1", extra: "cuda12", local_extra: "cuda12_local", bundles_cuda: true}
+        source: [pypi_jax, pypi_jaxlib, pypi_jax_cuda12_plugin, jax_changelog, jax_install]
+        confidence: high
+        note: "cuDNN from pip: nvidia-cudnn-cu12 >=9.1,<10. cuda = floor of the pip pins (nvidia-cuda-runtime-cu12>=12.1.105); pip installs the newest 12.x. Driver: CUDA 12 needs >= 525, CUDA 13 >= 580; GPUs >= sm_52 (cuda12) / sm_75 (cuda13) per the install docs."
+      - version: "0.4.36"
+        python: ">=3.10,<3.14"
+        companions: {jaxlib: "0.4.36"}
+        builds:
+          - {variant: "cuda12", cuda: "12.1", extra: "cuda12", local_extra: "cuda12_local", bundles_cuda: true}
+        source: [pypi_jax, pypi_jaxlib, pypi_jax_cuda12_plugin, jax_changelog, jax_install]
+        confidence: high
+        note: "cuDNN from pip: nvidia-cudnn-cu12 >=9.1,<10. cuda = floor of the pip pins (nvidia-cuda-runtime-cu12>=12.1.105); pip installs the newest 12.x. Driver: CUDA 12 needs >= 525, CUDA 13 >= 580; GPUs >= sm_52 (cuda12) / sm_75 (cuda13) per the install docs."
+      - version: "0.4.37"
+        python: ">=3.10,<3.14"
+        companions: {jaxlib: "0.4.36"}
+        builds:
+          - {variant: "cuda12", cuda: "12.1", extra: "cuda12", local_extra: "cuda12_local", bundles_cuda: true}
+        source: [pypi_jax, pypi_jaxlib, pypi_jax_cuda12_plugin, jax_changelog, jax_install]
+        confidence: high
+        note: "cuDNN from pip: nvidia-cudnn-cu12 >=9.1,<10. cuda = floor of the pip pins (nvidia-cuda-runtime-cu12>=12.1.105); pip installs the newest 12.x. jaxlib/jax-cuda12-plugin 0.4.37 were never published; the extras resolve to 0.4.36. Driver: CUDA 12 needs >= 525, CUDA 13 >= 580; GPUs >= sm_52 (cuda12) / sm_75 (cuda13) per the install docs."
+      - version: "0.4.38"
+        python: ">=3.10,<3.14"
+        companions: {jaxlib: "0.4.38"}
+        builds:
+          - {variant: "cuda12", cuda: "12.1", extra: "cuda12", local_extra: "cuda12_local", bundles_cuda: true}
+        source: [pypi_jax, pypi_jaxlib, pypi_jax_cuda12_plugin, jax_changelog, jax_install]
+        confidence: high
+        note: "cuDNN from pip: nvidia-cudnn-cu12 >=9.1,<10. cuda = floor of the pip pins (nvidia-cuda-runtime-cu12>=12.1.105); pip installs the newest 12.x. Driver: CUDA 12 needs >= 525, CUDA 13 >= 580; GPUs >= sm_52 (cuda12) / sm_75 (cuda13) per the install docs."
+      - version: "0.5.0"
+        python: ">=3.10,<3.14"
+        companions: {jaxlib: "0.5.0"}
+        builds:
+          - {variant: "cuda12", cuda: "12.6", extra: "cuda12", local_extra: "cuda12-local", bundles_cuda: true}
+        source: [pypi_jax, pypi_jaxlib, pypi_jax_cuda12_plugin, jax_changelog, jax_install]
+        confidence: high
+        note: "cuDNN from pip: nvidia-cudnn-cu12 >=9.1,<10. cuda = floor of the pip pins (nvidia-cuda-nvcc-cu12>=12.6.85, cudart>=12.1); jaxlib is built with CUDA 12.8 from 0.6.0 and 12.9 from 0.7.1 (changelog). Driver: CUDA 12 needs >= 525, CUDA 13 >= 580; GPUs >= sm_52 (cuda12) / sm_75 (cuda13) per the install docs."
+      - version: "0.5.1"
+        python: ">=3.10,<3.14"
+        companions: {jaxlib: "0.5.1"}
+        builds:
+          - {variant: "cuda12", cuda: "12.6", extra: "cuda12", local_extra: "cuda12-local", bundles_cuda: true}
+        source: [pypi_jax, pypi_jaxlib, pypi_jax_cuda12_plugin, jax_changelog, jax_install]
+        confidence: high
+        note: "cuDNN from pip: nvidia-cudnn-cu12 >=9.1,<10. cuda = floor of the pip pins (nvidia-cuda-nvcc-cu12>=12.6.85, cudart>=12.1); jaxlib is built with CUDA 12.8 from 0.6.0 and 12.9 from 0.7.1 (changelog). Driver: CUDA 12 needs >= 525, CUDA 13 >= 580; GPUs >= sm_52 (cuda12) / sm_75 (cuda13) per the install docs."
+      - version: "0.5.2"
+        python: ">=3.10,<3.14"
+        companions: {jaxlib: "0.5.1"}
+        builds:
+          - {variant: "cuda12", cuda: "12.6", extra: "cuda12", local_extra: "cuda12-local", bundles_cuda: true}
+        source: [pypi_jax, pypi_jaxlib, pypi_jax_cuda12_plugin, jax_changelog, jax_install]
+        confidence: high
+        note: "cuDNN from pip: nvidia-cudnn-cu12 >=9.1,<10. cuda = floor of the pip pins (nvidia-cuda-nvcc-cu12>=12.6.85, cudart>=12.1); jaxlib is built with CUDA 12.8 from 0.6.0 and 12.9 from 0.7.1 (changelog). jaxlib/jax-cuda12-plugin 0.5.2 were never published; the extras resolve to 0.5.1. Driver: CUDA 12 needs >= 525, CUDA 13 >= 580; GPUs >= sm_52 (cuda12) / sm_75 (cuda13) per the install docs."
+      - version: "0.5.3"
+        python: ">=3.10,<3.14"
+        companions: {jaxlib: "0.5.3"}
+        builds:
+          - {variant: "cuda12", cuda: "12.6", extra: "cuda12", local_extra: "cuda12-local", bundles_cuda: true}
+        source: [pypi_jax, pypi_jaxlib, pypi_jax_cuda12_plugin, jax_changelog, jax_install]
+        confidence: high
+        note: "cuDNN from pip: nvidia-cudnn-cu12 >=9.1,<10. cuda = floor of the pip pins (nvidia-cuda-nvcc-cu12>=12.6.85, cudart>=12.1); jaxlib is built with CUDA 12.8 from 0.6.0 and 12.9 from 0.7.1 (changelog). Driver: CUDA 12 needs >= 525, CUDA 13 >= 580; GPUs >= sm_52 (cuda12) / sm_75 (cuda13) per the install docs."
+      - version: "0.6.0"
+        python: ">=3.10,<3.14"
+        companions: {jaxlib: "0.6.0"}
+        builds:
+          - {variant: "cuda12", cuda: "12.6", extra: "cuda12", local_extra: "cuda12-local", bundles_cuda: true}
+        source: [pypi_jax, pypi_jaxlib, pypi_jax_cuda12_plugin, jax_changelog, jax_install]
+        confidence: high
+        note: "cuDNN from pip: cu12 >=9.8,<10 (>=9.10.2.21 in 0.12.0.1); cu13 >=9.12.0.46,<10. cuda = floor of the pip pins (nvidia-cuda-nvcc-cu12>=12.6.85, cudart>=12.1); jaxlib is built with CUDA 12.8 from 0.6.0 and 12.9 from 0.7.1 (changelog). Driver: CUDA 12 needs >= 525, CUDA 13 >= 580; GPUs >= sm_52 (cuda12) / sm_75 (cuda13) per the install docs."
+      - version: "0.6.1"
+        python: ">=3.10,<3.14"
+        companions: {jaxlib: "0.6.1"}
+        builds:
+          - {variant: "cuda12", cuda: "12.6", extra: "cuda12", local_extra: "cuda12-local", bundles_cuda: true}
+        source: [pypi_jax, pypi_jaxlib, pypi_jax_cuda12_plugin, jax_changelog, jax_install]
+        confidence: high
+        note: "cuDNN from pip: cu12 >=9.8,<10 (>=9.10.2.21 in 0.12.0.1); cu13 >=9.12.0.46,<10. cuda = floor of the pip pins (nvidia-cuda-nvcc-cu12>=12.6.85, cudart>=12.1); jaxlib is built with CUDA 12.8 from 0.6.0 and 12.9 from 0.7.1 (changelog). Driver: CUDA 12 needs >= 525, CUDA 13 >= 580; GPUs >= sm_52 (cuda12) / sm_75 (cuda13) per the install docs."
+      - version: "0.6.2"
+        python: ">=3.10,<3.14"
+        companions: {jaxlib: "0.6.2"}
+        builds:
+          - {variant: "cuda12", cuda: "12.6", extra: "cuda12", local_extra: "cuda12-local", bundles_cuda: true}
+        source: [pypi_jax, pypi_jaxlib, pypi_jax_cuda12_plugin, jax_changelog, jax_install]
+        confidence: high
+        note: "cuDNN from pip: cu12 >=9.8,<10 (>=9.10.2.21 in 0.12.0.1); cu13 >=9.12.0.46,<10. cuda = floor of the pip pins (nvidia-cuda-nvcc-cu12>=12.6.85, cudart>=12.1); jaxlib is built with CUDA 12.8 from 0.6.0 and 12.9 from 0.7.1 (changelog). Driver: CUDA 12 needs >= 525, CUDA 13 >= 580; GPUs >= sm_52 (cuda12) / sm_75 (cuda13) per the install docs."
+      - version: "0.7.0"
+        python: ">=3.11,<3.14"
+        companions: {jaxlib: "0.7.0"}
+        builds:
+          - {variant: "cuda12", cuda: "12.6", extra: "cuda12", local_extra: "cuda12-local", bundles_cuda: true}
+        source: [pypi_jax, pypi_jaxlib, pypi_jax_cuda12_plugin, jax_changelog, jax_install, pypi_jax_cuda13_plugin, jax_setup]
+        confidence: high
+        note: "cuDNN from pip: cu12 >=9.8,<10 (>=9.10.2.21 in 0.12.0.1); cu13 >=9.12.0.46,<10. cuda = floor of the pip pins (nvidia-cuda-nvcc-cu12>=12.6.85, cudart>=12.1); jaxlib is built with CUDA 12.8 from 0.6.0 and 12.9 from 0.7.1 (changelog). setup.py already declares cuda13/cuda13-local, but jax-cuda13-plugin has no release before 0.7.2, so they are not installable. Python 3.10 dropped. Driver: CUDA 12 needs >= 525, CUDA 13 >= 580; GPUs >= sm_52 (cuda12) / sm_75 (cuda13) per the install docs."
+      - version: "0.7.1"
+        python: ">=3.11,<3.15"
+        companions: {jaxlib: "0.7.1"}
+        builds:
+          - {variant: "cuda12", cuda: "12.6", extra: "cuda12", local_extra: "cuda12-local", bundles_cuda: true}
+        source: [pypi_jax, pypi_jaxlib, pypi_jax_cuda12_plugin, jax_changelog, jax_install, pypi_jax_cuda13_plugin, jax_setup]
+        confidence: high
+        note: "cuDNN from pip: cu12 >=9.8,<10 (>=9.10.2.21 in 0.12.0.1); cu13 >=9.12.0.46,<10. cuda = floor of the pip pins (nvidia-cuda-nvcc-cu12>=12.6.85, cudart>=12.1); jaxlib is built with CUDA 12.8 from 0.6.0 and 12.9 from 0.7.1 (changelog). setup.py already declares cuda13/cuda13-local, but jax-cuda13-plugin has no release before 0.7.2, so they are not installable. Driver: CUDA 12 needs >= 525, CUDA 13 >= 580; GPUs >= sm_52 (cuda12) / sm_75 (cuda13) per the install docs."
+      - version: "0.7.2"
+        python: ">=3.11,<3.15"
+        companions: {jaxlib: "0.7.2"}
+        builds:
+          - {variant: "cuda12", cuda: "12.6", extra: "cuda12", local_extra: "cuda12-local", bundles_cuda: true}
+          - {variant: "cuda13", cuda: "13.0", extra: "cuda13", local_extra: "cuda13-local", bundles_cuda: true}
+        source: [pypi_jax, pypi_jaxlib, pypi_jax_cuda12_plugin, jax_changelog, jax_install, pypi_jax_cuda13_plugin, jax_setup]
+        confidence: high
+        note: "cuDNN from pip: cu12 >=9.8,<10 (>=9.10.2.21 in 0.12.0.1); cu13 >=9.12.0.46,<10. cuda = floor of the pip pins (nvidia-cuda-nvcc-cu12>=12.6.85, cudart>=12.1); jaxlib is built with CUDA 12.8 from 0.6.0 and 12.9 from 0.7.1 (changelog). First release with jax-cuda13-plugin wheels on PyPI. Driver: CUDA 12 needs >= 525, CUDA 13 >= 580; GPUs >= sm_52 (cuda12) / sm_75 (cuda13) per the install docs."
+      - version: "0.8.0"
+        python: ">=3.11,<3.15"
+        companions: {jaxlib: "0.8.0"}
+        builds:
+          - {variant: "cuda12", cuda: "12.6", extra: "cuda12", local_extra: "cuda12-local", bundles_cuda: true}
+          - {variant: "cuda13", cuda: "13.0", extra: "cuda13", local_extra: "cuda13-local", bundles_cuda: true}
+        source: [pypi_jax, pypi_jaxlib, pypi_jax_cuda12_plugin, jax_changelog, jax_install, pypi_jax_cuda13_plugin, jax_setup]
+        confidence: high
+        note: "cuDNN from pip: cu12 >=9.8,<10 (>=9.10.2.21 in 0.12.0.1); cu13 >=9.12.0.46,<10. cuda = floor of the pip pins (nvidia-cuda-nvcc-cu12>=12.6.85, cudart>=12.1); jaxlib is built with CUDA 12.8 from 0.6.0 and 12.9 from 0.7.1 (changelog). Driver: CUDA 12 needs >= 525, CUDA 13 >= 580; GPUs >= sm_52 (cuda12) / sm_75 (cuda13) per the install docs."
+      - version: "0.8.1"
+        python: ">=3.11,<3.15"
+        companions: {jaxlib: "0.8.1"}
+        builds:
+          - {variant: "cuda12", cuda: "12.6", extra: "cuda12", local_extra: "cuda12-local", bundles_cuda: true}
+          - {variant: "cuda13", cuda: "13.0", extra: "cuda13", local_extra: "cuda13-local", bundles_cuda: true}
+        source: [pypi_jax, pypi_jaxlib, pypi_jax_cuda12_plugin, jax_changelog, jax_install, pypi_jax_cuda13_plugin, jax_setup]
+        confidence: high
+        note: "cuDNN from pip: cu12 >=9.8,<10 (>=9.10.2.21 in 0.12.0.1); cu13 >=9.12.0.46,<10. cuda = floor of the pip pins (nvidia-cuda-nvcc-cu12>=12.6.85, cudart>=12.1); jaxlib is built with CUDA 12.8 from 0.6.0 and 12.9 from 0.7.1 (changelog). Driver: CUDA 12 needs >= 525, CUDA 13 >= 580; GPUs >= sm_52 (cuda12) / sm_75 (cuda13) per the install docs."
+      - version: "0.8.2"
+        python: ">=3.11,<3.15"
+        companions: {jaxlib: "0.8.2"}
+        builds:
+          - {variant: "cuda12", cuda: "12.6", extra: "cuda12", local_extra: "cuda12-local", bundles_cuda: true}
+          - {variant: "cuda13", cuda: "13.0", extra: "cuda13", local_extra: "cuda13-local", bundles_cuda: true}
+        source: [pypi_jax, pypi_jaxlib, pypi_jax_cuda12_plugin, jax_changelog, jax_install, pypi_jax_cuda13_plugin, jax_setup]
+        confidence: high
+        note: "cuDNN from pip: cu12 >=9.8,<10 (>=9.10.2.21 in 0.12.0.1); cu13 >=9.12.0.46,<10. cuda = floor of the pip pins (nvidia-cuda-nvcc-cu12>=12.6.85, cudart>=12.1); jaxlib is built with CUDA 12.8 from 0.6.0 and 12.9 from 0.7.1 (changelog). Driver: CUDA 12 needs >= 525, CUDA 13 >= 580; GPUs >= sm_52 (cuda12) / sm_75 (cuda13) per the install docs."
+      - version: "0.8.3"
+        python: ">=3.11,<3.15"
+        companions: {jaxlib: "0.8.3"}
+        builds:
+          - {variant: "cuda12", cuda: "12.6", extra: "cuda12", local_extra: "cuda12-local", bundles_cuda: true}
+          - {variant: "cuda13", cuda: "13.0", extra: "cuda13", local_extra: "cuda13-local", bundles_cuda: true}
+        source: [pypi_jax, pypi_jaxlib, pypi_jax_cuda12_plugin, jax_changelog, jax_install, pypi_jax_cuda13_plugin, jax_setup]
+        confidence: high
+        note: "cuDNN from pip: cu12 >=9.8,<10 (>=9.10.2.21 in 0.12.0.1); cu13 >=9.12.0.46,<10. cuda = floor of the pip pins (nvidia-cuda-nvcc-cu12>=12.6.85, cudart>=12.1); jaxlib is built with CUDA 12.8 from 0.6.0 and 12.9 from 0.7.1 (changelog). Driver: CUDA 12 needs >= 525, CUDA 13 >= 580; GPUs >= sm_52 (cuda12) / sm_75 (cuda13) per the install docs."
+      - version: "0.9.0"
+        python: ">=3.11,<3.15"
+        companions: {jaxlib: "0.9.0"}
+        builds:
+          - {variant: "cuda12", cuda: "12.6", extra: "cuda12", local_extra: "cuda12-local", bundles_cuda: true}
+          - {variant: "cuda13", cuda: "13.0", extra: "cuda13", local_extra: "cuda13-local", bundles_cuda: true}
+        source: [pypi_jax, pypi_jaxlib, pypi_jax_cuda12_plugin, jax_changelog, jax_install, pypi_jax_cuda13_plugin, jax_setup]
+        confidence: high
+        note: "cuDNN from pip: cu12 >=9.8,<10 (>=9.10.2.21 in 0.12.0.1); cu13 >=9.12.0.46,<10. cuda = floor of the pip pins (nvidia-cuda-nvcc-cu12>=12.6.85, cudart>=12.1); jaxlib is built with CUDA 12.8 from 0.6.0 and 12.9 from 0.7.1 (changelog). Driver: CUDA 12 needs >= 525, CUDA 13 >= 580; GPUs >= sm_52 (cuda12) / sm_75 (cuda13) per the install docs."
+      - version: "0.9.0.1"
+        python: ">=3.11,<3.15"
+        companions: {jaxlib: "0.9.0.1"}
+        builds:
+          - {variant: "cuda12", cuda: "12.6", extra: "cuda12", local_extra: "cuda12-local", bundles_cuda: true}
+          - {variant: "cuda13", cuda: "13.0", extra: "cuda13", local_extra: "cuda13-local", bundles_cuda: true}
+        source: [pypi_jax, pypi_jaxlib, pypi_jax_cuda12_plugin, jax_changelog, jax_install, pypi_jax_cuda13_plugin, jax_setup]
+        confidence: high
+        note: "cuDNN from pip: cu12 >=9.8,<10 (>=9.10.2.21 in 0.12.0.1); cu13 >=9.12.0.46,<10. cuda = floor of the pip pins (nvidia-cuda-nvcc-cu12>=12.6.85, cudart>=12.1); jaxlib is built with CUDA 12.8 from 0.6.0 and 12.9 from 0.7.1 (changelog). Driver: CUDA 12 needs >= 525, CUDA 13 >= 580; GPUs >= sm_52 (cuda12) / sm_75 (cuda13) per the install docs."
+      - version: "0.9.1"
+        python: ">=3.11,<3.15"
+        companions: {jaxlib: "0.9.1"}
+        builds:
+          - {variant: "cuda12", cuda: "12.6", extra: "cuda12", local_extra: "cuda12-local", bundles_cuda: true}
+          - {variant: "cuda13", cuda: "13.0", extra: "cuda13", local_extra: "cuda13-local", bundles_cuda: true}
+        source: [pypi_jax, pypi_jaxlib, pypi_jax_cuda12_plugin, jax_changelog, jax_install, pypi_jax_cuda13_plugin, jax_setup]
+        confidence: high
+        note: "cuDNN from pip: cu12 >=9.8,<10 (>=9.10.2.21 in 0.12.0.1); cu13 >=9.12.0.46,<10. cuda = floor of the pip pins (nvidia-cuda-nvcc-cu12>=12.6.85, cudart>=12.1); jaxlib is built with CUDA 12.8 from 0.6.0 and 12.9 from 0.7.1 (changelog). Driver: CUDA 12 needs >= 525, CUDA 13 >= 580; GPUs >= sm_52 (cuda12) / sm_75 (cuda13) per the install docs."
+      - version: "0.9.2"
+        python: ">=3.11,<3.15"
+        companions: {jaxlib: "0.9.2"}
+        builds:
+          - {variant: "cuda12", cuda: "12.6", extra: "cuda12", local_extra: "cuda12-local", bundles_cuda: true}
+          - {variant: "cuda13", cuda: "13.0", extra: "cuda13", local_extra: "cuda13-local", bundles_cuda: true}
+        source: [pypi_jax, pypi_jaxlib, pypi_jax_cuda12_plugin, jax_changelog, jax_install, pypi_jax_cuda13_plugin, jax_setup]
+        confidence: high
+        note: "cuDNN from pip: cu12 >=9.8,<10 (>=9.10.2.21 in 0.12.0.1); cu13 >=9.12.0.46,<10. cuda = floor of the pip pins (nvidia-cuda-nvcc-cu12>=12.6.85, cudart>=12.1); jaxlib is built with CUDA 12.8 from 0.6.0 and 12.9 from 0.7.1 (changelog). Driver: CUDA 12 needs >= 525, CUDA 13 >= 580; GPUs >= sm_52 (cuda12) / sm_75 (cuda13) per the install docs."
+      - version: "0.10.0"
+        python: ">=3.11,<3.15"
+        companions: {jaxlib: "0.10.0"}
+        builds:
+          - {variant: "cuda12", cuda: "12.6", extra: "cuda12", local_extra: "cuda12-local", bundles_cuda: true}
+          - {variant: "cuda13", cuda: "13.0", extra: "cuda13", local_extra: "cuda13-local", bundles_cuda: true}
+        source: [pypi_jax, pypi_jaxlib, pypi_jax_cuda12_plugin, jax_changelog, jax_install, pypi_jax_cuda13_plugin, jax_setup]
+        confidence: high
+        note: "cuDNN from pip: cu12 >=9.8,<10 (>=9.10.2.21 in 0.12.0.1); cu13 >=9.12.0.46,<10. cuda = floor of the pip pins (nvidia-cuda-nvcc-cu12>=12.6.85, cudart>=12.1); jaxlib is built with CUDA 12.8 from 0.6.0 and 12.9 from 0.7.1 (changelog). Driver: CUDA 12 needs >= 525, CUDA 13 >= 580; GPUs >= sm_52 (cuda12) / sm_75 (cuda13) per the install docs."
+      - version: "0.10.1"
+        python: ">=3.11,<3.15"
+        companions: {jaxlib: "0.10.1"}
+        builds:
+          - {variant: "cuda12", cuda: "12.6", extra: "cuda12", local_extra: "cuda12-local", bundles_cuda: true}
+          - {variant: "cuda13", cuda: "13.0", extra: "cuda13", local_extra: "cuda13-local", bundles_cuda: true}
+        source: [pypi_jax, pypi_jaxlib, pypi_jax_cuda12_plugin, jax_changelog, jax_install, pypi_jax_cuda13_plugin, jax_setup]
+        confidence: high
+        note: "cuDNN from pip: cu12 >=9.8,<10 (>=9.10.2.21 in 0.12.0.1); cu13 >=9.12.0.46,<10. cuda = floor of the pip pins (nvidia-cuda-nvcc-cu12>=12.6.85, cudart>=12.1); jaxlib is built with CUDA 12.8 from 0.6.0 and 12.9 from 0.7.1 (changelog). Driver: CUDA 12 needs >= 525, CUDA 13 >= 580; GPUs >= sm_52 (cuda12) / sm_75 (cuda13) per the install docs."
+      - version: "0.10.2"
+        python: ">=3.11,<3.15"
+        companions: {jaxlib: "0.10.2"}
+        builds:
+          - {variant: "cuda12", cuda: "12.6", extra: "cuda12", local_extra: "cuda12-local", bundles_cuda: true}
+          - {variant: "cuda13", cuda: "13.0", extra: "cuda13", local_extra: "cuda13-local", bundles_cuda: true}
+        source: [pypi_jax, pypi_jaxlib, pypi_jax_cuda12_plugin, jax_changelog, jax_install, pypi_jax_cuda13_plugin, jax_setup]
+        confidence: high
+        note: "cuDNN from pip: cu12 >=9.8,<10 (>=9.10.2.21 in 0.12.0.1); cu13 >=9.12.0.46,<10. cuda = floor of the pip pins (nvidia-cuda-nvcc-cu12>=12.6.85, cudart>=12.1); jaxlib is built with CUDA 12.8 from 0.6.0 and 12.9 from 0.7.1 (changelog). Driver: CUDA 12 needs >= 525, CUDA 13 >= 580; GPUs >= sm_52 (cuda12) / sm_75 (cuda13) per the install docs."
+      - version: "0.11.0"
+        python: ">=3.12,<3.15"
+        companions: {jaxlib: "0.11.0"}
+        builds:
+          - {variant: "cuda12", cuda: "12.6", extra: "cuda12", local_extra: "cuda12-local", bundles_cuda: true}
+          - {variant: "cuda13", cuda: "13.0", extra: "cuda13", local_extra: "cuda13-local", bundles_cuda: true}
+        source: [pypi_jax, pypi_jaxlib, pypi_jax_cuda12_plugin, jax_changelog, jax_install, pypi_jax_cuda13_plugin, jax_setup]
+        confidence: high
+        note: "cuDNN from pip: cu12 >=9.8,<10 (>=9.10.2.21 in 0.12.0.1); cu13 >=9.12.0.46,<10. cuda = floor of the pip pins (nvidia-cuda-nvcc-cu12>=12.6.85, cudart>=12.1); jaxlib is built with CUDA 12.8 from 0.6.0 and 12.9 from 0.7.1 (changelog). Python 3.11 dropped (requires-python >=3.12). Driver: CUDA 12 needs >= 525, CUDA 13 >= 580; GPUs >= sm_52 (cuda12) / sm_75 (cuda13) per the install docs."
+      - version: "0.11.1"
+        python: ">=3.12,<3.16"
+        companions: {jaxlib: "0.11.1"}
+        builds:
+          - {variant: "cuda12", cuda: "12.6", extra: "cuda12", local_extra: "cuda12-local", bundles_cuda: true}
+          - {variant: "cuda13", cuda: "13.0", extra: "cuda13", local_extra: "cuda13-local", bundles_cuda: true}
+        source: [pypi_jax, pypi_jaxlib, pypi_jax_cuda12_plugin, jax_changelog, jax_install, pypi_jax_cuda13_plugin, jax_setup]
+        confidence: high
+        note: "cuDNN from pip: cu12 >=9.8,<10 (>=9.10.2.21 in 0.12.0.1); cu13 >=9.12.0.46,<10. cuda = floor of the pip pins (nvidia-cuda-nvcc-cu12>=12.6.85, cudart>=12.1); jaxlib is built with CUDA 12.8 from 0.6.0 and 12.9 from 0.7.1 (changelog). Driver: CUDA 12 needs >= 525, CUDA 13 >= 580; GPUs >= sm_52 (cuda12) / sm_75 (cuda13) per the install docs."
+      - version: "0.11.2"
+        python: ">=3.12,<3.16"
+        companions: {jaxlib: "0.11.2"}
+        builds:
+          - {variant: "cuda12", cuda: "12.6", extra: "cuda12", local_extra: "cuda12-local", bundles_cuda: true}
+          - {variant: "cuda13", cuda: "13.0", extra: "cuda13", local_extra: "cuda13-local", bundles_cuda: true}
+        source: [pypi_jax, pypi_jaxlib, pypi_jax_cuda12_plugin, jax_changelog, jax_install, pypi_jax_cuda13_plugin, jax_setup]
+        confidence: high
+        note: "cuDNN from pip: cu12 >=9.8,<10 (>=9.10.2.21 in 0.12.0.1); cu13 >=9.12.0.46,<10. cuda = floor of the pip pins (nvidia-cuda-nvcc-cu12>=12.6.85, cudart>=12.1); jaxlib is built with CUDA 12.8 from 0.6.0 and 12.9 from 0.7.1 (changelog). Driver: CUDA 12 needs >= 525, CUDA 13 >= 580; GPUs >= sm_52 (cuda12) / sm_75 (cuda13) per the install docs."
+      - version: "0.12.0"
+        python: ">=3.12,<3.16"
+        companions: {jaxlib: "0.12.0"}
+        builds:
+          - {variant: "cuda12", cuda: "12.6", extra: "cuda12", local_extra: "cuda12-local", bundles_cuda: true}
+          - {variant: "cuda13", cuda: "13.0", extra: "cuda13", local_extra: "cuda13-local", bundles_cuda: true}
+        source: [pypi_jax, pypi_jaxlib, pypi_jax_cuda12_plugin, jax_changelog, jax_install, pypi_jax_cuda13_plugin, jax_setup]
+        confidence: high
+        note: "cuDNN from pip: cu12 >=9.8,<10 (>=9.10.2.21 in 0.12.0.1); cu13 >=9.12.0.46,<10. cuda = floor of the pip pins (nvidia-cuda-nvcc-cu12>=12.6.85, cudart>=12.1); jaxlib is built with CUDA 12.8 from 0.6.0 and 12.9 from 0.7.1 (changelog). Driver: CUDA 12 needs >= 525, CUDA 13 >= 580; GPUs >= sm_52 (cuda12) / sm_75 (cuda13) per the install docs."
+      - version: "0.12.0.1"
+        python: ">=3.12,<3.16"
+        companions: {jaxlib: "0.12.0.1"}
+        builds:
+          - {variant: "cuda12", cuda: "12.6", extra: "cuda12", local_extra: "cuda12-local", bundles_cuda: true}
+          - {variant: "cuda13", cuda: "13.0", extra: "cuda13", local_extra: "cuda13-local", bundles_cuda: true}
+        source: [pypi_jax, pypi_jaxlib, pypi_jax_cuda12_plugin, jax_changelog, jax_install, pypi_jax_cuda13_plugin, jax_setup]
+        confidence: high
+        note: "cuDNN from pip: cu12 >=9.8,<10 (>=9.10.2.21 in 0.12.0.1); cu13 >=9.12.0.46,<10. cuda = floor of the pip pins (nvidia-cuda-nvcc-cu12>=12.6.85, cudart>=12.1); jaxlib is built with CUDA 12.8 from 0.6.0 and 12.9 from 0.7.1 (changelog). Driver: CUDA 12 needs >= 525, CUDA 13 >= 580; GPUs >= sm_52 (cuda12) / sm_75 (cuda13) per the install docs."
+
+# nvidia/cuda tags: one row per CUDA x.y.z; os -> flavors exactly as they appear in tags.
 images:
   repository: docker.io/nvidia/cuda
-  tags: []
+  tags:
+    - cuda: "11.0.3"
+      os:
+        centos7: ["base", "runtime", "devel", "cudnn8-runtime", "cudnn8-devel"]
+        rockylinux8: ["base", "runtime", "devel", "cudnn8-runtime", "cudnn8-devel"]
+        ubi7: ["base", "runtime", "devel", "cudnn8-runtime", "cudnn8-devel"]
+        ubi8: ["base", "runtime", "devel", "cudnn8-runtime", "cudnn8-devel"]
+        ubuntu16.04: ["base", "runtime", "devel", "cudnn8-runtime", "cudnn8-devel"]
+        ubuntu18.04: ["base", "runtime", "devel", "cudnn8-runtime", "cudnn8-devel"]
+        ubuntu20.04: ["base", "runtime", "devel", "cudnn8-runtime", "cudnn8-devel"]
+      source: [cuda_images, cog_cuda]
+      confidence: high
+    - cuda: "11.1.1"
+      os:
+        centos7: ["base", "runtime", "devel", "cudnn8-runtime", "cudnn8-devel"]
+        rockylinux8: ["base", "runtime", "devel", "cudnn8-runtime", "cudnn8-devel"]
+        ubi7: ["base", "runtime", "devel", "cudnn8-runtime", "cudnn8-devel"]
+        ubi8: ["base", "runtime", "devel", "cudnn8-runtime", "cudnn8-devel"]
+        ubuntu16.04: ["base", "runtime", "devel", "cudnn8-runtime", "cudnn8-devel"]
+        ubuntu18.04: ["base", "runtime", "devel", "cudnn8-runtime", "cudnn8-devel"]
+        ubuntu20.04: ["base", "runtime", "devel", "cudnn8-runtime", "cudnn8-devel"]
+      source: [cuda_images, cog_cuda]
+      confidence: high
+    - cuda: "11.2.2"
+      os:
+        centos7: ["base", "runtime", "devel", "cudnn8-runtime", "cudnn8-devel"]
+        rockylinux8: ["base", "runtime", "devel", "cudnn8-runtime", "cudnn8-devel"]
+        ubi7: ["base", "runtime", "devel", "cudnn8-runtime", "cudnn8-devel"]
+        ubi8: ["base", "runtime", "devel", "cudnn8-runtime", "cudnn8-devel"]
+        ubuntu16.04: ["base", "runtime", "devel", "cudnn8-runtime", "cudnn8-devel"]
+        ubuntu18.04: ["base", "runtime", "devel", "cudnn8-runtime", "cudnn8-devel"]
+        ubuntu20.04: ["base", "runtime", "devel", "cudnn8-runtime", "cudnn8-devel"]
+      source: [cuda_images, cog_cuda]
+      confidence: high
+    - cuda: "11.3.1"
+      os:
+        ubuntu16.04: ["base", "runtime", "devel", "cudnn8-devel"]
+        ubuntu18.04: ["base", "runtime", "devel", "cudnn8-devel"]
+        ubuntu20.04: ["base", "runtime", "devel", "cudnn8-devel"]
+      source: cog_cuda
+      confidence: medium
+      note: "EOL (superseded patch): listed in unsupported-tags.md (2025-08) as still existing or seen on Docker Hub by replicate/cog (2026); EOL tags may be deleted. Only some tags were observed; base/runtime(/devel) are inferred from the image build chain (cudnn-devel FROM devel FROM runtime FROM base)."
+    - cuda: "11.4.3"
+      os:
+        centos7: ["base", "runtime", "devel", "cudnn8-runtime", "cudnn8-devel"]
+        rockylinux8: ["base", "runtime", "devel", "cudnn8-runtime", "cudnn8-devel"]
+        ubi7: ["base", "runtime", "devel", "cudnn8-runtime", "cudnn8-devel"]
+        ubi8: ["base", "runtime", "devel", "cudnn8-runtime", "cudnn8-devel"]
+        ubuntu18.04: ["base", "runtime", "devel", "cudnn8-runtime", "cudnn8-devel"]
+        ubuntu20.04: ["base", "runtime", "devel", "cudnn8-runtime", "cudnn8-devel"]
+      source: [cuda_images, cog_cuda]
+      confidence: high
+    - cuda: "11.5.2"
+      os:
+        centos7: ["base", "runtime", "devel", "cudnn8-runtime", "cudnn8-devel"]
+        rockylinux8: ["base", "runtime", "devel", "cudnn8-runtime", "cudnn8-devel"]
+        ubi7: ["base", "runtime", "devel", "cudnn8-runtime", "cudnn8-devel"]
+        ubi8: ["base", "runtime", "devel", "cudnn8-runtime", "cudnn8-devel"]
+        ubuntu18.04: ["base", "runtime", "devel", "cudnn8-runtime", "cudnn8-devel"]
+        ubuntu20.04: ["base", "runtime", "devel", "cudnn8-runtime", "cudnn8-devel"]
+      source: [cuda_images, cog_cuda]
+      confidence: high
+    - cuda: "11.6.1"
+      os:
+        ubuntu20.04: ["base", "runtime", "devel", "cudnn8-devel"]
+      source: cog_cuda
+      confidence: medium
+      note: "EOL (superseded patch): listed in unsupported-tags.md (2025-08) as still existing or seen on Docker Hub by replicate/cog (2026); EOL tags may be deleted. Only some tags were observed; base/runtime(/devel) are inferred from the image build chain (cudnn-devel FROM devel FROM runtime FROM base)."
+    - cuda: "11.6.2"
+      os:
+        centos7: ["base", "runtime", "devel", "cudnn8-runtime", "cudnn8-devel"]
+        rockylinux8: ["base", "runtime", "devel", "cudnn8-runtime", "cudnn8-devel"]
+        ubi7: ["base", "runtime", "devel", "cudnn8-runtime", "cudnn8-devel"]
+        ubi8: ["base", "runtime", "devel", "cudnn8-runtime", "cudnn8-devel"]
+        ubuntu18.04: ["base", "runtime", "devel", "cudnn8-runtime", "cudnn8-devel"]
+        ubuntu20.04: ["base", "runtime", "devel", "cudnn8-runtime", "cudnn8-devel"]
+      source: [cuda_images, cog_cuda]
+      confidence: high
+    - cuda: "11.7.1"
+      os:
+        centos7: ["base", "runtime", "devel", "cudnn8-runtime", "cudnn8-devel"]
+        rockylinux8: ["base", "runtime", "devel", "cudnn8-runtime", "cudnn8-devel"]
+        ubi7: ["base", "runtime", "devel", "cudnn8-runtime", "cudnn8-devel"]
+        ubi8: ["base", "runtime", "devel", "cudnn8-runtime", "cudnn8-devel"]
+        ubuntu18.04: ["base", "runtime", "devel", "cudnn8-runtime", "cudnn8-devel"]
+        ubuntu20.04: ["base", "runtime", "devel", "cudnn8-runtime", "cudnn8-devel"]
+        ubuntu22.04: ["base", "runtime", "devel", "cudnn8-runtime", "cudnn8-devel"]
+      source: [cuda_images, cog_cuda]
+      confidence: high
+    - cuda: "11.8.0"
+      os:
+        centos7: ["base", "runtime", "devel", "cudnn8-runtime", "cudnn8-devel"]
+        rockylinux8: ["base", "runtime", "devel", "cudnn8-runtime", "cudnn8-devel"]
+        ubi7: ["base", "runtime", "devel", "cudnn8-runtime", "cudnn8-devel"]
+        ubi8: ["base", "runtime", "devel", "cudnn8-runtime", "cudnn8-devel"]
+        ubuntu18.04: ["base", "runtime", "devel", "cudnn8-runtime", "cudnn8-devel"]
+        ubuntu20.04: ["base", "runtime", "devel", "cudnn8-runtime", "cudnn8-devel"]
+        ubuntu22.04: ["base", "runtime", "devel", "cudnn8-runtime", "cudnn8-devel"]
+      cudnn: "8.9.6.50"
+      source: [cuda_images, cog_cuda]
+      confidence: high
+    - cuda: "12.0.0"
+      os:
+        ubuntu18.04: ["base", "runtime", "devel", "cudnn8-devel"]
+        ubuntu20.04: ["base", "runtime", "devel", "cudnn8-devel"]
+        ubuntu22.04: ["base", "runtime", "devel", "cudnn8-devel"]
+      source: [cog_cuda, cuda_images]
+      confidence: medium
+      note: "EOL (superseded patch): listed in unsupported-tags.md (2025-08) as still existing or seen on Docker Hub by replicate/cog (2026); EOL tags may be deleted. Only some tags were observed; base/runtime(/devel) are inferred from the image build chain (cudnn-devel FROM devel FROM runtime FROM base)."
+    - cuda: "12.0.1"
+      os:
+        centos7: ["base", "runtime", "devel", "cudnn8-runtime", "cudnn8-devel"]
+        rockylinux8: ["base", "runtime", "devel", "cudnn8-runtime", "cudnn8-devel"]
+        rockylinux9: ["base", "runtime", "devel", "cudnn8-runtime", "cudnn8-devel"]
+        ubi7: ["base", "runtime", "devel", "cudnn8-runtime", "cudnn8-devel"]
+        ubi8: ["base", "runtime", "devel", "cudnn8-runtime", "cudnn8-devel"]
+        ubi9: ["base", "runtime", "devel", "cudnn8-runtime", "cudnn8-devel"]
+        ubuntu18.04: ["base", "runtime", "devel", "cudnn8-runtime", "cudnn8-devel"]
+        ubuntu20.04: ["base", "runtime", "devel", "cudnn8-runtime", "cudnn8-devel"]
+        ubuntu22.04: ["base", "runtime", "devel", "cudnn8-runtime", "cudnn8-devel"]
+      source: [cuda_images, cog_cuda]
+      confidence: high
+    - cuda: "12.1.0"
+      os:
+        ubuntu20.04: ["base", "runtime", "devel", "cudnn8-devel"]
+        ubuntu22.04: ["base", "runtime", "devel", "cudnn8-devel"]
+      source: [cog_cuda, cuda_images]
+      confidence: medium
+      note: "EOL (superseded patch): listed in unsupported-tags.md (2025-08) as still existing or seen on Docker Hub by replicate/cog (2026); EOL tags may be deleted. Only some tags were observed; base/runtime(/devel) are inferred from the image build chain (cudnn-devel FROM devel FROM runtime FROM base)."
+    - cuda: "12.1.1"
+      os:
+        centos7: ["base", "runtime", "devel", "cudnn8-runtime", "cudnn8-devel"]
+        rockylinux8: ["base", "runtime", "devel", "cudnn8-runtime", "cudnn8-devel"]
+        rockylinux9: ["base", "runtime", "devel", "cudnn8-runtime", "cudnn8-devel"]
+        ubi7: ["base", "runtime", "devel", "cudnn8-runtime", "cudnn8-devel"]
+        ubi8: ["base", "runtime", "devel", "cudnn8-runtime", "cudnn8-devel"]
+        ubi9: ["base", "runtime", "devel", "cudnn8-runtime", "cudnn8-devel"]
+        ubuntu20.04: ["base", "runtime", "devel", "cudnn8-runtime", "cudnn8-devel"]
+        ubuntu22.04: ["base", "runtime", "devel", "cudnn8-runtime", "cudnn8-devel"]
+      cudnn: "8.9.0.131"
+      source: [cuda_images, cog_cuda]
+      confidence: high
+    - cuda: "12.2.0"
+      os:
+        ubuntu22.04: ["base", "runtime", "devel"]
+      source: cuda_images
+      confidence: medium
+      note: "EOL (superseded patch): listed in unsupported-tags.md (2025-08) as still existing or seen on Docker Hub by replicate/cog (2026); EOL tags may be deleted. Only some tags were observed; base/runtime(/devel) are inferred from the image build chain (cudnn-devel FROM devel FROM runtime FROM base)."
+    - cuda: "12.2.2"
+      os:
+        centos7: ["base", "runtime", "devel", "cudnn8-runtime", "cudnn8-devel"]
+        rockylinux8: ["base", "runtime", "devel", "cudnn8-runtime", "cudnn8-devel"]
+        rockylinux9: ["base", "runtime", "devel", "cudnn8-runtime", "cudnn8-devel"]
+        ubi7: ["base", "runtime", "devel", "cudnn8-runtime", "cudnn8-devel"]
+        ubi8: ["base", "runtime", "devel", "cudnn8-runtime", "cudnn8-devel"]
+        ubi9: ["base", "runtime", "devel", "cudnn8-runtime", "cudnn8-devel"]
+        ubuntu20.04: ["base", "runtime", "devel", "cudnn8-runtime", "cudnn8-devel"]
+        ubuntu22.04: ["base", "runtime", "devel", "cudnn8-runtime", "cudnn8-devel"]
+      cudnn: "8.9.6.50"
+      source: [cuda_images, cog_cuda]
+      confidence: high
+    - cuda: "12.3.1"
+      os:
+        ubuntu22.04: ["base", "runtime", "devel"]
+      source: cuda_images
+      confidence: medium
+      note: "EOL (superseded patch): listed in unsupported-tags.md (2025-08) as still existing or seen on Docker Hub by replicate/cog (2026); EOL tags may be deleted. Only some tags were observed; base/runtime(/devel) are inferred from the image build chain (cudnn-devel FROM devel FROM runtime FROM base)."
+    - cuda: "12.3.2"
+      os:
+        centos7: ["base", "runtime", "devel", "cudnn9-runtime", "cudnn9-devel"]
+        rockylinux8: ["base", "runtime", "devel", "cudnn9-runtime", "cudnn9-devel"]
+        rockylinux9: ["base", "runtime", "devel", "cudnn9-runtime", "cudnn9-devel"]
+        ubi7: ["base", "runtime", "devel", "cudnn9-runtime", "cudnn9-devel"]
+        ubi8: ["base", "runtime", "devel", "cudnn9-runtime", "cudnn9-devel"]
+        ubi9: ["base", "runtime", "devel", "cudnn9-runtime", "cudnn9-devel"]
+        ubuntu20.04: ["base", "runtime", "devel", "cudnn9-runtime", "cudnn9-devel"]
+        ubuntu22.04: ["base", "runtime", "devel", "cudnn9-runtime", "cudnn9-devel"]
+      cudnn: "9.0.0.312"
+      source: [cuda_images, cog_cuda]
+      confidence: high
+      note: "Only CUDA release with the cudnn9-* flavor names; 12.4.1+ use unversioned cudnn-* (cuDNN 9)."
+    - cuda: "12.4.0"
+      os:
+        ubuntu22.04: ["base", "runtime", "devel"]
+      source: cuda_images
+      confidence: medium
+      note: "EOL (superseded patch): listed in unsupported-tags.md (2025-08) as still existing or seen on Docker Hub by replicate/cog (2026); EOL tags may be deleted. Only some tags were observed; base/runtime(/devel) are inferred from the image build chain (cudnn-devel FROM devel FROM runtime FROM base)."
+    - cuda: "12.4.1"
+      os:
+        rockylinux8: ["base", "runtime", "devel", "cudnn-runtime", "cudnn-devel"]
+        rockylinux9: ["base", "runtime", "devel", "cudnn-runtime", "cudnn-devel"]
+        ubi8: ["base", "runtime", "devel", "cudnn-runtime", "cudnn-devel"]
+        ubi9: ["base", "runtime", "devel", "cudnn-runtime", "cudnn-devel"]
+        ubuntu20.04: ["base", "runtime", "devel", "cudnn-runtime", "cudnn-devel"]
+        ubuntu22.04: ["base", "runtime", "devel", "cudnn-runtime", "cudnn-devel"]
+      cudnn: "9.1.0.70"
+      source: [cuda_images, cog_cuda]
+      confidence: high
+      note: "First release with the unversioned cudnn-runtime/cudnn-devel flavors (cuDNN 9); there is no 12.4.0 cudnn flavor."
+    - cuda: "12.5.0"
+      os:
+        ubuntu22.04: ["base", "runtime", "devel"]
+      source: cuda_images
+      confidence: medium
+      note: "EOL (superseded patch): listed in unsupported-tags.md (2025-08) as still existing or seen on Docker Hub by replicate/cog (2026); EOL tags may be deleted. Only some tags were observed; base/runtime(/devel) are inferred from the image build chain (cudnn-devel FROM devel FROM runtime FROM base)."
+    - cuda: "12.5.1"
+      os:
+        rockylinux8: ["base", "runtime", "devel", "cudnn-runtime", "cudnn-devel"]
+        rockylinux9: ["base", "runtime", "devel", "cudnn-runtime", "cudnn-devel"]
+        ubi8: ["base", "runtime", "devel", "cudnn-runtime", "cudnn-devel"]
+        ubi9: ["base", "runtime", "devel", "cudnn-runtime", "cudnn-devel"]
+        ubuntu20.04: ["base", "runtime", "devel", "cudnn-runtime", "cudnn-devel"]
+        ubuntu22.04: ["base", "runtime", "devel", "cudnn-runtime", "cudnn-devel"]
+        ubuntu24.04: ["base", "runtime", "devel"]
+      cudnn: "9.2.1.18"
+      source: [cuda_images, cog_cuda]
+      confidence: high
+    - cuda: "12.6.0"
+      os:
+        ubuntu20.04: ["base", "runtime", "devel", "cudnn-devel"]
+        ubuntu22.04: ["base", "runtime", "devel", "cudnn-devel"]
+        ubuntu24.04: ["base", "runtime", "devel", "cudnn-devel"]
+      source: [cog_cuda, cuda_images]
+      confidence: medium
+      note: "EOL (superseded patch): listed in unsupported-tags.md (2025-08) as still existing or seen on Docker Hub by replicate/cog (2026); EOL tags may be deleted. Only some tags were observed; base/runtime(/devel) are inferred from the image build chain (cudnn-devel FROM devel FROM runtime FROM base)."
+    - cuda: "12.6.1"
+      os:
+        ubuntu20.04: ["base", "runtime", "devel", "cudnn-devel"]
+        ubuntu22.04: ["base", "runtime", "devel", "cudnn-devel"]
+        ubuntu24.04: ["base", "runtime", "devel", "cudnn-devel"]
+      source: cog_cuda
+      confidence: medium
+      note: "EOL (superseded patch): listed in unsupported-tags.md (2025-08) as still existing or seen on Docker Hub by replicate/cog (2026); EOL tags may be deleted. Only some tags were observed; base/runtime(/devel) are inferred from the image build chain (cudnn-devel FROM devel FROM runtime FROM base)."
+    - cuda: "12.6.2"
+      os:
+        ubuntu20.04: ["base", "runtime", "devel", "cudnn-devel"]
+        ubuntu22.04: ["base", "runtime", "devel", "cudnn-devel"]
+        ubuntu24.04: ["base", "runtime", "devel", "cudnn-devel"]
+      source: [cog_cuda, cuda_images]
+      confidence: medium
+      note: "EOL (superseded patch): listed in unsupported-tags.md (2025-08) as still existing or seen on Docker Hub by replicate/cog (2026); EOL tags may be deleted. Only some tags were observed; base/runtime(/devel) are inferred from the image build chain (cudnn-devel FROM devel FROM runtime FROM base)."
+    - cuda: "12.6.3"
+      os:
+        amzn2023: ["base", "runtime", "devel"]
+        cm2: ["base", "runtime", "devel"]
+        rockylinux8: ["base", "runtime", "devel", "cudnn-runtime", "cudnn-devel"]
+        rockylinux9: ["base", "runtime", "devel", "cudnn-runtime", "cudnn-devel"]
+        ubi8: ["base", "runtime", "devel", "cudnn-runtime", "cudnn-devel"]
+        ubi9: ["base", "runtime", "devel", "cudnn-runtime", "cudnn-devel"]
+        ubuntu20.04: ["base", "runtime", "devel", "cudnn-runtime", "cudnn-devel"]
+        ubuntu22.04: ["base", "runtime", "devel", "cudnn-runtime", "cudnn-devel"]
+        ubuntu24.04: ["base", "runtime", "devel", "cudnn-runtime", "cudnn-devel"]
+      cudnn: "9.5.1.17"
+      source: [cuda_images, cog_cuda]
+      confidence: high
+    - cuda: "12.8.0"
+      os:
+        ubuntu20.04: ["base", "runtime", "devel", "cudnn-devel"]
+        ubuntu22.04: ["base", "runtime", "devel", "cudnn-devel"]
+        ubuntu24.04: ["base", "runtime", "devel", "cudnn-devel"]
+      cudnn: "9.7.0.66"
+      source: [cog_cuda, cuda_images]
+      confidence: medium
+      note: "EOL (superseded patch): listed in unsupported-tags.md (2025-08) as still existing or seen on Docker Hub by replicate/cog (2026); EOL tags may be deleted. Only some tags were observed; base/runtime(/devel) are inferred from the image build chain (cudnn-devel FROM devel FROM runtime FROM base)."
+    - cuda: "12.8.1"
+      os:
+        amzn2023: ["base", "runtime", "devel"]
+        cm2: ["base", "runtime", "devel"]
+        oraclelinux8: ["base", "runtime", "devel", "cudnn-runtime", "cudnn-devel"]
+        oraclelinux9: ["base", "runtime", "devel", "cudnn-runtime", "cudnn-devel"]
+        rockylinux8: ["base", "runtime", "devel", "cudnn-runtime", "cudnn-devel"]
+        rockylinux9: ["base", "runtime", "devel", "cudnn-runtime", "cudnn-devel"]
+        ubi8: ["base", "runtime", "devel", "cudnn-runtime", "cudnn-devel"]
+        ubi9: ["base", "runtime", "devel", "cudnn-runtime", "cudnn-devel"]
+        ubuntu20.04: ["base", "runtime", "devel", "cudnn-runtime", "cudnn-devel"]
+        ubuntu22.04: ["base", "runtime", "devel", "cudnn-runtime", "cudnn-devel"]
+        ubuntu24.04: ["base", "runtime", "devel", "cudnn-runtime", "cudnn-devel"]
+      cudnn: "9.8.0.87"
+      source: [cuda_images, cog_cuda]
+      confidence: high
+    - cuda: "12.9.0"
+      os:
+        ubuntu20.04: ["base", "runtime", "devel", "cudnn-devel"]
+        ubuntu22.04: ["base", "runtime", "devel", "cudnn-devel"]
+        ubuntu24.04: ["base", "runtime", "devel", "cudnn-runtime", "cudnn-devel"]
+      source: [cog_cuda, cuda_images]
+      confidence: medium
+      note: "EOL (superseded patch): listed in unsupported-tags.md (2025-08) as still existing or seen on Docker Hub by replicate/cog (2026); EOL tags may be deleted. Only some tags were observed; base/runtime(/devel) are inferred from the image build chain (cudnn-devel FROM devel FROM runtime FROM base)."
+    - cuda: "12.9.1"
+      os:
+        amzn2023: ["base", "runtime", "devel"]
+        azl3: ["base", "runtime", "devel"]
+        cm2: ["base", "runtime", "devel"]
+        oraclelinux8: ["base", "runtime", "devel", "cudnn-runtime", "cudnn-devel"]
+        oraclelinux9: ["base", "runtime", "devel", "cudnn-runtime", "cudnn-devel"]
+        rockylinux8: ["base", "runtime", "devel", "cudnn-runtime", "cudnn-devel"]
+        rockylinux9: ["base", "runtime", "devel", "cudnn-runtime", "cudnn-devel"]
+        ubi8: ["base", "runtime", "devel", "cudnn-runtime", "cudnn-devel"]
+        ubi9: ["base", "runtime", "devel", "cudnn-runtime", "cudnn-devel"]
+        ubuntu20.04: ["base", "runtime", "devel", "cudnn-runtime", "cudnn-devel"]
+        ubuntu22.04: ["base", "runtime", "devel", "cudnn-runtime", "cudnn-devel"]
+        ubuntu24.04: ["base", "runtime", "devel", "cudnn-runtime", "cudnn-devel"]
+      cudnn: "9.10.2.21"
+      source: [cuda_images, cog_cuda]
+      confidence: high
+    - cuda: "12.9.2"
+      os:
+        ubuntu20.04: ["base", "runtime", "devel", "cudnn-devel"]
+        ubuntu22.04: ["base", "runtime", "devel", "cudnn-devel"]
+        ubuntu24.04: ["base", "runtime", "devel", "cudnn-devel"]
+      source: cog_cuda
+      confidence: medium
+      note: "Newer than the 2025-08 supported-tags snapshot: tags seen on Docker Hub by replicate/cog (2026); OS/flavor list incomplete. Only some tags were observed; base/runtime(/devel) are inferred from the image build chain (cudnn-devel FROM devel FROM runtime FROM base)."
+    - cuda: "13.0.0"
+      os:
+        amzn2023: ["base", "runtime", "devel"]
+        azl3: ["base", "runtime", "devel"]
+        cm2: ["base", "runtime", "devel"]
+        oraclelinux8: ["base", "runtime", "devel", "cudnn-runtime", "cudnn-devel"]
+        oraclelinux9: ["base", "runtime", "devel", "cudnn-runtime", "cudnn-devel"]
+        rockylinux10: ["base", "runtime", "devel"]
+        rockylinux8: ["base", "runtime", "devel", "cudnn-runtime", "cudnn-devel"]
+        rockylinux9: ["base", "runtime", "devel", "cudnn-runtime", "cudnn-devel"]
+        ubi10: ["base", "runtime", "devel"]
+        ubi8: ["base", "runtime", "devel", "cudnn-runtime", "cudnn-devel"]
+        ubi9: ["base", "runtime", "devel", "cudnn-runtime", "cudnn-devel"]
+        ubuntu22.04: ["base", "runtime", "devel", "cudnn-runtime", "cudnn-devel"]
+        ubuntu24.04: ["base", "runtime", "devel", "cudnn-runtime", "cudnn-devel", "tensorrt-runtime", "tensorrt-devel"]
+      cudnn: "9.12.0.46"
+      source: [cuda_images, cog_cuda]
+      confidence: high
+      note: "CUDA 13 images start at ubuntu22.04 (no ubuntu20.04)."
+    - cuda: "13.0.1"
+      os:
+        ubuntu22.04: ["base", "runtime", "devel", "cudnn-devel"]
+        ubuntu24.04: ["base", "runtime", "devel", "cudnn-devel"]
+      source: cog_cuda
+      confidence: medium
+      note: "Newer than the 2025-08 supported-tags snapshot: tags seen on Docker Hub by replicate/cog (2026); OS/flavor list incomplete. Only some tags were observed; base/runtime(/devel) are inferred from the image build chain (cudnn-devel FROM devel FROM runtime FROM base)."
+    - cuda: "13.0.2"
+      os:
+        ubuntu22.04: ["base", "runtime", "devel", "cudnn-devel"]
+        ubuntu24.04: ["base", "runtime", "devel", "cudnn-devel"]
+      source: cog_cuda
+      confidence: medium
+      note: "Newer than the 2025-08 supported-tags snapshot: tags seen on Docker Hub by replicate/cog (2026); OS/flavor list incomplete. Only some tags were observed; base/runtime(/devel) are inferred from the image build chain (cudnn-devel FROM devel FROM runtime FROM base)."
+    - cuda: "13.0.3"
+      os:
+        ubuntu22.04: ["base", "runtime", "devel", "cudnn-devel"]
+        ubuntu24.04: ["base", "runtime", "devel", "cudnn-devel"]
+      source: cog_cuda
+      confidence: medium
+      note: "Newer than the 2025-08 supported-tags snapshot: tags seen on Docker Hub by replicate/cog (2026); OS/flavor list incomplete. Only some tags were observed; base/runtime(/devel) are inferred from the image build chain (cudnn-devel FROM devel FROM runtime FROM base)."
+    - cuda: "13.1.1"
+      os:
+        ubuntu22.04: ["base", "runtime", "devel", "cudnn-devel"]
+        ubuntu24.04: ["base", "runtime", "devel", "cudnn-devel"]
+      source: cog_cuda
+      confidence: medium
+      note: "Newer than the 2025-08 supported-tags snapshot: tags seen on Docker Hub by replicate/cog (2026); OS/flavor list incomplete. Only some tags were observed; base/runtime(/devel) are inferred from the image build chain (cudnn-devel FROM devel FROM runtime FROM base)."
+    - cuda: "13.1.2"
+      os:
+        ubuntu22.04: ["base", "runtime", "devel", "cudnn-devel"]
+        ubuntu24.04: ["base", "runtime", "devel", "cudnn-devel"]
+      source: cog_cuda
+      confidence: medium
+      note: "Newer than the 2025-08 supported-tags snapshot: tags seen on Docker Hub by replicate/cog (2026); OS/flavor list incomplete. Only some tags were observed; base/runtime(/devel) are inferred from the image build chain (cudnn-devel FROM devel FROM runtime FROM base)."
+    - cuda: "13.2.0"
+      os:
+        ubuntu22.04: ["base", "runtime", "devel", "cudnn-devel"]
+        ubuntu24.04: ["base", "runtime", "devel", "cudnn-devel"]
+      source: cog_cuda
+      confidence: medium
+      note: "Newer than the 2025-08 supported-tags snapshot: tags seen on Docker Hub by replicate/cog (2026); OS/flavor list incomplete. Only some tags were observed; base/runtime(/devel) are inferred from the image build chain (cudnn-devel FROM devel FROM runtime FROM base)."
+    - cuda: "13.2.1"
+      os:
+        ubuntu22.04: ["base", "runtime", "devel", "cudnn-devel"]
+        ubuntu24.04: ["base", "runtime", "devel", "cudnn-devel"]
+      source: cog_cuda
+      confidence: medium
+      note: "Newer than the 2025-08 supported-tags snapshot: tags seen on Docker Hub by replicate/cog (2026); OS/flavor list incomplete. Only some tags were observed; base/runtime(/devel) are inferred from the image build chain (cudnn-devel FROM devel FROM runtime FROM base)."
+    - cuda: "13.3.0"
+      os:
+        ubuntu22.04: ["base", "runtime", "devel", "cudnn-devel"]
+        ubuntu24.04: ["base", "runtime", "devel", "cudnn-devel"]
+      source: cog_cuda
+      confidence: medium
+      note: "Newer than the 2025-08 supported-tags snapshot: tags seen on Docker Hub by replicate/cog (2026); OS/flavor list incomplete. Only some tags were observed; base/runtime(/devel) are inferred from the image build chain (cudnn-devel FROM devel FROM runtime FROM base)."
+
 """####
