@@ -88,7 +88,7 @@ let package = Package(
 
         // MARK: Tests
         .target(
-            name: "EnvctlTestSupport", dependencies: ["EnvctlModel", "Digest"], path: "Tests/EnvctlTestSupport",
+            name: "EnvctlTestSupport", dependencies: ["EnvctlModel", "EnvctlKnowledge", "Digest"], path: "Tests/EnvctlTestSupport",
             swiftSettings: settings),
         .testTarget(
             name: "EnvctlModelTests", dependencies: ["EnvctlModel", "EnvctlTestSupport"], swiftSettings: settings),

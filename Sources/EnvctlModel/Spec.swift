@@ -79,6 +79,8 @@ public struct EnvironmentSpec: Sendable, Hashable {
 }
 
 /// Where Python packages are fetched from when pinning.
+import Foundation
+
 public struct PythonIndexSettings: Sendable, Hashable {
     /// The default index, PyPI unless overridden.
     public var defaultIndex: String
@@ -90,6 +92,26 @@ public struct PythonIndexSettings: Sendable, Hashable {
     public init(defaultIndex: String = PythonIndexSettings.pypi, mirrors: [String: String] = [:]) {
         self.defaultIndex = defaultIndex
         self.mirrors = mirrors
+    }
+
+    /// Parses `FROM=TO[,FROM=TO...]` (the `ENVCTL_INDEX_MIRRORS` / `--index-mirror` syntax).
+    public static func parseMirrors(_ text: String) -> [String: String]? {
+        var out: [String: String] = [:]
+        for pair in text.split(separator: ",") where !pair.trimmingCharacters(in: .whitespaces).isEmpty {
+            let parts = pair.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
+            guard parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty else { return nil }
+            out[parts[0]] = parts[1]
+        }
+        return out
+    }
+
+    /// Whether every index uv will contact is on this machine (loopback or file:), so `--offline` may still use them.
+    public func allLocal(_ urls: [String]) -> Bool {
+        urls.map(mirrored).allSatisfy { url in
+            guard let u = URL(string: url) else { return false }
+            if u.scheme == "file" { return true }
+            return ["127.0.0.1", "localhost", "::1", "[::1]"].contains(u.host ?? "")
+        }
     }
 
     /// Applies the longest matching mirror prefix.

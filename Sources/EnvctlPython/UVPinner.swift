@@ -94,11 +94,14 @@ public struct UVPinner: Sendable {
         let settings = PythonIndexSettings(defaultIndex: request.defaultIndex, mirrors: request.mirrors)
         var args = [
             "pip", "compile", inputFile, "--generate-hashes", "--emit-index-annotation", "--no-header", "--no-annotate",
-            "--quiet", "--python-version", request.python, "--python-platform", request.platform,
+            "--quiet", "--no-python-downloads", "--python-version", request.python, "--python-platform", request.platform,
             "--index-url", settings.mirrored(request.defaultIndex),
         ]
         if let fi = request.frameworkIndex { args += ["--extra-index-url", settings.mirrored(fi)] }
-        if request.offline { args.append("--offline") }
+        // Offline means "no remote network": indexes on loopback or file: (mirrors, test indexes) stay usable.
+        let contacted = [request.defaultIndex] + (request.frameworkIndex.map { [$0] } ?? [])
+        if request.offline && !settings.allLocal(contacted) { args.append("--offline") }
+        // Resolving for another Python version needs no interpreter of that version; never download one.
         return args
     }
 

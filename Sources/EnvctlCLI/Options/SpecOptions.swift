@@ -15,6 +15,13 @@ struct SpecOptions: ParsableArguments {
             valueName: "file"))
     var knowledgeFiles: [String] = []
 
+    @Option(
+        name: .customLong("index-mirror"),
+        help: ArgumentHelp(
+            "Fetch Python packages from a mirror: FROM=TO rewrites index URLs starting with FROM (repeatable; also ENVCTL_INDEX_MIRRORS=FROM=TO,...). The lock keeps the canonical URLs.",
+            valueName: "from=to"))
+    var indexMirrors: [String] = []
+
     /// The lock lives next to the spec.
     var lockPath: String {
         let dir = (spec as NSString).deletingLastPathComponent
@@ -22,7 +29,16 @@ struct SpecOptions: ParsableArguments {
     }
 
     func load() throws(DiagnosticsError) -> (Spec, KnowledgeBase) {
-        let parsed = try SpecParser().parse(fileAt: spec)
+        var parsed = try SpecParser().parse(fileAt: spec)
+        // Mirrors are a property of where envctl runs, not of the project, so they stay out of the spec hash.
+        var extra = ProcessInfo.processInfo.environment["ENVCTL_INDEX_MIRRORS"].map { [$0] } ?? []
+        extra += indexMirrors
+        for text in extra {
+            guard let mirrors = PythonIndexSettings.parseMirrors(text) else {
+                throw DiagnosticsError([.error("'\(text)' is not a mirror mapping", hint: "write FROM=TO, e.g. https://pypi.org/simple=http://127.0.0.1:8080/simple")])
+            }
+            parsed.pythonIndexes.mirrors.merge(mirrors) { _, new in new }
+        }
         let kb = try KnowledgeBase.effective(spec: parsed, extra: knowledgeFiles).knowledgeBase
         return (parsed, kb)
     }

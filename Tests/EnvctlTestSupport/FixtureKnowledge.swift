@@ -2,7 +2,7 @@ import EnvctlKnowledge
 
 /// A small, fixed knowledge base for resolver tests, so report texts don't move when the built-in data grows.
 /// Values mirror real facts (sources in knowledge/builtin.yaml) but only a few rows of each.
-let fixtureKnowledgeYAML = #"""
+package let fixtureKnowledgeYAML = #"""
 schema_version: 1
 version: "test.1"
 date: "2026-01-01"
@@ -106,6 +106,6 @@ images:
       confidence: high
 """#
 
-let fixtureKnowledge: KnowledgeBase = {
+package let fixtureKnowledge: KnowledgeBase = {
     do { return try KnowledgeBase.load(yaml: fixtureKnowledgeYAML, file: "fixture.yaml") } catch { fatalError("\(error)") }
 }()

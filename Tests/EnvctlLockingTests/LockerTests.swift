@@ -1,0 +1,149 @@
+import Digest
+import EnvctlKnowledge
+import EnvctlLocking
+import EnvctlModel
+import EnvctlPython
+import EnvctlTestSupport
+import Foundation
+import Testing
+
+/// Recorded output of `uv pip compile --generate-hashes --emit-index-annotation` (uv 0.13).
+let recordedUVOutput = """
+    filelock==3.16.1 \\
+        --hash=sha256:fa3544d0748d5226b883e3356985c2c4033199c6f34345e71938d08fde5bfd5a
+        # from http://127.0.0.1:41125/pypi/simple
+    torch==2.5.1+cu124 \\
+        --hash=sha256:54e3bc254d61abbdaf2c475edb80c130497d909f01c55b55a0ec610dfe12ff5b \\
+        --hash=sha256:0000000000000000000000000000000000000000000000000000000000000001
+        # from http://127.0.0.1:41125/whl/cu124
+
+    """
+
+@Suite struct UVOutputParsingTests {
+    @Test func parsesPinsHashesAndCanonicalIndex() throws {
+        let unmirror = PythonIndexSettings(mirrors: [
+            "http://127.0.0.1:41125/whl": "https://download.pytorch.org/whl",
+            "http://127.0.0.1:41125/pypi/simple": "https://pypi.org/simple",
+        ])
+        let pins = try UVPinner.parse(recordedUVOutput, unmirror: unmirror)
+        #expect(pins.map(\.name) == ["filelock", "torch"])
+        #expect(pins[1].version == "2.5.1+cu124")
+        #expect(pins[1].hashes.count == 2)
+        #expect(pins[1].index == "https://download.pytorch.org/whl/cu124")
+        #expect(pins[0].index == "https://pypi.org/simple")
+    }
+
+    @Test func rejectsAPinWithoutHash() {
+        #expect(throws: PythonPinError.self) { try UVPinner.parse("numpy==1.0\n") }
+    }
+
+    @Test func missingUVSaysHowToInstall() {
+        do {
+            _ = try UVPinner(environment: ["PATH": "/nonexistent"])
+            Issue.record("expected an error")
+        } catch {
+            #expect(error.code == .toolMissing)
+            #expect(error.message.contains("pip install uv"))
+        }
+    }
+
+    @Test func offlineKeepsLoopbackIndexesUsable() {
+        let pinner = UVPinner(uvPath: "/usr/bin/uv")
+        let local = PinRequest(requirements: ["x"], python: "3.11", defaultIndex: "https://pypi.org/simple",
+                               mirrors: ["https://pypi.org/simple": "http://127.0.0.1:9/simple"], offline: true)
+        #expect(!pinner.arguments(for: local, inputFile: "in").contains("--offline"))
+        let remote = PinRequest(requirements: ["x"], python: "3.11", offline: true)
+        #expect(pinner.arguments(for: remote, inputFile: "in").contains("--offline"))
+    }
+}
+
+/// Real `uv` against a real local index: the pins and hashes must be those of the served wheel files.
+@Suite(.serialized) struct RealUVLockTests {
+    func lock(_ specText: String, server: WheelIndexServer, dir: TemporaryDirectory) async throws -> Lockfile {
+        try dir.write("envctl.yaml", specText)
+        var spec = try SpecParser().parse(fileAt: dir.path + "/envctl.yaml")
+        spec.pythonIndexes.mirrors = PythonIndexSettings.parseMirrors(server.mirrors)!
+        let uv = try #require(uvExecutable(), "uv must be installed (ci/setup.sh installs it)")
+        let locker = Locker(knowledgeBase: fixtureKnowledge, pinner: UVPinner(uvPath: uv), images: nil, generatedBy: "envctl test")
+        return try await locker.lock(spec, options: LockOptions(offline: true))
+    }
+
+    @Test func pinsFrameworkFromItsCUDAIndexWithRealHashes() async throws {
+        let server = try WheelIndexServer()
+        defer { server.stop() }
+        let dir = try TemporaryDirectory()
+        defer { dir.cleanup() }
+        try dir.write("requirements.txt", "tinyreq\n")
+        let lock = try await lock("""
+            version: 1
+            environments:
+              train:
+                framework: "torch==2.5.*"
+                cuda: "12.4"
+                python: "3.11"
+                requirements: requirements.txt
+            """, server: server, dir: dir)
+        let env = try #require(lock.environments.first)
+        let pins = Dictionary(uniqueKeysWithValues: env.pythonPackages.packages.map { ($0.name, $0) })
+        #expect(pins["torch"]?.version == "2.5.1+cu124")
+        #expect(pins["torchvision"]?.version == "0.20.1+cu124")
+        #expect(pins["torch"]?.index == "https://download.pytorch.org/whl/cu124")
+        #expect(pins["tinyreq"]?.version == "1.0.0")
+        #expect(pins["numpy"] != nil)
+        // The recorded hash is the sha256 of the wheel the index served.
+        let wheel = try SHA256.hex(fileAt: server.rootPath + "/files/torch-2.5.1+cu124-py3-none-any.whl")
+        #expect(pins["torch"]?.hashes == ["sha256:" + wheel])
+        #expect(env.hash.hasPrefix("sha256:"))
+        #expect(env.contentTag.count == "envctl-".count + 16)
+    }
+
+    @Test func sameInputsGiveTheSameBytes() async throws {
+        let server = try WheelIndexServer()
+        defer { server.stop() }
+        let dir = try TemporaryDirectory()
+        defer { dir.cleanup() }
+        let spec = "version: 1\nenvironments:\n  train:\n    framework: \"torch==2.5.*\"\n    packages: [tinyreq]\n"
+        let a = try await lock(spec, server: server, dir: dir).yaml()
+        let b = try await lock(spec, server: server, dir: dir).yaml()
+        #expect(a == b)
+        // And the YAML reads back to the same lock.
+        let reparsed = try Lockfile.parse(a, file: "envctl.lock")
+        #expect(try reparsed.yaml() == a)
+    }
+
+    @Test func unsatisfiableRequirementNamesTheProblem() async throws {
+        let server = try WheelIndexServer()
+        defer { server.stop() }
+        let dir = try TemporaryDirectory()
+        defer { dir.cleanup() }
+        do {
+            _ = try await lock("version: 1\nenvironments:\n  train:\n    packages: [\"numpy==9.9\"]\n", server: server, dir: dir)
+            Issue.record("expected a pinning failure")
+        } catch let error as PythonPinError {
+            #expect(error.code == .resolutionFailed)
+            #expect(error.message.contains("numpy"))
+        }
+    }
+}
+
+@Suite struct LockfileFormatTests {
+    @Test func corruptLockPointsAtTheLine() {
+        let text = "lock_version: 1\ngenerated_by: x\nknowledge_base: {version: a, date: b}\nspec_hash: h\nenvironments:\n  train:\n    hash: h\n    cuda: [1, 2]\n"
+        do {
+            _ = try Lockfile.parse(text, file: "envctl.lock")
+            Issue.record("expected an error")
+        } catch {
+            #expect(error.diagnostics.first?.location?.line == 8)
+            #expect(error.description.contains("envctl.lock:8:"))
+        }
+    }
+
+    @Test func newerLockVersionIsRefusedClearly() {
+        do {
+            _ = try Lockfile.parse("lock_version: 9\n", file: "envctl.lock")
+            Issue.record("expected an error")
+        } catch {
+            #expect(error.description.contains("lock_version 9 is not supported"))
+        }
+    }
+}

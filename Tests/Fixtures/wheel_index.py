@@ -1,0 +1,98 @@
+#!/usr/bin/env python3
+"""Builds a tiny PEP 503 package index of stand-in wheels and serves it on 127.0.0.1.
+
+envctl's tests pin Python packages with real `uv pip compile --generate-hashes` against this index,
+so no test touches the network. Layout (all served from one root):
+
+    /pypi/simple/<name>/         numpy, requests-lite ... (the "PyPI" stand-in)
+    /whl/cu124/<name>/           torch 2.5.1+cu124, torchvision, torchaudio (the PyTorch CUDA index stand-in)
+    /whl/cu121/<name>/           the same for cu121
+    /files/<wheel>               the wheel files
+
+Usage: wheel_index.py ROOT_DIR [--serve]   (prints "PORT <n>" once serving)
+"""
+import base64, hashlib, http.server, io, os, socketserver, sys, threading, zipfile
+
+
+def wheel(name, version, requires=()):
+    dist = name.replace("-", "_")
+    filename = f"{dist}-{version}-py3-none-any.whl"
+    meta = f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n"
+    for r in requires:
+        meta += f"Requires-Dist: {r}\n"
+    files = {
+        f"{dist}/__init__.py": f"__version__ = {version!r}\n",
+        f"{dist}-{version}.dist-info/METADATA": meta,
+        f"{dist}-{version}.dist-info/WHEEL": "Wheel-Version: 1.0\nGenerator: envctl-tests\nRoot-Is-Purelib: true\nTag: py3-none-any\n",
+    }
+    record = ""
+    for path, text in files.items():
+        digest = base64.urlsafe_b64encode(hashlib.sha256(text.encode()).digest()).rstrip(b"=").decode()
+        record += f"{path},sha256={digest},{len(text.encode())}\n"
+    record += f"{dist}-{version}.dist-info/RECORD,,\n"
+    files[f"{dist}-{version}.dist-info/RECORD"] = record
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        for path, text in sorted(files.items()):
+            info = zipfile.ZipInfo(path, date_time=(2020, 1, 1, 0, 0, 0))
+            z.writestr(info, text)
+    return filename, buf.getvalue()
+
+
+INDEXES = {
+    "pypi/simple": [
+        ("numpy", "1.26.4", ()), ("numpy", "2.1.0", ()),
+        ("tinyreq", "1.0.0", ("numpy>=1.26",)),
+        ("filelock", "3.16.1", ()),
+    ],
+    "whl/cu124": [
+        ("torch", "2.5.1+cu124", ("filelock",)),
+        ("torchvision", "0.20.1+cu124", ("torch==2.5.1", "numpy")),
+        ("torchaudio", "2.5.1+cu124", ("torch==2.5.1",)),
+    ],
+    "whl/cu121": [
+        ("torch", "2.5.1+cu121", ("filelock",)),
+        ("torchvision", "0.20.1+cu121", ("torch==2.5.1", "numpy")),
+        ("torchaudio", "2.5.1+cu121", ("torch==2.5.1",)),
+    ],
+}
+
+
+def build(root):
+    os.makedirs(os.path.join(root, "files"), exist_ok=True)
+    for index, dists in INDEXES.items():
+        by_name = {}
+        for name, version, requires in dists:
+            filename, data = wheel(name, version, requires)
+            with open(os.path.join(root, "files", filename), "wb") as f:
+                f.write(data)
+            sha = hashlib.sha256(data).hexdigest()
+            by_name.setdefault(name, []).append((filename, sha))
+        for name, entries in by_name.items():
+            d = os.path.join(root, index, name)
+            os.makedirs(d, exist_ok=True)
+            links = "".join(f'<a href="/files/{fn}#sha256={sha}">{fn}</a><br/>\n' for fn, sha in entries)
+            with open(os.path.join(d, "index.html"), "w") as f:
+                f.write(f"<!DOCTYPE html><html><body>\n{links}</body></html>\n")
+        with open(os.path.join(root, index, "index.html"), "w") as f:
+            f.write("".join(f'<a href="{n}/">{n}</a>\n' for n in sorted(by_name)))
+
+
+def serve(root):
+    os.chdir(root)
+
+    class Quiet(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, *args):
+            pass
+
+    server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), Quiet)
+    print(f"PORT {server.server_address[1]}", flush=True)
+    # Stop when the parent closes our stdin, so a crashed test leaves nothing behind.
+    threading.Thread(target=lambda: (sys.stdin.read(), os._exit(0)), daemon=True).start()
+    server.serve_forever()
+
+
+if __name__ == "__main__":
+    build(sys.argv[1])
+    if "--serve" in sys.argv:
+        serve(sys.argv[1])
