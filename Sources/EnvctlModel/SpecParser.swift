@@ -83,7 +83,14 @@ public struct SpecParser {
         } else {
             ctx.error("missing 'environments'", hint: "add an 'environments:' mapping with at least one environment", root)
         }
-        if !ctx.diagnostics.filter({ $0.severity == .error }).isEmpty { throw DiagnosticsError(ctx.diagnostics) }
+        if !ctx.diagnostics.filter({ $0.severity == .error }).isEmpty {
+            // In file order, as a user fixes them top to bottom.
+            let sorted = ctx.diagnostics.enumerated().sorted { a, b in
+                let la = a.element.location, lb = b.element.location
+                return (la?.line ?? 0, la?.column ?? 0, a.offset) < (lb?.line ?? 0, lb?.column ?? 0, b.offset)
+            }.map(\.element)
+            throw DiagnosticsError(sorted)
+        }
         return spec
     }
 
