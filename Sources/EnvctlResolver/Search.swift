@@ -337,6 +337,7 @@ struct Search {
         }
         var native: [String] = []
         var viaPTX: [String] = []
+        var inferred: [String] = []
         for gpu in constraints.gpus {
             if let arch = kb.architecture(gpu.sm) {
                 if let first = arch.firstCUDA, Version.compare(cuda.components, first.components) < 0 {
@@ -350,7 +351,7 @@ struct Search {
             }
             guard let build, let release else { native.append(gpu.label); continue }
             guard let targets else {
-                result.warnings.append("the architecture list of \(fw) \(release.version)+\(build.variant) is not in the knowledge base; \(gpu.label) support is inferred from CUDA \(cuda) toolkit support")
+                inferred.append(gpu.label)
                 continue
             }
             if targets.contains(where: { $0.runs(on: gpu.sm, allowPTX: false) }) {
@@ -361,6 +362,9 @@ struct Search {
             } else {
                 result.problems.append((.gpus, "\(fw) \(release.version)+\(build.variant) has no kernels for \(gpu.label); it is built for \(build.archs!.joined(separator: ", "))"))
             }
+        }
+        if let build, let release, !inferred.isEmpty {
+            result.warnings.append("the architecture list of \(fw) \(release.version)+\(build.variant) is not in the knowledge base; support for \(Self.list(inferred)) is inferred from CUDA \(cuda) toolkit support")
         }
         result.archs = Array(Set(constraints.gpus.map(\.sm))).sorted().map(\.smName)
         if !native.isEmpty {
