@@ -1,2 +1,0 @@
-// GitSupport: see Package.swift for this module's job.
-enum GitSupportModule {}

@@ -1,0 +1,99 @@
+import Foundation
+internal import CLibGit2
+
+extension Repository {
+    /// The bytes of `path` (repository-relative, `/`-separated) as committed in `revision`, read from the
+    /// object database: the working tree and index are not touched.
+    /// - Returns: nil when the commit has no such file.
+    /// - Throws: `GitError` for an unknown revision, or `.invalidInput` when `path` is a directory.
+    public func readFile(_ path: String, at revision: String) throws(GitError) -> Data? {
+        let commit = try lookupCommit(revision)
+        defer { git_commit_free(commit) }
+        var tree: OpaquePointer?
+        try check(git_commit_tree(&tree, commit), "git_commit_tree")
+        defer { git_tree_free(tree) }
+        var entry: OpaquePointer?
+        let rc = git_tree_entry_bypath(&entry, tree, path)
+        if rc == GIT_ENOTFOUND.rawValue {
+            git_error_clear()
+            return nil
+        }
+        try check(rc, "git_tree_entry_bypath")
+        defer { git_tree_entry_free(entry) }
+        guard git_tree_entry_type(entry) == GIT_OBJECT_BLOB else {
+            throw GitError(code: .invalidInput, operation: "readFile", message: "'\(path)' is not a file at \(revision)")
+        }
+        var blob: OpaquePointer?
+        try check(git_blob_lookup(&blob, pointer, git_tree_entry_id(entry)), "git_blob_lookup")
+        defer { git_blob_free(blob) }
+        let size = Int(git_blob_rawsize(blob))
+        guard size > 0, let raw = git_blob_rawcontent(blob) else { return Data() }
+        return Data(bytes: raw, count: size)
+    }
+
+    /// Writes the tree of `revision` into `directory` (created if needed; must be empty or absent).
+    ///
+    /// The repository's working tree, index and HEAD are not touched: blobs are read from the object
+    /// database and written as they are stored (no smudge filters, so LFS files stay pointers).
+    /// Executable bits and symlinks are kept; submodules become empty directories.
+    public func exportTree(of revision: String, to directory: String) throws(GitError) {
+        let commit = try lookupCommit(revision)
+        defer { git_commit_free(commit) }
+        var tree: OpaquePointer?
+        try check(git_commit_tree(&tree, commit), "git_commit_tree")
+        defer { git_tree_free(tree) }
+        let fm = FileManager.default
+        if let existing = try? fm.contentsOfDirectory(atPath: directory), !existing.isEmpty {
+            throw GitError(code: .exists, operation: "exportTree", message: "'\(directory)' is not empty")
+        }
+        do {
+            try fm.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        } catch {
+            throw GitError(code: .generic, operation: "exportTree", message: "cannot create '\(directory)': \(error)")
+        }
+        try write(tree: tree!, into: directory)
+    }
+
+    private func write(tree: OpaquePointer, into directory: String) throws(GitError) {
+        let fm = FileManager.default
+        for i in 0..<git_tree_entrycount(tree) {
+            guard let entry = git_tree_entry_byindex(tree, i) else { continue }
+            let name = String(cString: git_tree_entry_name(entry))
+            // Tree entry names are single components; refuse anything that could escape the directory.
+            guard !name.isEmpty, name != ".", name != "..", !name.contains("/") else {
+                throw GitError(code: .invalidInput, operation: "exportTree", message: "unsafe path '\(name)' in tree")
+            }
+            let target = directory + "/" + name
+            let mode = git_tree_entry_filemode(entry)
+            switch mode {
+            case GIT_FILEMODE_TREE:
+                var sub: OpaquePointer?
+                try check(git_tree_lookup(&sub, pointer, git_tree_entry_id(entry)), "git_tree_lookup")
+                defer { git_tree_free(sub) }
+                do { try fm.createDirectory(atPath: target, withIntermediateDirectories: false) } catch {
+                    throw GitError(code: .generic, operation: "exportTree", message: "cannot create '\(target)': \(error)")
+                }
+                try write(tree: sub!, into: target)
+            case GIT_FILEMODE_BLOB, GIT_FILEMODE_BLOB_EXECUTABLE, GIT_FILEMODE_LINK:
+                var blob: OpaquePointer?
+                try check(git_blob_lookup(&blob, pointer, git_tree_entry_id(entry)), "git_blob_lookup")
+                defer { git_blob_free(blob) }
+                let size = Int(git_blob_rawsize(blob))
+                let data = size > 0 ? Data(bytes: git_blob_rawcontent(blob)!, count: size) : Data()
+                if mode == GIT_FILEMODE_LINK {
+                    let dest = String(decoding: data, as: UTF8.self)
+                    guard symlink(dest, target) == 0 else {
+                        throw GitError(code: .generic, operation: "exportTree", message: "cannot create symlink '\(target)'")
+                    }
+                } else {
+                    let perms: Int = mode == GIT_FILEMODE_BLOB_EXECUTABLE ? 0o755 : 0o644
+                    guard fm.createFile(atPath: target, contents: data, attributes: [.posixPermissions: perms]) else {
+                        throw GitError(code: .generic, operation: "exportTree", message: "cannot write '\(target)'")
+                    }
+                }
+            default:  // GIT_FILEMODE_COMMIT: a submodule; its content is another repository.
+                try? fm.createDirectory(atPath: target, withIntermediateDirectories: false)
+            }
+        }
+    }
+}
