@@ -72,8 +72,8 @@ let package = Package(
         .target(
             name: "EnvctlRuns",
             dependencies: [
-                "EnvctlModel", "GitSupport", "OCIRegistry", "Digest",
-                .product(name: "Subprocess", package: "swift-subprocess"),
+                "EnvctlModel", "EnvctlKnowledge", "GitSupport", "OCIRegistry", "Digest",
+                .product(name: "Subprocess", package: "swift-subprocess"), .product(name: "Yams", package: "Yams"),
             ],
             swiftSettings: settings),
         .target(
@@ -105,6 +105,9 @@ let package = Package(
             exclude: ["Fixtures"],
             swiftSettings: settings),
         .testTarget(name: "DigestTests", dependencies: ["Digest"], swiftSettings: settings),
+        .testTarget(
+            name: "EnvctlRunsTests", dependencies: ["EnvctlRuns", "EnvctlModel", "GitSupport", "EnvctlTestSupport"],
+            exclude: ["Fixtures"], swiftSettings: settings),
         .testTarget(name: "GitSupportTests", dependencies: ["GitSupport", "EnvctlTestSupport"], swiftSettings: settings),
         .testTarget(
             name: "EnvctlCLITests", dependencies: ["EnvctlTestSupport", "EnvctlModel"], swiftSettings: settings),

@@ -1,2 +1,0 @@
-// EnvctlRuns: see Package.swift for this module's job.
-enum EnvctlRunsModule {}
