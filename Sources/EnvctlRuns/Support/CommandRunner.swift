@@ -30,10 +30,10 @@ public struct SystemCommandRunner: CommandRunner {
     public init() {}
 
     public func run(_ tool: String, _ arguments: [String]) async -> CommandOutput {
-        guard let path = ToolLocator.find(tool) else { return .notFound }
+        guard ToolLocator.find(tool) != nil else { return .notFound }
         do {
             let r = try await Subprocess.run(
-                .name(path), arguments: .init(arguments), output: .string(limit: 4 << 20),
+                .name(tool), arguments: .init(arguments), output: .string(limit: 4 << 20),
                 error: .string(limit: 4 << 20))
             let code: Int32
             switch r.terminationStatus {

@@ -1,0 +1,144 @@
+import EnvctlModel
+import Foundation
+import Subprocess
+
+/// The container runtimes envctl drives.
+public enum ContainerRuntime: String, Sendable, Hashable, Codable, CaseIterable {
+    case podman
+    case docker
+
+    /// The flags that expose every NVIDIA GPU: docker's `--gpus` (NVIDIA runtime hook) or podman's CDI device.
+    public var gpuFlags: [String] {
+        switch self {
+        case .docker: ["--gpus", "all"]
+        case .podman: ["--device", "nvidia.com/gpu=all"]
+        }
+    }
+
+    /// podman if installed, else docker.
+    public static func detect(explicit: ContainerRuntime?) throws(RunsError) -> ContainerRuntime {
+        if let explicit {
+            guard ToolLocator.find(explicit.rawValue) != nil else {
+                throw RunsError(.missingTool, "\(explicit.rawValue) is not installed", hint: "install it, or pass --runtime with the other one")
+            }
+            return explicit
+        }
+        for r in allCases where ToolLocator.find(r.rawValue) != nil { return r }
+        throw RunsError(.missingTool, "neither podman nor docker is installed", hint: "install podman (apt-get install podman runc)")
+    }
+}
+
+/// How to start one container: built from the lock, the host report and the user's command.
+public struct ContainerInvocation: Sendable, Hashable {
+    public var runtime: ContainerRuntime
+    public var image: String
+    public var command: [String]
+    public var workspace: String
+    /// Where the workspace is mounted and the command starts.
+    public var mountPoint: String = "/workspace"
+    public var gpu: Bool
+    /// nil: share the host IPC namespace (`--ipc=host`, what PyTorch DataLoader workers need);
+    /// otherwise a sized `/dev/shm` such as `16g`.
+    public var shmSize: String?
+    public var tty: Bool
+    public var runID: String
+    public var environment: [String: String] = [:]
+
+    public init(runtime: ContainerRuntime, image: String, command: [String], workspace: String, gpu: Bool, shmSize: String?, tty: Bool, runID: String) {
+        self.runtime = runtime
+        self.image = image
+        self.command = command
+        self.workspace = workspace
+        self.gpu = gpu
+        self.shmSize = shmSize
+        self.tty = tty
+        self.runID = runID
+    }
+
+    /// The runtime's arguments, without the program name.
+    public var arguments: [String] {
+        var a = ["run", "--rm", "-i"]
+        if tty { a.append("-t") }
+        a += ["--name", "envctl-run-\(runID)", "--label", "dev.envctl.run=\(runID)"]
+        if let shmSize { a.append("--shm-size=\(shmSize)") } else { a.append("--ipc=host") }
+        a += ["-v", "\(workspace):\(mountPoint)", "-w", mountPoint, "-e", "ENVCTL_RUN_ID=\(runID)"]
+        for key in environment.keys.sorted() { a += ["-e", "\(key)=\(environment[key]!)"] }
+        if gpu { a += runtime.gpuFlags }
+        a.append(image)
+        return a + command
+    }
+}
+
+/// Picks the image an environment runs in.
+public enum ImageSelection {
+    /// The lock's pushed digest when there is one; otherwise a local image tagged
+    /// `<image>:<contentTag>` if the runtime has it (not portable: the record says `local`).
+    public static func select(
+        _ env: LockedEnvironment, runtime: ContainerRuntime, runner: any CommandRunner
+    ) async throws(RunsError) -> RunRecord.ImageStamp {
+        if let pushed = env.pushed {
+            guard ImageRef.isDigest(pushed.digest) else {
+                throw RunsError(.badInput, "environment '\(env.name)' records pushed digest '\(pushed.digest)', which is not a sha256 digest")
+            }
+            return .init(reference: pushed.pinnedReference, digest: pushed.digest, source: "pushed")
+        }
+        if let repo = env.image {
+            let local = "\(repo):\(env.contentTag)"
+            let out = await runner.run(runtime.rawValue, ["image", "inspect", "--format", "{{.Id}}", local])
+            if out.succeeded { return .init(reference: local, digest: nil, source: "local") }
+        }
+        throw RunsError(
+            .badInput, "environment '\(env.name)' has no pushed image in the lock and no local image \(env.image.map { "\($0):\(env.contentTag)" } ?? "")",
+            hint: "run 'envctl build --push' (records the digest in envctl.lock), or 'envctl build' for a local image")
+    }
+}
+
+/// Runs a container in the foreground: stdin, stdout and stderr are the terminal's own, and the
+/// container's exit status comes back.
+public enum ContainerLauncher {
+    public static func run(_ invocation: ContainerInvocation, extraEnvironment: [String: String] = [:]) async throws(RunsError) -> Int32 {
+        guard ToolLocator.find(invocation.runtime.rawValue) != nil else {
+            throw RunsError(.missingTool, "\(invocation.runtime.rawValue) is not installed")
+        }
+        // Ctrl-C reaches the whole foreground process group; the runtime forwards it to the container.
+        // envctl itself must survive it to write the end of the run record. A handler (not SIG_IGN) is
+        // reset to the default by exec, so the runtime still gets normal signal behaviour.
+        let previous = SignalGuard.install()
+        defer { SignalGuard.restore(previous) }
+        do {
+            var env: [Environment.Key: String?] = [:]
+            for (k, v) in extraEnvironment { env[Environment.Key(stringLiteral: k)] = v }
+            let result = try await Subprocess.run(
+                .name(invocation.runtime.rawValue), arguments: .init(invocation.arguments), environment: .inherit.updating(env),
+                input: .currentStandardInput, output: .currentStandardOutput, error: .currentStandardError)
+            switch result.terminationStatus {
+            case .exited(let code): return code
+            case .signaled(let signal): return 128 + signal
+            }
+        } catch {
+            throw RunsError(.failure, "could not start \(invocation.runtime.rawValue): \(error)")
+        }
+    }
+}
+
+enum SignalGuard {
+    static func install() -> (sigaction, sigaction) {
+        var action = sigaction()
+        #if os(Linux)
+        action.__sigaction_handler.sa_handler = { _ in }
+        #else
+        action.__sigaction_u.__sa_handler = { _ in }
+        #endif
+        sigemptyset(&action.sa_mask)
+        var oldInt = sigaction(), oldTerm = sigaction()
+        sigaction(SIGINT, &action, &oldInt)
+        sigaction(SIGTERM, &action, &oldTerm)
+        return (oldInt, oldTerm)
+    }
+
+    static func restore(_ previous: (sigaction, sigaction)) {
+        var (i, t) = previous
+        sigaction(SIGINT, &i, nil)
+        sigaction(SIGTERM, &t, nil)
+    }
+}

@@ -1,0 +1,121 @@
+import EnvctlModel
+import Foundation
+
+/// Everything needed to run a command in a locked environment.
+public struct RunRequest: Sendable {
+    public var environment: LockedEnvironment
+    /// Mounted into the container (the workspace, or a checked-out old commit for reproduce).
+    public var mountDirectory: String
+    /// Where `.envctl/runs/` lives.
+    public var recordWorkspace: String
+    public var command: [String]
+    public var runtime: ContainerRuntime
+    public var preflight: Bool
+    public var shmSize: String?
+    public var git: RunRecord.GitStamp?
+    public var reproducedFrom: String?
+    public var tty: Bool
+    /// Set when the image was already chosen (reproduce after verifying the digest).
+    public var image: RunRecord.ImageStamp?
+
+    public init(
+        environment: LockedEnvironment, mountDirectory: String, recordWorkspace: String, command: [String],
+        runtime: ContainerRuntime, preflight: Bool = true, shmSize: String? = nil, git: RunRecord.GitStamp? = nil,
+        reproducedFrom: String? = nil, tty: Bool = false, image: RunRecord.ImageStamp? = nil
+    ) {
+        self.environment = environment
+        self.mountDirectory = mountDirectory
+        self.recordWorkspace = recordWorkspace
+        self.command = command
+        self.runtime = runtime
+        self.preflight = preflight
+        self.shmSize = shmSize
+        self.git = git
+        self.reproducedFrom = reproducedFrom
+        self.tty = tty
+        self.image = image
+    }
+}
+
+/// Preflight, image choice, run record, protective tag, container: the one path `run` and `reproduce` share.
+public struct RunCoordinator: Sendable {
+    public var runner: any CommandRunner
+    public var registry: (any ImageRegistry)?
+    /// Warnings and notes for the user (stderr).
+    public var log: @Sendable (String) -> Void
+
+    public init(runner: any CommandRunner, registry: (any ImageRegistry)?, log: @escaping @Sendable (String) -> Void) {
+        self.runner = runner
+        self.registry = registry
+        self.log = log
+    }
+
+    public func run(_ request: RunRequest) async throws(RunsError) -> (record: RunRecord, exitCode: Int32) {
+        guard !request.command.isEmpty else {
+            throw RunsError(.badInput, "no command to run", hint: "put it after --: envctl run -- python train.py")
+        }
+        let env = request.environment
+        let host = await NvidiaSMI.probe(using: runner)
+        let report = Preflight.check(env, host: host)
+        if request.preflight && !report.canRun {
+            let lines = report.findings.filter { $0.severity == .error }.map { "  - \($0.message)" }
+            throw RunsError(
+                .failure, "preflight: '\(env.name)' cannot run on this host (\(host.summary)):\n" + lines.joined(separator: "\n"),
+                hint: "--no-preflight starts it anyway")
+        }
+        for f in report.findings where f.severity != .error || !request.preflight { log("\(f.severity.rawValue): \(f.message)") }
+        if !host.hasGPU { log("warning: starting the container without GPU flags") }
+
+        let image: RunRecord.ImageStamp
+        if let chosen = request.image { image = chosen } else {
+            image = try await ImageSelection.select(env, runtime: request.runtime, runner: runner)
+        }
+        if image.source == "local" {
+            log("warning: '\(env.name)' has no pushed digest; running local image \(image.reference), which no one else can pull")
+        }
+
+        let id = RunRecord.newID()
+        var record = RunRecord(
+            id: id, kind: .container, startedAt: Date(), command: request.command, workspace: request.recordWorkspace,
+            git: request.git, environment: env.name, lockHash: env.hash, images: [image], runtime: request.runtime.rawValue,
+            host: host, preflight: report.findings)
+        record.reproducedFrom = request.reproducedFrom
+        let store = RunStore(workspace: request.recordWorkspace)
+        try save(record, in: store)
+
+        if let digest = image.digest, let registry {
+            let repo = ImageRef.split(image.reference).repository
+            do {
+                try await registry.addTag(repository: repo, digest: digest, tag: record.protectiveTag)
+                record.protectiveTags.append("\(repo):\(record.protectiveTag)")
+                try save(record, in: store)
+            } catch {
+                log("warning: could not add protective tag \(record.protectiveTag) to \(repo)@\(digest): \(error.message)")
+            }
+        }
+
+        var invocation = ContainerInvocation(
+            runtime: request.runtime, image: image.reference, command: request.command, workspace: request.mountDirectory,
+            gpu: host.hasGPU, shmSize: request.shmSize, tty: request.tty, runID: id)
+        if let commit = request.git?.commit { invocation.environment["ENVCTL_GIT_COMMIT"] = commit }
+        invocation.environment["ENVCTL_LOCK_HASH"] = env.hash
+        let code: Int32
+        do {
+            code = try await ContainerLauncher.run(invocation)
+        } catch {
+            record.endedAt = RunRecord.timestamp(Date())
+            try? save(record, in: store)
+            throw error
+        }
+        record.exitCode = code
+        record.endedAt = RunRecord.timestamp(Date())
+        try save(record, in: store)
+        return (record, code)
+    }
+
+    func save(_ record: RunRecord, in store: RunStore) throws(RunsError) {
+        do { try store.save(record) } catch {
+            throw RunsError(.failure, "cannot write run record \(store.path(for: record.id)): \(error)")
+        }
+    }
+}

@@ -1,0 +1,53 @@
+import EnvctlModel
+import Foundation
+import GitSupport
+
+/// The directory holding `envctl.lock`, found from the current directory upward.
+public struct Workspace: Sendable {
+    public let root: String
+    public var lockPath: String { root + "/" + Lockfile.fileName }
+    public var runs: RunStore { RunStore(workspace: root) }
+
+    public init(root: String) { self.root = root }
+
+    public static func locate(from start: String = FileManager.default.currentDirectoryPath) throws(RunsError) -> Workspace {
+        var dir = URL(fileURLWithPath: start).standardizedFileURL
+        while true {
+            if FileManager.default.fileExists(atPath: dir.appendingPathComponent(Lockfile.fileName).path) {
+                return Workspace(root: dir.path)
+            }
+            let parent = dir.deletingLastPathComponent()
+            if parent.path == dir.path { break }
+            dir = parent
+        }
+        throw RunsError(.badInput, "no \(Lockfile.fileName) in \(start) or any parent directory", hint: "run 'envctl lock' first")
+    }
+
+    public func loadLock() throws(RunsError) -> Lockfile {
+        do { return try Lockfile.load(fileAt: lockPath) } catch {
+            throw RunsError(.badInput, error.description)
+        }
+    }
+
+    /// HEAD and dirty state of the repository around the workspace; nil outside git.
+    public func gitStamp() -> RunRecord.GitStamp? {
+        guard let repo = try? Repository.discover(from: root), let state = try? repo.workingTreeState() else { return nil }
+        return RunRecord.GitStamp(commit: state.head, dirty: state.dirty, changedPaths: state.changedPaths)
+    }
+}
+
+extension Lockfile {
+    /// The named environment, or the only one when `name` is nil.
+    public func selectEnvironment(_ name: String?) throws(RunsError) -> LockedEnvironment {
+        if let name {
+            guard let env = environment(named: name) else {
+                throw RunsError(.badInput, "no environment '\(name)' in the lock (it has: \(environments.map(\.name).joined(separator: ", ")))")
+            }
+            return env
+        }
+        guard environments.count == 1 else {
+            throw RunsError(.badInput, "the lock has \(environments.count) environments (\(environments.map(\.name).joined(separator: ", "))); choose one with --env")
+        }
+        return environments[0]
+    }
+}

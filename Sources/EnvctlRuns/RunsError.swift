@@ -1,0 +1,38 @@
+/// A failure in run, pipeline or reproduce work, classified by who has to act.
+///
+/// A struct with an open `Kind`, like `GitError`, so new cases don't break callers. The CLI maps the
+/// kind to an exit status (64 bad input, 69 missing tool, 1 failure, 70 internal bug).
+public struct RunsError: Error, Sendable, Hashable, CustomStringConvertible {
+    public struct Kind: Hashable, Sendable {
+        let name: String
+        /// The user asked for something that cannot work: unknown commit, no lock, bad pipeline file.
+        public static let badInput = Kind(name: "bad-input")
+        /// A program envctl drives is not installed (podman, docker, skopeo).
+        public static let missingTool = Kind(name: "missing-tool")
+        /// The world said no: registry, server, container runtime, preflight refusal.
+        public static let failure = Kind(name: "failure")
+        /// An envctl bug.
+        public static let `internal` = Kind(name: "internal")
+
+        public var exitCode: Int32 {
+            switch self {
+            case .badInput: 64
+            case .missingTool: 69
+            case .internal: 70
+            default: 1
+            }
+        }
+    }
+
+    public var kind: Kind
+    public var message: String
+    public var hint: String?
+
+    public init(_ kind: Kind, _ message: String, hint: String? = nil) {
+        self.kind = kind
+        self.message = message
+        self.hint = hint
+    }
+
+    public var description: String { hint.map { "\(message)\n    hint: \($0)" } ?? message }
+}
