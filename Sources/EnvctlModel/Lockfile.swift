@@ -127,6 +127,15 @@ public struct LockedFramework: Sendable, Hashable, Codable {
         self.companions = companions
     }
 
+    /// `torch 2.5.1+cu124`, or `tensorflow 2.18.1 [and-cuda]` where the variant is a pip extra, not a local version.
+    public var label: String { Self.label(name: name, version: version, variant: variant) }
+
+    /// Variants that name a wheel index (`cu124`) read as a local version; pip extras (`and-cuda`, `cuda12`) in brackets.
+    public static func label(name: String, version: String, variant: String) -> String {
+        let isIndexVariant = variant.hasPrefix("cu") && variant.dropFirst(2).allSatisfy(\.isNumber) || variant == "cpu"
+        return isIndexVariant ? "\(name) \(version)+\(variant)" : "\(name) \(version) [\(variant)]"
+    }
+
     /// The requirement lines this framework adds to the Python pins (`torch==2.5.1`, `torchvision==0.20.1`).
     public var requirementLines: [String] {
         let main = extra.map { "\(package)[\($0)]==\(version)" } ?? "\(package)==\(version)"

@@ -126,7 +126,7 @@ struct Report {
 
     static func summary(_ r: Resolution) -> String {
         var parts: [String] = []
-        if let f = r.framework { parts.append("\(f.name.rawValue) \(f.version)+\(f.variant)") }
+        if let f = r.framework { parts.append(LockedFramework.label(name: f.name.rawValue, version: f.version.text, variant: f.variant)) }
         parts.append("CUDA \(r.cuda)")
         if let c = r.cudnn { parts.append("cuDNN \(c)") }
         parts.append("Python \(r.python)")

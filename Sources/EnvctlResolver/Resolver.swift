@@ -140,7 +140,7 @@ struct Attempt: Sendable {
     var problems: [(kind: ConstraintKind, message: String)]
 
     var label: String {
-        if let release, let build { return "\(release.version)+\(build.variant)" }
+        if let release, let build { return String(Search.label("", release, build).dropFirst()) }
         return "CUDA \(cuda)"
     }
 

@@ -89,10 +89,10 @@ struct Search {
             if let asked = constraints.cudnn {
                 if let c = build.cudnn {
                     if !asked.value.matches(c) {
-                        problems.append((.cudnn, "\(fw) \(release!.version)+\(build.variant) bundles cuDNN \(c); you asked for cuDNN \(asked.value.text)"))
+                        problems.append((.cudnn, "\(Self.label(fw, release!, build)) bundles cuDNN \(c); you asked for cuDNN \(asked.value.text)"))
                     }
                 } else {
-                    problems.append((.cudnn, "the cuDNN bundled with \(fw) \(release!.version)+\(build.variant) is not in the knowledge base, so cuDNN \(asked.value.text) can't be confirmed"))
+                    problems.append((.cudnn, "the cuDNN bundled with \(Self.label(fw, release!, build)) is not in the knowledge base, so cuDNN \(asked.value.text) can't be confirmed"))
                 }
             }
         }
@@ -110,7 +110,7 @@ struct Search {
             var localWarnings: [String] = []
             if let asked = constraints.cuda, !asked.value.matches(tag.cuda) {
                 if let release, let build {
-                    local.append((.cuda, "\(fw) \(release.version)+\(build.variant) uses CUDA \(build.cuda); you asked for CUDA \(asked.value.text)"))
+                    local.append((.cuda, "\(Self.label(fw, release, build)) uses CUDA \(build.cuda); you asked for CUDA \(asked.value.text)"))
                 } else {
                     local.append((.cuda, "CUDA \(tag.cuda) does not match \(asked.value.text)"))
                 }
@@ -234,6 +234,10 @@ struct Search {
         return av > bv
     }
 
+    static func label(_ fw: String, _ release: FrameworkRelease, _ build: FrameworkBuild) -> String {
+        LockedFramework.label(name: fw, version: release.version.text, variant: build.variant)
+    }
+
     static func cite(_ p: Provenance) -> String {
         " (source: \(p.source.joined(separator: ", ")); confidence \(p.confidence.rawValue))"
     }
@@ -246,7 +250,7 @@ struct Search {
         if constraints.driver != nil { asked.append("the fleet driver") }
         if !constraints.gpus.isEmpty { asked.append("the fleet GPUs") }
         let suffix = asked.isEmpty ? "" : " satisfying \(Self.list(asked))"
-        return "\(fw) \(release.version)+\(build.variant) is the newest build\(suffix)" + Self.cite(release.provenance) + "."
+        return "\(Self.label(fw, release, build)) is the newest build\(suffix)" + Self.cite(release.provenance) + "."
     }
 
     func librariesReason(libs: CUDALibrarySource, fw: String, release: FrameworkRelease?, build: FrameworkBuild?, cudnn: Version?, flavors: (String, String)) -> String {
@@ -360,11 +364,11 @@ struct Search {
                 viaPTX.append(gpu.label)
                 result.needsPTX = true
             } else {
-                result.problems.append((.gpus, "\(fw) \(release.version)+\(build.variant) has no kernels for \(gpu.label); it is built for \(build.archs!.joined(separator: ", "))"))
+                result.problems.append((.gpus, "\(Self.label(fw, release, build)) has no kernels for \(gpu.label); it is built for \(build.archs!.joined(separator: ", "))"))
             }
         }
         if let build, let release, !inferred.isEmpty {
-            result.warnings.append("the architecture list of \(fw) \(release.version)+\(build.variant) is not in the knowledge base; support for \(Self.list(inferred)) is inferred from CUDA \(cuda) toolkit support")
+            result.warnings.append("the architecture list of \(Self.label(fw, release, build)) is not in the knowledge base; support for \(Self.list(inferred)) is inferred from CUDA \(cuda) toolkit support")
         }
         result.archs = Array(Set(constraints.gpus.map(\.sm))).sorted().map(\.smName)
         if !native.isEmpty {

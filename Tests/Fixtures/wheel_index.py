@@ -14,12 +14,17 @@ Usage: wheel_index.py ROOT_DIR [--serve]   (prints "PORT <n>" once serving)
 import base64, hashlib, http.server, io, os, socketserver, sys, threading, zipfile
 
 
-def wheel(name, version, requires=()):
+def wheel(name, version, requires=(), extras=()):
     dist = name.replace("-", "_")
     filename = f"{dist}-{version}-py3-none-any.whl"
     meta = f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n"
     for r in requires:
         meta += f"Requires-Dist: {r}\n"
+    for extra, reqs in extras:
+        meta += f"Provides-Extra: {extra}\n"
+        for r in reqs:
+            meta += f'Requires-Dist: {r}; extra == "{extra}"\n'
+
     files = {
         f"{dist}/__init__.py": f"__version__ = {version!r}\n",
         f"{dist}-{version}.dist-info/METADATA": meta,
@@ -44,6 +49,11 @@ INDEXES = {
         ("numpy", "1.26.4", ()), ("numpy", "2.1.0", ()),
         ("tinyreq", "1.0.0", ("numpy>=1.26",)),
         ("filelock", "3.16.1", ()),
+        ("tensorflow", "2.18.1", ("numpy",), (("and-cuda", ("nvidia-cudnn-cu12==9.3.0.75",)),)),
+        ("nvidia-cudnn-cu12", "9.3.0.75", ()),
+        ("jax", "0.12.0.1", ("jaxlib==0.12.0.1",), (("cuda12", ("jax-cuda12-plugin==0.12.0.1",)),)),
+        ("jaxlib", "0.12.0.1", ("numpy",)),
+        ("jax-cuda12-plugin", "0.12.0.1", ()),
     ],
     "whl/cu124": [
         ("torch", "2.5.1+cu124", ("filelock",)),
@@ -62,8 +72,8 @@ def build(root):
     os.makedirs(os.path.join(root, "files"), exist_ok=True)
     for index, dists in INDEXES.items():
         by_name = {}
-        for name, version, requires in dists:
-            filename, data = wheel(name, version, requires)
+        for name, version, requires, *extras in dists:
+            filename, data = wheel(name, version, requires, extras[0] if extras else ())
             with open(os.path.join(root, "files", filename), "wb") as f:
                 f.write(data)
             sha = hashlib.sha256(data).hexdigest()

@@ -98,7 +98,7 @@ extension EnvctlCommand {
             for (name, fam) in kb.frameworks.sorted(by: { $0.key < $1.key }) {
                 for r in fam.releases.sorted(by: { $0.version > $1.version }) {
                     for b in r.builds where VersionSpecifier.Clause.hasPrefix(b.cuda, v.truncated(to: min(2, v.components.count))) {
-                        users.append("\(name) \(r.version)+\(b.variant)")
+                        users.append(LockedFramework.label(name: name, version: r.version.text, variant: b.variant))
                     }
                 }
             }

@@ -113,7 +113,7 @@ enum LockCheck {
             func cmp(_ what: String, _ a: String?, _ b: String?) {
                 if a != b { out.append("\(env.name): \(what) \(a ?? "none") -> \(b ?? "none")") }
             }
-            cmp("framework", old.framework.map { "\($0.name) \($0.version)+\($0.variant)" }, new.framework.map { "\($0.name) \($0.version)+\($0.variant)" })
+            cmp("framework", old.framework?.label, new.framework?.label)
             cmp("CUDA", old.cuda, new.cuda)
             cmp("cuDNN", old.cudnn, new.cudnn)
             cmp("Python", old.python, new.python)

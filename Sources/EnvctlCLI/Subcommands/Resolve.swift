@@ -80,7 +80,7 @@ enum ResolutionJSON {
 enum ResolutionText {
     static func render(_ e: LockedEnvironment) -> String {
         var head: [String] = []
-        if let f = e.framework { head.append("\(f.name) \(f.version)+\(f.variant)") }
+        if let f = e.framework { head.append(f.label) }
         head.append("CUDA \(e.cuda)")
         if let c = e.cudnn { head.append("cuDNN \(c)") }
         head.append("Python \(e.python)")
