@@ -7,7 +7,7 @@
 //   envctl (exe) -> EnvctlCLI -> { EnvctlLocking, EnvctlTemplates, OCIRegistry, GitSupport, EnvctlRuns }
 //   EnvctlLocking -> EnvctlResolver -> EnvctlKnowledge -> EnvctlModel -> Yams
 //   EnvctlLocking -> EnvctlPython (uv driver), Digest (OpenSSL SHA-256)
-//   OCIRegistry -> CurlTransport -> CCurl/CCurlShims;  GitSupport -> CLibGit2
+//   CurlTransport -> OCIRegistry (HTTPTransport seam); CurlTransport -> CCurl/CCurlShims;  GitSupport -> CLibGit2
 //
 // C modules (C*) are imported only by the one Swift target that wraps them.
 
@@ -62,8 +62,11 @@ let package = Package(
             name: "EnvctlLocking",
             dependencies: ["EnvctlModel", "EnvctlKnowledge", "EnvctlResolver", "EnvctlPython", "Digest"],
             swiftSettings: settings),
-        .target(name: "CurlTransport", dependencies: ["CCurl", "CCurlShims", "Digest"], swiftSettings: settings),
-        .target(name: "OCIRegistry", dependencies: ["CurlTransport", "Digest", "EnvctlModel"], swiftSettings: settings),
+        // OCIRegistry defines the HTTPTransport seam; CurlTransport implements it (the registry knows no curl).
+        .target(name: "OCIRegistry", dependencies: ["Digest", "EnvctlModel"], swiftSettings: settings),
+        .target(
+            name: "CurlTransport", dependencies: ["CCurl", "CCurlShims", "Digest", "OCIRegistry"],
+            swiftSettings: settings),
         .target(name: "GitSupport", dependencies: ["CLibGit2"], swiftSettings: settings),
         .target(
             name: "EnvctlTemplates",
@@ -109,6 +112,12 @@ let package = Package(
             name: "EnvctlRunsTests", dependencies: ["EnvctlRuns", "EnvctlModel", "GitSupport", "EnvctlTestSupport"],
             exclude: ["Fixtures"], swiftSettings: settings),
         .testTarget(name: "GitSupportTests", dependencies: ["GitSupport", "EnvctlTestSupport"], swiftSettings: settings),
+        .testTarget(
+            name: "OCIRegistryTests", dependencies: ["OCIRegistry", "CurlTransport", "EnvctlTestSupport"],
+            swiftSettings: settings),
+        .testTarget(
+            name: "CurlTransportTests", dependencies: ["CurlTransport", "OCIRegistry", "EnvctlTestSupport"],
+            swiftSettings: settings),
         .testTarget(
             name: "EnvctlCLITests", dependencies: ["EnvctlTestSupport", "EnvctlModel"], swiftSettings: settings),
     ]

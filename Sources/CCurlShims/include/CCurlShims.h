@@ -12,4 +12,18 @@ CURLcode CCurlShims_easy_getinfo_string(CURL *handle, CURLINFO info, char **valu
 CURLcode CCurlShims_easy_getinfo_off_t(CURL *handle, CURLINFO info, curl_off_t *value);
 CURLcode CCurlShims_easy_getinfo_double(CURL *handle, CURLINFO info, double *value);
 CURLMcode CCurlShims_multi_setopt_long(CURLM *handle, CURLMoption option, long value);
+
+// Callback setters take typed function pointers so Swift `@convention(c)` closures pass through.
+typedef size_t (*CCurlShims_data_callback)(char *buffer, size_t size, size_t nitems, void *userdata);
+typedef int (*CCurlShims_seek_callback)(void *userdata, curl_off_t offset, int origin);
+typedef int (*CCurlShims_xferinfo_callback)(void *userdata, curl_off_t dltotal, curl_off_t dlnow,
+                                            curl_off_t ultotal, curl_off_t ulnow);
+CURLcode CCurlShims_easy_setopt_write_function(CURL *handle, CCurlShims_data_callback fn);
+CURLcode CCurlShims_easy_setopt_header_function(CURL *handle, CCurlShims_data_callback fn);
+CURLcode CCurlShims_easy_setopt_read_function(CURL *handle, CCurlShims_data_callback fn);
+CURLcode CCurlShims_easy_setopt_seek_function(CURL *handle, CCurlShims_seek_callback fn);
+CURLcode CCurlShims_easy_setopt_xferinfo_function(CURL *handle, CCurlShims_xferinfo_callback fn);
+// Macro values Swift cannot import.
+extern const size_t CCurlShims_READFUNC_ABORT;
+extern const long CCurlShims_GLOBAL_ALL;
 #endif

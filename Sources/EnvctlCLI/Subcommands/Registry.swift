@@ -8,4 +8,9 @@ let registeredSubcommands: [any ParsableCommand.Type] = [
     EnvctlCommand.Doctor.self,
     EnvctlCommand.Run.self,
     EnvctlCommand.Runs.self,
+    EnvctlCommand.Push.self,
+    EnvctlCommand.Copy.self,
+    EnvctlCommand.Inspect.self,
+    EnvctlCommand.Login.self,
+    EnvctlCommand.Logout.self,
 ]

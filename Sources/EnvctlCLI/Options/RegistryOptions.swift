@@ -1,0 +1,78 @@
+import ArgumentParser
+import CurlTransport
+import Foundation
+import OCIRegistry
+
+/// Options shared by the commands that talk to registries.
+struct RegistryOptions: ParsableArguments {
+    @Option(name: .long, help: "Registries config (default: $ENVCTL_REGISTRIES_CONFIG or ~/.config/envctl/registries.yaml).")
+    var registriesConfig: String?
+
+    @Option(name: .long, help: "Username for the destination registry (with --password-stdin or $ENVCTL_REGISTRY_PASSWORD).")
+    var username: String?
+
+    @Flag(name: .long, help: "Read the destination registry's password from standard input.")
+    var passwordStdin = false
+
+    @Option(name: .long, help: "Directory of certs.d/<host>/ca.crt trees to search first.")
+    var certDir: String?
+
+    @Option(name: .long, help: "Attempts per request on network errors, 408, 429 and 5xx.")
+    var retries: Int = 6
+
+    @Flag(name: .long, help: "Log each registry request (method, URL without query, status; never credentials).")
+    var verbose = false
+
+    /// Builds a client; explicit credentials apply to `credentialsFor` (the command's destination registry).
+    func makeClient(credentialsFor registry: String?, reporter: ProgressReporter?, concurrency: Int = 4) throws -> RegistryClient {
+        var config = try RegistryConfiguration.load(path: registriesConfig)
+        if let certDir { config.certDirectories.insert(certDir, at: 0) }
+        var explicit: [String: RegistryCredential] = [:]
+        let env = ProcessInfo.processInfo.environment
+        if let registry, let user = username ?? env["ENVCTL_REGISTRY_USERNAME"] {
+            var password = env["ENVCTL_REGISTRY_PASSWORD"]
+            if passwordStdin {
+                let data = FileHandle.standardInput.readDataToEndOfFile()
+                password = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .newlines)
+            }
+            guard let password else {
+                throw ValidationError("--username needs --password-stdin or ENVCTL_REGISTRY_PASSWORD")
+            }
+            explicit[registry] = RegistryCredential(.basic(username: user, password: password), source: "command line")
+        }
+        let verbose = self.verbose
+        let options = RegistryClient.Options(
+            configuration: config, credentials: CredentialStore(explicit: explicit),
+            retry: RetryPolicy(maxAttempts: retries), concurrency: max(1, concurrency),
+            events: { event in
+                if case .http(let line) = event {
+                    if verbose { Terminal.stderr("> \(line)") }
+                    return
+                }
+                reporter?.handle(event)
+            })
+        return RegistryClient.curl(options: options, userAgent: "envctl/\(EnvctlCommand.envctlVersion)")
+    }
+}
+
+/// Runs a registry operation, printing errors the envctl way and mapping them to exit codes
+/// (64 bad input, 1 remote failure).
+func runRegistryCommand(_ body: () async throws -> Void) async throws {
+    do {
+        try await body()
+    } catch let e as RegistryError {
+        Terminal.stderr("error: [\(e.code)] \(e.description)")
+        throw ExitCode(e.isUserInputError ? 64 : 1)
+    }
+}
+
+enum Terminal {
+    static let lock = NSLock()
+    static func stderr(_ line: String) {
+        lock.withLock { FileHandle.standardError.write(Data((line + "\n").utf8)) }
+    }
+    static func stdout(_ line: String) {
+        lock.withLock { FileHandle.standardOutput.write(Data((line + "\n").utf8)) }
+    }
+    static var stderrIsTTY: Bool { isatty(2) == 1 }
+}

@@ -1,0 +1,86 @@
+import Digest
+import Foundation
+
+/// Where `push` reads an image from: manifests as bytes, blobs as file ranges (never loaded whole).
+public protocol ImageSource: Sendable {
+    /// The top-level manifest or index.
+    func rootManifest() throws(RegistryError) -> ManifestBlob
+    /// A child manifest of an index, by digest (verified).
+    func manifest(_ digest: ContentDigest) throws(RegistryError) -> ManifestBlob
+    /// Where the bytes of a config or layer blob are.
+    func blob(_ descriptor: Descriptor) throws(RegistryError) -> BlobSource
+    /// For messages: `oci:/path:tag`.
+    var sourceDescription: String { get }
+}
+
+/// An OCI image layout directory (`oci-layout`, `index.json`, `blobs/<alg>/<hex>`).
+public struct OCILayoutSource: ImageSource {
+    public let directory: String
+    public let tag: String?
+    let root: Descriptor
+
+    public static let refNameAnnotation = "org.opencontainers.image.ref.name"
+
+    /// Opens `directory`, selecting the manifest annotated with `tag` (or the only one when `tag` is nil).
+    public init(directory: String, tag: String? = nil) throws(RegistryError) {
+        self.directory = directory
+        self.tag = tag
+        let fm = FileManager.default
+        guard let layout = fm.contents(atPath: directory + "/oci-layout"),
+            let obj = try? JSONSerialization.jsonObject(with: layout) as? [String: Any], obj["imageLayoutVersion"] is String
+        else {
+            throw RegistryError(.invalidSource, "\(directory) is not an OCI image layout (no valid oci-layout file)")
+        }
+        guard let indexData = fm.contents(atPath: directory + "/index.json") else {
+            throw RegistryError(.invalidSource, "\(directory)/index.json is missing")
+        }
+        let index: ImageIndex
+        do { index = try JSONDecoder().decode(ImageIndex.self, from: indexData) } catch {
+            throw RegistryError(.invalidSource, "\(directory)/index.json is not a valid image index")
+        }
+        if let tag {
+            let matches = index.manifests.filter { $0.annotations?[Self.refNameAnnotation] == tag }
+            guard let m = matches.first else {
+                let tags = index.manifests.compactMap { $0.annotations?[Self.refNameAnnotation] }
+                throw RegistryError(.invalidSource, "\(directory) has no image tagged '\(tag)' (has: \(tags.joined(separator: ", ")))")
+            }
+            root = m
+        } else {
+            guard index.manifests.count == 1 else {
+                throw RegistryError(.invalidSource, "\(directory) holds \(index.manifests.count) images; name one as oci:DIR:TAG")
+            }
+            root = index.manifests[0]
+        }
+    }
+
+    public var sourceDescription: String { "oci:\(directory)" + (tag.map { ":\($0)" } ?? "") }
+
+    func path(_ digest: ContentDigest) -> String { "\(directory)/blobs/\(digest.algorithm)/\(digest.encoded)" }
+
+    public func rootManifest() throws(RegistryError) -> ManifestBlob { try manifest(root.digest, mediaType: root.mediaType) }
+
+    public func manifest(_ digest: ContentDigest) throws(RegistryError) -> ManifestBlob { try manifest(digest, mediaType: nil) }
+
+    func manifest(_ digest: ContentDigest, mediaType: String?) throws(RegistryError) -> ManifestBlob {
+        guard let data = FileManager.default.contents(atPath: path(digest)) else {
+            throw RegistryError(.invalidSource, "\(sourceDescription): manifest \(digest) is missing")
+        }
+        let blob = try ManifestBlob(data: data, mediaType: mediaType)
+        guard blob.digest == digest else {
+            throw RegistryError(.invalidSource, "\(sourceDescription): manifest \(digest) is corrupt (hashes to \(blob.digest))")
+        }
+        return blob
+    }
+
+    public func blob(_ descriptor: Descriptor) throws(RegistryError) -> BlobSource {
+        let p = path(descriptor.digest)
+        guard let attrs = try? FileManager.default.attributesOfItem(atPath: p), let size = attrs[.size] as? NSNumber else {
+            throw RegistryError(.invalidSource, "\(sourceDescription): blob \(descriptor.digest) is missing")
+        }
+        guard size.int64Value == descriptor.size else {
+            throw RegistryError(.invalidSource,
+                                "\(sourceDescription): blob \(descriptor.digest) has \(size.int64Value) bytes, the manifest says \(descriptor.size)")
+        }
+        return BlobSource(path: p, length: descriptor.size, digest: descriptor.digest)
+    }
+}

@@ -1,2 +1,0 @@
-// OCIRegistry: see Package.swift for this module's job.
-enum OCIRegistryModule {}

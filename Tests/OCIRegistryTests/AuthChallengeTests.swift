@@ -1,0 +1,51 @@
+import OCIRegistry
+import Testing
+
+@Suite struct AuthChallengeTests {
+    @Test func bearerWithScope() throws {
+        let c = try AuthChallenge.parse(
+            #"Bearer realm="https://auth.docker.io/token",service="registry.docker.io",scope="repository:library/ubuntu:pull""#)
+        #expect(c.count == 1)
+        #expect(c[0].scheme == "bearer")
+        #expect(c[0].realm == "https://auth.docker.io/token")
+        #expect(c[0].service == "registry.docker.io")
+        #expect(c[0].scopes == ["repository:library/ubuntu:pull"])
+    }
+
+    @Test func insufficientScopeWithTwoScopesAndCommaInQuotes() throws {
+        let c = try AuthChallenge.parse(
+            #"Bearer realm="http://127.0.0.1:1/token",service="s",scope="repository:a/b:pull,push repository:c/d:pull",error="insufficient_scope""#)
+        #expect(c[0].scopes == ["repository:a/b:pull,push", "repository:c/d:pull"])
+        #expect(c[0].error == "insufficient_scope")
+    }
+
+    @Test func severalChallengesAndCaseAndSpaces() throws {
+        let c = try AuthChallenge.parse(#"Basic realm="x, y" , BEARER  Realm = "https://r/t" ,service=plain, Negotiate"#)
+        #expect(c.map(\.scheme) == ["basic", "bearer", "negotiate"])
+        #expect(c[0].realm == "x, y")
+        #expect(c[1].realm == "https://r/t")
+        #expect(c[1].service == "plain")
+    }
+
+    @Test func escapesAndToken68() throws {
+        let c = try AuthChallenge.parse(#"Basic realm="a \"quoted\" \\ realm""#)
+        #expect(c[0].realm == #"a "quoted" \ realm"#)
+        let t = try AuthChallenge.parse("Newauth abc123==, Basic realm=\"r\"")
+        #expect(t[0].token68 == "abc123==")
+        #expect(t[1].realm == "r")
+    }
+
+    @Test(arguments: [#"Bearer realm="unterminated"#, "=realm", "Bearer realm=\"a\" junk\"", "\"x\""])
+    func malformedThrows(_ header: String) {
+        #expect(throws: RegistryError.self) { try AuthChallenge.parse(header) }
+    }
+
+    @Test func fuzzNeverCrashes() {
+        var rng = SplitMix64(seed: 42)
+        let pieces = ["Bearer", "Basic", " ", ",", "=", "\"", "\\", "realm", "scope", "a:b:pull", "x y", "\t", "é", "\u{0}"]
+        for _ in 0..<20_000 {
+            let s = (0..<Int.random(in: 0...12, using: &rng)).map { _ in pieces.randomElement(using: &rng)! }.joined()
+            _ = try? AuthChallenge.parse(s)
+        }
+    }
+}
