@@ -36,7 +36,7 @@ struct RegistryOptions: ParsableArguments {
                 password = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .newlines)
             }
             guard let password else {
-                throw ValidationError("--username needs --password-stdin or ENVCTL_REGISTRY_PASSWORD")
+                throw RegistryError(.invalidConfiguration, "--username needs --password-stdin or ENVCTL_REGISTRY_PASSWORD")
             }
             explicit[registry] = RegistryCredential(.basic(username: user, password: password), source: "command line")
         }
@@ -55,24 +55,14 @@ struct RegistryOptions: ParsableArguments {
     }
 }
 
-/// Runs a registry operation, printing errors the envctl way and mapping them to exit codes
-/// (64 bad input, 1 remote failure).
+/// Runs a registry operation, presenting failures through `ErrorPresentation`
+/// (64 bad input such as a malformed reference or layout, 1 registry/network failure).
 func runRegistryCommand(_ body: () async throws -> Void) async throws {
     do {
         try await body()
-    } catch let e as RegistryError {
-        Terminal.stderr("error: [\(e.code)] \(e.description)")
-        throw ExitCode(e.isUserInputError ? 64 : 1)
+    } catch let e as ExitCode {
+        throw e
+    } catch {
+        throw ErrorPresentation.present(error)
     }
-}
-
-enum Terminal {
-    static let lock = NSLock()
-    static func stderr(_ line: String) {
-        lock.withLock { FileHandle.standardError.write(Data((line + "\n").utf8)) }
-    }
-    static func stdout(_ line: String) {
-        lock.withLock { FileHandle.standardOutput.write(Data((line + "\n").utf8)) }
-    }
-    static var stderrIsTTY: Bool { isatty(2) == 1 }
 }

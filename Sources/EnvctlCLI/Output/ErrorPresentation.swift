@@ -4,6 +4,7 @@ import EnvctlPython
 import EnvctlResolver
 import EnvctlLocking
 import Foundation
+import OCIRegistry
 
 /// Exit statuses envctl promises to scripts (documented in `envctl --help` and the README).
 enum ExitStatus {
@@ -36,6 +37,9 @@ enum ErrorPresentation {
         case let e as PythonPinError:
             Terminal.stderr("error: \(e.message)")
             return ExitCode(e.code == .toolMissing ? ExitStatus.unavailable : ExitStatus.failure)
+        case let e as RegistryError:
+            Terminal.stderr("error: [\(e.code)] \(e.description)")
+            return ExitCode(e.isUserInputError ? ExitStatus.usage : ExitStatus.failure)
         case let e as LockError:
             Terminal.stderr("error: \(e.message)")
             return ExitCode(ExitStatus.failure)
