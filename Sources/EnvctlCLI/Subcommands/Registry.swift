@@ -13,4 +13,5 @@ let registeredSubcommands: [any ParsableCommand.Type] = [
     EnvctlCommand.Inspect.self,
     EnvctlCommand.Login.self,
     EnvctlCommand.Logout.self,
+    EnvctlCommand.Pipeline.self,
 ]

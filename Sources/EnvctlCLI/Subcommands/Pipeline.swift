@@ -1,0 +1,57 @@
+import ArgumentParser
+import EnvctlModel
+import EnvctlRuns
+import Foundation
+
+extension EnvctlCommand {
+    struct Pipeline: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Pin and submit compiled Kubeflow pipelines (KFP v2 IR YAML).",
+            subcommands: [Pin.self, Submit.self])
+
+        struct Pin: AsyncParsableCommand {
+            static let configuration = CommandConfiguration(
+                abstract: "Rewrite every executor image of a compiled pipeline to a digest.",
+                discussion: """
+                    Images whose repository is an environment's `image` get that environment's pushed digest
+                    from envctl.lock. Other images are rejected (listed), or resolved through the registry with
+                    --pin-external. Images set from a pipeline parameter are pinned through the parameter's
+                    default. Steps that pip-install packages at start-up are reported: a digest cannot pin those.
+                    """)
+
+            @Argument(help: "The compiled pipeline (KFP v2 IR YAML, one or two documents).") var file: String
+            @Option(name: .shortAndLong, help: "Write here instead of stdout.") var output: String?
+            @Flag(name: .long, help: "Resolve images that belong to no environment through the registry.") var pinExternal = false
+
+            func run() async throws {
+                try await RunsPresentation.guarded {
+                    let result = try await PipelineFlow.pin(file: file, pinExternal: pinExternal)
+                    let text = try result.pipeline.yaml()
+                    if let output {
+                        try AtomicFile.write(text, to: output)
+                        for p in result.pins {
+                            RunsPresentation.stderr("pinned \(p.executor): \(p.original) -> \(p.pinned) [\(p.source)]")
+                        }
+                    } else {
+                        print(text, terminator: "")
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Shared steps of `pipeline pin`, `pipeline submit` and `reproduce` for pipelines.
+enum PipelineFlow {
+    static func pin(file: String, pinExternal: Bool, lock explicitLock: Lockfile? = nil) async throws -> PinResult {
+        guard let data = FileManager.default.contents(atPath: file) else {
+            throw RunsError(.badInput, "cannot read pipeline file '\(file)'")
+        }
+        let pipeline = try KFPPipeline.parse(String(decoding: data, as: UTF8.self), file: file)
+        let lock = try explicitLock ?? Workspace.locate().loadLock()
+        let result = try await PipelinePinner(lock: lock, registry: RegistryAdapter.make(), pinExternal: pinExternal)
+            .pin(pipeline, file: file)
+        for w in result.warnings { RunsPresentation.stderr("warning: \(w)") }
+        return result
+    }
+}

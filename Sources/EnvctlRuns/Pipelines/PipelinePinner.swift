@@ -1,0 +1,153 @@
+import EnvctlModel
+import Foundation
+
+/// How one executor's image was pinned.
+public struct ExecutorPin: Sendable, Hashable, Codable {
+    public var executor: String
+    public var original: String
+    public var pinned: String
+    /// `environment <name>`, `registry`, `already pinned`, or `parameter <name>`.
+    public var source: String
+}
+
+public struct PinResult: @unchecked Sendable {
+    public var pipeline: KFPPipeline
+    public var pins: [ExecutorPin]
+    public var warnings: [String]
+    /// Environments whose digests the pipeline uses (for labels and the run record).
+    public var environments: [LockedEnvironment]
+}
+
+/// Rewrites every executor image of a compiled KFP pipeline to a digest.
+///
+/// * an image whose repository is an environment's `image` gets that environment's pushed digest;
+/// * any other image is resolved through the registry with `pinExternal`, or rejected in one list;
+/// * an image taken from a pipeline parameter (`{{$.inputs.parameters['pipelinechannel--x']}}`) is pinned
+///   by rewriting the parameter's default value;
+/// * executors that `pip install` at start-up get a warning: the digest does not pin those packages.
+public struct PipelinePinner: Sendable {
+    public var lock: Lockfile
+    public var registry: (any ImageRegistry)?
+    public var pinExternal: Bool
+
+    public init(lock: Lockfile, registry: (any ImageRegistry)?, pinExternal: Bool) {
+        self.lock = lock
+        self.registry = registry
+        self.pinExternal = pinExternal
+    }
+
+    public func pin(_ input: KFPPipeline, file: String) async throws(RunsError) -> PinResult {
+        var pipeline = input
+        var pins: [ExecutorPin] = []
+        var rejected: [String] = []
+        var warnings: [String] = []
+        var used: [LockedEnvironment] = []
+        var resolvedCache: [String: (String, String)] = [:]
+
+        func pinned(_ image: String) async throws(RunsError) -> (String, String)? {
+            if let hit = resolvedCache[image] { return hit }
+            var result: (String, String)?
+            let parts = ImageRef.split(image)
+            if let digest = parts.digest {
+                guard ImageRef.isDigest(digest) else {
+                    throw RunsError(.badInput, "\(file): image '\(image)' has a malformed digest (expected sha256: and 64 lowercase hex digits)")
+                }
+                result = (image, "already pinned")
+            } else if let env = lock.environments.first(where: {
+                $0.image.map(ImageRef.canonicalRepository) == ImageRef.canonicalRepository(parts.repository)
+            }) {
+                guard let pushed = env.pushed, ImageRef.isDigest(pushed.digest) else {
+                    throw RunsError(
+                        .badInput, "\(file): image '\(image)' belongs to environment '\(env.name)', which has no pushed digest in the lock",
+                        hint: "run 'envctl build --push' for '\(env.name)' first")
+                }
+                if !used.contains(where: { $0.name == env.name }) { used.append(env) }
+                let tag = ImageRef.split(pushed.reference).tag.map { ":\($0)" } ?? ""
+                result = ("\(ImageRef.split(pushed.reference).repository)\(tag)@\(pushed.digest)", "environment \(env.name)")
+            } else if pinExternal {
+                guard let registry else {
+                    throw RunsError(.missingTool, "--pin-external needs a registry client, and none is available", hint: "install skopeo")
+                }
+                let digest = try await registry.resolveDigest(reference: image)
+                result = ("\(image)@\(digest)", "registry")
+            }
+            if let result { resolvedCache[image] = result }
+            return result
+        }
+
+        for executor in pipeline.containerExecutors {
+            if let parameter = Self.parameterName(inPlaceholder: executor.image) {
+                guard pipeline.hasRootParameter(parameter) else {
+                    rejected.append("\(executor.label): image comes from '\(parameter)', which is not a pipeline parameter (a task output cannot be pinned ahead of time)")
+                    continue
+                }
+                guard let value = pipeline.rootParameterDefault(parameter) else {
+                    rejected.append("\(executor.label): image comes from pipeline parameter '\(parameter)', which has no default to pin")
+                    continue
+                }
+                if let (p, source) = try await pinned(value) {
+                    pipeline.setRootParameterDefault(parameter, p)
+                    pins.append(ExecutorPin(executor: executor.label, original: executor.image, pinned: p, source: "parameter \(parameter) (\(source))"))
+                    warnings.append("\(executor.label): image is the pipeline parameter '\(parameter)'; its default is now \(p), but a run that passes another value is not pinned")
+                } else {
+                    rejected.append("\(executor.label): \(value) (default of parameter '\(parameter)')")
+                }
+            } else if let (p, source) = try await pinned(executor.image) {
+                pipeline.setImage(p, executor: executor.label)
+                pins.append(ExecutorPin(executor: executor.label, original: executor.image, pinned: p, source: source))
+            } else {
+                rejected.append("\(executor.label): \(executor.image)")
+            }
+            let packages = Self.runtimePipInstalls(executor.command)
+            if !packages.isEmpty {
+                warnings.append("\(executor.label): installs \(packages.joined(separator: " ")) with pip when the step starts; the image digest does not pin them (bake them into the image, or compile with install_kfp_package=False and no packages_to_install)")
+            }
+        }
+        if !rejected.isEmpty {
+            let envRepos = lock.environments.compactMap(\.image)
+            throw RunsError(
+                .badInput,
+                "\(file): \(rejected.count) executor image(s) are not from a locked environment:\n" + rejected.map { "  - \($0)" }.joined(separator: "\n"),
+                hint: "environments' repositories: \(envRepos.isEmpty ? "(none)" : envRepos.joined(separator: ", ")); pass --pin-external to resolve other images to digests through the registry")
+        }
+        // Keep the human header honest: defaults shown there must match the pinned spec.
+        for pin in pins where pin.source.hasPrefix("parameter") {
+            if let original = input.rootParameterDefault(String(pin.source.dropFirst("parameter ".count).prefix { $0 != " " })) {
+                pipeline.header = pipeline.header.replacingOccurrences(of: original, with: pin.pinned)
+            }
+        }
+        if !pipeline.header.isEmpty { pipeline.header += "# Images pinned to digests by envctl.\n" }
+        return PinResult(pipeline: pipeline, pins: pins, warnings: warnings, environments: used)
+    }
+
+    /// `x` for `{{$.inputs.parameters['pipelinechannel--x']}}`.
+    static func parameterName(inPlaceholder image: String) -> String? {
+        guard image.hasPrefix("{{$.inputs.parameters["), image.hasSuffix("]}}") else { return nil }
+        var name = image.dropFirst("{{$.inputs.parameters[".count).dropLast(3)
+        name = name.trimmingCharacters(in: CharacterSet(charactersIn: "'\""))[...]
+        if name.hasPrefix("pipelinechannel--") { name = name.dropFirst("pipelinechannel--".count) }
+        return String(name)
+    }
+
+    /// Quoted requirement strings after `pip install` in an executor's command, excluding flags.
+    static func runtimePipInstalls(_ command: [String]) -> [String] {
+        var found: [String] = []
+        for part in command where part.contains("pip install") {
+            for segment in part.components(separatedBy: "pip install").dropFirst() {
+                let clause = segment.components(separatedBy: "&&").first ?? segment
+                var inQuote = false
+                var current = ""
+                for ch in clause {
+                    if ch == "'" {
+                        if inQuote && !current.hasPrefix("-") && !current.contains(";") { found.append(current) }
+                        inQuote.toggle()
+                        current = ""
+                    } else if inQuote {
+                        current.append(ch)
+                    }
+                }
+            }
+        }
+        return found
+    }
+}
