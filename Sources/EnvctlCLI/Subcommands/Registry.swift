@@ -14,4 +14,6 @@ let registeredSubcommands: [any ParsableCommand.Type] = [
     EnvctlCommand.Login.self,
     EnvctlCommand.Logout.self,
     EnvctlCommand.Pipeline.self,
+    EnvctlCommand.Reproduce.self,
+    EnvctlCommand.Diff.self,
 ]

@@ -1,0 +1,76 @@
+import ArgumentParser
+import EnvctlModel
+import EnvctlRuns
+import Foundation
+import GitSupport
+
+extension EnvctlCommand {
+    struct Reproduce: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Rerun a past run from a git commit, in exactly the images that commit's lock pinned.",
+            discussion: """
+                Reads envctl.lock (and the run record, with --run) at COMMIT through libgit2, checks that the
+                image digest still exists in the registry, checks the commit's tree out into a temporary
+                directory (your working tree is not touched), and runs the recorded or given command there.
+                --dry-run prints the plan and changes nothing.
+                """)
+
+        @Argument(help: "Commit, short SHA, tag or branch.") var commit: String
+        @Option(name: .long, help: "Environment (default: the run's, or the lock's only one).") var env: String?
+        @Option(name: .long, help: "Rerun this recorded run's command.") var run: String?
+        @Flag(name: .long, help: "Rebuild the image from the lock at COMMIT when its digest is gone.") var rebuild = false
+        @Flag(name: .long, help: "Print the plan (commit, image, command) and stop.") var dryRun = false
+        @Option(name: .long, help: "Container runtime: podman or docker.") var runtime: ContainerRuntime?
+        @Flag(name: .long, help: "Start even when the host does not pass the preflight.") var noPreflight = false
+        @Flag(name: .long, help: "Keep the checked-out tree after the run.") var keep = false
+        @Argument(parsing: .postTerminator, help: "Command to run instead of the recorded one, after --.") var command: [String] = []
+
+        func run() async throws {
+            let code = try await RunsPresentation.guarded { () async throws -> Int32 in
+                let cwd = FileManager.default.currentDirectoryPath
+                let source = try LockSource.open(from: cwd)
+                let workspaceRoot = (try? Workspace.locate(from: cwd))?.root ?? source.repository.workingDirectory ?? cwd
+                let reproducer = Reproducer(source: source, workspace: workspaceRoot, registry: RegistryAdapter.make())
+                let plan = try await reproducer.plan(revision: commit, environment: env, runID: run, command: command)
+                for n in plan.notes { RunsPresentation.stderr("note: \(n)") }
+                if dryRun {
+                    print(Self.render(plan))
+                    return 0
+                }
+                do {
+                    try await reproducer.verifyImage(plan)
+                } catch let e as RunsError where rebuild && e.kind == .failure {
+                    throw RunsError(
+                        .missingTool, e.message + "; --rebuild needs 'envctl build', which this envctl does not have yet",
+                        hint: "rebuild by hand from the lock at \(plan.commit.shortID) and compare the digest")
+                }
+                let rt = try ContainerRuntime.detect(explicit: runtime)
+                let (_, lock) = try source.lock(at: plan.commit.id)
+                let environment = try lock.selectEnvironment(plan.environment)
+                let tree = try reproducer.checkout(plan)
+                defer { if !keep { try? FileManager.default.removeItem(atPath: tree) } }
+                RunsPresentation.stderr("envctl: reproducing \(plan.commit.shortID) (\(plan.commit.summary)) in \(tree)")
+                let coordinator = RunCoordinator(runner: SystemCommandRunner(), registry: RegistryAdapter.make(), log: RunsPresentation.log)
+                let (record, code) = try await coordinator.run(
+                    RunRequest(
+                        environment: environment, mountDirectory: tree, recordWorkspace: workspaceRoot, command: plan.command,
+                        runtime: rt, preflight: !noPreflight,
+                        git: RunRecord.GitStamp(commit: plan.commit.id, dirty: false, changedPaths: []),
+                        reproducedFrom: plan.commit.id, tty: isatty(0) == 1 && isatty(1) == 1, image: plan.image))
+                RunsPresentation.stderr("envctl: run \(record.id) exited with \(code) (record: .envctl/runs/\(record.id).json)")
+                return code
+            }
+            if code != 0 { throw ExitCode(code) }
+        }
+
+        static func render(_ p: ReproducePlan) -> String {
+            var rows = [
+                ["commit", "\(p.commit.id) \(p.commit.summary)"], ["environment", p.environment], ["lock hash", p.lockHash],
+                ["image", p.image.reference], ["command", p.command.joined(separator: " ")],
+                ["checkout", "a temporary directory (your working tree is not touched)"],
+            ]
+            if let r = p.fromRun { rows.insert(["from run", r], at: 1) }
+            return RunsPresentation.table(rows)
+        }
+    }
+}

@@ -1,0 +1,94 @@
+import EnvctlModel
+import Foundation
+import GitSupport
+
+/// What `envctl reproduce` will do; printed by `--dry-run`.
+public struct ReproducePlan: Sendable, Hashable, Codable {
+    public var commit: CommitInfo
+    public var environment: String
+    public var lockHash: String
+    public var image: RunRecord.ImageStamp
+    public var command: [String]
+    /// The run record the command came from, when `--run` was given.
+    public var fromRun: String?
+    public var notes: [String]
+}
+
+/// `envctl reproduce`: the lock (and run record) at a commit, the image digest checked in the registry,
+/// the commit's tree checked out into a temporary directory, and the command run there.
+///
+/// Every check happens before anything is written, so bad input leaves the workspace untouched.
+public struct Reproducer {
+    public var source: LockSource
+    public var workspace: String
+    public var registry: (any ImageRegistry)?
+
+    public init(source: LockSource, workspace: String, registry: (any ImageRegistry)?) {
+        self.source = source
+        self.workspace = workspace
+        self.registry = registry
+    }
+
+    public func plan(revision: String, environment: String?, runID: String?, command: [String]) async throws(RunsError) -> ReproducePlan {
+        let (commit, lock) = try source.lock(at: revision)
+        var notes: [String] = []
+        var record: RunRecord?
+        if let runID { record = try loadRecord(runID, commit: commit) }
+        let envName = environment ?? record?.environment
+        let env = try lock.selectEnvironment(envName)
+        if let record, record.lockHash != env.hash {
+            notes.append("run \(record.id) used lock hash \(record.lockHash), but \(commit.shortID)'s lock has \(env.hash) for '\(env.name)'")
+        }
+        if let record, let rc = record.git?.commit, rc != commit.id {
+            notes.append("run \(record.id) was recorded at commit \(String(rc.prefix(12))), not \(commit.shortID)")
+        }
+        if record?.git?.dirty == true {
+            notes.append("run \(record!.id) ran with uncommitted changes (\(record!.git!.changedPaths.joined(separator: ", "))); the commit's tree lacks them")
+        }
+        let cmd = command.isEmpty ? (record?.command ?? []) : command
+        guard !cmd.isEmpty else {
+            throw RunsError(.badInput, "no command to reproduce", hint: "give --run ID to rerun a recorded command, or the command after --")
+        }
+        guard let pushed = env.pushed, ImageRef.isDigest(pushed.digest) else {
+            throw RunsError(
+                .badInput, "environment '\(env.name)' at \(commit.shortID) has no pushed image digest, so there is nothing exact to run",
+                hint: "--rebuild builds it from the lock at that commit")
+        }
+        return ReproducePlan(
+            commit: commit, environment: env.name, lockHash: env.hash,
+            image: .init(reference: pushed.pinnedReference, digest: pushed.digest, source: "pushed"), command: cmd,
+            fromRun: record?.id, notes: notes)
+    }
+
+    /// Checks the plan's digest is still in the registry.
+    public func verifyImage(_ plan: ReproducePlan) async throws(RunsError) {
+        guard let registry else {
+            throw RunsError(.missingTool, "no registry client available to check \(plan.image.reference)")
+        }
+        let repo = ImageRef.split(plan.image.reference).repository
+        if try await !registry.digestExists(repository: repo, digest: plan.image.digest!) {
+            throw RunsError(
+                .failure, "image \(plan.image.reference) for '\(plan.environment)' at \(plan.commit.shortID) no longer exists in the registry",
+                hint: "--rebuild rebuilds it from the lock at \(plan.commit.shortID) and reports whether the digest matches")
+        }
+    }
+
+    /// Writes the commit's tree into a new temporary directory and returns its path.
+    public func checkout(_ plan: ReproducePlan) throws(RunsError) -> String {
+        let base = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "envctl-reproduce-\(plan.commit.shortID)-\(UUID().uuidString.prefix(8))").path
+        do { try source.repository.exportTree(of: plan.commit.id, to: base) } catch {
+            throw RunsError(.failure, "cannot check out \(plan.commit.shortID) into \(base): \(error.message)")
+        }
+        return base
+    }
+
+    /// A run record from the commit's tree (if records were committed) or from this workspace.
+    func loadRecord(_ id: String, commit: CommitInfo) throws(RunsError) -> RunRecord {
+        let store = RunStore(workspace: workspace)
+        let lockDir = (source.lockPath as NSString).deletingLastPathComponent
+        let committed = (lockDir.isEmpty ? "" : lockDir + "/") + ".envctl/runs/\(id).json"
+        if let data = try? source.repository.readFile(committed, at: commit.id), let r = try? RunStore.decode(data) { return r }
+        return try store.load(id)
+    }
+}
