@@ -9,9 +9,10 @@ so no test touches the network. Layout (all served from one root):
     /whl/cu121/<name>/           the same for cu121
     /files/<wheel>               the wheel files
 
-Usage: wheel_index.py ROOT_DIR [--serve]   (prints "PORT <n>" once serving)
+Usage: wheel_index.py ROOT_DIR [--serve [--parent PID]]   (prints "PORT <n>" once serving; exits when
+stdin closes, or when process PID exits if --parent is given)
 """
-import base64, hashlib, http.server, io, os, socketserver, sys, threading, zipfile
+import base64, hashlib, http.server, io, os, socketserver, sys, threading, time, zipfile
 
 
 def wheel(name, version, requires=(), extras=()):
@@ -88,7 +89,7 @@ def build(root):
             f.write("".join(f'<a href="{n}/">{n}</a>\n' for n in sorted(by_name)))
 
 
-def serve(root):
+def serve(root, parent=None):
     os.chdir(root)
 
     class Quiet(http.server.SimpleHTTPRequestHandler):
@@ -97,12 +98,24 @@ def serve(root):
 
     server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), Quiet)
     print(f"PORT {server.server_address[1]}", flush=True)
-    # Stop when the parent closes our stdin, so a crashed test leaves nothing behind.
-    threading.Thread(target=lambda: (sys.stdin.read(), os._exit(0)), daemon=True).start()
+    if parent:
+        # Stop when the parent process is gone (used by shell scripts).
+        def watch():
+            while True:
+                try:
+                    os.kill(parent, 0)
+                except OSError:
+                    os._exit(0)
+                time.sleep(0.5)
+        threading.Thread(target=watch, daemon=True).start()
+    else:
+        # Stop when the parent closes our stdin, so a crashed test leaves nothing behind.
+        threading.Thread(target=lambda: (sys.stdin.read(), os._exit(0)), daemon=True).start()
     server.serve_forever()
 
 
 if __name__ == "__main__":
     build(sys.argv[1])
     if "--serve" in sys.argv:
-        serve(sys.argv[1])
+        parent = int(sys.argv[sys.argv.index("--parent") + 1]) if "--parent" in sys.argv else None
+        serve(sys.argv[1], parent)
