@@ -26,7 +26,7 @@ public struct EnvctlCommand: AsyncParsableCommand {
 
     /// `envctl 0.1.0 (knowledge base 2026.11.0, 2026-11-25)`.
     static var versionString: String {
-        let kb = KnowledgeBase.builtin
+        let kb = KnowledgeBase.builtinStamp
         return "envctl \(envctlVersion) (knowledge base \(kb.version), \(kb.date))"
     }
 

@@ -401,3 +401,23 @@ struct OverlayTests {
         }
     }
 }
+
+@Suite struct BuiltinJSONTests {
+    /// The fast-loading JSON copy must say exactly what the YAML says; re-record with ENVCTL_RECORD_SNAPSHOTS=1.
+    @Test func builtinJSONMatchesTheYAML() throws {
+        let fromYAML = try KnowledgeBase.load(yaml: builtinKnowledgeYAML, file: "knowledge/builtin.yaml")
+        let json = try fromYAML.canonicalJSON()
+        let source = """
+            // Generated from knowledge/builtin.yaml by the test builtinJSONMatchesTheYAML (ENVCTL_RECORD_SNAPSHOTS=1). Do not edit.
+            let builtinKnowledgeJSON = ####\"""
+            \(json)
+            \"""####
+
+            """
+        let path = RepoPaths.path("Sources/EnvctlKnowledge/BuiltinKnowledgeJSON.generated.swift")
+        if let m = goldenMismatch(source, goldenPath: path) { Issue.record(Comment(rawValue: m)) }
+        #expect(KnowledgeBase.builtin == fromYAML)
+        #expect(KnowledgeBase.builtinStamp.version == fromYAML.version)
+        #expect(KnowledgeBase.builtinStamp.date == fromYAML.date)
+    }
+}
