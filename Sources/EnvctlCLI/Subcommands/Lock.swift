@@ -29,6 +29,7 @@ extension EnvctlCommand {
                 """)
 
         @OptionGroup var specOptions: SpecOptions
+        @OptionGroup var registryOptions: RegistryOptions
 
         @Flag(name: .long, help: "Don't contact registries; uv uses only its cache. Images stay recorded by tag.")
         var offline = false
@@ -56,7 +57,7 @@ extension EnvctlCommand {
                 }
                 let pinner = try UVPinner()
                 let locker = Locker(
-                    knowledgeBase: kb, pinner: pinner, images: offline ? nil : RegistryPinning.resolver(),
+                    knowledgeBase: kb, pinner: pinner, images: offline ? nil : try RegistryPinning.resolver(registryOptions),
                     generatedBy: "envctl \(EnvctlCommand.envctlVersion)")
                 let lock = try await locker.lock(spec, options: LockOptions(offline: offline))
                 try lock.write(to: specOptions.lockPath)
@@ -78,7 +79,8 @@ extension EnvctlCommand {
                 throw ExitCode(ExitStatus.stale)
             }
             let lock = try Lockfile.load(fileAt: path)
-            let changes = try await LockCheck.changes(spec: spec, knowledgeBase: kb, lock: lock, refresh: refresh)
+            let changes = try await LockCheck.changes(
+                spec: spec, knowledgeBase: kb, lock: lock, registry: refresh ? try RegistryPinning.resolver(registryOptions) : nil)
             if changes.isEmpty {
                 Terminal.stdout("\(path) is up to date")
                 return
@@ -93,7 +95,10 @@ extension EnvctlCommand {
 
 /// What makes a lock stale, in sentences.
 enum LockCheck {
-    static func changes(spec: Spec, knowledgeBase: KnowledgeBase, lock: Lockfile, refresh: Bool) async throws -> [String] {
+    /// - Parameter registry: when given (`--refresh`), each pinned tag is resolved again and compared.
+    static func changes(spec: Spec, knowledgeBase: KnowledgeBase, lock: Lockfile, registry: (any ImageDigestResolver)?)
+        async throws -> [String]
+    {
         var out: [String] = []
         if lock.specHash != Locker.inputsHash(spec: spec, knowledgeBase: knowledgeBase) {
             out.append("\(spec.path), a requirements file it names, or the knowledge base (\(lock.knowledgeBase.version) -> \(knowledgeBase.version)) changed since the lock was written")
@@ -123,7 +128,7 @@ enum LockCheck {
             cmp("apt packages", old.apt.joined(separator: " "), new.apt.joined(separator: " "))
             cmp("image repository", old.image, new.image)
         }
-        if refresh, let resolver = RegistryPinning.resolver() {
+        if let resolver = registry {
             for env in lock.environments {
                 for image in [env.images.base, env.images.builder] {
                     guard let digest = image.digest else {
