@@ -73,6 +73,8 @@ let package = Package(
             dependencies: ["EnvctlModel", .product(name: "Mustache", package: "swift-mustache")],
             swiftSettings: settings),
         .target(
+            name: "EnvctlImageBuild", dependencies: ["EnvctlModel", "EnvctlTemplates"], swiftSettings: settings),
+        .target(
             name: "EnvctlRuns",
             dependencies: [
                 "EnvctlModel", "EnvctlKnowledge", "GitSupport", "OCIRegistry", "Digest",
@@ -83,7 +85,7 @@ let package = Package(
             name: "EnvctlCLI",
             dependencies: [
                 "EnvctlModel", "EnvctlKnowledge", "EnvctlResolver", "EnvctlLocking", "EnvctlPython",
-                "OCIRegistry", "CurlTransport", "GitSupport", "EnvctlTemplates", "EnvctlRuns", "Digest",
+                "OCIRegistry", "CurlTransport", "GitSupport", "EnvctlTemplates", "EnvctlImageBuild", "EnvctlRuns", "Digest",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: settings),
@@ -120,5 +122,10 @@ let package = Package(
             swiftSettings: settings),
         .testTarget(
             name: "EnvctlCLITests", dependencies: ["EnvctlTestSupport", "EnvctlModel"], swiftSettings: settings),
+        .testTarget(
+            name: "EnvctlTemplatesTests", dependencies: ["EnvctlTemplates", "EnvctlModel", "EnvctlTestSupport"],
+            exclude: ["Snapshots"], swiftSettings: settings),
+        .testTarget(
+            name: "EndToEndTests", dependencies: ["EnvctlModel", "EnvctlTestSupport"], swiftSettings: settings),
     ]
 )

@@ -16,4 +16,6 @@ let registeredSubcommands: [any ParsableCommand.Type] = [
     EnvctlCommand.Pipeline.self,
     EnvctlCommand.Reproduce.self,
     EnvctlCommand.Diff.self,
+    EnvctlCommand.Dockerfile.self,
+    EnvctlCommand.Build.self,
 ]

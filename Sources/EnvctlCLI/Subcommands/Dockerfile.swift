@@ -1,0 +1,34 @@
+import ArgumentParser
+import EnvctlImageBuild
+import EnvctlModel
+import Foundation
+
+extension EnvctlCommand {
+    struct Dockerfile: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "dockerfile",
+            abstract: "Write the Dockerfile for a locked environment (stdout, or -o PATH).",
+            discussion: """
+                The Dockerfile follows from envctl.lock, the git revision and SOURCE_DATE_EPOCH (default: the
+                commit time of HEAD) alone: the same inputs give the same bytes on any machine.
+                """)
+
+        @OptionGroup var options: ImageOptions
+
+        @Option(name: .shortAndLong, help: "Write here instead of stdout.")
+        var output: String?
+
+        func run() async throws {
+            let env = try options.selectEnvironment()
+            let text = try options.render(env, source: SourceInfo.detect(in: FileManager.default.currentDirectoryPath))
+            if let output {
+                do { try AtomicFile.write(text, to: output) } catch {
+                    printError("error: cannot write \(output): \(error.localizedDescription)")
+                    throw ExitCode.failure
+                }
+            } else {
+                FileHandle.standardOutput.write(Data(text.utf8))
+            }
+        }
+    }
+}

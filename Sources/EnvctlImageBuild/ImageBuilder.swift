@@ -1,0 +1,182 @@
+import Foundation
+
+/// The programs envctl can build images with.
+public enum BuilderKind: String, Sendable, Hashable, CaseIterable {
+    case buildah, podman, docker
+
+    /// What to tell a user who lacks it.
+    var installHint: String {
+        switch self {
+        case .buildah:
+            "install buildah (Debian/Ubuntu: apt-get install buildah; Fedora: dnf install buildah), or pass --builder podman|docker"
+        case .podman: "install podman (Debian/Ubuntu: apt-get install podman runc), or pass --builder buildah|docker"
+        case .docker: "install Docker with the buildx plugin (docker buildx version), or pass --builder buildah|podman"
+        }
+    }
+}
+
+/// One image build: a rendered Dockerfile and where its results go.
+public struct BuildRequest: Sendable, Hashable {
+    public var dockerfile: String
+    /// Build context; envctl's Dockerfiles copy nothing from it unless a user `_app` block does.
+    public var contextDirectory: String
+    /// Name for the image in the builder's local storage.
+    public var localTag: String
+    /// `--build-arg`s, passed in name order.
+    public var buildArgs: [String: String]
+    public var sourceDateEpoch: Int
+    /// OCI image layout directory the image is exported to, and its `org.opencontainers.image.ref.name`.
+    public var ociLayout: String
+    public var ociRefName: String
+
+    public init(
+        dockerfile: String, contextDirectory: String, localTag: String, buildArgs: [String: String],
+        sourceDateEpoch: Int, ociLayout: String, ociRefName: String
+    ) {
+        self.dockerfile = dockerfile
+        self.contextDirectory = contextDirectory
+        self.localTag = localTag
+        self.buildArgs = buildArgs
+        self.sourceDateEpoch = sourceDateEpoch
+        self.ociLayout = ociLayout
+        self.ociRefName = ociRefName
+    }
+}
+
+/// What a build produced.
+public struct BuildResult: Sendable, Hashable {
+    /// `sha256:` of the image manifest in the OCI layout: the digest the image has in any registry.
+    public var manifestDigest: String
+    public var ociLayout: String
+    public var ociRefName: String
+}
+
+/// Drives buildah, podman or docker to build reproducibly and export an OCI layout.
+///
+/// Reproducibility: buildah/podman get `--timestamp SOURCE_DATE_EPOCH` (every file and the image
+/// config carry that time) and `--identity-label=false` (no builder-version label); docker BuildKit gets
+/// the `SOURCE_DATE_EPOCH` build arg and `rewrite-timestamp=true`. `--layers` keeps the framework
+/// layer cached across builds whose lock did not change.
+public struct ImageBuilder: Sendable {
+    public var kind: BuilderKind
+    public var executable: String
+    public var runner: ToolRunner
+
+    /// Finds the builder: the one asked for, else the first of buildah, podman, docker on PATH.
+    /// - Throws: `missingTool` naming what to install.
+    public static func locate(_ kind: BuilderKind?, runner: ToolRunner) throws(ImageBuildError) -> ImageBuilder {
+        if let kind {
+            guard let path = runner.which(kind.rawValue) else {
+                throw ImageBuildError(.missingTool, step: "build", "\(kind.rawValue) is not installed (not found on PATH)",
+                                      hint: kind.installHint)
+            }
+            return ImageBuilder(kind: kind, executable: path, runner: runner)
+        }
+        for k in BuilderKind.allCases {
+            if let path = runner.which(k.rawValue) { return ImageBuilder(kind: k, executable: path, runner: runner) }
+        }
+        throw ImageBuildError(
+            .missingTool, step: "build", "no image builder found: none of buildah, podman, docker is on PATH",
+            hint: BuilderKind.buildah.installHint)
+    }
+
+    /// The builder's command line for `request` (exposed for tests and `--dry-run`-style logging).
+    public func buildArguments(_ request: BuildRequest, dockerfilePath: String) -> [String] {
+        let args = request.buildArgs.keys.sorted().flatMap { ["--build-arg", "\($0)=\(request.buildArgs[$0]!)"] }
+        switch kind {
+        case .buildah, .podman:
+            return [kind == .buildah ? "bud" : "build", "--layers", "--timestamp", String(request.sourceDateEpoch),
+                    "--identity-label=false", "-f", dockerfilePath, "-t", request.localTag]
+                + args + [request.contextDirectory]
+        case .docker:
+            return ["buildx", "build", "-f", dockerfilePath, "--build-arg", "SOURCE_DATE_EPOCH=\(request.sourceDateEpoch)",
+                    "--output",
+                    "type=oci,dest=\(request.ociLayout),tar=false,rewrite-timestamp=true,name=\(request.ociRefName)",
+                    "-t", request.localTag]
+                + args + [request.contextDirectory]
+        }
+    }
+
+    /// Builds, showing the builder's output live through `log`, then exports the OCI layout.
+    /// - Throws: `stepFailed` naming the builder step (`STEP 7/19: RUN ...`) that failed.
+    public func build(_ request: BuildRequest, log: (String) -> Void) throws(ImageBuildError) -> BuildResult {
+        let fm = FileManager.default
+        let dockerfilePath = (request.contextDirectory as NSString).appendingPathComponent("Dockerfile")
+        do {
+            try fm.createDirectory(atPath: request.contextDirectory, withIntermediateDirectories: true)
+            try request.dockerfile.write(toFile: dockerfilePath, atomically: true, encoding: .utf8)
+            if fm.fileExists(atPath: request.ociLayout) { try fm.removeItem(atPath: request.ociLayout) }
+        } catch {
+            throw ImageBuildError(.stepFailed, step: "render", "cannot write \(dockerfilePath): \(error)")
+        }
+
+        var currentStep: String?
+        let result: (status: Int32, tail: [String])
+        do {
+            result = try runner.stream(executable, buildArguments(request, dockerfilePath: dockerfilePath)) { line in
+                if let step = Self.stepName(in: line) { currentStep = step }
+                log(line)
+            }
+        } catch {
+            throw ImageBuildError(.stepFailed, step: "build", "cannot start \(executable): \(error)")
+        }
+        guard result.status == 0 else {
+            let reason = result.tail.last { $0.lowercased().contains("error") } ?? "exit status \(result.status)"
+            throw ImageBuildError(
+                .stepFailed, step: "build",
+                "\(kind.rawValue) failed\(currentStep.map { " at \($0)" } ?? ""): \(reason)",
+                hint: "the builder output above shows the failing command; the Dockerfile is \(dockerfilePath)")
+        }
+
+        if kind != .docker {
+            let digestFile = (request.contextDirectory as NSString).appendingPathComponent("image.digest")
+            let push = try capture(
+                step: "export",
+                [kind == .buildah ? "push" : "push", "--digestfile", digestFile, request.localTag,
+                 "oci:\(request.ociLayout):\(request.ociRefName)"])
+            guard push.status == 0 else {
+                throw ImageBuildError(.stepFailed, step: "export", "writing the OCI layout failed: \(push.stderr.trimmingCharacters(in: .whitespacesAndNewlines))")
+            }
+        }
+        let digest = try Self.manifestDigest(layout: request.ociLayout, refName: request.ociRefName)
+        return BuildResult(manifestDigest: digest, ociLayout: request.ociLayout, ociRefName: request.ociRefName)
+    }
+
+    private func capture(step: String, _ args: [String]) throws(ImageBuildError) -> ToolRunner.Output {
+        do { return try runner.capture(executable, args) } catch {
+            throw ImageBuildError(.stepFailed, step: step, "cannot run \(executable): \(error)")
+        }
+    }
+
+    /// `STEP 7/19: RUN ...` (buildah/podman) or `[runtime 3/9] RUN ...` (BuildKit) from a log line.
+    static func stepName(in line: String) -> String? {
+        if line.hasPrefix("STEP "), line.contains(":") { return String(line.prefix(160)) }
+        if line.hasPrefix("#"), let open = line.firstIndex(of: "["), let close = line.firstIndex(of: "]"), open < close {
+            let label = line[open...close]
+            if label.contains("/") { return String(line[open...].prefix(160)) }
+        }
+        return nil
+    }
+
+    /// Reads the manifest digest for `refName` from an OCI layout's index.json.
+    public static func manifestDigest(layout: String, refName: String) throws(ImageBuildError) -> String {
+        let indexPath = (layout as NSString).appendingPathComponent("index.json")
+        struct Index: Decodable {
+            struct Descriptor: Decodable {
+                var digest: String
+                var annotations: [String: String]?
+            }
+            var manifests: [Descriptor]
+        }
+        guard let data = FileManager.default.contents(atPath: indexPath),
+            let index = try? JSONDecoder().decode(Index.self, from: data)
+        else {
+            throw ImageBuildError(.stepFailed, step: "export", "the OCI layout \(layout) has no readable index.json")
+        }
+        let named = index.manifests.last { $0.annotations?["org.opencontainers.image.ref.name"] == refName }
+        guard let d = named ?? (index.manifests.count == 1 ? index.manifests[0] : nil) else {
+            throw ImageBuildError(.stepFailed, step: "export", "the OCI layout \(layout) has no image named '\(refName)'")
+        }
+        return d.digest
+    }
+}

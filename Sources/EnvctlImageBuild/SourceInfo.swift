@@ -1,0 +1,53 @@
+import Foundation
+
+/// Git facts that go into image labels, read with the `git` CLI (absent outside a repository).
+public struct SourceInfo: Sendable, Hashable {
+    public var revision: String?
+    public var source: String?
+    /// `SOURCE_DATE_EPOCH` from the environment, else the commit time of HEAD, else 0.
+    public var sourceDateEpoch: Int
+
+    public init(revision: String?, source: String?, sourceDateEpoch: Int) {
+        self.revision = revision
+        self.source = source
+        self.sourceDateEpoch = sourceDateEpoch
+    }
+
+    /// Reads HEAD, its commit time and `origin` from the repository containing `directory`.
+    public static func detect(in directory: String, runner: ToolRunner = ToolRunner()) -> SourceInfo {
+        let env = ProcessInfo.processInfo.environment.merging(runner.environment) { _, new in new }
+        var info = SourceInfo(revision: nil, source: nil, sourceDateEpoch: 0)
+        if let git = runner.which("git") {
+            func read(_ args: [String]) -> String? {
+                guard let out = try? runner.capture(git, ["-C", directory] + args), out.status == 0 else { return nil }
+                let s = out.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+                return s.isEmpty ? nil : s
+            }
+            info.revision = read(["rev-parse", "HEAD"])
+            if let t = read(["log", "-1", "--format=%ct"]), let n = Int(t) { info.sourceDateEpoch = n }
+            info.source = read(["remote", "get-url", "origin"]).flatMap(normalizeRemote)
+        }
+        if let s = env["SOURCE_DATE_EPOCH"], let n = Int(s) { info.sourceDateEpoch = n }
+        return info
+    }
+
+    /// `git@github.com:org/repo.git` and `https://user:token@github.com/org/repo.git` both become
+    /// `https://github.com/org/repo`: the same label whichever way the repository was cloned, and
+    /// never a credential. Local paths give nil.
+    public static func normalizeRemote(_ remote: String) -> String? {
+        var r = remote
+        if r.hasSuffix(".git") { r.removeLast(4) }
+        if r.hasPrefix("git@"), let colon = r.firstIndex(of: ":") {
+            let host = r[r.index(r.startIndex, offsetBy: 4)..<colon]
+            return "https://\(host)/\(r[r.index(after: colon)...])"
+        }
+        for scheme in ["https://", "http://", "ssh://", "git://"] where r.hasPrefix(scheme) {
+            var rest = Substring(r.dropFirst(scheme.count))
+            if let at = rest.firstIndex(of: "@"), let slash = rest.firstIndex(of: "/"), at < slash {
+                rest = rest[rest.index(after: at)...]
+            }
+            return "https://\(rest)"
+        }
+        return nil
+    }
+}

@@ -1,0 +1,211 @@
+import EnvctlModel
+import Foundation
+
+extension DockerfileRenderer {
+    /// The Mustache context: every variable a template can use (documented in docs/templates.md and
+    /// listed in `TemplateVariables.all`). Values are already Dockerfile-safe; absent optional values
+    /// are left out so `{{#name}}` sections skip them.
+    static func context(for env: LockedEnvironment, inputs: RenderInputs, templateName: String)
+        throws(TemplateError) -> [String: Any]
+    {
+        typealias S = DockerfileSafety
+        let envName = try S.simpleName(env.name, what: "environment name")
+        let lockHash = try S.hash(env.hash)
+        let cuda = try S.dottedVersion(env.cuda, what: "CUDA version")
+        let python = try S.dottedVersion(env.python, what: "Python version")
+        let pythonParts = python.split(separator: ".")
+        guard pythonParts.count >= 2 else {
+            throw TemplateError(.unsafeValue, "Python version '\(python)' needs at least major.minor")
+        }
+        let pythonMinor = "\(pythonParts[0]).\(pythonParts[1])"
+        let os = try S.simpleName(env.os, what: "OS")
+        let base = try pinned(env.images.base, what: "base image")
+        let builder = try pinned(env.images.builder, what: "builder image")
+
+        var c: [String: Any] = [
+            "templateName": templateName,
+            "environmentName": envName,
+            "lockHash": lockHash,
+            "contentTag": env.contentTag,
+            "cuda": cuda,
+            "cudaMajorMinor": cuda.split(separator: ".").prefix(2).joined(separator: "."),
+            "python": python,
+            "pythonMinor": pythonMinor,
+            "os": os,
+            "baseImage": base.reference,
+            "builderImage": builder.reference,
+            "venvDir": venvDir,
+            "user": ["name": user.name, "uid": String(user.uid)],
+            "sourceDateEpoch": String(inputs.sourceDateEpoch),
+            "cacheMounts": inputs.cacheMounts,
+            "nvidiaRequireCuda": try S.quoted(nvidiaRequireCuda(env, cuda: cuda), what: "NVIDIA_REQUIRE_CUDA"),
+        ]
+        if let cudnn = env.cudnn { c["cudnn"] = try S.dottedVersion(cudnn, what: "cuDNN version") }
+        if let f = env.framework {
+            c["framework"] = [
+                "name": try S.simpleName(f.name, what: "framework name"),
+                "version": try S.packageVersion(f.version),
+                "variant": try S.simpleName(f.variant, what: "framework variant"),
+                "package": try S.packageName(f.package),
+            ]
+        }
+
+        // CUDA libraries: exactly one source ships them.
+        let nvidiaWheels = env.pythonPackages.packages.map(\.name).filter(isCUDALibraryWheel)
+        switch env.cudaLibraries {
+        case "wheels":
+            c["cudaLibrariesFrom"] = "the nvidia-* wheels in the venv"
+            c["cudaFromWheels"] = true
+            if isNvidiaCUDARepo(env.images.base.reference), let flavour = cudaFlavour(env.images.base.reference),
+                flavour != "base"
+            {
+                throw TemplateError(
+                    .inconsistentLock,
+                    "environment '\(env.name)' takes CUDA libraries from wheels but its runtime base '\(env.images.base.reference)' is the '\(flavour)' flavour, which ships them too",
+                    hint: "lock it with a '-base-' runtime image, or set cuda_libraries: image")
+            }
+        case "image":
+            c["cudaLibrariesFrom"] = "the base image"
+            c["cudaFromImage"] = true
+            if !nvidiaWheels.isEmpty {
+                throw TemplateError(
+                    .inconsistentLock,
+                    "environment '\(env.name)' takes CUDA libraries from the image but its Python packages ship them again: \(nvidiaWheels.sorted().joined(separator: ", "))",
+                    hint: "use the framework's 'local CUDA' extra (e.g. jax[cuda12-local]) or set cuda_libraries: wheels")
+            }
+        default:
+            throw TemplateError(
+                .unsafeValue, "cuda_libraries is \(DockerfileSafety.describe(env.cudaLibraries)); expected 'wheels' or 'image'")
+        }
+
+        // GPU architectures, in the spellings different build systems want.
+        let archs = try env.archs.map { a throws(TemplateError) -> (major: Int, minor: Int, suffix: String) in
+            try parseArch(a)
+        }
+        if !archs.isEmpty {
+            c["archs"] = [
+                "any": true,
+                "list": env.archs,
+                "torch": try S.quoted(archs.map { "\($0.major).\($0.minor)\($0.suffix)" }.joined(separator: " "), what: "arch list"),
+                "tensorflow": try S.quoted(archs.map { "\($0.major).\($0.minor)" }.joined(separator: ","), what: "arch list"),
+                "cmake": try S.quoted(archs.map { "\($0.major)\($0.minor)\($0.suffix)" }.joined(separator: ";"), what: "arch list"),
+            ] as [String: Any]
+        }
+
+        c["apt"] = try env.apt.map { s throws(TemplateError) in try S.aptPackage(s) }
+        c["env"] = try env.env.keys.sorted().map { k throws(TemplateError) -> [String: String] in
+            ["name": try S.envName(k), "value": try S.quoted(env.env[k]!, what: "value of \(k)")]
+        }
+        c["packages"] = try packagesContext(env.pythonPackages.packages)
+
+        var labels: [String: Any] = [
+            "created": try S.quoted(inputs.createdRFC3339, what: "created"),
+            "title": try S.quoted("envctl environment \(envName)", what: "title"),
+            "environment": try S.quoted(envName, what: "environment"),
+            "lockHash": try S.quoted(lockHash, what: "lock hash"),
+            "baseName": try S.quoted(env.images.base.reference, what: "base image"),
+        ]
+        if let d = env.images.base.digest { labels["baseDigest"] = try S.quoted(try S.hash(d), what: "base digest") }
+        if let r = inputs.revision {
+            guard r.count >= 7, r.count <= 64, r.allSatisfy({ $0.isHexDigit }) else {
+                throw TemplateError(.unsafeValue, "git revision \(S.describe(r)) is not a hex commit id")
+            }
+            labels["revision"] = try S.quoted(r, what: "revision")
+        }
+        if let s = inputs.source { labels["source"] = try S.quoted(try S.url(s, what: "source URL"), what: "source") }
+        c["labels"] = labels
+        return c
+    }
+
+    /// `reference@digest` for FROM; a lock without digests cannot build reproducibly, so it is refused.
+    static func pinned(_ image: LockedImage, what: String) throws(TemplateError) -> (reference: String, digest: String) {
+        guard let digest = image.digest else {
+            throw TemplateError(
+                .inconsistentLock, "the \(what) '\(image.reference)' has no digest in the lock",
+                hint: "run 'envctl lock' with registry access so every FROM can be pinned by digest")
+        }
+        let ref = try DockerfileSafety.imageReference(image.reference)
+        guard !ref.contains("@") else {
+            throw TemplateError(.unsafeValue, "the \(what) reference '\(ref)' already has a digest; the lock keeps it separately")
+        }
+        return (try DockerfileSafety.imageReference("\(ref)@\(try DockerfileSafety.hash(digest))"), digest)
+    }
+
+    /// `cuda>=12.4`, plus ` driver>=X` (an alternative, space = OR for nvidia-container-toolkit) when the
+    /// lock relies on minor-version compatibility with an older driver.
+    static func nvidiaRequireCuda(_ env: LockedEnvironment, cuda: String) -> String {
+        let mm = cuda.split(separator: ".").prefix(2).joined(separator: ".")
+        var s = "cuda>=\(mm)"
+        if env.driver.compatibility == .minorVersion, let min = env.driver.minimum { s += " driver>=\(min)" }
+        return s
+    }
+
+    static func parseArch(_ a: String) throws(TemplateError) -> (major: Int, minor: Int, suffix: String) {
+        var digits = a.hasPrefix("sm_") ? Substring(a.dropFirst(3)) : a.hasPrefix("compute_") ? Substring(a.dropFirst(8)) : Substring("")
+        var suffix = ""
+        if let last = digits.last, last == "a" || last == "f" {
+            suffix = String(last)
+            digits = digits.dropLast()
+        }
+        guard digits.count >= 2, digits.count <= 3, digits.allSatisfy({ $0.isASCII && $0.isNumber }) else {
+            throw TemplateError(.unsafeValue, "GPU architecture \(DockerfileSafety.describe(a)) is not like 'sm_80' or 'sm_90a'")
+        }
+        return (Int(digits.dropLast())!, Int(String(digits.last!))!, suffix)
+    }
+
+    /// nvidia-cublas-cu12, nvidia-cudnn-cu12, nvidia-nccl-cu12, ...: CUDA libraries shipped as wheels.
+    static func isCUDALibraryWheel(_ name: String) -> Bool {
+        let n = name.lowercased().replacingOccurrences(of: "_", with: "-")
+        return n.hasPrefix("nvidia-") && n.range(of: #"-cu\d+$"#, options: .regularExpression) != nil
+    }
+
+    /// Whether a reference names the `nvidia/cuda` repository (on any registry or mirror).
+    static func isNvidiaCUDARepo(_ ref: String) -> Bool { repositoryName(ref).hasSuffix("nvidia/cuda") }
+
+    /// `host/path` without tag or digest.
+    static func repositoryName(_ ref: String) -> String {
+        let noDigest = ref.split(separator: "@", maxSplits: 1)[0]
+        if let colon = noDigest.lastIndex(of: ":"), !noDigest[colon...].contains("/") {
+            return String(noDigest[..<colon])
+        }
+        return String(noDigest)
+    }
+
+    /// `base`, `runtime`, `devel` (with or without `cudnn`) from an nvidia/cuda tag like `12.4.1-cudnn-runtime-ubuntu22.04`.
+    static func cudaFlavour(_ ref: String) -> String? {
+        guard let tag = ref.split(separator: "@")[0].split(separator: "/").last?.split(separator: ":").dropFirst().first
+        else { return nil }
+        let parts = tag.split(separator: "-").map(String.init)
+        if parts.contains("cudnn") { return "cudnn" }
+        return parts.first { ["base", "runtime", "devel"].contains($0) }
+    }
+
+    static func packagesContext(_ packages: [LockedPackage]) throws(TemplateError) -> [String: Any] {
+        typealias S = DockerfileSafety
+        var lines: [String] = []
+        var indexes: [String] = []
+        for p in packages.sorted(by: { ($0.name.lowercased(), $0.version) < ($1.name.lowercased(), $1.version) }) {
+            let name = try S.packageName(p.name)
+            let version = try S.packageVersion(p.version)
+            guard !p.hashes.isEmpty else {
+                throw TemplateError(.inconsistentLock, "package '\(name)' has no hashes in the lock",
+                                    hint: "pip --require-hashes needs at least one; run 'envctl lock' again")
+            }
+            let hashes = try p.hashes.map { h throws(TemplateError) in "--hash=\(try S.hash(h))" }
+            lines.append(([ "\(name)==\(version)" ] + hashes).joined(separator: " "))
+            if let i = p.index, !indexes.contains(i) { indexes.append(try S.url(i, what: "package index")) }
+        }
+        // The default index first (PyPI when used), then the others in first-use order.
+        let pypi = PythonIndexSettings.pypi
+        let primary = indexes.contains(pypi) || indexes.isEmpty ? pypi : indexes[0]
+        let extras = indexes.filter { $0 != primary }
+        var ctx: [String: Any] = [
+            "requirements": lines,
+            "indexURL": try S.quoted(primary, what: "index URL"),
+            "count": String(lines.count),
+        ]
+        if !lines.isEmpty { ctx["any"] = true }
+        if !extras.isEmpty { ctx["extraIndexURLs"] = try S.quoted(extras.joined(separator: " "), what: "index URLs") }
+        return ctx
+    }
+}

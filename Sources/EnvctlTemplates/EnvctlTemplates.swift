@@ -1,2 +1,0 @@
-// EnvctlTemplates: see Package.swift for this module's job.
-enum EnvctlTemplatesModule {}

@@ -1,0 +1,40 @@
+/// What a Dockerfile depends on besides the lock. All of it is explicit, so the same lock and the
+/// same inputs give the same bytes on any machine.
+public struct RenderInputs: Sendable, Hashable {
+    /// Git commit the image is built from (`org.opencontainers.image.revision`); nil outside git.
+    public var revision: String?
+    /// Repository URL (`org.opencontainers.image.source`), without credentials; nil when unknown.
+    public var source: String?
+    /// Seconds since 1970 (`SOURCE_DATE_EPOCH`): the image's `created` time and the builder's
+    /// file timestamps. envctl uses the commit time, so rebuilding a commit gives the same image.
+    public var sourceDateEpoch: Int
+    /// Emit BuildKit/buildah cache mounts (`RUN --mount=type=cache`) for apt and pip. Turn off for
+    /// builders without them (Docker's legacy builder, `DOCKER_BUILDKIT=0`).
+    public var cacheMounts: Bool
+
+    public init(revision: String? = nil, source: String? = nil, sourceDateEpoch: Int = 0, cacheMounts: Bool = true) {
+        self.revision = revision
+        self.source = source
+        self.sourceDateEpoch = sourceDateEpoch
+        self.cacheMounts = cacheMounts
+    }
+
+    /// `SOURCE_DATE_EPOCH` as RFC 3339 UTC (`2024-05-01T12:00:00Z`), computed without a locale.
+    public var createdRFC3339: String {
+        let secs = sourceDateEpoch
+        let days = secs >= 0 ? secs / 86400 : (secs - 86399) / 86400
+        let rem = secs - days * 86400
+        // Civil-from-days (Howard Hinnant's algorithm).
+        let z = days + 719468
+        let era = (z >= 0 ? z : z - 146096) / 146097
+        let doe = z - era * 146097
+        let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
+        let mp = (5 * doy + 2) / 153
+        let d = doy - (153 * mp + 2) / 5 + 1
+        let m = mp < 10 ? mp + 3 : mp - 9
+        let y = yoe + era * 400 + (m <= 2 ? 1 : 0)
+        func two(_ v: Int) -> String { v < 10 ? "0\(v)" : "\(v)" }
+        return "\(y)-\(two(m))-\(two(d))T\(two(rem / 3600)):\(two(rem % 3600 / 60)):\(two(rem % 60))Z"
+    }
+}

@@ -1,0 +1,61 @@
+import Foundation
+import Mustache
+
+/// The templates a render uses: envctl's built-in ones, with a user's files laid over them.
+///
+/// A user directory may hold whole family templates (`torch.mustache`) or single blocks
+/// (`_system-setup.mustache`, `_app.mustache`, ...): a file replaces the built-in of the same name
+/// and everything else stays built-in, so one block can change without forking a template.
+public struct TemplateSet: Sendable {
+    /// Name → Mustache text.
+    public private(set) var sources: [String: String]
+    /// Names that came from a user directory rather than the built-ins.
+    public private(set) var overridden: Set<String> = []
+
+    /// envctl's own templates, compiled into the binary from `templates/`.
+    public static var builtin: TemplateSet { TemplateSet(sources: builtinTemplates) }
+
+    public init(sources: [String: String]) { self.sources = sources }
+
+    /// The built-ins overlaid with every `*.mustache` file directly inside `directory`.
+    /// - Throws: `TemplateError` (`.template`) when the directory cannot be read.
+    public static func builtin(overlaidWith directory: String?) throws(TemplateError) -> TemplateSet {
+        var set = TemplateSet.builtin
+        guard let directory else { return set }
+        let names: [String]
+        do {
+            names = try FileManager.default.contentsOfDirectory(atPath: directory)
+        } catch {
+            throw TemplateError(.template, "cannot read templates directory '\(directory)'",
+                                hint: "pass an existing directory to --templates-dir")
+        }
+        for file in names.sorted() where file.hasSuffix(".mustache") {
+            let path = (directory as NSString).appendingPathComponent(file)
+            guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8)
+            else { throw TemplateError(.template, "cannot read template '\(path)'") }
+            let name = String(file.dropLast(".mustache".count))
+            set.sources[name] = text
+            set.overridden.insert(name)
+        }
+        return set
+    }
+
+    /// Family templates: names without a leading underscore (partials/blocks start with `_`).
+    public var families: [String] { sources.keys.filter { !$0.hasPrefix("_") }.sorted() }
+
+    /// A Mustache library with HTML escaping turned off in every template (see `DockerfileSafety`).
+    func library() throws(TemplateError) -> MustacheLibrary {
+        var templates: [String: MustacheTemplate] = [:]
+        for (name, text) in sources {
+            do {
+                // swift-mustache resets partials to HTML escaping; the pragma in each one turns it off.
+                // It renders as nothing, and it is on the template's first line so line numbers hold.
+                templates[name] = try MustacheTemplate(string: "{{% CONTENT_TYPE: TEXT}}" + text)
+            } catch {
+                let origin = overridden.contains(name) ? "your template" : "built-in template"
+                throw TemplateError(.template, "\(origin) '\(name).mustache' does not parse: \(error)")
+            }
+        }
+        return MustacheLibrary(templates: templates)
+    }
+}

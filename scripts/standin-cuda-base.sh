@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# Builds a small stand-in for an nvidia/cuda image, for tests and the demo: no real CUDA image can be
+# downloaded here. It is Debian 12 (minbase) with python3.11 + venv + dev headers (what envctl's
+# templates install from the OS) and a fake /usr/local/cuda/version.json. No CUDA libraries.
+#
+# Usage: scripts/standin-cuda-base.sh IMAGE_NAME [CUDA_VERSION]
+#   Commits IMAGE_NAME into the containers storage that buildah is configured for
+#   (CONTAINERS_STORAGE_CONF etc.). Reproducible: --timestamp 0, sorted tar, fixed mtimes.
+# The rootfs tarball is cached in ${ENVCTL_STANDIN_CACHE:-$HOME/.cache/envctl-ci} (debootstrap ~1 min).
+set -euo pipefail
+IMAGE=${1:?usage: standin-cuda-base.sh IMAGE_NAME [CUDA_VERSION]}
+CUDA_VERSION=${2:-12.4.1}
+CACHE=${ENVCTL_STANDIN_CACHE:-$HOME/.cache/envctl-ci}
+TARBALL="$CACHE/standin-bookworm-py311-v1.tar"
+mkdir -p "$CACHE"
+
+if [ ! -s "$TARBALL" ]; then
+    command -v debootstrap >/dev/null || { echo "standin-cuda-base.sh: debootstrap is missing (apt-get install debootstrap)" >&2; exit 69; }
+    ROOT=$(mktemp -d /tmp/envctl-standin-rootfs.XXXXXX)
+    trap 'rm -rf "$ROOT"' EXIT
+    echo "standin-cuda-base.sh: debootstrap bookworm minbase (cached afterwards in $TARBALL)" >&2
+    debootstrap --variant=minbase bookworm "$ROOT" http://deb.debian.org/debian >/dev/null
+    chroot "$ROOT" apt-get install -y -qq --no-install-recommends python3.11-venv python3.11-dev >/dev/null
+    chroot "$ROOT" apt-get clean
+    rm -rf "$ROOT"/var/lib/apt/lists/* "$ROOT"/var/log/* "$ROOT"/var/cache/ldconfig/aux-cache "$ROOT"/tmp/*
+    tar --sort=name --mtime=@0 --owner=0 --group=0 --numeric-owner -C "$ROOT" -cf "$TARBALL.tmp" .
+    mv "$TARBALL.tmp" "$TARBALL"
+fi
+
+CUDA_MM=$(echo "$CUDA_VERSION" | cut -d. -f1-2)
+EXTRA=$(mktemp -d /tmp/envctl-standin-extra.XXXXXX)
+mkdir -p "$EXTRA/usr/local/cuda"
+printf '{"cuda": {"name": "CUDA stand-in (no libraries)", "version": "%s"}}\n' "$CUDA_VERSION" > "$EXTRA/usr/local/cuda/version.json"
+tar --sort=name --mtime=@0 --owner=0 --group=0 --numeric-owner -C "$EXTRA" -cf "$EXTRA.tar" usr
+rm -rf "$EXTRA"
+
+c=$(buildah from scratch)
+cleanup() { buildah rm "$c" >/dev/null 2>&1 || true; rm -f "$EXTRA.tar"; }
+trap cleanup EXIT
+buildah add --quiet "$c" "$TARBALL" / >/dev/null
+buildah add --quiet "$c" "$EXTRA.tar" / >/dev/null
+buildah config \
+    --env PATH=/usr/local/cuda/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
+    --env CUDA_VERSION="$CUDA_VERSION" --env NVIDIA_REQUIRE_CUDA="cuda>=$CUDA_MM" \
+    --label dev.envctl.standin=true --cmd '["/bin/bash"]' --os linux --arch amd64 "$c"
+buildah commit --quiet --timestamp 0 --identity-label=false "$c" "$IMAGE" >/dev/null
+echo "$IMAGE"
