@@ -25,7 +25,8 @@ public struct SourceInfo: Sendable, Hashable {
             }
             info.revision = read(["rev-parse", "HEAD"])
             if let t = read(["log", "-1", "--format=%ct"]), let n = Int(t) { info.sourceDateEpoch = n }
-            info.source = read(["remote", "get-url", "origin"]).flatMap(normalizeRemote)
+            // `config`, not `remote get-url`: the latter applies url.*.insteadOf rewrites, which are local to a machine.
+            info.source = read(["config", "--get", "remote.origin.url"]).flatMap(normalizeRemote)
         }
         if let s = env["SOURCE_DATE_EPOCH"], let n = Int(s) { info.sourceDateEpoch = n }
         return info

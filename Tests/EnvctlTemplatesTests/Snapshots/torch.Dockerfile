@@ -13,7 +13,6 @@ ARG BASE_IMAGE=docker.io/nvidia/cuda:12.4.1-base-ubuntu22.04@sha256:646f636b6572
 # Builder stage: the locked devel image (nvcc, headers). It creates the virtual environment that
 # the runtime stage copies; nothing else from this stage reaches the final image.
 FROM ${BUILDER_IMAGE} AS builder
-SHELL ["/bin/bash", "-o", "pipefail", "-c"]
 ARG DEBIAN_FRONTEND=noninteractive
 # With SOURCE_DATE_EPOCH set, py_compile writes hash-based .pyc files: the venv is reproducible.
 ARG SOURCE_DATE_EPOCH=1714564800
@@ -24,13 +23,13 @@ ENV TORCH_CUDA_ARCH_LIST="8.0 9.0"
 # interpreter link resolves in the runtime stage (see docs/templates.md, "Python").
 # DL3008 (pin apt versions): the images are pinned by digest; the lock names OS packages, not versions.
 # hadolint ignore=DL3008
-RUN --mount=type=cache,target=/var/cache/apt,sharing=locked \
-    --mount=type=cache,target=/var/lib/apt/lists,sharing=locked \
+RUN --mount=type=cache,id=envctl-apt-cache-builder,target=/var/cache/apt,sharing=locked \
+    --mount=type=cache,id=envctl-apt-lists-builder,target=/var/lib/apt/lists,sharing=locked \
     rm -f /etc/apt/apt.conf.d/docker-clean \
  && apt-get update \
  && apt-get install -y --no-install-recommends \
-      python3.11 python3.11-venv python3.11-dev
-RUN python3.11 -m venv /opt/envctl/venv
+      python3.11 python3.11-venv python3.11-dev \
+ && python3.11 -m venv /opt/envctl/venv
 
 # The locked Python packages, every file hash-checked (--require-hashes). --no-deps: the lock is
 # complete, so pip resolves nothing. Override the index URLs with --build-arg to use a mirror.
@@ -49,17 +48,17 @@ RUN --mount=type=cache,target=/root/.cache/pip \
       -r /tmp/requirements.lock \
  && rm /tmp/requirements.lock
 RUN /opt/envctl/venv/bin/python -c 'import torch; print("torch", torch.__version__, "CUDA", torch.version.cuda)'
+
 # ---------------------------------------------------------------------------------------------
 # Runtime stage: the locked base image. Layers go from least to most often changed: OS packages,
 # user, environment, the venv (the framework layer), labels, then the `_app` block.
 FROM ${BASE_IMAGE} AS runtime
-SHELL ["/bin/bash", "-o", "pipefail", "-c"]
 ARG DEBIAN_FRONTEND=noninteractive
 # DL3008 (pin apt versions): the images are pinned by digest; the lock names OS packages, not versions.
 # The logs and ldconfig cache removed at the end hold build-time timestamps.
 # hadolint ignore=DL3008
-RUN --mount=type=cache,target=/var/cache/apt,sharing=locked \
-    --mount=type=cache,target=/var/lib/apt/lists,sharing=locked \
+RUN --mount=type=cache,id=envctl-apt-cache-runtime,target=/var/cache/apt,sharing=locked \
+    --mount=type=cache,id=envctl-apt-lists-runtime,target=/var/lib/apt/lists,sharing=locked \
     rm -f /etc/apt/apt.conf.d/docker-clean \
  && apt-get update \
  && apt-get install -y --no-install-recommends \
@@ -91,5 +90,5 @@ LABEL org.opencontainers.image.created="2024-05-01T12:00:00Z" \
       dev.envctl.environment="train" \
       dev.envctl.lock-hash="sha256:6c6f636b2d747261696e2d746f72636800000000000000000000000000000000" \
       dev.envctl.cuda=12.4.1
-USER envctl
+USER 1000:1000
 WORKDIR /home/envctl
