@@ -2,6 +2,7 @@ import ArgumentParser
 import EnvctlImageBuild
 import EnvctlModel
 import Foundation
+import OCIRegistry
 
 extension EnvctlCommand {
     struct Build: AsyncParsableCommand {
@@ -40,6 +41,8 @@ extension EnvctlCommand {
         @Option(name: .customLong("work-dir"), help: "Where the Dockerfile, context and OCI layout go.")
         var workDirectory: String = ".envctl/build"
 
+        @OptionGroup var registry: RegistryOptions
+
         func run() async throws {
             let env = try options.selectEnvironment()
             let runner = ToolRunner()
@@ -65,7 +68,16 @@ extension EnvctlCommand {
             } else {
                 kind = nil
             }
-            let mirrors = try RegistryMirrors(flags: mirror)
+            var mirrors = try RegistryMirrors(flags: mirror)
+            if mirror.isEmpty, let config = try? RegistryConfiguration.load(path: registry.registriesConfig) {
+                // The first mirror the registries config lists for a FROM image's registry (same file as envctl push).
+                for image in [env.images.base, env.images.builder] {
+                    guard let host = image.reference.split(separator: "/").first.map(String.init),
+                        let first = config.settings(for: host).mirrors?.first
+                    else { continue }
+                    mirrors.mirrors[host] = first
+                }
+            }
             var args: [String: String] = [:]
             for a in buildArgs {
                 let p = a.split(separator: "=", maxSplits: 1).map(String.init)
@@ -90,9 +102,15 @@ extension EnvctlCommand {
                         hint: "set `image:` for it in envctl.yaml and run 'envctl lock', or pass --repository")
                 }
                 target = "\(repo):\(env.contentTag)"
-                let pub = try SkopeoPublisher(runner: runner)
+                let pub: ClientPublisher
+                do {
+                    let host = try ImageReference(parsing: target!).registry
+                    pub = ClientPublisher(client: try registry.makeClient(credentialsFor: host, reporter: nil))
+                } catch {
+                    throw ImageBuildError(.badInput, step: "push", "cannot push to '\(target!)': \(error)")
+                }
                 publisher = pub
-                if !force, let existing = try pub.lockHash(at: target!) {
+                if !force, let existing = try await pub.lockHash(at: target!) {
                     if existing == env.hash {
                         print("\(target!) already holds the image for lock hash \(env.hash); skipping the build (--force rebuilds)")
                         return
@@ -115,7 +133,7 @@ extension EnvctlCommand {
             print("built \(request.localTag) \(result.manifestDigest)")
             print("oci layout \(result.ociLayout):\(result.ociRefName)")
             if let target, let publisher {
-                let pushed = try publisher.push(layout: result.ociLayout, refName: result.ociRefName, to: target)
+                let pushed = try await publisher.push(layout: result.ociLayout, refName: result.ociRefName, to: target)
                 print("pushed \(target)@\(pushed)")
             }
         }
