@@ -168,3 +168,40 @@ func example(_ name: String) throws -> TemporaryDirectory {
         #expect(!FileManager.default.fileExists(atPath: dir.path + "/envctl.lock"))
     }
 }
+
+@Suite struct KnowledgeOverlayCLITests {
+    /// A team can teach envctl about a release newer than its binary without upgrading.
+    @Test func overlayAddsANewerRelease() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.cleanup() }
+        try dir.write("newer.yaml", """
+            version: "team.1"
+            sources:
+              team_notes: {url: "https://wiki.example.com/gpu-stack"}
+            frameworks:
+              torch:
+                package: torch
+                releases:
+                  - version: "2.99.0"
+                    python: ">=3.10,<3.15"
+                    companions: {torchvision: "0.99.0"}
+                    builds:
+                      - {variant: cu130, cuda: "13.0", cudnn: "9.20.0.48"}
+                    source: team_notes
+                    confidence: medium
+            """)
+        try dir.write("envctl.yaml", "version: 1\nknowledge: [newer.yaml]\nenvironments:\n  train:\n    framework: \"torch==2.99.*\"\n")
+        let r = try envctl(["resolve"], cwd: dir.path)
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stdout.contains("torch 2.99.0+cu130"))
+        #expect(r.stdout.contains("team_notes"))
+        // The same file through --knowledge, and a broken overlay is a located error.
+        try dir.write("envctl.yaml", "version: 1\nenvironments:\n  train:\n    framework: \"torch==2.99.*\"\n")
+        #expect(try envctl(["resolve", "--knowledge", "newer.yaml"], cwd: dir.path).status == 0)
+        #expect(try envctl(["resolve"], cwd: dir.path).status == 1)
+        try dir.write("broken.yaml", "cuda:\n  - {version: \"13.9.0\", driver: [1], source: x, confidence: high}\n")
+        let broken = try envctl(["resolve", "--knowledge", "broken.yaml"], cwd: dir.path)
+        #expect(broken.status == 64)
+        #expect(broken.stderr.contains("broken.yaml:2:"))
+    }
+}

@@ -11,21 +11,16 @@ extension EnvctlCommand {
         static let configuration = CommandConfiguration(
             abstract: "Solve the GPU stack and write envctl.lock (versions, image digests, hashed Python pins).",
             discussion: """
-                The lock records, per environment: the framework build and its index, CUDA, cuDNN, Python, OS,
-                the driver floor and which compatibility mode it relies on, base and builder images pinned by
-                digest, every Python package pinned with sha256 hashes (through 'uv pip compile'), the reasons
-                for each choice, and a content hash that becomes the image tag.
+                The lock records, per environment: the framework build and its index, CUDA, cuDNN, Python, OS, the driver floor and which compatibility mode it relies on, base and builder images pinned by digest, every Python package pinned with sha256 hashes (through 'uv pip compile'), the reasons for each choice, and a content hash that becomes the image tag. It is written atomically next to envctl.yaml and is byte-identical for the same inputs.
 
-                envctl.lock is written atomically next to envctl.yaml and is byte-identical for the same inputs.
-
-                --check (for CI) writes nothing and exits 2 naming what changed when the lock is stale:
-                the spec or a requirements file was edited, or the knowledge base would now choose differently.
-                With --refresh it also asks the registry whether a pinned tag moved upstream.
+                --check (for CI) writes nothing and exits 2, naming what changed, when the lock is stale: the spec or a requirements file was edited, or the knowledge base would now choose differently. With --refresh it also asks the registry whether a pinned tag moved upstream; without it, envctl never re-resolves tags silently.
 
                 Examples:
                   envctl lock
-                  envctl lock --offline          # no registry access: images stay pinned by tag, and it says so
-                  envctl lock --check            # in CI
+                  envctl lock --offline        # no registry access: images stay by tag, and the lock says so
+                  envctl lock --check          # in CI
+                  envctl lock --check --refresh
+
                 """)
 
         @OptionGroup var specOptions: SpecOptions

@@ -10,12 +10,12 @@ extension EnvctlCommand {
         static let configuration = CommandConfiguration(
             abstract: "Solve the GPU stack for each environment, without network access or writing files.",
             discussion: """
-                Shows the framework build, CUDA, cuDNN, Python, OS, driver floor and base images that envctl
-                would lock, and why. When nothing fits, prints numbered reasons and what would work, and exits 1.
+                Shows the framework build, CUDA, cuDNN, Python, OS, driver floor and base images that envctl would lock, and why. When nothing fits, prints numbered reasons and what would work, and exits 1.
 
                 Examples:
                   envctl resolve
                   envctl resolve --env train --json | jq .environments.train.cuda
+
                 """)
 
         @OptionGroup var specOptions: SpecOptions
