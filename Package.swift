@@ -96,13 +96,15 @@ let package = Package(
             name: "EnvctlTestSupport", dependencies: ["EnvctlModel", "EnvctlKnowledge", "Digest"], path: "Tests/EnvctlTestSupport",
             swiftSettings: settings),
         .testTarget(
-            name: "EnvctlModelTests", dependencies: ["EnvctlModel", "EnvctlTestSupport"], swiftSettings: settings),
+            name: "EnvctlModelTests", dependencies: ["EnvctlModel", "EnvctlTestSupport"], exclude: ["Snapshots"],
+            swiftSettings: settings),
         .testTarget(
             name: "EnvctlKnowledgeTests", dependencies: ["EnvctlKnowledge", "EnvctlTestSupport"],
             swiftSettings: settings),
         .testTarget(
             name: "EnvctlResolverTests",
             dependencies: ["EnvctlResolver", "EnvctlKnowledge", "EnvctlTestSupport"],
+            exclude: ["Snapshots"],
             swiftSettings: settings),
         .testTarget(
             name: "EnvctlLockingTests",
