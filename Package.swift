@@ -109,7 +109,6 @@ let package = Package(
         .testTarget(
             name: "EnvctlLockingTests",
             dependencies: ["EnvctlLocking", "EnvctlPython", "EnvctlTestSupport"],
-            exclude: ["Fixtures"],
             swiftSettings: settings),
         .testTarget(name: "DigestTests", dependencies: ["Digest"], swiftSettings: settings),
         .testTarget(
