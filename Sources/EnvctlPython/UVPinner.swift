@@ -92,6 +92,8 @@ public struct UVPinner: Sendable {
     /// The arguments passed to uv, exposed for tests and `--verbose`.
     public func arguments(for request: PinRequest, inputFile: String) -> [String] {
         let settings = PythonIndexSettings(defaultIndex: request.defaultIndex, mirrors: request.mirrors)
+        // --no-python-downloads: resolving for another Python version needs no interpreter of that version,
+        // and uv would otherwise try to download one.
         var args = [
             "pip", "compile", inputFile, "--generate-hashes", "--emit-index-annotation", "--no-header", "--no-annotate",
             "--quiet", "--no-python-downloads", "--python-version", request.python, "--python-platform", request.platform,
@@ -101,7 +103,6 @@ public struct UVPinner: Sendable {
         // Offline means "no remote network": indexes on loopback or file: (mirrors, test indexes) stay usable.
         let contacted = [request.defaultIndex] + (request.frameworkIndex.map { [$0] } ?? [])
         if request.offline && !settings.allLocal(contacted) { args.append("--offline") }
-        // Resolving for another Python version needs no interpreter of that version; never download one.
         return args
     }
 
