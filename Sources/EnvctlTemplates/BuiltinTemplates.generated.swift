@@ -189,7 +189,7 @@ RUN TF_CPP_MIN_LOG_LEVEL=2 {{venvDir}}/bin/python -c 'import tensorflow as tf; p
 ENV TORCH_CUDA_ARCH_LIST={{archs.torch}}
 {{/archs.any}}
 {{> _builder-python}}
-RUN {{venvDir}}/bin/python -c 'import torch; print("torch", torch.__version__, "CUDA", torch.version.cuda)'
+RUN {{venvDir}}/bin/python -c 'import torch; print("torch", torch.__version__)'
 
 {{> _runtime-stage}}
 

@@ -79,3 +79,33 @@ import Testing
         #expect(RenderInputs(sourceDateEpoch: 951_827_696).createdRFC3339 == "2000-02-29T12:34:56Z")
     }
 }
+
+/// Goldens from the committed example locks (`lockfiles/*.lock`, written by `envctl lock --offline`).
+///
+/// Offline locks carry no image digests, and envctl refuses to render an unpinned FROM, so these tests
+/// fill in a visible placeholder digest (`sha256:` + the image tag's bytes) for each image first.
+@Suite struct ExampleLockGoldenTests {
+    static var cases: [String] {
+        let dir = RepoPaths.path("lockfiles")
+        let locks = ((try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []).filter { $0.hasSuffix(".lock") }.sorted()
+        return locks.flatMap { file -> [String] in
+            guard let lock = try? Lockfile.load(fileAt: "\(dir)/\(file)") else { return ["\(file)#unreadable"] }
+            return lock.environments.map { "\(file.dropLast(5))#\($0.name)" }
+        }
+    }
+
+    @Test func thereAreExampleLocks() { #expect(Self.cases.count >= 3) }
+
+    @Test(arguments: cases)
+    func goldenFromExampleLock(_ id: String) throws {
+        let parts = id.split(separator: "#").map(String.init)
+        let lock = try Lockfile.load(fileAt: RepoPaths.path("lockfiles/\(parts[0]).lock"))
+        var env = try #require(lock.environment(named: parts[1]))
+        for keyPath in [\LockedImages.base, \LockedImages.builder] where env.images[keyPath: keyPath].digest == nil {
+            env.images[keyPath: keyPath].digest = LockFixtures.fakeDigest(env.images[keyPath: keyPath].reference)
+        }
+        let text = try DockerfileRenderer().render(env, inputs: LockFixtures.inputs)
+        let path = RepoPaths.path("Tests/EnvctlTemplatesTests/Snapshots/example-\(parts[0])-\(parts[1]).Dockerfile")
+        if let problem = goldenMismatch(text, goldenPath: path) { Issue.record("\(problem)") }
+    }
+}

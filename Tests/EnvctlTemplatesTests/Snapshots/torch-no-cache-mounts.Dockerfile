@@ -44,7 +44,7 @@ RUN printf '%s\n' \
  && /opt/envctl/venv/bin/pip install --no-deps --require-hashes --no-input --disable-pip-version-check \
       --no-cache-dir -r /tmp/requirements.lock \
  && rm /tmp/requirements.lock
-RUN /opt/envctl/venv/bin/python -c 'import torch; print("torch", torch.__version__, "CUDA", torch.version.cuda)'
+RUN /opt/envctl/venv/bin/python -c 'import torch; print("torch", torch.__version__)'
 
 # ---------------------------------------------------------------------------------------------
 # Runtime stage: the locked base image. Layers go from least to most often changed: OS packages,
