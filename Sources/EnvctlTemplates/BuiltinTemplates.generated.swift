@@ -107,9 +107,12 @@ RUN apt-get update \
 {{/cacheMounts}}
  && rm -rf /var/log/apt/* /var/log/dpkg.log /var/log/alternatives.log /var/cache/ldconfig/aux-cache
 {{> _system-setup}}
-# A fixed non-root user. The "last password change" day is cleared from /etc/shadow because
-# useradd writes today's date there, which would make the layer depend on the build day.
-RUN groupadd --gid {{user.uid}} {{user.name}} \
+# A fixed non-root user. A user or group the base already has at that id (Ubuntu 24.04's `ubuntu`)
+# is removed first. The "last password change" day is cleared from /etc/shadow because useradd
+# writes today's date there, which would make the layer depend on the build day.
+RUN if u=$(id -nu {{user.uid}} 2>/dev/null); then userdel --remove "$u" 2>/dev/null || userdel "$u"; fi \
+ && if g=$(getent group {{user.uid}}); then groupdel "${g%%:*}"; fi \
+ && groupadd --gid {{user.uid}} {{user.name}} \
  && useradd --uid {{user.uid}} --gid {{user.uid}} --no-log-init --create-home --shell /bin/bash {{user.name}} \
  && sed -i -E 's/^({{user.name}}:[^:]*:)[0-9]*:/\1:/' /etc/shadow
 ENV NVIDIA_REQUIRE_CUDA={{nvidiaRequireCuda}} \

@@ -60,9 +60,12 @@ RUN --mount=type=cache,id=envctl-apt-cache-runtime,target=/var/cache/apt,sharing
  && apt-get install -y --no-install-recommends \
       python3.11 \
  && rm -rf /var/log/apt/* /var/log/dpkg.log /var/log/alternatives.log /var/cache/ldconfig/aux-cache
-# A fixed non-root user. The "last password change" day is cleared from /etc/shadow because
-# useradd writes today's date there, which would make the layer depend on the build day.
-RUN groupadd --gid 1000 envctl \
+# A fixed non-root user. A user or group the base already has at that id (Ubuntu 24.04's `ubuntu`)
+# is removed first. The "last password change" day is cleared from /etc/shadow because useradd
+# writes today's date there, which would make the layer depend on the build day.
+RUN if u=$(id -nu 1000 2>/dev/null); then userdel --remove "$u" 2>/dev/null || userdel "$u"; fi \
+ && if g=$(getent group 1000); then groupdel "${g%%:*}"; fi \
+ && groupadd --gid 1000 envctl \
  && useradd --uid 1000 --gid 1000 --no-log-init --create-home --shell /bin/bash envctl \
  && sed -i -E 's/^(envctl:[^:]*:)[0-9]*:/\1:/' /etc/shadow
 ENV NVIDIA_REQUIRE_CUDA="cuda>=12.5 driver>=525.60.13" \
