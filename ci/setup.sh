@@ -9,6 +9,7 @@ APT_PACKAGES=(
     docker-registry apache2-utils                             # real OCI registry (+ htpasswd) for tests
     skopeo buildah podman runc uidmap fuse-overlayfs          # peers and builders (daemonless)
     busybox-static                                            # tiny base images for container tests
+    debootstrap                                               # Debian rootfs for the stand-in CUDA base (image e2e, demo)
 )
 
 missing=()
