@@ -1,41 +1,132 @@
 #!/usr/bin/env bash
-# envctl's main job on the built-in example: solve the GPU stack for examples/quickstart and lock it.
-#
-# Runs offline: Python packages come from a local stand-in package index (started here on 127.0.0.1,
-# mapped over PyPI and the PyTorch index with ENVCTL_INDEX_MIRRORS), and base images are recorded by tag.
+# envctl's main job on the built-in example (examples/quickstart), the whole chain, offline:
+#   1. start a local registry on 127.0.0.1 and a local package index of stand-in wheels;
+#   2. push a small stand-in CUDA base image there under a mirror of nvidia/cuda (no real CUDA image
+#      can be downloaded here; scripts/standin-cuda-base.sh builds one: Debian 12 + Python 3.11);
+#   3. envctl lock (images pinned by digest through the registry mirror), envctl dockerfile,
+#      envctl build --push (buildah, chroot isolation);
+#   4. run a command in the pushed image with podman;
+#   5. stop everything it started and delete its files.
+# Storage, registries.conf and containers.conf are private to this run (nothing in /var/lib/containers).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+REPO=$PWD
 
 TOOLS_BIN=$(bash ci/setup.sh | tail -n 1)
 export PATH="$TOOLS_BIN:$PATH"
 swift build --product envctl >/dev/null
-ENVCTL="$PWD/.build/debug/envctl"
+ENVCTL="$REPO/.build/debug/envctl"
 
-work=$(mktemp -d)
+work=$(mktemp -d /tmp/envctl-demo.XXXXXX)
 index_pid=""
 cleanup() {
-    [ -n "$index_pid" ] && kill "$index_pid" 2>/dev/null || true
+    set +e
+    [ -n "$index_pid" ] && kill "$index_pid" 2>/dev/null
+    bash "$REPO/ci/registry.sh" stop "$work/registry" >/dev/null 2>&1
+    if [ -n "${CONTAINERS_STORAGE_CONF:-}" ]; then
+        podman rm --all --force >/dev/null 2>&1
+        buildah rm --all >/dev/null 2>&1
+        buildah rmi --all --force >/dev/null 2>&1
+        CONTAINERS_STORAGE_CONF="$work/storage2.conf" buildah rmi --all --force >/dev/null 2>&1
+    fi
     rm -rf "$work"
 }
 trap cleanup EXIT
+step() { printf '\n== %s\n' "$*"; }
 
-# A local package index of tiny stand-in wheels; it prints "PORT <n>" when it listens.
+# Private containers configuration (see ../shared/reference/container-tooling.md: runc, explicit ulimits).
+nofile=$(ulimit -Hn); [ "$nofile" = unlimited ] && nofile=1048576; [ "$nofile" -gt 1048576 ] && nofile=1048576
+mkdir -p "$work/tmp"
+cat >"$work/storage.conf" <<EOF2
+[storage]
+driver = "overlay"
+graphroot = "$work/storage"
+runroot = "$work/run"
+EOF2
+cat >"$work/containers.conf" <<EOF2
+[containers]
+default_ulimits = ["nofile=$nofile:$nofile", "nproc=32768:32768"]
+netns = "none"
+[engine]
+cgroup_manager = "cgroupfs"
+events_logger = "file"
+runtime = "runc"
+EOF2
+export CONTAINERS_STORAGE_CONF="$work/storage.conf" CONTAINERS_CONF="$work/containers.conf" BUILDAH_ISOLATION=chroot
+export TMPDIR="$work/tmp"   # buildah keeps RUN --mount=type=cache directories under $TMPDIR/buildah-cache
+
+step "start a registry on loopback"
+mkdir -p "$work/registry"
+eval "$(bash ci/registry.sh start plain "$work/registry" | grep '^ENVCTL_TEST_REGISTRY=')"
+REG=$ENVCTL_TEST_REGISTRY
+echo "registry: http://$REG"
+cat >"$work/registries.conf" <<EOF2
+unqualified-search-registries = []
+[[registry]]
+location = "$REG"
+insecure = true
+EOF2
+export CONTAINERS_REGISTRIES_CONF="$work/registries.conf"
+# envctl's own registries config: pulls of docker.io/* go to the local mirror first.
+cat >"$work/envctl-registries.yaml" <<EOF2
+registries:
+  docker.io:
+    mirrors: ["$REG"]
+EOF2
+export ENVCTL_REGISTRIES_CONFIG="$work/envctl-registries.yaml"
+
+step "start a package index of stand-in wheels (torch, numpy, ...)"
 mkfifo "$work/index.out"
-python3 Tests/Fixtures/wheel_index.py "$work/index" --serve --parent $$ < /dev/null > "$work/index.out" 2>&1 &
+python3 Tests/Fixtures/wheel_index.py "$work/index" --serve --parent $$ </dev/null >"$work/index.out" 2>&1 &
 index_pid=$!
-read -r _ port < "$work/index.out"
-export ENVCTL_INDEX_MIRRORS="https://pypi.org/simple=http://127.0.0.1:$port/pypi/simple,https://download.pytorch.org/whl=http://127.0.0.1:$port/whl"
+read -r _ port <"$work/index.out"
+INDEX="http://127.0.0.1:$port"
+export ENVCTL_INDEX_MIRRORS="https://pypi.org/simple=$INDEX/pypi/simple,https://download.pytorch.org/whl=$INDEX/whl"
+echo "index: $INDEX"
+
+step "stand-in CUDA base under the nvidia/cuda mirror"
+bash scripts/standin-cuda-base.sh localhost/standin-cuda:12.4.1 12.4.1 >/dev/null
+for tag in 12.4.1-base-ubuntu22.04 12.4.1-devel-ubuntu22.04; do
+    buildah push --quiet localhost/standin-cuda:12.4.1 "docker://$REG/nvidia/cuda:$tag"
+    echo "$REG/nvidia/cuda:$tag"
+done
 
 cp -r examples/quickstart "$work/project"
 cd "$work/project"
-echo "== envctl.yaml"
+git init -q && git add -A
+git -c user.name=envctl-demo -c user.email=demo@example.com commit -q -m "quickstart"
+
+step "envctl.yaml"
 cat envctl.yaml
-echo
-echo "== envctl lock --offline"
-"$ENVCTL" lock --offline
-echo
-echo "== envctl.lock"
+
+step "envctl lock"
+"$ENVCTL" lock
 cat envctl.lock
-echo
-echo "== envctl lock --check"
 "$ENVCTL" lock --check
+git add envctl.lock
+git -c user.name=envctl-demo -c user.email=demo@example.com commit -q -m "lock"
+
+step "envctl dockerfile"
+"$ENVCTL" dockerfile -o Dockerfile
+cat Dockerfile
+
+step "envctl build --push"
+"$ENVCTL" build --push --repository "$REG/team/train" \
+    --build-arg "PIP_INDEX_URL=$INDEX/pypi/simple" --build-arg "PIP_EXTRA_INDEX_URL=$INDEX/whl/cu124" | tee "$work/build.out"
+ref=$(grep '^pushed ' "$work/build.out" | cut -d' ' -f2)
+image="${ref%%:envctl-*}@${ref##*@}"
+
+step "rebuild from scratch (fresh storage, --force): the same digest"
+sed "s#$work/storage#$work/storage2#; s#$work/run#$work/run2#" "$work/storage.conf" >"$work/storage2.conf"
+CONTAINERS_STORAGE_CONF="$work/storage2.conf" "$ENVCTL" build --force --work-dir .envctl/build2 \
+    --build-arg "PIP_INDEX_URL=$INDEX/pypi/simple" --build-arg "PIP_EXTRA_INDEX_URL=$INDEX/whl/cu124" 2>/dev/null | tee "$work/build2.out"
+[ "$(grep '^built ' "$work/build.out" | cut -d' ' -f3)" = "$(grep '^built ' "$work/build2.out" | cut -d' ' -f3)" ] \
+    || { echo "demo: the rebuild gave a different image digest" >&2; exit 1; }
+echo "same digest: ${ref##*@}"
+
+step "envctl build --push again (the registry has this lock's image: skipped)"
+"$ENVCTL" build --push --repository "$REG/team/train"
+
+step "podman run $image"
+podman run --rm --network none "$image" \
+    python -c 'import torch, os; print("torch", torch.__version__, "as uid", os.getuid(), "NVIDIA_REQUIRE_CUDA", os.environ["NVIDIA_REQUIRE_CUDA"])'
