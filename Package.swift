@@ -126,6 +126,7 @@ let package = Package(
         .testTarget(
             name: "EnvctlTemplatesTests", dependencies: ["EnvctlTemplates", "EnvctlModel", "EnvctlTestSupport"],
             exclude: ["Snapshots"], swiftSettings: settings),
+        .testTarget(name: "EnvctlImageBuildTests", dependencies: ["EnvctlImageBuild"], swiftSettings: settings),
         .testTarget(
             name: "EndToEndTests", dependencies: ["EnvctlModel", "EnvctlTestSupport"], swiftSettings: settings),
     ]

@@ -62,6 +62,12 @@ public struct ImageBuilder: Sendable {
     public var executable: String
     public var runner: ToolRunner
 
+    public init(kind: BuilderKind, executable: String, runner: ToolRunner) {
+        self.kind = kind
+        self.executable = executable
+        self.runner = runner
+    }
+
     /// Finds the builder: the one asked for, else the first of buildah, podman, docker on PATH.
     /// - Throws: `missingTool` naming what to install.
     public static func locate(_ kind: BuilderKind?, runner: ToolRunner) throws(ImageBuildError) -> ImageBuilder {
@@ -148,12 +154,22 @@ public struct ImageBuilder: Sendable {
         }
     }
 
-    /// `STEP 7/19: RUN ...` (buildah/podman) or `[runtime 3/9] RUN ...` (BuildKit) from a log line.
-    static func stepName(in line: String) -> String? {
-        if line.hasPrefix("STEP "), line.contains(":") { return String(line.prefix(160)) }
-        if line.hasPrefix("#"), let open = line.firstIndex(of: "["), let close = line.firstIndex(of: "]"), open < close {
-            let label = line[open...close]
-            if label.contains("/") { return String(line[open...].prefix(160)) }
+    /// The builder step a log line announces: `[2/2] STEP 4/10: RUN ...` / `STEP 4/10: RUN ...`
+    /// (buildah, podman) or `#7 [runtime 3/9] RUN ...` (BuildKit); nil for other lines.
+    public static func stepName(in line: String) -> String? {
+        var rest = Substring(line)
+        if rest.hasPrefix("["), let close = rest.firstIndex(of: "]") {
+            rest = rest[rest.index(after: close)...].drop { $0 == " " }
+        }
+        if rest.hasPrefix("STEP "), rest.dropFirst(5).prefix { $0 != ":" }.allSatisfy({ $0.isNumber || $0 == "/" }),
+            rest.contains(":")
+        {
+            return String(line.prefix(200))
+        }
+        if line.hasPrefix("#"), let open = line.firstIndex(of: "["), let close = line.firstIndex(of: "]"), open < close,
+            line[open...close].contains("/")
+        {
+            return String(line[open...].prefix(200))
         }
         return nil
     }
