@@ -147,7 +147,10 @@ import Testing
             let port = try runProcess(
                 "python3", ["-c", "import socket;s=socket.socket();s.bind(('127.0.0.1',0));print(s.getsockname()[1])"])
             indexPort = Int(port.stdout.trimmingCharacters(in: .whitespacesAndNewlines))!
-            _ = try spawn(which("python3")!, ["-m", "http.server", "--bind", "127.0.0.1", String(indexPort)],
+            // The real interpreter, not a wrapper (a pyenv shim forks, and killing it would leave the server).
+            let python = try runProcess("python3", ["-c", "import sys; print(sys.executable)"]).stdout
+                .trimmingCharacters(in: .whitespacesAndNewlines)
+            _ = try spawn(python, ["-m", "http.server", "--bind", "127.0.0.1", String(indexPort)],
                           cwd: dir.path + "/index", log: dir.path + "/index.log")
             for _ in 0..<100 {
                 if (try? runProcess("curl", ["-sf", "http://127.0.0.1:\(indexPort)/simple/"]))?.status == 0 { break }
@@ -161,7 +164,12 @@ import Testing
         }
 
         func tearDown() {
-            for pid in pids { kill(pid, SIGTERM) }
+            // SIGKILL: children of the test runner inherit its blocked signal mask, so SIGTERM would not arrive.
+            for pid in pids {
+                kill(pid, SIGKILL)
+                var status: Int32 = 0
+                waitpid(pid, &status, 0)
+            }
             for name in ["storage", "storage2"] where FileManager.default.fileExists(atPath: dir.path + "/\(name).conf") {
                 var e = env
                 e["CONTAINERS_STORAGE_CONF"] = dir.path + "/\(name).conf"
