@@ -92,4 +92,25 @@ import Testing
         #expect(r.status == 64)
         #expect(r.stderr.contains("has no image repository to push to"))
     }
+
+    @Test func blockOverrideFromProjectTemplatesDirectory() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.cleanup() }
+        let lock = try Self.pinnedQuickstart(in: dir)
+        let stock = try runProcess(RepoPaths.envctlBinary, ["dockerfile", "--lock", lock], cwd: dir.path)
+        // .envctl/templates is picked up without a flag; --templates-dir points elsewhere.
+        try dir.write(".envctl/templates/_app.mustache", "COPY --chown={{user.uid}}:{{user.uid}} src/ src/\n")
+        let auto = try runProcess(RepoPaths.envctlBinary, ["dockerfile", "--lock", lock], cwd: dir.path)
+        #expect(auto.status == 0, "\(auto.stderr)")
+        #expect(auto.stdout == stock.stdout + "COPY --chown=1000:1000 src/ src/\n")
+        try dir.write("other/_system-setup.mustache", "RUN echo team-setup\n")
+        let explicit = try runProcess(
+            RepoPaths.envctlBinary, ["dockerfile", "--lock", lock, "--templates-dir", "other"], cwd: dir.path)
+        #expect(explicit.stdout.contains("RUN echo team-setup\n# A fixed non-root user."))
+        #expect(!explicit.stdout.contains("src/ src/"))
+        let missing = try runProcess(
+            RepoPaths.envctlBinary, ["dockerfile", "--lock", lock, "--templates-dir", "nope"], cwd: dir.path)
+        #expect(missing.status == 64)
+        #expect(missing.stderr.contains("cannot read templates directory 'nope'"))
+    }
 }
