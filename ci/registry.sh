@@ -25,8 +25,18 @@ wait_http() { # url [curl args]
     return 1
 }
 
+# Background servers must not inherit a caller's pipes (a test runner waiting for EOF would hang).
+close_extra_fds() {
+    local fd
+    for fd in /proc/$$/fd/*; do
+        fd=${fd##*/}
+        if [ "$fd" -gt 2 ] 2>/dev/null; then eval "exec $fd>&-" 2>/dev/null || true; fi
+    done
+}
+
 cmd=${1:-}; case "$cmd" in
 start)
+    close_extra_fds
     MODE=${2:?mode}; DIR=${3:?dir}
     mkdir -p "$DIR/data"
     PORT=$(free_port)
@@ -43,7 +53,7 @@ start)
         openssl req -x509 -newkey rsa:2048 -nodes -keyout "$DIR/signing.key" -out "$DIR/signing.crt" -days 2 \
             -subj /CN=envctl-test-token-signer >/dev/null 2>&1
         python3 "$HERE/token_server.py" --port "$TPORT" --key "$DIR/signing.key" --cert "$DIR/signing.crt" \
-            --user envctl --password 's3cret-TOKEN-q7' --log "$DIR/token.log" >"$DIR/token-server.out" 2>&1 &
+            --user envctl --password 's3cret-TOKEN-q7' --log "$DIR/token.log" </dev/null >"$DIR/token-server.out" 2>&1 &
         echo $! >"$DIR/token.pid"
         wait_http "http://127.0.0.1:$TPORT/healthz"
         AUTH="auth: {token: {realm: \"http://127.0.0.1:$TPORT/token\", service: envctl-test-registry, issuer: envctl-test-issuer, rootcertbundle: $DIR/signing.crt}}"
@@ -71,7 +81,7 @@ http:
   secret: envctl-test-secret-not-for-production
   $TLS
 YAML
-    docker-registry serve "$DIR/config.yml" >"$DIR/registry.log" 2>&1 &
+    docker-registry serve "$DIR/config.yml" </dev/null >"$DIR/registry.log" 2>&1 &
     echo $! >"$DIR/registry.pid"
     wait_http "$SCHEME://127.0.0.1:$PORT/v2/" "${CURLARGS[@]}"
     echo "ENVCTL_TEST_REGISTRY=127.0.0.1:$PORT" >>"$DIR/env"
@@ -83,6 +93,7 @@ stop)
         if [ -f "$DIR/$f" ]; then
             pid=$(cat "$DIR/$f"); kill "$pid" 2>/dev/null || true
             for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.05; done
+            kill -9 "$pid" 2>/dev/null || true
             rm -f "$DIR/$f"
         fi
     done ;;

@@ -6,6 +6,9 @@ The right user gets every action asked for; anonymous callers get `pull` only; a
 Tokens are RS256 JWTs with an x5c header carrying the signing certificate (which the registry trusts).
 Every request is appended to --log as one JSON line (path, whether Authorization was present, scopes).
 """
+import signal
+# A test runner may have blocked SIGTERM; children inherit the mask. Unblock so `stop` works.
+signal.pthread_sigmask(signal.SIG_UNBLOCK, [signal.SIGTERM, signal.SIGINT])
 import argparse, base64, json, os, subprocess, sys, time, uuid
 from http.server import ThreadingHTTPServer, BaseHTTPRequestHandler
 from urllib.parse import urlparse, parse_qs

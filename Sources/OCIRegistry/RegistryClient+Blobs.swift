@@ -255,7 +255,10 @@ extension RegistryClient {
                 throw await failure(s, call: status, what: "checking upload status of \(source.digest.short)")
             }
             if let loc = s.headers["Location"] { location = try await absolute(loc, host: repo.apiHost, relativeTo: location) }
-            offset = (Self.rangeEnd(s.headers["Range"]).map { $0 + 1 }) ?? 0
+            // "0-0" is what distribution reports for an empty session as well as for one byte: assume empty
+            // (re-sending one byte is caught by the final digest check; skipping one would not be).
+            let end = Self.rangeEnd(s.headers["Range"])
+            offset = end.map { $0 == 0 ? 0 : $0 + 1 } ?? 0
         }
         var call = Call(method: "PUT", host: repo.apiHost, target: Self.appendingDigest(location, source.digest))
         call.scopes = [Self.pushScope(repo)]
