@@ -119,12 +119,14 @@ public struct RegistryConfiguration: Sendable, Hashable {
     /// Loads `path` (or the default path; a missing default file means "no settings").
     public static func load(path: String? = nil) throws(RegistryError) -> RegistryConfiguration {
         let file = path ?? defaultPath
-        guard let data = FileManager.default.contents(atPath: file) else {
-            if path != nil || ProcessInfo.processInfo.environment["ENVCTL_REGISTRIES_CONFIG"] != nil {
+        let explicit = path != nil || !(ProcessInfo.processInfo.environment["ENVCTL_REGISTRIES_CONFIG"] ?? "").isEmpty
+        guard let data = try? Data(contentsOf: URL(fileURLWithPath: file)) else {
+            if explicit {
                 throw RegistryError(.invalidConfiguration, "cannot read registries config \(file)")
             }
             return RegistryConfiguration()
         }
+        if data.allSatisfy({ $0 == 32 || $0 == 10 || $0 == 9 || $0 == 13 }) { return RegistryConfiguration() }
         return try parse(String(decoding: data, as: UTF8.self), file: file)
     }
 

@@ -15,12 +15,6 @@ extension EnvctlCommand {
         @Argument(help: "Registry host, e.g. ghcr.io or 127.0.0.1:5000")
         var server: String
 
-        @Option(name: .shortAndLong, help: "Username.")
-        var username: String
-
-        @Flag(name: .long, help: "Read the password from standard input.")
-        var passwordStdin = false
-
         @Option(name: .long, help: "Auth file to write (default $ENVCTL_AUTH_FILE or ~/.config/envctl/auth.json).")
         var authFile: String?
 
@@ -29,8 +23,11 @@ extension EnvctlCommand {
         func run() async throws {
             try await runRegistryCommand {
                 let host = ImageReference.canonicalHost(server)
+                guard let username = registry.username ?? ProcessInfo.processInfo.environment["ENVCTL_REGISTRY_USERNAME"] else {
+                    throw RegistryError(.invalidConfiguration, "envctl login needs --username")
+                }
                 var password = ProcessInfo.processInfo.environment["ENVCTL_REGISTRY_PASSWORD"]
-                if passwordStdin {
+                if registry.passwordStdin {
                     password = String(decoding: FileHandle.standardInput.readDataToEndOfFile(), as: UTF8.self)
                         .trimmingCharacters(in: .newlines)
                 }
@@ -40,6 +37,7 @@ extension EnvctlCommand {
                 let credential = RegistryCredential(.basic(username: username, password: password), source: "login")
                 var opts = registry
                 opts.username = nil
+                opts.passwordStdin = false
                 let base = try opts.makeClient(credentialsFor: nil, reporter: nil)
                 let client = RegistryClient(
                     transport: base.transport,
