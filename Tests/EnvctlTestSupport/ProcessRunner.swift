@@ -24,24 +24,28 @@ package func runProcess(
     if let environment {
         p.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
     }
-    let out = Pipe(), err = Pipe(), input = Pipe()
-    p.standardOutput = out
-    p.standardError = err
+    // Output goes to temporary files, not pipes: a daemon the program starts in the background (a registry,
+    // an index server) can inherit a pipe's write end and keep it open forever, and a reader waiting for EOF
+    // would hang. Files also can't fill up and block a chatty child.
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("envctl-proc-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let outURL = dir.appendingPathComponent("stdout"), errURL = dir.appendingPathComponent("stderr")
+    FileManager.default.createFile(atPath: outURL.path, contents: nil)
+    FileManager.default.createFile(atPath: errURL.path, contents: nil)
+    let outHandle = try FileHandle(forWritingTo: outURL), errHandle = try FileHandle(forWritingTo: errURL)
+    let input = Pipe()
+    p.standardOutput = outHandle
+    p.standardError = errHandle
     p.standardInput = input
     try p.run()
+    try? outHandle.close()
+    try? errHandle.close()
     if let stdin { input.fileHandleForWriting.write(Data(stdin.utf8)) }
     try? input.fileHandleForWriting.close()
-    // Read both pipes concurrently so a chatty child can't fill one and block.
-    nonisolated(unsafe) var errData = Data()
-    let group = DispatchGroup()
-    group.enter()
-    DispatchQueue.global().async {
-        errData = err.fileHandleForReading.readDataToEndOfFile()
-        group.leave()
-    }
-    let outData = out.fileHandleForReading.readDataToEndOfFile()
-    group.wait()
     p.waitUntilExit()
+    let outData = (try? Data(contentsOf: outURL)) ?? Data()
+    let errData = (try? Data(contentsOf: errURL)) ?? Data()
     return ProcessResult(
         status: p.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
         stderr: String(decoding: errData, as: UTF8.self))
