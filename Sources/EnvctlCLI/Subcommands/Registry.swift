@@ -13,6 +13,7 @@ let registeredSubcommands: [any ParsableCommand.Type] = [
     EnvctlCommand.Inspect.self,
     EnvctlCommand.Login.self,
     EnvctlCommand.Logout.self,
+    EnvctlCommand.Sha256.self,
     EnvctlCommand.Pipeline.self,
     EnvctlCommand.Reproduce.self,
     EnvctlCommand.Diff.self,
