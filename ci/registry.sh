@@ -83,6 +83,12 @@ http:
 YAML
     docker-registry serve "$DIR/config.yml" </dev/null >"$DIR/registry.log" 2>&1 &
     echo $! >"$DIR/registry.pid"
+    # With ENVCTL_REGISTRY_OWNER_PID (tests pass their own pid), a watchdog stops the servers when that
+    # process is gone, so a crashed or killed test run leaves nothing listening.
+    if [ -n "${ENVCTL_REGISTRY_OWNER_PID:-}" ]; then
+        ( while kill -0 "$ENVCTL_REGISTRY_OWNER_PID" 2>/dev/null; do sleep 1; done
+          bash "$HERE/registry.sh" stop "$DIR" ) </dev/null >/dev/null 2>&1 &
+    fi
     wait_http "$SCHEME://127.0.0.1:$PORT/v2/" "${CURLARGS[@]}"
     echo "ENVCTL_TEST_REGISTRY=127.0.0.1:$PORT" >>"$DIR/env"
     cat "$DIR/env"

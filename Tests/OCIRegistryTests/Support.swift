@@ -15,7 +15,8 @@ final class TestRegistry: @unchecked Sendable {
 
     init(_ mode: String) throws {
         dir = try TemporaryDirectory(prefix: "envctl-registry-\(mode)")
-        let r = try runProcess("bash", [RepoPaths.path("ci/registry.sh"), "start", mode, dir.path])
+        let r = try runProcess("bash", [RepoPaths.path("ci/registry.sh"), "start", mode, dir.path],
+                               environment: ["ENVCTL_REGISTRY_OWNER_PID": "\(getpid())"])
         guard r.status == 0 else {
             throw RegistryError(.localIO, "ci/registry.sh start \(mode) failed: \(r.stderr)")
         }

@@ -230,6 +230,15 @@ class Storage(Base):
             return self.error(404, "BLOB_UNKNOWN", "unknown")
         self.send(200, data, {}, "application/octet-stream")
 
+def watch_parent():
+    """Exit when the test process that started us is gone (a killed run must not leave us behind)."""
+    import os, time
+    parent = os.getppid()
+    while os.getppid() == parent:
+        time.sleep(1)
+    os._exit(0)
+
+threading.Thread(target=watch_parent, daemon=True).start()
 storage = ThreadingHTTPServer(("127.0.0.1", 0), Storage)
 redirect_port[0] = storage.server_address[1]
 threading.Thread(target=storage.serve_forever, daemon=True).start()
