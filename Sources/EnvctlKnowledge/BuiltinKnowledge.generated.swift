@@ -19,6 +19,9 @@ version: "2026.11.0"
 date: "2026-11-25"
 
 sources:
+  rhel9_python:
+    url: https://docs.redhat.com/en/documentation/red_hat_enterprise_linux/9/html-single/installing_and_using_dynamic_programming_languages/
+    what: Table 1.1 "Python versions in RHEL 9" (3.9 default in BaseOS; 3.11 AppStream from 9.2)
   nv_ctk_rn:
     url: "https://docs.nvidia.com/cuda/cuda-toolkit-release-notes/index.html"
     what: "Table 2 (minor-version compatibility minimum drivers) and Table 3 (CUDA Toolkit and corresponding driver versions); read via transcriptions of the 13.2 notes and the archived per-version notes"
@@ -269,6 +272,19 @@ python:
   - {version: "3.15", source: ["pep_790", "pypi_torch"], confidence: medium, note: "3.15.0 final scheduled for 2026-10 (PEP 790); cp315 wheels of torch 2.15.0 and jaxlib 0.11.1+ are on PyPI. Final release not seen in a primary source."}
 
 # Compute capabilities. first_cuda = first toolkit that can target it; last_cuda = last toolkit that still can.
+# Python interpreters each base OS ships as packages. envctl's Dockerfiles install Python from the OS
+# (no downloads at build time), so the resolver only picks a Python the locked OS has.
+os_python:
+  - {os: ubuntu20.04, python: "3.8", package: python3.8, source: "https://packages.ubuntu.com/focal/python3.8", confidence: high, note: "focal main"}
+  - {os: ubuntu20.04, python: "3.9", package: python3.9, source: "https://packages.ubuntu.com/focal-updates/python3.9", confidence: medium, note: "focal universe (3.9.5)"}
+  - {os: ubuntu22.04, python: "3.10", package: python3.10, source: "https://packages.ubuntu.com/jammy/python3.10", confidence: high, note: "jammy main"}
+  - {os: ubuntu22.04, python: "3.11", package: python3.11, source: "https://packages.ubuntu.com/jammy-updates/python3.11", confidence: high, note: "jammy universe ships 3.11.0~rc1 (a release candidate), not a final 3.11 release"}
+  - {os: ubuntu24.04, python: "3.12", package: python3.12, source: "https://packages.ubuntu.com/noble/python3.12", confidence: high, note: "noble main"}
+  - {os: ubi9, python: "3.9", package: python3, source: rhel9_python, confidence: high, note: "RHEL 9 default (BaseOS)"}
+  - {os: ubi9, python: "3.11", package: python3.11, source: rhel9_python, confidence: high, note: "AppStream since RHEL 9.2, shorter life cycle"}
+  - {os: rockylinux9, python: "3.9", package: python3, source: rhel9_python, confidence: medium, note: "Rocky Linux 9 rebuilds RHEL 9 (BaseOS)"}
+  - {os: rockylinux9, python: "3.11", package: python3.11, source: rhel9_python, confidence: medium, note: "Rocky Linux 9 rebuilds RHEL 9 (AppStream since 9.2)"}
+
 architectures:
   - {sm: "3.0", family: "Kepler", last_cuda: "10.2", source: ["clang_cuda", "cufft_deprecated"], confidence: high, note: "first toolkit older than 7.0 (not tracked); removed in 11.0"}
   - {sm: "3.2", family: "Kepler", last_cuda: "10.2", source: ["clang_cuda", "cufft_deprecated"], confidence: high, note: "removed in 11.0"}

@@ -11,6 +11,7 @@ extension KnowledgeBase {
         cuda = try c.decodeIfPresent([CUDARelease].self, forKey: .cuda) ?? []
         cudnn = try c.decodeIfPresent([CuDNNRelease].self, forKey: .cudnn) ?? []
         python = try c.decodeIfPresent([PythonRelease].self, forKey: .python) ?? []
+        osPython = try c.decodeIfPresent([OSPython].self, forKey: .osPython) ?? []
         architectures = try c.decodeIfPresent([GPUArchitecture].self, forKey: .architectures) ?? []
         gpus = try c.decodeIfPresent([GPUModel].self, forKey: .gpus) ?? []
         frameworks = try c.decodeIfPresent([String: FrameworkFamily].self, forKey: .frameworks) ?? [:]
@@ -77,6 +78,7 @@ extension KnowledgeBase {
         for r in cuda { check(r.provenance, "cuda \(r.version)") }
         for r in cudnn { check(r.provenance, "cudnn \(r.version)") }
         for r in python { check(r.provenance, "python \(r.version)") }
+        for r in osPython { check(r.provenance, "os_python \(r.os) \(r.python)") }
         for r in architectures { check(r.provenance, "architecture \(r.sm)") }
         for r in gpus { check(r.provenance, "gpu \(r.name)") }
         for (name, fam) in frameworks {
@@ -98,6 +100,7 @@ extension KnowledgeBase {
         kb.cuda = overlay(cuda, other.cuda) { $0.version.public_ }
         kb.cudnn = overlay(cudnn, other.cudnn) { $0.version }
         kb.python = overlay(python, other.python) { $0.version }
+        kb.osPython = overlay(osPython, other.osPython) { "\($0.os) \($0.python)" }
         kb.architectures = overlay(architectures, other.architectures) { $0.sm }
         kb.gpus = overlay(gpus, other.gpus) { $0.name }
         for (name, fam) in other.frameworks {

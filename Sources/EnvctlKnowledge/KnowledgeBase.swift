@@ -254,6 +254,32 @@ public struct PythonRelease: Sendable, Hashable, Codable {
     }
 }
 
+/// A Python interpreter an OS ships as a package, e.g. `python3.11` on ubuntu22.04.
+public struct OSPython: Sendable, Hashable, Codable {
+    public var os: String
+    public var python: Version
+    public var package: String
+    public var provenance: Provenance
+
+    enum CodingKeys: String, CodingKey { case os, python, package, source, confidence, note }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        os = try c.decode(String.self, forKey: .os)
+        python = try c.decode(Version.self, forKey: .python)
+        package = try c.decode(String.self, forKey: .package)
+        provenance = try Provenance(from: c)
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(os, forKey: .os)
+        try c.encode(python, forKey: .python)
+        try c.encode(package, forKey: .package)
+        try provenance.encode(into: &c)
+    }
+}
+
 /// The compatibility knowledge base: everything the resolver knows, each row with a source.
 public struct KnowledgeBase: Sendable, Hashable, Codable {
     public var schemaVersion: Int
@@ -263,13 +289,15 @@ public struct KnowledgeBase: Sendable, Hashable, Codable {
     public var cuda: [CUDARelease]
     public var cudnn: [CuDNNRelease]
     public var python: [PythonRelease]
+    /// Which Pythons each OS ships; an OS with no rows is unknown (any Python allowed, with a warning).
+    public var osPython: [OSPython]
     public var architectures: [GPUArchitecture]
     public var gpus: [GPUModel]
     public var frameworks: [String: FrameworkFamily]
     public var images: CUDAImages
 
     enum CodingKeys: String, CodingKey {
-        case schemaVersion = "schema_version", version, date, sources, cuda, cudnn, python, architectures, gpus, frameworks, images
+        case schemaVersion = "schema_version", version, date, sources, cuda, cudnn, python, osPython = "os_python", architectures, gpus, frameworks, images
     }
 
     public func family(_ name: FrameworkName) -> FrameworkFamily? { frameworks[name.rawValue] }
@@ -282,6 +310,12 @@ public struct KnowledgeBase: Sendable, Hashable, Codable {
 
     public func cudaRelease(_ version: Version) -> CUDARelease? {
         cuda.first { Version.compare($0.version.components, version.components) == 0 }
+    }
+
+    /// The Pythons `os` ships, or nil when the knowledge base doesn't know.
+    public func pythons(on os: String) -> [OSPython]? {
+        let rows = osPython.filter { $0.os == os }
+        return rows.isEmpty ? nil : rows
     }
 
     public func architecture(_ sm: ComputeCapability) -> GPUArchitecture? {

@@ -69,11 +69,11 @@ struct Search {
 
         // Python.
         let pythons = kb.python.map(\.version).sorted(by: >)
-        var python: Version?
         let inFramework = pythons.filter { release?.python.matches($0) ?? true }
-        let chosenPython = inFramework.first { constraints.python?.value.matches($0) ?? true }
-        if let chosenPython {
-            python = chosenPython
+        // Every Python the framework and the user accept, newest first; the OS narrows it further below.
+        let pythonOptions = inFramework.filter { constraints.python?.value.matches($0) ?? true }
+        if !pythonOptions.isEmpty {
+            // Chosen per OS below.
         } else if let release, let asked = constraints.python {
             problems.append((.python, "\(fw) \(release.version) supports Python \(release.python.text); you asked for \(asked.value.text)"))
         } else if let asked = constraints.python {
@@ -117,13 +117,24 @@ struct Search {
             }
             // Flavors: one source of CUDA libraries.
             let osCandidates = tag.os.keys.sorted(by: Self.osPreference)
-            let osChoice = osCandidates.first { os in
+            let withImages = osCandidates.filter { os in
                 (constraints.os == nil || constraints.os!.value == os)
                     && Self.flavorPair(tag: tag, os: os, libs: libs, needCuDNN: needCuDNNImage) != nil
             }
+            // The Dockerfile installs Python from the OS's packages, so the OS must ship one of the options.
+            let osChoice = pythonOptions.isEmpty ? withImages.first : withImages.first { pythonOn($0, pythonOptions) != nil }
+            if osChoice == nil, !withImages.isEmpty, !pythonOptions.isEmpty {
+                let shipped = withImages.map { os in
+                    "\(os) ships Python \(Self.list((kb.pythons(on: os) ?? []).map(\.python.text)))"
+                }
+                let wanted = constraints.python.map { "you asked for \($0.value.text)" }
+                    ?? "\(fw) \(release?.version.text ?? "") supports \(release?.python.text ?? "")"
+                local.append((.python, "\(Self.list(shipped)); \(wanted)"))
+            }
+            let python = osChoice.flatMap { pythonOn($0, pythonOptions) }
             let chosenFlavors = osChoice.flatMap { Self.flavorPair(tag: tag, os: $0, libs: libs, needCuDNN: needCuDNNImage) }
             let imageCuDNN = needCuDNNImage ? tag.cudnn : nil
-            if osChoice == nil {
+            if osChoice == nil, withImages.isEmpty {
                 let need = libs == .wheels ? "base and devel" : (needCuDNNImage ? "cuDNN runtime and devel" : "runtime and devel")
                 let have = osCandidates.filter { Self.flavorPair(tag: tag, os: $0, libs: libs, needCuDNN: needCuDNNImage) != nil }
                 if let asked = constraints.os {
@@ -189,10 +200,14 @@ struct Search {
                 }
                 reasons.append(librariesReason(libs: libs, fw: fw, release: release, build: build, cudnn: cudnn, flavors: flavors))
                 reasons.append("\(osChoice) is \(constraints.os == nil ? "the preferred OS" : "the requested OS") with \(repo) \(tag.cuda) \(flavors.0) and \(flavors.1) images" + Self.cite(tag.provenance) + ".")
-                if let release {
-                    reasons.append("Python \(python.truncated(to: 2)) is the newest \(constraints.python.map { "matching \($0.value.text) and " } ?? "")within \(fw) \(release.version)'s supported range \(release.python.text).")
+                let range = release.map { " within \(fw) \($0.version)'s supported range \($0.python.text)" } ?? ""
+                let asked = constraints.python.map { " matching \($0.value.text)" } ?? ""
+                if let row = kb.pythons(on: osChoice)?.first(where: { $0.python == python }) {
+                    let note = row.provenance.note.map { "; \($0)" } ?? ""
+                    reasons.append("Python \(python.truncated(to: 2)) is the newest\(asked)\(range) that \(osChoice) ships (package \(row.package)\(note))" + Self.cite(row.provenance) + ".")
                 } else {
-                    reasons.append("Python \(python.truncated(to: 2)) is the newest known release\(constraints.python.map { " matching \($0.value.text)" } ?? "").")
+                    reasons.append("Python \(python.truncated(to: 2)) is the newest\(asked)\(range).")
+                    r.warnings.append("the knowledge base doesn't know which Python versions \(osChoice) ships; the image build needs a python\(python.truncated(to: 2)) package or a custom system-setup block")
                 }
                 r.reasons = reasons + localReasons
                 return .success(r)
@@ -203,6 +218,12 @@ struct Search {
         }
         let final = problems + (best?.problems ?? [])
         return .failure(Attempt(release: release, build: build, cuda: best?.cuda ?? cudaMinor, problems: final.map { (kind: $0.0, message: $0.1) }))
+    }
+
+    /// The newest of `options` (sorted newest first) that `os` ships; any when the knowledge base doesn't know the OS.
+    func pythonOn(_ os: String, _ options: [Version]) -> Version? {
+        guard let rows = kb.pythons(on: os) else { return options.first }
+        return options.first { v in rows.contains { $0.python == v } }
     }
 
     static func flavorPair(tag: CUDAImageRelease, os: String, libs: CUDALibrarySource, needCuDNN: Bool) -> (String, String)? {

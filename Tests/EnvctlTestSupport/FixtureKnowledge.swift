@@ -20,6 +20,10 @@ python:
   - {version: "3.11", source: s, confidence: high}
   - {version: "3.12", source: s, confidence: high}
   - {version: "3.13", source: s, confidence: high}
+os_python:
+  - {os: ubuntu22.04, python: "3.10", package: python3.10, source: s, confidence: high}
+  - {os: ubuntu22.04, python: "3.11", package: python3.11, source: s, confidence: high}
+  - {os: ubuntu24.04, python: "3.12", package: python3.12, source: s, confidence: high}
 architectures:
   - {sm: "7.0", family: Volta, first_cuda: "9.0", last_cuda: "12.9", source: s, confidence: high}
   - {sm: "8.0", family: Ampere, first_cuda: "11.0", source: s, confidence: high}
