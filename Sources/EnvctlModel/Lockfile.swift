@@ -442,6 +442,30 @@ extension Lockfile {
         return try parse(text, file: path)
     }
 
+    /// Records where an environment's image was pushed (`push --record`, `build --push --record`).
+    /// - Throws: ``DiagnosticsError`` when the lock has no such environment.
+    public func recordingPush(environment name: String, reference: String, digest: String) throws(DiagnosticsError) -> Lockfile {
+        guard let index = environments.firstIndex(where: { $0.name == name }) else {
+            throw DiagnosticsError([.error("envctl.lock has no environment '\(name)'", hint: "environments: \(environments.map(\.name).joined(separator: ", "))")])
+        }
+        var copy = self
+        copy.environments[index].pushed = PushedImage(reference: reference, digest: digest)
+        return copy
+    }
+
+    /// Keeps push records from `previous` for environments whose content hash did not change, so
+    /// re-locking an unchanged environment doesn't forget where its image is.
+    public func carryingPushRecords(from previous: Lockfile?) -> Lockfile {
+        guard let previous else { return self }
+        var copy = self
+        for i in copy.environments.indices {
+            if let old = previous.environment(named: copy.environments[i].name), old.hash == copy.environments[i].hash {
+                copy.environments[i].pushed = copy.environments[i].pushed ?? old.pushed
+            }
+        }
+        return copy
+    }
+
     /// Writes atomically: a reader sees the old lock or the new one, never half of one.
     public func write(to path: String) throws {
         try AtomicFile.write(try yaml(), to: path)

@@ -54,7 +54,8 @@ extension EnvctlCommand {
                 let locker = Locker(
                     knowledgeBase: kb, pinner: pinner, images: offline ? nil : try RegistryPinning.resolver(registryOptions),
                     generatedBy: "envctl \(EnvctlCommand.envctlVersion)")
-                let lock = try await locker.lock(spec, options: LockOptions(offline: offline))
+                let previous = try? Lockfile.load(fileAt: specOptions.lockPath)
+                let lock = try await locker.lock(spec, options: LockOptions(offline: offline)).carryingPushRecords(from: previous)
                 try lock.write(to: specOptions.lockPath)
                 if json {
                     Terminal.stdout(try ResolutionJSON.render(lock.environments))
