@@ -132,7 +132,5 @@ final class ContainerLab: @unchecked Sendable {
     }
 }
 
-struct FixtureError: Error, CustomStringConvertible {
-    var message: String
-    var description: String { message }
+
 }

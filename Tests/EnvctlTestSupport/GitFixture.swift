@@ -1,12 +1,11 @@
-import EnvctlTestSupport
 import Foundation
 
 /// A throwaway repository built with the real git CLI, so GitSupport is tested against what git writes.
-struct GitFixture {
-    let dir: TemporaryDirectory
-    var path: String { dir.path }
+package struct GitFixture {
+    package let dir: TemporaryDirectory
+    package var path: String { dir.path }
 
-    init() throws {
+    package init() throws {
         dir = try TemporaryDirectory(prefix: "envctl-git")
         try git("init", "-q", "-b", "main")
         try git("config", "user.email", "test@example.com")
@@ -15,7 +14,7 @@ struct GitFixture {
     }
 
     @discardableResult
-    func git(_ args: String...) throws -> String {
+    package func git(_ args: String...) throws -> String {
         let r = try runProcess("git", Array(args), cwd: path, environment: ["GIT_CONFIG_NOSYSTEM": "1", "HOME": path])
         guard r.status == 0 else { throw FixtureError(message: "git \(args.joined(separator: " ")): \(r.stderr)") }
         return r.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
@@ -23,7 +22,7 @@ struct GitFixture {
 
     /// Writes files and commits them; returns the new commit's id.
     @discardableResult
-    func commit(_ message: String, files: [String: String], date: Int = 0) throws -> String {
+    package func commit(_ message: String, files: [String: String], date: Int = 0) throws -> String {
         for (name, text) in files { try dir.write(name, text) }
         try git("add", "-A")
         let stamp = "\(1_700_000_000 + date) +0000"
@@ -34,10 +33,12 @@ struct GitFixture {
         return try git("rev-parse", "HEAD")
     }
 
-    func cleanup() { dir.cleanup() }
+    package func cleanup() { dir.cleanup() }
 }
 
-struct FixtureError: Error, CustomStringConvertible {
-    var message: String
-    var description: String { message }
+package struct FixtureError: Error, CustomStringConvertible {
+    package var message: String
+    package var description: String { message }
+
+    package init(message: String) { self.message = message }
 }
