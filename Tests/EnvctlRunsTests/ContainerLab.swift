@@ -131,6 +131,3 @@ final class ContainerLab: @unchecked Sendable {
         dir.cleanup()
     }
 }
-
-
-}
