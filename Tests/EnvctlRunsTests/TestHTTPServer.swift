@@ -1,3 +1,4 @@
+import EnvctlTestSupport
 import Foundation
 #if canImport(Glibc)
 import Glibc
