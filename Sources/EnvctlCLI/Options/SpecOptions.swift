@@ -23,7 +23,9 @@ struct SpecOptions: ParsableArguments {
     var indexMirrors: [String] = []
 
     /// The lock lives next to the spec.
-    var lockPath: String {
+    var lockPath: String { Self.lockPath(forSpec: spec) }
+
+    static func lockPath(forSpec spec: String) -> String {
         let dir = (spec as NSString).deletingLastPathComponent
         return dir.isEmpty ? Lockfile.fileName : (dir as NSString).appendingPathComponent(Lockfile.fileName)
     }

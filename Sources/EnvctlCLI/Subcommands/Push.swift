@@ -1,4 +1,5 @@
 import ArgumentParser
+import EnvctlModel
 import Foundation
 import OCIRegistry
 
@@ -9,18 +10,38 @@ extension EnvctlCommand {
             discussion: """
                 SOURCE is oci:DIR[:TAG] or docker-archive:FILE. DEST is a registry reference such as
                 registry.example/team/env:tag. Blobs the registry has are skipped, the rest upload in
-                parallel with retries; manifests follow their blobs. Exit codes: 0 ok, 1 registry failure,
-                64 bad input.
+                parallel with retries; manifests follow their blobs.
+
+                With --env NAME (the lock is read from next to --spec), the image is also tagged with the
+                environment's content tag, envctl-<first 16 hex digits of its lock hash>, and DEST may be left
+                out: it defaults to the environment's `image:` repository. With --record, the pushed
+                REPOSITORY:envctl-<hash> and its manifest digest are written into envctl.lock (atomically) as
+                the environment's `pushed:` entry; `envctl lock` keeps it while the environment is unchanged.
+
+                Examples:
+                  envctl push oci:build/oci:v1 registry.example/team/train:v1
+                  envctl push oci:.envctl/build/train/oci --env train --record
+                  envctl push docker-archive:img.tar 127.0.0.1:5000/team/train --env train --tag latest --json
+
+                Exit codes: 0 ok, 1 registry failure, 64 bad input (source, reference, lock or environment).
                 """)
 
         @Argument(help: "oci:DIR[:TAG] or docker-archive:FILE")
         var source: String
 
-        @Argument(help: "Destination reference, e.g. 127.0.0.1:5000/team/env:v1")
-        var destination: String
+        @Argument(help: "Destination reference, e.g. 127.0.0.1:5000/team/env:v1 (default with --env: the environment's image repository).")
+        var destination: String?
 
         @Option(name: .customLong("tag"), help: "Additional tag to apply (repeatable).")
         var tags: [String] = []
+
+        @Option(name: .customLong("env"), help: "Environment whose content tag (envctl-<lock hash>) to apply; its image repository is the default DEST.")
+        var environment: String?
+
+        @Flag(name: .long, help: "Write the pushed reference and digest into envctl.lock (implies --env when the lock has one environment).")
+        var record = false
+
+        @OptionGroup var lockLocation: LockLocationOptions
 
         @Option(name: .long, help: "Blobs uploaded in parallel.")
         var jobs: Int = 4
@@ -35,14 +56,53 @@ extension EnvctlCommand {
 
         func run() async throws {
             try await runRegistryCommand {
-                let dest = try ImageReference(parsing: destination)
+                // The lock is involved only when asked for: a plain `push SRC DEST` never reads or writes it.
+                let env = environment != nil || record || destination == nil
+                    ? try lockLocation.environment(environment, in: try lockLocation.load()) : nil
+                let (dest, extraTags) = try Self.target(destination: destination, environment: env, tags: tags)
                 let src = try ImageSourceArgument.open(source)
                 let reporter = ProgressReporter(quiet: quiet || json)
                 let client = try registry.makeClient(credentialsFor: dest.registry, reporter: reporter, concurrency: jobs)
-                let result = try await client.push(src, to: dest, additionalTags: tags)
+                let result = try await client.push(src, to: dest, additionalTags: extraTags)
                 reporter.finish()
+                if record, let env {
+                    let reference = dest.withTag(env.contentTag).description
+                    let path = lockLocation.lockPath
+                    // Re-read right before writing so a concurrent `envctl lock` is not undone.
+                    try lockLocation.load().recordingPush(environment: env.name, reference: reference, digest: result.digest.description)
+                        .write(to: path)
+                    if !quiet { Terminal.stderr("recorded \(reference)@\(result.digest) in \(path)") }
+                }
                 printResult(result, json: json, quiet: quiet)
             }
+        }
+
+        /// The reference to push to and the tags to add. With an environment, its content tag is the primary tag
+        /// when DEST names none, else an additional one; without DEST, the environment's repository is used.
+        static func target(destination: String?, environment env: LockedEnvironment?, tags: [String])
+            throws -> (ImageReference, [String])
+        {
+            guard let env else {
+                guard let destination else { throw DiagnosticsError([.error("give DEST, or --env NAME to push to its image repository")]) }
+                return (try ImageReference(parsing: destination), tags)
+            }
+            var dest: ImageReference
+            if let destination {
+                dest = try ImageReference(parsing: destination)
+                let last = destination.split(separator: "/").last ?? ""
+                if !last.contains(":") && !last.contains("@") { dest.tag = env.contentTag }
+            } else {
+                guard let repo = env.image else {
+                    throw DiagnosticsError([
+                        .error("environment '\(env.name)' has no image repository to push to",
+                               hint: "set `image:` for it in envctl.yaml and run 'envctl lock', or give DEST")
+                    ])
+                }
+                dest = try ImageReference(parsing: repo).withTag(env.contentTag)
+            }
+            var extra = dest.tag == env.contentTag && dest.digest == nil ? [] : [env.contentTag]
+            for t in tags where !extra.contains(t) && t != dest.tag { extra.append(t) }
+            return (dest, extra)
         }
     }
 }

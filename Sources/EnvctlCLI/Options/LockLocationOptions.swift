@@ -1,0 +1,31 @@
+import ArgumentParser
+import EnvctlModel
+import Foundation
+
+/// Where registry verbs (`push --env/--record`, `mirror`) find envctl.lock: next to the spec, as `envctl lock` writes it.
+struct LockLocationOptions: ParsableArguments {
+    @Option(name: .long, help: ArgumentHelp("Path to envctl.yaml; the envctl.lock next to it is used.", valueName: "path"))
+    var spec: String = "envctl.yaml"
+
+    var lockPath: String { SpecOptions.lockPath(forSpec: spec) }
+
+    /// Reads the lock; a missing or malformed lock is bad input (64) with a hint to run `envctl lock`.
+    func load() throws(DiagnosticsError) -> Lockfile { try Lockfile.load(fileAt: lockPath) }
+
+    /// The named environment, or the only one when `name` is nil.
+    func environment(_ name: String?, in lock: Lockfile) throws(DiagnosticsError) -> LockedEnvironment {
+        let names = lock.environments.map(\.name).joined(separator: ", ")
+        if let name {
+            guard let env = lock.environment(named: name) else {
+                throw DiagnosticsError([.error("\(lockPath) has no environment '\(name)'", hint: "it has: \(names)")])
+            }
+            return env
+        }
+        guard lock.environments.count == 1 else {
+            throw DiagnosticsError([
+                .error("\(lockPath) has \(lock.environments.count) environments (\(names))", hint: "choose one with --env NAME")
+            ])
+        }
+        return lock.environments[0]
+    }
+}

@@ -1,0 +1,99 @@
+import EnvctlModel
+import EnvctlTestSupport
+import Foundation
+import Testing
+
+/// A locked quickstart project whose base images come from `registry` (standing in for docker.io) and whose
+/// `image:` repository is on the same registry, so pushes and mirrors can be checked end to end.
+struct LockedProject {
+    let dir: TemporaryDirectory
+    let env: [String: String]
+    let index: WheelIndexServer
+
+    init(registry: ScriptedRegistry) throws {
+        index = try WheelIndexServer()
+        try registry.put("nvidia/cuda:12.4.1-base-ubuntu22.04", payload: "base-v1")
+        try registry.put("nvidia/cuda:12.4.1-devel-ubuntu22.04", payload: "devel-v1")
+        env = ["ENVCTL_INDEX_MIRRORS": index.mirrors, "ENVCTL_REGISTRIES_CONFIG": try registry.mirrorConfig()]
+        dir = try example("quickstart")
+        let spec = try String(contentsOfFile: dir.path + "/envctl.yaml", encoding: .utf8)
+        try spec.replacingOccurrences(of: "registry.example.com/team/train", with: "\(registry.host)/team/train")
+            .write(toFile: dir.path + "/envctl.yaml", atomically: true, encoding: .utf8)
+        let r = try envctl(["lock"], cwd: dir.path, env: env)
+        guard r.status == 0 else { throw CocoaError(.fileWriteUnknown, userInfo: [NSLocalizedDescriptionKey: r.stderr]) }
+    }
+
+    var lock: Lockfile { get throws { try Lockfile.load(fileAt: dir.path + "/envctl.lock") } }
+
+    /// A one-layer OCI layout (ci/make-oci-layout.sh) standing in for the built image.
+    func layout(_ tag: String = "v1", bytes: Int = 4096) throws -> String {
+        let path = dir.path + "/layout"
+        let r = try runProcess("bash", [RepoPaths.path("ci/make-oci-layout.sh"), path, tag, "\(bytes)"])
+        guard r.status == 0 else { throw CocoaError(.fileWriteUnknown, userInfo: [NSLocalizedDescriptionKey: r.stderr]) }
+        return path
+    }
+
+    func cleanup() {
+        index.stop()
+        dir.cleanup()
+    }
+}
+
+/// `envctl push --env/--record`: the content-addressed tag, the default destination, and the lock's `pushed` entry.
+@Suite(.serialized) struct PushRecordTests {
+    @Test func pushTagsTheContentTagAndRecordsTheDigestInTheLock() throws {
+        let registry = try ScriptedRegistry()
+        defer { registry.stop() }
+        let project = try LockedProject(registry: registry)
+        defer { project.cleanup() }
+        let train = try #require(try project.lock.environment(named: "train"))
+        #expect(train.contentTag.range(of: #"^envctl-[0-9a-f]{16}$"#, options: .regularExpression) != nil)
+        let layout = try project.layout()
+
+        // No DEST: the environment's image repository, under its content tag plus --tag.
+        let r = try envctl(["push", "oci:\(layout):v1", "--env", "train", "--record", "--tag", "v1", "--json"],
+                           cwd: project.dir.path, env: project.env)
+        #expect(r.status == 0, "\(r.stderr)")
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
+        let digest = try #require(json["digest"] as? String)
+        let repo = "\(registry.host)/team/train"
+        #expect(json["references"] as? [String] == ["\(repo):\(train.contentTag)", "\(repo):v1"])
+
+        // The lock names the content-tag reference and the digest skopeo sees under that tag.
+        let pushed = try #require(try project.lock.environment(named: "train")?.pushed)
+        #expect(pushed.reference == "\(repo):\(train.contentTag)")
+        #expect(pushed.digest == digest)
+        #expect(try registry.digest("team/train:\(train.contentTag)") == digest)
+        #expect(try registry.digest("team/train:v1") == digest)
+        #expect(r.stderr.contains("recorded \(repo):\(train.contentTag)@\(digest)"))
+
+        // Recording doesn't make the lock stale, and re-locking an unchanged environment keeps the record.
+        let check = try envctl(["lock", "--check"], cwd: project.dir.path, env: project.env)
+        #expect(check.status == 0, "\(check.stderr)")
+        #expect(try envctl(["lock"], cwd: project.dir.path, env: project.env).status == 0)
+        #expect(try project.lock.environment(named: "train")?.pushed == pushed)
+
+        // An explicit DEST with a tag gets the content tag too; a DEST without one gets it as its tag.
+        let other = try envctl(["push", "oci:\(layout):v1", "\(registry.host)/other/train:rc1", "--env", "train", "--json"],
+                               cwd: project.dir.path, env: project.env)
+        #expect(other.status == 0, "\(other.stderr)")
+        #expect(other.stdout.contains("other/train:rc1") && other.stdout.contains("other/train:\(train.contentTag)"))
+        let bare = try envctl(["push", "oci:\(layout):v1", "\(registry.host)/bare/train", "--env", "train", "-q"],
+                              cwd: project.dir.path, env: project.env)
+        #expect(bare.status == 0, "\(bare.stderr)")
+        #expect(try registry.digest("bare/train:\(train.contentTag)") == digest)
+        #expect(try registry.digest("bare/train:latest").isEmpty, "no implicit :latest")
+    }
+
+    @Test func badEnvironmentOrMissingLockIsBadInput() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.cleanup() }
+        let noLock = try envctl(["push", "oci:\(dir.path):v1", "--env", "train", "--record"], cwd: dir.path)
+        #expect(noLock.status == 64, "\(noLock.stderr)")
+        #expect(noLock.stderr.contains("envctl lock"))
+        try FileManager.default.copyItem(atPath: RepoPaths.path("lockfiles/quickstart.lock"), toPath: dir.path + "/envctl.lock")
+        let unknown = try envctl(["push", "oci:\(dir.path):v1", "--env", "nope"], cwd: dir.path)
+        #expect(unknown.status == 64, "\(unknown.stderr)")
+        #expect(unknown.stderr.contains("no environment 'nope'") && unknown.stderr.contains("train"))
+    }
+}
