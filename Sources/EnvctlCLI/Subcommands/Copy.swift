@@ -7,8 +7,8 @@ extension EnvctlCommand {
         static let configuration = CommandConfiguration(
             abstract: "Copy an image between registries, keeping its digest.",
             discussion: """
-                Copies every platform of an index (the digest is unchanged), or with --platform only some of
-                them (a new index is written and the digest changes; envctl warns). Blobs the destination has
+                Copies every platform of an index (the digest is unchanged), or with --platform only some of \
+                them (a new index is written and the digest changes; envctl warns). Blobs the destination has \
                 are skipped; on the same registry they are mounted.
                 """)
 

@@ -8,20 +8,20 @@ extension EnvctlCommand {
         static let configuration = CommandConfiguration(
             abstract: "Push an image from an OCI layout or a docker-save archive to a registry.",
             discussion: """
-                SOURCE is oci:DIR[:TAG] or docker-archive:FILE. DEST is a registry reference such as
-                registry.example/team/env:tag. Blobs the registry has are skipped, the rest upload in
+                SOURCE is oci:DIR[:TAG] or docker-archive:FILE. DEST is a registry reference such as \
+                registry.example/team/env:tag. Blobs the registry has are skipped, the rest upload in \
                 parallel with retries; manifests follow their blobs.
 
-                With --env NAME (the lock is read from next to --spec), the image is also tagged with the
-                environment's content tag, envctl-<first 16 hex digits of its lock hash>, and DEST may be left
-                out: it defaults to the environment's `image:` repository. With --record, the pushed
-                REPOSITORY:envctl-<hash> and its manifest digest are written into envctl.lock (atomically) as
+                With --env NAME (the lock is read from next to --spec), the image is also tagged with the \
+                environment's content tag, envctl-<first 16 hex digits of its lock hash>, and DEST may be left \
+                out: it defaults to the environment's `image:` repository. With --record, the pushed \
+                REPOSITORY:envctl-<hash> and its manifest digest are written into envctl.lock (atomically) as \
                 the environment's `pushed:` entry; `envctl lock` keeps it while the environment is unchanged.
 
                 Examples:
                   envctl push oci:build/oci:v1 registry.example/team/train:v1
                   envctl push oci:.envctl/build/train/oci --env train --record
-                  envctl push docker-archive:img.tar 127.0.0.1:5000/team/train --env train --tag latest --json
+                  envctl push docker-archive:img.tar 127.0.0.1:5000/team/train --env train --json
 
                 Exit codes: 0 ok, 1 registry failure, 64 bad input (source, reference, lock or environment).
                 """)

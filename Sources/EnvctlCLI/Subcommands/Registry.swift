@@ -10,6 +10,7 @@ let registeredSubcommands: [any ParsableCommand.Type] = [
     EnvctlCommand.Runs.self,
     EnvctlCommand.Push.self,
     EnvctlCommand.Copy.self,
+    EnvctlCommand.Mirror.self,
     EnvctlCommand.Inspect.self,
     EnvctlCommand.Login.self,
     EnvctlCommand.Logout.self,
