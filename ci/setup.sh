@@ -7,7 +7,7 @@ APT_PACKAGES=(
     pkg-config libgit2-dev libcurl4-openssl-dev libssl-dev   # C libraries envctl links
     git curl ca-certificates openssl python3 python3-venv    # tools the tests drive
     docker-registry apache2-utils                             # real OCI registry (+ htpasswd) for tests
-    skopeo buildah podman runc uidmap fuse-overlayfs          # peers and builders (daemonless)
+    skopeo buildah podman runc uidmap fuse-overlayfs umoci    # peers and builders (daemonless)
     busybox-static                                            # tiny base images for container tests
     debootstrap                                               # Debian rootfs for the stand-in CUDA base (image e2e, demo)
 )

@@ -60,6 +60,29 @@ import Testing
         let inspect = try runProcess("skopeo", ["inspect", "--tls-verify=false", "docker://\(registry.host)/buildah/img:1"])
         #expect(inspect.stdout.contains(expected.description))
     }
+    @Test func layoutWrittenByUmociPushesUnchanged() async throws {
+        try #require(tool("umoci") && tool("skopeo"), "umoci and skopeo are installed by ci/setup.sh")
+        let registry = try TestRegistry("plain")
+        let dir = try TemporaryDirectory(prefix: "envctl-umoci")
+        defer { dir.cleanup() }
+        // umoci builds an image without any daemon: an empty image, one inserted file (a gzip layer), a config edit.
+        let layout = dir.path + "/layout"
+        try "hello from umoci\n".write(toFile: dir.path + "/hello.txt", atomically: true, encoding: .utf8)
+        for args in [["init", "--layout", layout], ["new", "--image", "\(layout):u1"],
+                     ["insert", "--rootless", "--image", "\(layout):u1", dir.path + "/hello.txt", "/hello.txt"],
+                     ["config", "--image", "\(layout):u1", "--config.cmd", "/hello.txt"]] {
+            let r = try runProcess("umoci", args)
+            try #require(r.status == 0, "umoci \(args[0]): \(r.stderr)")
+        }
+        let source = try OCILayoutSource(directory: layout, tag: "u1")
+        let expected = try source.rootManifest().digest
+        #expect(try source.rootManifest().manifest.blobs.count == 2, "config + the inserted layer")
+        let pushed = try await makeClient().push(source, to: try registry.ref("umoci/img:1"))
+        #expect(pushed.digest == expected)
+        let seen = try runProcess("skopeo", ["inspect", "--raw", "--tls-verify=false", "docker://\(registry.host)/umoci/img:1"])
+        #expect(seen.status == 0, "\(seen.stderr)")
+        #expect(ContentDigest.sha256(of: Data(seen.stdout.utf8)) == expected)
+    }
 }
 
 /// The built `envctl` binary: exit codes and no secret in any output, even with --verbose.
