@@ -12,7 +12,7 @@ extension RegistryClient {
     static func pushScope(_ ref: ImageReference) -> String { "repository:\(ref.repository):pull,push" }
 
     /// References to try for a read of `ref`: configured mirrors in order, then `ref` itself.
-    func pullCandidates(_ ref: ImageReference) -> [ImageReference] {
+    public func pullCandidates(_ ref: ImageReference) -> [ImageReference] {
         let mirrors = (options.configuration.settings(for: ref.registry).mirrors ?? []).compactMap { try? Mirror($0) }
         return mirrors.map { $0.rewrite(ref) } + [ref]
     }

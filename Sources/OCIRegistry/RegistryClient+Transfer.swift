@@ -41,6 +41,11 @@ extension RegistryClient {
 
     /// Pushes an image (single manifest or index with all its children) from `source` to `destination`,
     /// then tags it with `destination`'s tag and `additionalTags`.
+    ///
+    /// - Parameter mountFrom: images on the destination's registry that may share blobs with this one (a base
+    ///   image, an earlier push). Each is read first (manifest, and an index's children) to learn which blobs it
+    ///   holds; a blob missing from the destination is then mounted from a repository known to hold it, and
+    ///   uploaded only when no mount succeeds. A candidate that can't be read is tried for every blob.
     public func push(
         _ source: any ImageSource, to destination: ImageReference, additionalTags: [String] = [],
         mountFrom: [ImageReference] = []
@@ -62,8 +67,8 @@ extension RegistryClient {
                 plan.children.append(child)
             }
         }
-        return try await execute(plan, to: destination, additionalTags: additionalTags, mountFrom: mountFrom,
-                                 digestChanged: false)
+        let mounts = await mountSources(mountFrom, for: destination, wanted: Set(plan.blobOrder))
+        return try await execute(plan, to: destination, additionalTags: additionalTags, mounts: mounts, digestChanged: false)
     }
 
     /// Copies `source` to `destination` keeping the digest. With `platforms`, an index is filtered to those
@@ -113,12 +118,11 @@ extension RegistryClient {
                 plan.children.append(child)
             }
         }
-        let mount = source.registry == destination.registry ? [sourceRepo] : []
-        return try await execute(plan, to: destination, additionalTags: additionalTags, mountFrom: mount, digestChanged: changed)
+        return try await execute(plan, to: destination, additionalTags: additionalTags, mounts: MountSources(), digestChanged: changed)
     }
 
     func execute(
-        _ plan: TransferPlan, to destination: ImageReference, additionalTags: [String], mountFrom: [ImageReference],
+        _ plan: TransferPlan, to destination: ImageReference, additionalTags: [String], mounts: MountSources,
         digestChanged: Bool
     ) async throws(RegistryError) -> TransferResult {
         let repo = destination.withTag(nil)
@@ -138,7 +142,7 @@ extension RegistryClient {
                 func launch() {
                     let (d, origin) = items[next]
                     next += 1
-                    group.addTask { (d.digest, try await self.transferBlob(d, origin, to: repo, mountFrom: mountFrom)) }
+                    group.addTask { (d.digest, try await self.transferBlob(d, origin, to: repo, mountFrom: mounts.candidates(for: d.digest))) }
                 }
                 while next < items.count && next < limit { launch() }
                 while let (digest, outcome) = try await group.next() {
@@ -181,6 +185,51 @@ extension RegistryClient {
             blobsMounted: outcomes.values.filter { $0 == .mounted }.count,
             blobsUploaded: outcomes.values.filter { $0 == .uploaded }.count, bytesUploaded: uploaded,
             digestChanged: digestChanged)
+    }
+
+    /// Which repositories on a registry are known to hold which blobs, for cross-repository mounts.
+    struct MountSources: Sendable {
+        var known: [ContentDigest: [ImageReference]] = [:]
+        /// Candidates whose content couldn't be read: tried for every blob, after the known ones.
+        var blind: [ImageReference] = []
+
+        func candidates(for digest: ContentDigest) -> [ImageReference] {
+            var out = known[digest] ?? []
+            for b in blind where !out.contains(b) { out.append(b) }
+            return out
+        }
+    }
+
+    /// Reads each candidate on `destination`'s registry (never through mirrors: a mount only works within one
+    /// registry) and notes which of the `wanted` blobs it holds. Other registries and the destination repository
+    /// itself are ignored.
+    func mountSources(_ candidates: [ImageReference], for destination: ImageReference, wanted: Set<ContentDigest>) async
+        -> MountSources
+    {
+        var sources = MountSources()
+        var seen: Set<ImageReference> = []
+        for candidate in candidates
+        where candidate.registry == destination.registry && candidate.repository != destination.repository
+            && seen.insert(candidate).inserted
+        {
+            let repo = candidate.withTag(nil)
+            guard let root = try? await fetchManifestDirect(candidate, scopes: [Self.pullScope(candidate)]) else {
+                if !sources.blind.contains(repo) { sources.blind.append(repo) }
+                continue
+            }
+            var blobs = root.manifest.blobs.map(\.digest)
+            if case .index(let index) = root.manifest {
+                for d in index.manifests {
+                    if let child = try? await fetchManifestDirect(repo.withDigest(d.digest), scopes: [Self.pullScope(repo)]) {
+                        blobs += child.manifest.blobs.map(\.digest)
+                    }
+                }
+            }
+            for b in blobs where wanted.contains(b) && !(sources.known[b] ?? []).contains(repo) {
+                sources.known[b, default: []].append(repo)
+            }
+        }
+        return sources
     }
 
     func transferBlob(

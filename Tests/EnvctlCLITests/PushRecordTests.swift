@@ -10,9 +10,16 @@ struct LockedProject {
     let env: [String: String]
     let index: WheelIndexServer
 
-    init(registry: ScriptedRegistry) throws {
+    /// - Parameter baseLayout: an OCI layout (tag v1) to use as the base image instead of a generated one.
+    init(registry: ScriptedRegistry, baseLayout: String? = nil) throws {
         index = try WheelIndexServer()
-        try registry.put("nvidia/cuda:12.4.1-base-ubuntu22.04", payload: "base-v1")
+        if let baseLayout {
+            let r = try runProcess("skopeo", ["copy", "--quiet", "--dest-tls-verify=false", "oci:\(baseLayout):v1",
+                                              "docker://\(registry.host)/nvidia/cuda:12.4.1-base-ubuntu22.04"])
+            guard r.status == 0 else { throw CocoaError(.fileWriteUnknown, userInfo: [NSLocalizedDescriptionKey: r.stderr]) }
+        } else {
+            try registry.put("nvidia/cuda:12.4.1-base-ubuntu22.04", payload: "base-v1")
+        }
         try registry.put("nvidia/cuda:12.4.1-devel-ubuntu22.04", payload: "devel-v1")
         env = ["ENVCTL_INDEX_MIRRORS": index.mirrors, "ENVCTL_REGISTRIES_CONFIG": try registry.mirrorConfig()]
         dir = try example("quickstart")
@@ -95,5 +102,51 @@ struct LockedProject {
         let unknown = try envctl(["push", "oci:\(dir.path):v1", "--env", "nope"], cwd: dir.path)
         #expect(unknown.status == 64, "\(unknown.stderr)")
         #expect(unknown.stderr.contains("no environment 'nope'") && unknown.stderr.contains("train"))
+    }
+}
+
+/// `envctl push` mounts blobs another repository on the same registry holds: the environment's base image
+/// (found through the registries config's mirror), or `--mount-from`; and uploads when a mount isn't possible.
+@Suite(.serialized) struct PushMountTests {
+    @Test func blobsOfTheBaseImageAreMountedNotUploaded() throws {
+        let registry = try ScriptedRegistry()
+        defer { registry.stop() }
+        let base = try TemporaryDirectory(prefix: "envctl-base")
+        defer { base.cleanup() }
+        let made = try runProcess("bash", [RepoPaths.path("ci/make-oci-layout.sh"), base.path, "v1", "200000"])
+        try #require(made.status == 0, "\(made.stderr)")
+        let project = try LockedProject(registry: registry, baseLayout: base.path)
+        defer { project.cleanup() }
+        let image = "oci:\(base.path):v1"  // the "built" image shares every blob with the base
+
+        func push(_ args: [String]) throws -> (ProcessResult, [String: Any]) {
+            let r = try envctl(["push", image] + args + ["--json"], cwd: project.dir.path, env: project.env)
+            let json = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any] ?? [:]
+            return (r, json)
+        }
+        // Without hints, a new repository gets uploads.
+        let (plain, plainJSON) = try push(["\(registry.host)/plain/x:1"])
+        #expect(plain.status == 0, "\(plain.stderr)")
+        #expect(plainJSON["blobsUploaded"] as? Int == 2 && plainJSON["blobsMounted"] as? Int == 0)
+
+        // --env: the lock's base image, read through the docker.io mirror on this registry, holds both blobs.
+        let (env, envJSON) = try push(["--env", "train"])
+        #expect(env.status == 0, "\(env.stderr)")
+        #expect(envJSON["blobsMounted"] as? Int == 2, "\(env.stdout)")
+        #expect(envJSON["blobsUploaded"] as? Int == 0)
+
+        // --mount-from, watched through the progress lines and the verbose request log.
+        let explicit = try envctl(["push", image, "\(registry.host)/explicit/y:1", "--verbose",
+                                   "--mount-from", "\(registry.host)/nvidia/cuda:12.4.1-base-ubuntu22.04"],
+                                  cwd: project.dir.path, env: project.env)
+        #expect(explicit.status == 0, "\(explicit.stderr)")
+        #expect(explicit.stderr.components(separatedBy: "\nmounted sha256:").count - 1 == 2, "\(explicit.stderr)")
+        #expect(explicit.stderr.contains("POST http://\(registry.host)/v2/explicit/y/blobs/uploads/ → 201"), "\(explicit.stderr)")
+        #expect(try registry.digest("explicit/y:1") == (try registry.digest("plain/x:1")))
+
+        // A candidate that doesn't hold the blobs (or doesn't exist) falls back to uploading.
+        let (fallback, fallbackJSON) = try push(["\(registry.host)/fallback/z:1", "--mount-from", "\(registry.host)/nothing/here"])
+        #expect(fallback.status == 0, "\(fallback.stderr)")
+        #expect(fallbackJSON["blobsUploaded"] as? Int == 2 && fallbackJSON["blobsMounted"] as? Int == 0)
     }
 }

@@ -43,6 +43,12 @@ extension EnvctlCommand {
 
         @OptionGroup var lockLocation: LockLocationOptions
 
+        @Option(name: .customLong("mount-from"), help: ArgumentHelp(
+            "Image on the destination registry that may share blobs with this one (repeatable); they are mounted instead of uploaded.",
+            discussion: "With --env, the environment's base and builder images (through the registries config's mirrors) and its earlier push are tried too.",
+            valueName: "repo[:tag|@digest]"))
+        var mountFrom: [String] = []
+
         @Option(name: .long, help: "Blobs uploaded in parallel.")
         var jobs: Int = 4
 
@@ -63,7 +69,9 @@ extension EnvctlCommand {
                 let src = try ImageSourceArgument.open(source)
                 let reporter = ProgressReporter(quiet: quiet || json)
                 let client = try registry.makeClient(credentialsFor: dest.registry, reporter: reporter, concurrency: jobs)
-                let result = try await client.push(src, to: dest, additionalTags: extraTags)
+                var mounts = try mountFrom.map { text throws(RegistryError) in try ImageReference(parsing: text) }
+                if let env { mounts += Self.mountCandidates(env, client: client) }
+                let result = try await client.push(src, to: dest, additionalTags: extraTags, mountFrom: mounts)
                 reporter.finish()
                 if record, let env {
                     let reference = dest.withTag(env.contentTag).description
@@ -75,6 +83,18 @@ extension EnvctlCommand {
                 }
                 printResult(result, json: json, quiet: quiet)
             }
+        }
+
+        /// Where an environment's blobs may already be on a registry: its base and builder images (by the pinned
+        /// digest, at each mirror the registries config names, e.g. one filled by `envctl mirror`) and its last push.
+        /// The client keeps only those on the destination registry.
+        static func mountCandidates(_ env: LockedEnvironment, client: RegistryClient) -> [ImageReference] {
+            var refs: [ImageReference] = []
+            for image in [env.images.base, env.images.builder] {
+                if let r = try? ImageReference(parsing: image.pinnedReference) { refs += client.pullCandidates(r) }
+            }
+            if let p = env.pushed, let r = try? ImageReference(parsing: "\(p.reference)@\(p.digest)") { refs.append(r) }
+            return refs
         }
 
         /// The reference to push to and the tags to add. With an environment, its content tag is the primary tag
