@@ -1,14 +1,42 @@
 import Foundation
 
+/// An image a registry holds under a tag: its manifest digest and config labels.
+public struct PublishedImage: Sendable, Hashable {
+    public var digest: String
+    public var labels: [String: String]
+
+    public init(digest: String, labels: [String: String]) {
+        self.digest = digest
+        self.labels = labels
+    }
+
+    /// The `dev.envctl.lock-hash` label envctl's templates write.
+    public var lockHash: String? { labels["dev.envctl.lock-hash"] }
+
+    /// The build inputs the labels reveal (revision, source, `created` as `SOURCE_DATE_EPOCH`), for
+    /// recording an image that `build --push` skipped because the registry already had it.
+    public var sourceInfo: SourceInfo? {
+        guard let created = labels["org.opencontainers.image.created"], let epoch = Self.epoch(created) else { return nil }
+        return SourceInfo(
+            revision: labels["org.opencontainers.image.revision"], source: labels["org.opencontainers.image.source"],
+            sourceDateEpoch: epoch)
+    }
+
+    /// Seconds since 1970 for the `YYYY-MM-DDTHH:MM:SSZ` form the templates write.
+    static func epoch(_ rfc3339: String) -> Int? {
+        let f = ISO8601DateFormatter()
+        f.formatOptions = [.withInternetDateTime]
+        return f.date(from: rfc3339).map { Int($0.timeIntervalSince1970) }
+    }
+}
+
 /// Pushes an exported OCI layout and asks a registry what a tag holds.
 ///
 /// The CLI implements it with envctl's registry client (OCIRegistry over libcurl); this library does
 /// not import it, so the build logic stays testable with a fake.
 public protocol RegistryPublisher: Sendable {
-    /// The `dev.envctl.lock-hash` label of the image at `reference`, `.some(nil)` when the tag exists
-    /// without that label, nil when the tag does not exist.
-    func lockHash(at reference: String) async throws(ImageBuildError) -> String??
+    /// What the registry holds at `reference`, nil when the tag does not exist.
+    func existing(at reference: String) async throws(ImageBuildError) -> PublishedImage?
     /// Pushes the image `refName` of the layout to `reference`; returns the pushed manifest digest.
     func push(layout: String, refName: String, to reference: String) async throws(ImageBuildError) -> String
 }
-

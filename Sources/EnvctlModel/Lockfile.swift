@@ -248,14 +248,36 @@ public struct LockedPackage: Sendable, Hashable, Codable {
     }
 }
 
-/// Where a built image was pushed (`envctl push --record`).
+/// Where a built image was pushed (`envctl push --record`, `envctl build --push --record`).
 public struct PushedImage: Sendable, Hashable, Codable {
     public var reference: String
     public var digest: String
+    /// The inputs besides the lock that went into the image (`build --push --record` only), so that
+    /// `envctl reproduce --rebuild` can build the same bytes from a later commit.
+    public var build: BuildInputs?
 
-    public init(reference: String, digest: String) {
+    /// What an image's bytes depend on besides the lock: its labels carry the git revision and
+    /// source URL, and every timestamp is `SOURCE_DATE_EPOCH`.
+    public struct BuildInputs: Sendable, Hashable, Codable {
+        public var revision: String?
+        public var source: String?
+        public var sourceDateEpoch: Int
+
+        enum CodingKeys: String, CodingKey {
+            case revision, source, sourceDateEpoch = "source_date_epoch"
+        }
+
+        public init(revision: String?, source: String?, sourceDateEpoch: Int) {
+            self.revision = revision
+            self.source = source
+            self.sourceDateEpoch = sourceDateEpoch
+        }
+    }
+
+    public init(reference: String, digest: String, build: BuildInputs? = nil) {
         self.reference = reference
         self.digest = digest
+        self.build = build
     }
 }
 
@@ -444,12 +466,14 @@ extension Lockfile {
 
     /// Records where an environment's image was pushed (`push --record`, `build --push --record`).
     /// - Throws: ``DiagnosticsError`` when the lock has no such environment.
-    public func recordingPush(environment name: String, reference: String, digest: String) throws(DiagnosticsError) -> Lockfile {
+    public func recordingPush(
+        environment name: String, reference: String, digest: String, build: PushedImage.BuildInputs? = nil
+    ) throws(DiagnosticsError) -> Lockfile {
         guard let index = environments.firstIndex(where: { $0.name == name }) else {
             throw DiagnosticsError([.error("envctl.lock has no environment '\(name)'", hint: "environments: \(environments.map(\.name).joined(separator: ", "))")])
         }
         var copy = self
-        copy.environments[index].pushed = PushedImage(reference: reference, digest: digest)
+        copy.environments[index].pushed = PushedImage(reference: reference, digest: digest, build: build)
         return copy
     }
 

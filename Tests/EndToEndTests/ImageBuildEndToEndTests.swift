@@ -260,15 +260,26 @@ import Testing
         #expect(dockerfile.contains("ARG BASE_IMAGE=\(env.images.base.pinnedReference)\n"))
         #expect(dockerfile.contains("ARG BUILDER_IMAGE=\(env.images.builder.pinnedReference)\n"))
 
-        // 4. Build and push.
-        let buildArgs = ["build", "--builder", "buildah", "--mirror", "docker.io=\(registry)",
-                         "--build-arg", "PIP_INDEX_URL=http://127.0.0.1:\(w.indexPort)/simple"]
-        let first = try w.run(envctl, buildArgs + ["--push"], cwd: project)
+        // 4. Build, push, and record the push in the lock.
+        let buildFlags = ["--builder", "buildah", "--mirror", "docker.io=\(registry)",
+                          "--build-arg", "PIP_INDEX_URL=http://127.0.0.1:\(w.indexPort)/simple"]
+        let buildArgs = ["build"] + buildFlags
+        let first = try w.run(envctl, buildArgs + ["--push", "--record"], cwd: project)
         try #require(first.status == 0, "build 1 failed:\n\(first.stdout)\n\(first.stderr.suffix(4000))")
         #expect(first.stderr.contains("STEP"), "builder output is shown")
         let digest1 = try #require(first.stdout.split(separator: "\n").first { $0.hasPrefix("built ") }?.split(separator: " ").last)
         let target = "\(registry)/envctl/demo:\(env.contentTag)"
         #expect(first.stdout.contains("pushed \(target)@\(digest1)"))
+        #expect(first.stdout.contains("recorded \(target)@\(digest1) in envctl.lock"))
+        // The lock's push record is what the registry serves under the content tag.
+        let recorded = try #require(try Lockfile.load(fileAt: project + "/envctl.lock").environment(named: "demo")?.pushed)
+        let skopeo = try w.run("skopeo", ["inspect", "--tls-verify=false", "--format", "{{.Digest}}", "docker://\(target)"])
+        try #require(skopeo.status == 0, "\(skopeo.stderr)")
+        #expect(recorded.digest == skopeo.stdout.trimmingCharacters(in: .whitespacesAndNewlines))
+        #expect(recorded.digest == String(digest1))
+        #expect(recorded.reference == target)
+        #expect(recorded.build == PushedImage.BuildInputs(revision: revision, source: "https://github.com/example/e2e", sourceDateEpoch: 1_714_564_800))
+        let recordedLock = try String(contentsOfFile: project + "/envctl.lock", encoding: .utf8)
 
         // Labels and base layers, read from the exported OCI layout.
         let image = try Self.layoutImage(project + "/.envctl/build/demo/oci", refName: env.contentTag)
@@ -294,10 +305,15 @@ import Testing
         let digest2 = second.stdout.split(separator: "\n").first { $0.hasPrefix("built ") }?.split(separator: " ").last
         #expect(digest2 == digest1, "two builds of one lock give one digest")
 
-        // 6. The registry already has this lock's image: the build is skipped.
-        let third = try w.run(envctl, buildArgs + ["--push"], cwd: project)
+        // 6. The registry already has this lock's image: the build is skipped, and --record records the
+        //    same push (digest and build inputs read back from the registry's labels).
+        let third = try w.run(envctl, buildArgs + ["--push", "--record"], cwd: project)
         #expect(third.status == 0)
         #expect(third.stdout.contains("already holds the image for lock hash \(env.hash)"))
+        #expect(try String(contentsOfFile: project + "/envctl.lock", encoding: .utf8) == recordedLock)
+        let noPush = try w.run(envctl, buildArgs + ["--record"], cwd: project)
+        #expect(noPush.status == 64)
+        #expect(noPush.stderr.contains("--record needs --push"))
 
         // 7. Run a command in the pushed image with podman.
         let run = try w.run("podman", [
@@ -307,5 +323,16 @@ import Testing
         ])
         #expect(run.status == 0, "\(run.stderr)")
         #expect(run.stdout == "hello from the envctl image 1000 hi $USER \"quoted\" compute,utility cuda>=12.4\n")
+
+        // 8. envctl run uses the recorded digest (no GPU here: it warns and runs without GPU flags).
+        let greet = ["python", "-c", "import envctl_hello; print(envctl_hello.greet())"]
+        let envctlRun = try w.run(envctl, ["run", "--"] + greet, cwd: project)
+        #expect(envctlRun.status == 0, "\(envctlRun.stderr)")
+        #expect(envctlRun.stdout == "hello from the envctl image\n")
+        let runRecordFile = try #require(try FileManager.default.contentsOfDirectory(atPath: project + "/.envctl/runs").first)
+        let runRecord = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: project + "/.envctl/runs/" + runRecordFile))) as! [String: Any]
+        let ranImage = try #require((runRecord["images"] as? [[String: Any]])?.first)
+        #expect(ranImage["digest"] as? String == String(digest1))
+        #expect(ranImage["source"] as? String == "pushed")
     }
 }

@@ -6,12 +6,12 @@ import OCIRegistry
 struct ClientPublisher: RegistryPublisher {
     let client: RegistryClient
 
-    func lockHash(at reference: String) async throws(ImageBuildError) -> String?? {
+    func existing(at reference: String) async throws(ImageBuildError) -> PublishedImage? {
         do {
             let ref = try ImageReference(parsing: reference)
             guard try await client.exists(ref) else { return nil }
             let inspection = try await client.inspect(ref)
-            return .some(inspection.labels["dev.envctl.lock-hash"])
+            return PublishedImage(digest: inspection.digest.description, labels: inspection.labels)
         } catch {
             throw ImageBuildError(.stepFailed, step: "check registry", "cannot ask the registry about \(reference): [\(error.code)] \(error.description)")
         }

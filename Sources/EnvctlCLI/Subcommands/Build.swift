@@ -15,25 +15,29 @@ extension EnvctlCommand {
                 IMAGE:envctl-<lock hash>. When the registry already has that tag for this lock hash the build is
                 skipped (--force rebuilds). Builder settings come from the usual containers configuration
                 (CONTAINERS_STORAGE_CONF, CONTAINERS_REGISTRIES_CONF, BUILDAH_ISOLATION).
-                Exit codes: 0 built (or skipped), 1 a step failed, 64 bad input, 69 builder/skopeo missing.
+                With --record (and --push) the pushed reference, manifest digest and build inputs (git revision,
+                source, SOURCE_DATE_EPOCH) are written into envctl.lock under the environment's `pushed`; commit it,
+                and `envctl run`, `reproduce` and `pipeline pin` use that digest (`reproduce --rebuild` the inputs).
+                Exit codes: 0 built (or skipped), 1 a step failed, 64 bad input, 69 builder missing.
+
+                Examples:
+                  envctl build --env train                        # build, export .envctl/build/train/oci
+                  envctl build --env train --push --record        # ... push IMAGE:envctl-<hash>, record the digest
+                  envctl build --push --mirror docker.io=127.0.0.1:5000 --build-arg PIP_INDEX_URL=http://127.0.0.1:8080/simple
                 """)
 
         @OptionGroup var options: ImageOptions
 
-        @Option(name: .long, help: "buildah, podman or docker (default: the first of these on PATH).")
-        var builder: String?
-
         @Flag(name: .long, help: "Push to the environment's image repository under its content-addressed tag.")
         var push = false
 
+        @Flag(name: .long, help: ArgumentHelp(
+            "With --push: write the pushed reference and digest into envctl.lock (commit it).",
+            discussion: "envctl run, reproduce and pipeline pin use the recorded digest. Also records an image that was skipped because the registry already had it."))
+        var record = false
+
         @Flag(name: .long, help: "Build and push even when the registry already has this lock's image.")
         var force = false
-
-        @Option(name: .long, help: "Registry mirror for FROM images, REGISTRY=MIRROR (repeatable), e.g. docker.io=127.0.0.1:5000.")
-        var mirror: [String] = []
-
-        @Option(name: .customLong("build-arg"), help: "Extra NAME=VALUE build argument (repeatable), e.g. PIP_INDEX_URL=...")
-        var buildArgs: [String] = []
 
         @Option(name: .long, help: "Push to this repository instead of the lock's image (tag stays envctl-<hash>).")
         var repository: String?
@@ -41,7 +45,7 @@ extension EnvctlCommand {
         @Option(name: .customLong("work-dir"), help: "Where the Dockerfile, context and OCI layout go.")
         var workDirectory: String = ".envctl/build"
 
-        @OptionGroup var registry: RegistryOptions
+        @OptionGroup var builderOptions: BuildOptions
 
         func run() async throws {
             let env = try options.selectEnvironment()
@@ -50,47 +54,15 @@ extension EnvctlCommand {
                 try await build(env, runner: runner)
             } catch let error as ImageBuildError {
                 printError("error: \(error.description)")
-                switch error.code {
-                case .missingTool: throw ExitCode(69)
-                case .badInput: throw ExitCode(64)
-                default: throw ExitCode.failure
-                }
+                throw error.exitCode
             }
         }
 
         func build(_ env: LockedEnvironment, runner: ToolRunner) async throws {
-            let kind: BuilderKind?
-            if let builder {
-                guard let k = BuilderKind(rawValue: builder) else {
-                    throw ImageBuildError(.badInput, step: "build", "unknown builder '\(builder)'", hint: "use buildah, podman or docker")
-                }
-                kind = k
-            } else {
-                kind = nil
+            if record && !push {
+                throw ImageBuildError(.badInput, step: "build", "--record needs --push", hint: "envctl build --push --record")
             }
-            var mirrors = try RegistryMirrors(flags: mirror)
-            if mirror.isEmpty, let config = try? RegistryConfiguration.load(path: registry.registriesConfig) {
-                // The first mirror the registries config lists for a FROM image's registry (same file as envctl push).
-                for image in [env.images.base, env.images.builder] {
-                    guard let host = image.reference.split(separator: "/").first.map(String.init),
-                        let first = config.settings(for: host).mirrors?.first
-                    else { continue }
-                    mirrors.mirrors[host] = first
-                }
-            }
-            var args: [String: String] = [:]
-            for a in buildArgs {
-                let p = a.split(separator: "=", maxSplits: 1).map(String.init)
-                guard p.count == 2, !p[0].isEmpty else {
-                    throw ImageBuildError(.badInput, step: "build", "--build-arg '\(a)' is not NAME=VALUE")
-                }
-                args[p[0]] = p[1]
-            }
-            for (arg, image) in [("BASE_IMAGE", env.images.base), ("BUILDER_IMAGE", env.images.builder)]
-            where args[arg] == nil && !mirrors.mirrors.isEmpty {
-                let mirrored = mirrors.rewrite(image.pinnedReference)
-                if mirrored != image.pinnedReference { args[arg] = mirrored }
-            }
+            let args = try builderOptions.buildArguments(for: env)
 
             // Resolve the push target and the publisher before the (long) build, so bad flags fail fast.
             var target: String?
@@ -102,24 +74,19 @@ extension EnvctlCommand {
                         hint: "set `image:` for it in envctl.yaml and run 'envctl lock', or pass --repository")
                 }
                 target = "\(repo):\(env.contentTag)"
-                let pub: ClientPublisher
-                do {
-                    let host = try ImageReference(parsing: target!).registry
-                    pub = ClientPublisher(client: try registry.makeClient(credentialsFor: host, reporter: nil))
-                } catch {
-                    throw ImageBuildError(.badInput, step: "push", "cannot push to '\(target!)': \(error)")
-                }
+                let pub = try builderOptions.publisher(for: target!)
                 publisher = pub
-                if !force, let existing = try await pub.lockHash(at: target!) {
-                    if existing == env.hash {
+                if !force, let existing = try await pub.existing(at: target!) {
+                    if existing.lockHash == env.hash {
                         print("\(target!) already holds the image for lock hash \(env.hash); skipping the build (--force rebuilds)")
+                        if record { try recordPush(env, reference: target!, digest: existing.digest, source: existing.sourceInfo) }
                         return
                     }
-                    printError("warning: \(target!) exists but carries lock hash \(existing ?? "none"), not \(env.hash); rebuilding")
+                    printError("warning: \(target!) exists but carries lock hash \(existing.lockHash ?? "none"), not \(env.hash); rebuilding")
                 }
             }
 
-            let builderTool = try ImageBuilder.locate(kind, runner: runner)
+            let builderTool = try builderOptions.locateBuilder(runner: runner)
             let source = SourceInfo.detect(in: FileManager.default.currentDirectoryPath)
             let dockerfile = try options.render(env, source: source)
             let dir = (workDirectory as NSString).appendingPathComponent(env.name)
@@ -135,7 +102,30 @@ extension EnvctlCommand {
             if let target, let publisher {
                 let pushed = try await publisher.push(layout: result.ociLayout, refName: result.ociRefName, to: target)
                 print("pushed \(target)@\(pushed)")
+                if record { try recordPush(env, reference: target, digest: pushed, source: source) }
             }
+        }
+
+        /// Writes the push into the lock (atomically), with the build inputs a rebuild needs.
+        func recordPush(_ env: LockedEnvironment, reference: String, digest: String, source: SourceInfo?) throws {
+            let inputs = source.map {
+                PushedImage.BuildInputs(revision: $0.revision, source: $0.source, sourceDateEpoch: $0.sourceDateEpoch)
+            }
+            do {
+                // Re-read: the lock may have been re-locked while the image built.
+                let lock = try Lockfile.load(fileAt: options.lock)
+                guard lock.environment(named: env.name)?.hash == env.hash else {
+                    throw ImageBuildError(
+                        .stepFailed, step: "record",
+                        "\(options.lock) changed during the build ('\(env.name)' no longer has lock hash \(env.hash)); not recording \(reference)@\(digest)")
+                }
+                try lock.recordingPush(environment: env.name, reference: reference, digest: digest, build: inputs).write(to: options.lock)
+            } catch let e as ImageBuildError {
+                throw e
+            } catch {
+                throw ImageBuildError(.stepFailed, step: "record", "cannot record the push in \(options.lock): \(error)")
+            }
+            print("recorded \(reference)@\(digest) in \(options.lock)")
         }
     }
 }

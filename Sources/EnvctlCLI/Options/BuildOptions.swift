@@ -1,0 +1,81 @@
+import ArgumentParser
+import EnvctlImageBuild
+import EnvctlModel
+import Foundation
+import OCIRegistry
+
+/// How an image is built and where its FROM images come from: shared by `envctl build` and
+/// `envctl reproduce --rebuild`, so that a rebuild given the same flags runs the same build.
+struct BuildOptions: ParsableArguments {
+    @Option(name: .long, help: "buildah, podman or docker (default: the first of these on PATH).")
+    var builder: String?
+
+    @Option(name: .long, help: "Registry mirror for FROM images, REGISTRY=MIRROR (repeatable), e.g. docker.io=127.0.0.1:5000.")
+    var mirror: [String] = []
+
+    @Option(name: .customLong("build-arg"), help: "Extra NAME=VALUE build argument (repeatable), e.g. PIP_INDEX_URL=...")
+    var buildArgs: [String] = []
+
+    @OptionGroup var registry: RegistryOptions
+
+    /// The builder on PATH: the one asked for, else the first of buildah, podman, docker.
+    func locateBuilder(runner: ToolRunner) throws(ImageBuildError) -> ImageBuilder {
+        var kind: BuilderKind?
+        if let builder {
+            guard let k = BuilderKind(rawValue: builder) else {
+                throw ImageBuildError(.badInput, step: "build", "unknown builder '\(builder)'", hint: "use buildah, podman or docker")
+            }
+            kind = k
+        }
+        return try ImageBuilder.locate(kind, runner: runner)
+    }
+
+    /// `--build-arg`s plus `BASE_IMAGE` / `BUILDER_IMAGE` rewritten to a mirror (keeping the digest), from
+    /// `--mirror` or else the first mirror the registries config lists for the FROM image's registry.
+    func buildArguments(for env: LockedEnvironment) throws(ImageBuildError) -> [String: String] {
+        var mirrors = try RegistryMirrors(flags: mirror)
+        if mirror.isEmpty, let config = try? RegistryConfiguration.load(path: registry.registriesConfig) {
+            for image in [env.images.base, env.images.builder] {
+                guard let host = image.reference.split(separator: "/").first.map(String.init),
+                    let first = config.settings(for: host).mirrors?.first
+                else { continue }
+                mirrors.mirrors[host] = first
+            }
+        }
+        var args: [String: String] = [:]
+        for a in buildArgs {
+            let p = a.split(separator: "=", maxSplits: 1).map(String.init)
+            guard p.count == 2, !p[0].isEmpty else {
+                throw ImageBuildError(.badInput, step: "build", "--build-arg '\(a)' is not NAME=VALUE")
+            }
+            args[p[0]] = p[1]
+        }
+        for (arg, image) in [("BASE_IMAGE", env.images.base), ("BUILDER_IMAGE", env.images.builder)]
+        where args[arg] == nil && !mirrors.mirrors.isEmpty {
+            let mirrored = mirrors.rewrite(image.pinnedReference)
+            if mirrored != image.pinnedReference { args[arg] = mirrored }
+        }
+        return args
+    }
+
+    /// A publisher for `target` with the registry options' client and credentials.
+    func publisher(for target: String) throws(ImageBuildError) -> ClientPublisher {
+        do {
+            let host = try ImageReference(parsing: target).registry
+            return ClientPublisher(client: try registry.makeClient(credentialsFor: host, reporter: nil))
+        } catch {
+            throw ImageBuildError(.badInput, step: "push", "cannot push to '\(target)': \(error)")
+        }
+    }
+}
+
+extension ImageBuildError {
+    /// The exit status `build` and `reproduce --rebuild` use: 69 missing tool, 64 bad input, else 1.
+    var exitCode: ExitCode {
+        switch code {
+        case .missingTool: ExitCode(69)
+        case .badInput: ExitCode(64)
+        default: ExitCode.failure
+        }
+    }
+}
