@@ -10,20 +10,21 @@ extension EnvctlCommand {
             commandName: "build",
             abstract: "Build a locked environment's image reproducibly, export it as an OCI layout, optionally push it.",
             discussion: """
-                Steps: render the Dockerfile, build it (buildah when present: daemonless, works in CI containers),
-                export an OCI image layout to .envctl/build/ENV/oci, and with --push push it as
-                IMAGE:envctl-<lock hash>. When the registry already has that tag for this lock hash the build is
-                skipped (--force rebuilds). Builder settings come from the usual containers configuration
-                (CONTAINERS_STORAGE_CONF, CONTAINERS_REGISTRIES_CONF, BUILDAH_ISOLATION).
-                With --record (and --push) the pushed reference, manifest digest and build inputs (git revision,
-                source, SOURCE_DATE_EPOCH) are written into envctl.lock under the environment's `pushed`; commit it,
-                and `envctl run`, `reproduce` and `pipeline pin` use that digest (`reproduce --rebuild` the inputs).
+                Steps: render the Dockerfile, build it (buildah when present: daemonless, works in CI containers), \
+                export an OCI image layout to .envctl/build/ENV/oci, and with --push push it as \
+                IMAGE:envctl-<lock hash>. When the registry already has that tag for this lock hash the build is \
+                skipped (--force rebuilds). Builder settings come from the usual containers configuration \
+                (CONTAINERS_STORAGE_CONF, CONTAINERS_REGISTRIES_CONF, BUILDAH_ISOLATION). \
+                With --record (and --push) the pushed reference, manifest digest and build inputs (git revision, \
+                source, SOURCE_DATE_EPOCH) are written into envctl.lock under the environment's `pushed`; commit it, \
+                and `envctl run`, `reproduce` and `pipeline pin` use that digest (`reproduce --rebuild` the inputs). \
                 Exit codes: 0 built (or skipped), 1 a step failed, 64 bad input, 69 builder missing.
 
                 Examples:
-                  envctl build --env train                        # build, export .envctl/build/train/oci
-                  envctl build --env train --push --record        # ... push IMAGE:envctl-<hash>, record the digest
-                  envctl build --push --mirror docker.io=127.0.0.1:5000 --build-arg PIP_INDEX_URL=http://127.0.0.1:8080/simple
+                  envctl build --env train                  # build, export the OCI layout
+                  envctl build --env train --push --record  # push, record the digest
+                  envctl build --push --mirror docker.io=127.0.0.1:5000 \\
+                      --build-arg PIP_INDEX_URL=http://127.0.0.1:8080/simple
                 """)
 
         @OptionGroup var options: ImageOptions
