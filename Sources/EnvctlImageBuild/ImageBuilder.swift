@@ -28,13 +28,17 @@ public struct BuildRequest: Sendable, Hashable {
     /// OCI image layout directory the image is exported to, and its `org.opencontainers.image.ref.name`.
     public var ociLayout: String
     public var ociRefName: String
+    /// Where the rendered Dockerfile (and the builder's digest file) are written; the context directory
+    /// when nil. `reproduce --rebuild` builds in a checked-out tree it must leave as it was.
+    public var dockerfileDirectory: String?
 
     public init(
         dockerfile: String, contextDirectory: String, localTag: String, buildArgs: [String: String],
-        sourceDateEpoch: Int, ociLayout: String, ociRefName: String
+        sourceDateEpoch: Int, ociLayout: String, ociRefName: String, dockerfileDirectory: String? = nil
     ) {
         self.dockerfile = dockerfile
         self.contextDirectory = contextDirectory
+        self.dockerfileDirectory = dockerfileDirectory
         self.localTag = localTag
         self.buildArgs = buildArgs
         self.sourceDateEpoch = sourceDateEpoch
@@ -107,9 +111,11 @@ public struct ImageBuilder: Sendable {
     /// - Throws: `stepFailed` naming the builder step (`STEP 7/19: RUN ...`) that failed.
     public func build(_ request: BuildRequest, log: (String) -> Void) throws(ImageBuildError) -> BuildResult {
         let fm = FileManager.default
-        let dockerfilePath = (request.contextDirectory as NSString).appendingPathComponent("Dockerfile")
+        let scratch = request.dockerfileDirectory ?? request.contextDirectory
+        let dockerfilePath = (scratch as NSString).appendingPathComponent("Dockerfile")
         do {
             try fm.createDirectory(atPath: request.contextDirectory, withIntermediateDirectories: true)
+            try fm.createDirectory(atPath: scratch, withIntermediateDirectories: true)
             try request.dockerfile.write(toFile: dockerfilePath, atomically: true, encoding: .utf8)
             if fm.fileExists(atPath: request.ociLayout) { try fm.removeItem(atPath: request.ociLayout) }
         } catch {
@@ -135,7 +141,7 @@ public struct ImageBuilder: Sendable {
         }
 
         if kind != .docker {
-            let digestFile = (request.contextDirectory as NSString).appendingPathComponent("image.digest")
+            let digestFile = (scratch as NSString).appendingPathComponent("image.digest")
             let push = try capture(
                 step: "export",
                 [kind == .buildah ? "push" : "push", "--digestfile", digestFile, request.localTag,

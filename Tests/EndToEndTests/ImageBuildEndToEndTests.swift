@@ -334,5 +334,52 @@ import Testing
         let ranImage = try #require((runRecord["images"] as? [[String: Any]])?.first)
         #expect(ranImage["digest"] as? String == String(digest1))
         #expect(ranImage["source"] as? String == "pushed")
+
+        // 9. reproduce --rebuild: commit the recorded lock, move on, delete the image from the registry,
+        //    and reproduce the commit: the image is rebuilt from that commit's lock, pushed under its
+        //    content tag with the recorded digest, and run.
+        try #require(try runProcess("git", ["add", "envctl.lock"], cwd: project).status == 0)
+        try #require(try runProcess("git", ["commit", "-q", "-m", "record push"], cwd: project).status == 0)
+        let pushedCommit = try runProcess("git", ["rev-parse", "HEAD"], cwd: project).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        var later = env
+        later.env["GREETING"] = "changed"
+        later.hash = "sha256:" + String(repeating: "2", count: 64)
+        var laterLock = lock
+        laterLock.environments = [later]
+        try laterLock.write(to: project + "/envctl.lock")
+        try #require(try runProcess("git", ["commit", "-q", "-am", "later lock"], cwd: project).status == 0)
+        let dryNoRecord = try w.run(envctl, ["reproduce", "HEAD", "--rebuild", "--dry-run", "--", "true"], cwd: project)
+        #expect(dryNoRecord.status == 0, "\(dryNoRecord.stderr)")
+        #expect(dryNoRecord.stdout.contains("no digest recorded: build from the lock at"))
+        #expect(dryNoRecord.stdout.contains("\(registry)/envctl/demo:\(later.contentTag)"))
+
+        let delete = try w.run("skopeo", ["delete", "--tls-verify=false", "docker://\(registry)/envctl/demo@\(digest1)"])
+        try #require(delete.status == 0, "\(delete.stderr)")
+        let gone = try w.run(envctl, ["reproduce", pushedCommit, "--"] + greet, cwd: project)
+        #expect(gone.status == 1)
+        #expect(gone.stderr.contains("no longer exists in the registry"))
+
+        let rebuilt = try w.run(envctl, ["reproduce", pushedCommit, "--rebuild"] + buildFlags + ["--"] + greet, cwd: project)
+        #expect(rebuilt.status == 0, "\(rebuilt.stderr.suffix(4000))")
+        #expect(rebuilt.stderr.contains("no longer exists in the registry; rebuilding it from the lock at \(pushedCommit.prefix(12))"))
+        #expect(rebuilt.stderr.contains("envctl: pushed \(target)@\(digest1)"))
+        #expect(rebuilt.stderr.contains("the rebuilt digest matches the recorded one (\(digest1))"))
+        #expect(rebuilt.stdout == "hello from the envctl image\n")
+        let back = try w.run("skopeo", ["inspect", "--tls-verify=false", "--format", "{{.Digest}}", "docker://\(target)"])
+        #expect(back.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == String(digest1))
+        #expect(try runProcess("git", ["status", "--porcelain", "--untracked-files=no"], cwd: project).stdout.isEmpty)
+
+        // A commit whose record names a digest the registry never had: rebuilt, and the difference is reported.
+        var wrong = env
+        wrong.pushed = PushedImage(reference: target, digest: "sha256:" + String(repeating: "f", count: 64), build: recorded.build)
+        var wrongLock = lock
+        wrongLock.environments = [wrong]
+        try wrongLock.write(to: project + "/envctl.lock")
+        try #require(try runProcess("git", ["commit", "-q", "-am", "wrong digest"], cwd: project).status == 0)
+        let differs = try w.run(envctl, ["reproduce", "HEAD", "--rebuild"] + buildFlags + ["--"] + greet, cwd: project)
+        #expect(differs.status == 0, "\(differs.stderr.suffix(4000))")
+        #expect(differs.stderr.contains("warning: the rebuilt digest \(digest1) differs from the recorded sha256:\(String(repeating: "f", count: 64))"))
+        #expect(differs.stderr.contains("apt archives move"))
+        #expect(differs.stdout == "hello from the envctl image\n")
     }
 }

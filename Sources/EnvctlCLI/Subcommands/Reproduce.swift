@@ -9,21 +9,36 @@ extension EnvctlCommand {
         static let configuration = CommandConfiguration(
             abstract: "Rerun a past run from a git commit, in exactly the images that commit's lock pinned.",
             discussion: """
-                Reads envctl.lock (and the run record, with --run) at COMMIT through libgit2, checks that the
-                image digest still exists in the registry, checks the commit's tree out into a temporary
-                directory (your working tree is not touched), and runs the recorded or given command there.
+                Reads envctl.lock (and the run record, with --run) at COMMIT through libgit2, checks that the \
+                image digest still exists in the registry, checks the commit's tree out into a temporary \
+                directory (your working tree is not touched), and runs the recorded or given command there. \
                 --dry-run prints the plan and changes nothing.
+
+                With --rebuild, an image that is gone from the registry (or was never recorded) is built from \
+                the lock at COMMIT (the checked-out tree is the build context; the push record's revision and \
+                SOURCE_DATE_EPOCH label it), pushed under the environment's content tag, and compared with the \
+                recorded digest: envctl says whether it matches. Then the command runs in the rebuilt image.
+
+                Examples:
+                  envctl reproduce 3f2a9c1 --run ID      # the recorded command, at 3f2a9c1
+                  envctl reproduce v1.2 -- python eval.py # another command, in v1.2's image
+                  envctl reproduce 3f2a9c1 --run ID --dry-run
+                  envctl reproduce 3f2a9c1 --run ID --rebuild --mirror docker.io=mirror.example.com
                 """)
 
         @Argument(help: "Commit, short SHA, tag or branch.") var commit: String
         @Option(name: .long, help: "Environment (default: the run's, or the lock's only one).") var env: String?
         @Option(name: .long, help: "Rerun this recorded run's command.") var run: String?
-        @Flag(name: .long, help: "Rebuild the image from the lock at COMMIT when its digest is gone.") var rebuild = false
+        @Flag(name: .long, help: ArgumentHelp(
+            "Rebuild the image from the lock at COMMIT when its digest is gone (or was never recorded), push it under the environment's content tag, and report whether the digest matches.",
+            discussion: "Pass the --mirror/--build-arg the original build used; the commit's .envctl/templates apply."))
+        var rebuild = false
         @Flag(name: .long, help: "Print the plan (commit, image, command) and stop.") var dryRun = false
         @Option(name: .long, help: "Container runtime: podman or docker.") var runtime: ContainerRuntime?
         @Flag(name: .long, help: "Start even when the host does not pass the preflight.") var noPreflight = false
         @Flag(name: .long, help: "Keep the checked-out tree after the run.") var keep = false
         @Argument(parsing: .postTerminator, help: "Command to run instead of the recorded one, after --.") var command: [String] = []
+        @OptionGroup(title: "Rebuild options (with --rebuild)") var builderOptions: BuildOptions
 
         func run() async throws {
             let code = try await RunsPresentation.guarded { () async throws -> Int32 in
@@ -31,24 +46,35 @@ extension EnvctlCommand {
                 let source = try LockSource.open(from: cwd)
                 let workspaceRoot = (try? Workspace.locate(from: cwd))?.root ?? source.repository.workingDirectory ?? cwd
                 let reproducer = Reproducer(source: source, workspace: workspaceRoot, registry: RegistryAdapter.make())
-                let plan = try await reproducer.plan(revision: commit, environment: env, runID: run, command: command)
+                var plan = try await reproducer.plan(revision: commit, environment: env, runID: run, command: command, rebuild: rebuild)
                 for n in plan.notes { RunsPresentation.stderr("note: \(n)") }
                 if dryRun {
                     print(Self.render(plan))
                     return 0
                 }
-                do {
+                var needsRebuild = false
+                if rebuild {
+                    if try await reproducer.imageExists(plan) {
+                        RunsPresentation.stderr("note: \(plan.image.reference) is still in the registry; nothing to rebuild")
+                    } else {
+                        if plan.image.digest != nil {
+                            RunsPresentation.stderr("note: \(plan.image.reference) no longer exists in the registry; rebuilding it from the lock at \(plan.commit.shortID)")
+                        }
+                        needsRebuild = true
+                    }
+                } else {
                     try await reproducer.verifyImage(plan)
-                } catch let e as RunsError where rebuild && e.kind == .failure {
-                    throw RunsError(
-                        .missingTool, e.message + "; --rebuild needs 'envctl build', which this envctl does not have yet",
-                        hint: "rebuild by hand from the lock at \(plan.commit.shortID) and compare the digest")
                 }
                 let rt = try ContainerRuntime.detect(explicit: runtime)
                 let (_, lock) = try source.lock(at: plan.commit.id)
                 let environment = try lock.selectEnvironment(plan.environment)
                 let tree = try reproducer.checkout(plan)
                 defer { if !keep { try? FileManager.default.removeItem(atPath: tree) } }
+                if needsRebuild {
+                    let lockDir = (source.lockPath as NSString).deletingLastPathComponent
+                    plan.image = try await rebuildImage(
+                        environment, plan: plan, projectDirectory: lockDir.isEmpty ? tree : "\(tree)/\(lockDir)", workspace: workspaceRoot)
+                }
                 RunsPresentation.stderr("envctl: reproducing \(plan.commit.shortID) (\(plan.commit.summary)) in \(tree)")
                 let coordinator = RunCoordinator(runner: SystemCommandRunner(), registry: RegistryAdapter.make(), log: RunsPresentation.log)
                 let (record, code) = try await coordinator.run(
@@ -70,6 +96,10 @@ extension EnvctlCommand {
                 ["checkout", "a temporary directory (your working tree is not touched)"],
             ]
             if let r = p.fromRun { rows.insert(["from run", r], at: 1) }
+            if let t = p.rebuildTarget {
+                let when = p.image.digest == nil ? "no digest recorded" : "if \(p.image.digest!) is gone from the registry"
+                rows.insert(["rebuild", "\(when): build from the lock at \(p.commit.shortID), push \(t), compare digests"], at: rows.count - 1)
+            }
             return RunsPresentation.table(rows)
         }
     }

@@ -12,6 +12,8 @@ public struct ReproducePlan: Sendable, Hashable, Codable {
     /// The run record the command came from, when `--run` was given.
     public var fromRun: String?
     public var notes: [String]
+    /// With `--rebuild`: where a rebuilt image is pushed (`<repository>:<content tag>`).
+    public var rebuildTarget: String?
 }
 
 /// `envctl reproduce`: the lock (and run record) at a commit, the image digest checked in the registry,
@@ -29,7 +31,12 @@ public struct Reproducer {
         self.registry = registry
     }
 
-    public func plan(revision: String, environment: String?, runID: String?, command: [String]) async throws(RunsError) -> ReproducePlan {
+    /// Reads and checks everything the reproduction needs; writes nothing.
+    /// - Parameter rebuild: `--rebuild`: an environment without a pushed digest is not an error, its
+    ///   image will be built from the lock.
+    public func plan(
+        revision: String, environment: String?, runID: String?, command: [String], rebuild: Bool = false
+    ) async throws(RunsError) -> ReproducePlan {
         let (commit, lock) = try source.lock(at: revision)
         var notes: [String] = []
         var record: RunRecord?
@@ -49,24 +56,41 @@ public struct Reproducer {
         guard !cmd.isEmpty else {
             throw RunsError(.badInput, "no command to reproduce", hint: "give --run ID to rerun a recorded command, or the command after --")
         }
-        guard let pushed = env.pushed, ImageRef.isDigest(pushed.digest) else {
+        let repository = env.pushed.map { ImageRef.split($0.reference).repository } ?? env.image
+        let rebuildTarget = rebuild ? repository.map { "\($0):\(env.contentTag)" } : nil
+        if rebuild && rebuildTarget == nil {
+            throw RunsError(
+                .badInput, "environment '\(env.name)' at \(commit.shortID) has no image repository to push a rebuilt image to",
+                hint: "the lock at that commit needs `image:` (or a pushed record) for '\(env.name)'")
+        }
+        let image: RunRecord.ImageStamp
+        if let pushed = env.pushed, ImageRef.isDigest(pushed.digest) {
+            image = .init(reference: pushed.pinnedReference, digest: pushed.digest, source: "pushed")
+        } else if let rebuildTarget {
+            notes.append("environment '\(env.name)' at \(commit.shortID) has no pushed image digest; --rebuild builds \(rebuildTarget) from the lock")
+            image = .init(reference: rebuildTarget, digest: nil, source: "rebuilt")
+        } else {
             throw RunsError(
                 .badInput, "environment '\(env.name)' at \(commit.shortID) has no pushed image digest, so there is nothing exact to run",
                 hint: "--rebuild builds it from the lock at that commit")
         }
         return ReproducePlan(
-            commit: commit, environment: env.name, lockHash: env.hash,
-            image: .init(reference: pushed.pinnedReference, digest: pushed.digest, source: "pushed"), command: cmd,
-            fromRun: record?.id, notes: notes)
+            commit: commit, environment: env.name, lockHash: env.hash, image: image, command: cmd, fromRun: record?.id,
+            notes: notes, rebuildTarget: rebuildTarget)
+    }
+
+    /// Whether the plan's digest is still in the registry (false when the plan has no digest).
+    public func imageExists(_ plan: ReproducePlan) async throws(RunsError) -> Bool {
+        guard let digest = plan.image.digest else { return false }
+        guard let registry else {
+            throw RunsError(.missingTool, "no registry client available to check \(plan.image.reference)")
+        }
+        return try await registry.digestExists(repository: ImageRef.split(plan.image.reference).repository, digest: digest)
     }
 
     /// Checks the plan's digest is still in the registry.
     public func verifyImage(_ plan: ReproducePlan) async throws(RunsError) {
-        guard let registry else {
-            throw RunsError(.missingTool, "no registry client available to check \(plan.image.reference)")
-        }
-        let repo = ImageRef.split(plan.image.reference).repository
-        if try await !registry.digestExists(repository: repo, digest: plan.image.digest!) {
+        if try await !imageExists(plan) {
             throw RunsError(
                 .failure, "image \(plan.image.reference) for '\(plan.environment)' at \(plan.commit.shortID) no longer exists in the registry",
                 hint: "--rebuild rebuilds it from the lock at \(plan.commit.shortID) and reports whether the digest matches")
