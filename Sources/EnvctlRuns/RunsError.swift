@@ -7,7 +7,7 @@ public struct RunsError: Error, Sendable, Hashable, CustomStringConvertible {
         let name: String
         /// The user asked for something that cannot work: unknown commit, no lock, bad pipeline file.
         public static let badInput = Kind(name: "bad-input")
-        /// A program envctl drives is not installed (podman, docker, skopeo).
+        /// A program envctl drives is not installed (podman, docker, buildah).
         public static let missingTool = Kind(name: "missing-tool")
         /// The world said no: registry, server, container runtime, preflight refusal.
         public static let failure = Kind(name: "failure")

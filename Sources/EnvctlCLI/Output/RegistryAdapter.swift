@@ -4,7 +4,7 @@ import OCIRegistry
 
 /// Chooses the `ImageRegistry` the run/pipeline/reproduce verbs use: the shared OCIRegistry client over
 /// libcurl, configured like every other registry verb (registries config, stored credentials, loopback
-/// registries over plain HTTP). `SkopeoRegistry` remains in EnvctlRuns only as a test double of last resort.
+/// registries over plain HTTP). Nil when the registries config cannot be read.
 enum RegistryAdapter {
     static func make() -> (any ImageRegistry)? {
         guard let configuration = try? RegistryConfiguration.load(path: nil) else { return nil }

@@ -66,7 +66,7 @@ public struct PipelinePinner: Sendable {
                 result = ("\(ImageRef.split(pushed.reference).repository)\(tag)@\(pushed.digest)", "environment \(env.name)")
             } else if pinExternal {
                 guard let registry else {
-                    throw RunsError(.missingTool, "--pin-external needs a registry client, and none is available", hint: "install skopeo")
+                    throw RunsError(.missingTool, "--pin-external needs a registry client, and none is available", hint: "the registries config ($ENVCTL_REGISTRIES_CONFIG or ~/.config/envctl/registries.yaml) could not be read")
                 }
                 let digest = try await registry.resolveDigest(reference: image)
                 result = ("\(image)@\(digest)", "registry")
