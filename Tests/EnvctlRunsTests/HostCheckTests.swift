@@ -1,4 +1,5 @@
 import EnvctlModel
+import Foundation
 import EnvctlTestSupport
 import EnvctlRuns
 import Testing
@@ -125,6 +126,41 @@ let oldDriverRejectsComputeCap = "Field \"compute_cap\" is not a valid field to 
         #expect(report.canRun)
         #expect(!report.useGPU)
         #expect(report.findings.first?.message.contains("no NVIDIA GPU (nvidia-smi not found): running 'train' without GPU access") == true)
+    }
+
+    /// `run --require-gpu` on recorded hosts without a usable GPU: refused with doctor's explanation, and
+    /// nothing is written (no run record, no container).
+    @Test(arguments: [
+        ([:], "no NVIDIA GPU (nvidia-smi not found)", "nvidia-smi is not on PATH, so this machine has no NVIDIA driver installed"),
+        ([queryKey: CommandOutput(status: 9, stdout: driverFailedText)], "no usable NVIDIA GPU (nvidia-smi failed: NVIDIA-SMI has failed",
+         "cannot talk to the driver"),
+        ([queryKey: CommandOutput(status: 6, stdout: "No devices were found\n")], "no NVIDIA GPU (driver ? lists no devices)",
+         "is loaded but lists no GPU"),
+    ] as [([String: CommandOutput], String, String)])
+    func requireGPURefusesWithoutAGPU(outputs: [String: CommandOutput], summary: String, explanation: String) async throws {
+        let ws = try EnvctlTestSupport.TemporaryDirectory(prefix: "envctl-require-gpu")
+        defer { ws.cleanup() }
+        let host = await NvidiaSMI.probe(using: RecordedRunner(outputs: outputs))
+        #expect(host.explanation?.contains(explanation) == true)
+        let coordinator = RunCoordinator(runner: RecordedRunner(outputs: outputs), registry: nil, log: { _ in })
+        let request = RunRequest(
+            environment: LockFactory.environment(), mountDirectory: ws.path, recordWorkspace: ws.path, command: ["true"],
+            runtime: .podman, requireGPU: true)
+        do {
+            _ = try await coordinator.run(request)
+            Issue.record("--require-gpu started a run on a host without a GPU")
+        } catch {
+            #expect(error.kind == .failure)
+            #expect(error.message.hasPrefix("--require-gpu: \(summary)"), "\(error.message)")
+            #expect(error.message.contains(explanation))
+            #expect(error.hint?.contains("envctl doctor") == true)
+        }
+        #expect(!FileManager.default.fileExists(atPath: ws.path + "/.envctl"))
+    }
+
+    @Test func hostWithAGPUHasNoExplanation() async {
+        let host = await NvidiaSMI.probe(using: RecordedRunner(outputs: [queryKey: .init(status: 0, stdout: twoA100)]))
+        #expect(host.explanation == nil)
     }
 
     @Test func doctorReportsToolkitAndCDI() async throws {

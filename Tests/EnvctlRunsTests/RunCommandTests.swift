@@ -65,6 +65,14 @@ struct RunCommandTests {
         #expect(r.stderr.contains("has no pushed image"))
         let none = try runProcess(RepoPaths.envctlBinary, ["run", "--runtime", "podman"], cwd: repo.path)
         #expect(none.status == 64)
+        if ToolLocator.find("nvidia-smi") == nil {
+            // This machine has no GPU: --require-gpu refuses before anything else, with doctor's explanation.
+            let gpu = try runProcess(RepoPaths.envctlBinary, ["run", "--require-gpu", "--runtime", "podman", "--", "true"], cwd: repo.path)
+            #expect(gpu.status == 1)
+            #expect(gpu.stderr.contains("error: --require-gpu: no NVIDIA GPU (nvidia-smi not found); not starting 'train'"))
+            #expect(gpu.stderr.contains("nvidia-smi is not on PATH"))
+            #expect(gpu.stderr.contains("hint: 'envctl doctor' shows the whole host report"))
+        }
         #expect(!FileManager.default.fileExists(atPath: repo.path + "/.envctl/runs"))
     }
 }

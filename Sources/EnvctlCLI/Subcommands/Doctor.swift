@@ -38,6 +38,7 @@ extension EnvctlCommand {
             default:
                 rows.append(["GPUs", r.gpu.summary])
             }
+            if let why = r.gpu.explanation { rows.append(["", why]) }
             for rt in r.runtimes { rows.append([rt.name, rt.found ? (rt.version ?? "found") : "not found"]) }
             rows.append(["nvidia-ctk", r.nvidiaCTK ?? "not found"])
             rows.append(["CDI specs", r.cdiSpecs.isEmpty ? "none in \(EnvctlRuns.Doctor.cdiDirectories.joined(separator: ", "))" : r.cdiSpecs.joined(separator: ", ")])

@@ -36,6 +36,7 @@ extension EnvctlCommand {
         @Flag(name: .long, help: "Print the plan (commit, image, command) and stop.") var dryRun = false
         @Option(name: .long, help: "Container runtime: podman or docker.") var runtime: ContainerRuntime?
         @Flag(name: .long, help: "Start even when the host does not pass the preflight.") var noPreflight = false
+        @Flag(name: .long, help: "Refuse (exit 1) when this machine has no usable NVIDIA GPU.") var requireGPU = false
         @Flag(name: .long, help: "Keep the checked-out tree after the run.") var keep = false
         @Argument(parsing: .postTerminator, help: "Command to run instead of the recorded one, after --.") var command: [String] = []
         @OptionGroup(title: "Rebuild options (with --rebuild)") var builderOptions: BuildOptions
@@ -80,7 +81,7 @@ extension EnvctlCommand {
                 let (record, code) = try await coordinator.run(
                     RunRequest(
                         environment: environment, mountDirectory: tree, recordWorkspace: workspaceRoot, command: plan.command,
-                        runtime: rt, preflight: !noPreflight,
+                        runtime: rt, preflight: !noPreflight, requireGPU: requireGPU,
                         git: RunRecord.GitStamp(commit: plan.commit.id, dirty: false, changedPaths: []),
                         reproducedFrom: plan.commit.id, tty: isatty(0) == 1 && isatty(1) == 1, image: plan.image))
                 RunsPresentation.stderr("envctl: run \(record.id) exited with \(code) (record: .envctl/runs/\(record.id).json)")

@@ -49,6 +49,25 @@ public struct HostGPUReport: Sendable, Hashable, Codable {
 
     public var hasGPU: Bool { status == .ok && !gpus.isEmpty }
 
+    /// Why there is no usable GPU and what to do about it (nil when there is one); `envctl doctor` prints
+    /// it, and `envctl run --require-gpu` refuses with it.
+    public var explanation: String? {
+        switch status {
+        case .ok where !gpus.isEmpty: return nil
+        case .ok, .noDevices:
+            return "the NVIDIA driver\(driver.map { " \($0)" } ?? "") is loaded but lists no GPU: check that the GPU is attached "
+                + "(a VM or cloud instance without a GPU, or a container started without one), that it is not hidden "
+                + "by CUDA_VISIBLE_DEVICES or the device cgroup, and that 'nvidia-smi -L' lists it"
+        case .noTool:
+            return "nvidia-smi is not on PATH, so this machine has no NVIDIA driver installed (or it is not a GPU machine): "
+                + "install the NVIDIA driver, which ships nvidia-smi, on a machine with an NVIDIA GPU"
+        case .driverFailed:
+            return "nvidia-smi is installed but cannot talk to the driver (\(detail ?? "unknown error")): the kernel module "
+                + "is not loaded or does not match the user-space driver, typically after a driver upgrade without a "
+                + "reboot; reboot, or reload the nvidia kernel modules, and check 'nvidia-smi' again"
+        }
+    }
+
     /// One line for humans: `550.54.15, 2 GPUs: NVIDIA A100-SXM4-80GB (8.0) ×2`.
     public var summary: String {
         switch status {

@@ -11,6 +11,8 @@ public struct RunRequest: Sendable {
     public var command: [String]
     public var runtime: ContainerRuntime
     public var preflight: Bool
+    /// Refuse (before anything is written) when the host has no usable GPU, instead of running on CPU.
+    public var requireGPU: Bool
     public var shmSize: String?
     public var git: RunRecord.GitStamp?
     public var reproducedFrom: String?
@@ -20,9 +22,10 @@ public struct RunRequest: Sendable {
 
     public init(
         environment: LockedEnvironment, mountDirectory: String, recordWorkspace: String, command: [String],
-        runtime: ContainerRuntime, preflight: Bool = true, shmSize: String? = nil, git: RunRecord.GitStamp? = nil,
-        reproducedFrom: String? = nil, tty: Bool = false, image: RunRecord.ImageStamp? = nil
+        runtime: ContainerRuntime, preflight: Bool = true, requireGPU: Bool = false, shmSize: String? = nil,
+        git: RunRecord.GitStamp? = nil, reproducedFrom: String? = nil, tty: Bool = false, image: RunRecord.ImageStamp? = nil
     ) {
+        self.requireGPU = requireGPU
         self.environment = environment
         self.mountDirectory = mountDirectory
         self.recordWorkspace = recordWorkspace
@@ -56,6 +59,11 @@ public struct RunCoordinator: Sendable {
         }
         let env = request.environment
         let host = await NvidiaSMI.probe(using: runner)
+        if request.requireGPU, let why = host.explanation {
+            throw RunsError(
+                .failure, "--require-gpu: \(host.summary); not starting '\(env.name)'\n    \(why)",
+                hint: "'envctl doctor' shows the whole host report; without --require-gpu the run starts on CPU, without GPU flags")
+        }
         let report = Preflight.check(env, host: host)
         if request.preflight && !report.canRun {
             let lines = report.findings.filter { $0.severity == .error }.map { "  - \($0.message)" }
