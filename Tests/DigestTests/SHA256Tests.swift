@@ -30,6 +30,8 @@ import Testing
         try data.write(to: URL(fileURLWithPath: path))
         defer { try? FileManager.default.removeItem(atPath: path) }
         #expect(try SHA256.hex(fileAt: path) == streamed)
+        // Buffer boundaries that don't divide the file, and one larger than it.
+        for size in [4096, 65_537, 8 << 20] { #expect(try SHA256.hex(fileAt: path, bufferSize: size) == streamed, "\(size)") }
         // Cross-check with the openssl command, an independent implementation.
         let p = Process()
         p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
@@ -40,5 +42,14 @@ import Testing
         p.waitUntilExit()
         let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         #expect(text.split(separator: " ").first.map(String.init) == streamed)
+    }
+
+    @Test func missingFileThrowsAndEmptyFileHashes() throws {
+        #expect(throws: (any Error).self) { try SHA256.hex(fileAt: "/nonexistent/envctl-\(UUID().uuidString)") }
+        #expect(throws: (any Error).self) { try SHA256.hex(fileAt: "/") }
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("sha-empty-\(UUID().uuidString)").path
+        #expect(FileManager.default.createFile(atPath: path, contents: Data()))
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        #expect(try SHA256.hex(fileAt: path) == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
     }
 }
