@@ -80,6 +80,14 @@ struct LockedProject {
         #expect(try envctl(["lock"], cwd: project.dir.path, env: project.env).status == 0)
         #expect(try project.lock.environment(named: "train")?.pushed == pushed)
 
+        // Pushing the same image again keeps the build inputs `build --push --record` noted for it.
+        let inputs = PushedImage.BuildInputs(revision: "abc123", source: "https://git.example/train", sourceDateEpoch: 1_700_000_000)
+        try project.lock.recordingPush(environment: "train", reference: pushed.reference, digest: digest, build: inputs)
+            .write(to: project.dir.path + "/envctl.lock")
+        let again = try envctl(["push", "oci:\(layout):v1", "--env", "train", "--record", "-q"], cwd: project.dir.path, env: project.env)
+        #expect(again.status == 0, "\(again.stderr)")
+        #expect(try project.lock.environment(named: "train")?.pushed?.build == inputs)
+
         // An explicit DEST with a tag gets the content tag too; a DEST without one gets it as its tag.
         let other = try envctl(["push", "oci:\(layout):v1", "\(registry.host)/other/train:rc1", "--env", "train", "--json"],
                                cwd: project.dir.path, env: project.env)

@@ -76,8 +76,13 @@ extension EnvctlCommand {
                 if record, let env {
                     let reference = dest.withTag(env.contentTag).description
                     let path = lockLocation.lockPath
-                    // Re-read right before writing so a concurrent `envctl lock` is not undone.
-                    try lockLocation.load().recordingPush(environment: env.name, reference: reference, digest: result.digest.description)
+                    // Re-read right before writing so a concurrent `envctl lock` is not undone. The build inputs
+                    // `build --push --record` noted stay when this is the same image (same digest) pushed again.
+                    let lock = try lockLocation.load()
+                    let previous = lock.environment(named: env.name)?.pushed
+                    let digest = result.digest.description
+                    try lock.recordingPush(environment: env.name, reference: reference, digest: digest,
+                                           build: previous?.digest == digest ? previous?.build : nil)
                         .write(to: path)
                     if !quiet { Terminal.stderr("recorded \(reference)@\(result.digest) in \(path)") }
                 }
