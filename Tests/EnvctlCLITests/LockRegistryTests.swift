@@ -10,7 +10,10 @@ final class ScriptedRegistry: @unchecked Sendable {
 
     init(mode: String = "plain") throws {
         dir = try TemporaryDirectory(prefix: "envctl-registry")
-        let r = try runProcess("bash", [RepoPaths.path("ci/registry.sh"), "start", mode, dir.path])
+        // The owner pid lets registry.sh's watchdog stop the registry if this test process dies.
+        let r = try runProcess(
+            "bash", [RepoPaths.path("ci/registry.sh"), "start", mode, dir.path],
+            environment: ["ENVCTL_REGISTRY_OWNER_PID": "\(ProcessInfo.processInfo.processIdentifier)"])
         guard r.status == 0, let line = r.stdout.split(separator: "\n").first(where: { $0.hasPrefix("ENVCTL_TEST_REGISTRY=") })
         else {
             throw CocoaError(.fileReadUnknown, userInfo: [NSLocalizedDescriptionKey: "registry did not start: \(r.stderr)"])
