@@ -162,4 +162,5 @@ final class Counter: @unchecked Sendable {
     private let lock = NSLock()
     private var n = 0
     func next() -> Int { lock.withLock { defer { n += 1 }; return n } }
+    var value: Int { lock.withLock { n } }
 }

@@ -19,11 +19,17 @@ extension EnvctlCommand {
                 SOURCE_DATE_EPOCH label it), pushed under the environment's content tag, and compared with the \
                 recorded digest: envctl says whether it matches. Then the command runs in the rebuilt image.
 
+                When run ID was a pipeline submission (envctl pipeline submit), the compiled pipeline and the \
+                lock at COMMIT are pinned again (other images to the digests that run used), checked in the \
+                registry, and submitted with the recorded parameters (--param overrides) to --kfp URL or \
+                --vertex PROJECT/REGION, as a new pipeline version; --dry-run shows the plan.
+
                 Examples:
                   envctl reproduce 3f2a9c1 --run ID      # the recorded command, at 3f2a9c1
                   envctl reproduce v1.2 -- python eval.py # another command, in v1.2's image
                   envctl reproduce 3f2a9c1 --run ID --dry-run
                   envctl reproduce 3f2a9c1 --run ID --rebuild --mirror docker.io=mirror.example.com
+                  envctl reproduce 3f2a9c1 --run PIPELINE-RUN-ID --kfp https://kubeflow.example.com/pipeline
                 """)
 
         @Argument(help: "Commit, short SHA, tag or branch.") var commit: String
@@ -40,6 +46,7 @@ extension EnvctlCommand {
         @Flag(name: .long, help: "Keep the checked-out tree after the run.") var keep = false
         @Argument(parsing: .postTerminator, help: "Command to run instead of the recorded one, after --.") var command: [String] = []
         @OptionGroup(title: "Rebuild options (with --rebuild)") var builderOptions: BuildOptions
+        @OptionGroup(title: "Pipeline options (when the run was a pipeline submission)") var pipelineOptions: PipelineSubmitOptions
 
         func run() async throws {
             let code = try await RunsPresentation.guarded { () async throws -> Int32 in
@@ -47,6 +54,12 @@ extension EnvctlCommand {
                 let source = try LockSource.open(from: cwd)
                 let workspaceRoot = (try? Workspace.locate(from: cwd))?.root ?? source.repository.workingDirectory ?? cwd
                 let reproducer = Reproducer(source: source, workspace: workspaceRoot, registry: RegistryAdapter.make())
+                if let run {
+                    let record = try reproducer.record(run, at: commit)
+                    if record.kind != .container {
+                        return try await reproducePipeline(record, reproducer: reproducer, workspaceRoot: workspaceRoot)
+                    }
+                }
                 var plan = try await reproducer.plan(revision: commit, environment: env, runID: run, command: command, rebuild: rebuild)
                 for n in plan.notes { RunsPresentation.stderr("note: \(n)") }
                 if dryRun {

@@ -29,11 +29,16 @@ public struct PipelinePinner: Sendable {
     public var lock: Lockfile
     public var registry: (any ImageRegistry)?
     public var pinExternal: Bool
+    /// Digests already chosen for images of no environment (image as written → pinned reference), used
+    /// before the registry: `reproduce` pins external images to what the original run used, even if
+    /// their tags moved since.
+    public var knownPins: [String: String]
 
-    public init(lock: Lockfile, registry: (any ImageRegistry)?, pinExternal: Bool) {
+    public init(lock: Lockfile, registry: (any ImageRegistry)?, pinExternal: Bool, knownPins: [String: String] = [:]) {
         self.lock = lock
         self.registry = registry
         self.pinExternal = pinExternal
+        self.knownPins = knownPins
     }
 
     public func pin(_ input: KFPPipeline, file: String) async throws(RunsError) -> PinResult {
@@ -64,6 +69,8 @@ public struct PipelinePinner: Sendable {
                 if !used.contains(where: { $0.name == env.name }) { used.append(env) }
                 let tag = ImageRef.split(pushed.reference).tag.map { ":\($0)" } ?? ""
                 result = ("\(ImageRef.split(pushed.reference).repository)\(tag)@\(pushed.digest)", "environment \(env.name)")
+            } else if let known = knownPins[image] {
+                result = (known, "run record")
             } else if pinExternal {
                 guard let registry else {
                     throw RunsError(.missingTool, "--pin-external needs a registry client, and none is available", hint: "the registries config ($ENVCTL_REGISTRIES_CONFIG or ~/.config/envctl/registries.yaml) could not be read")

@@ -40,14 +40,22 @@ public struct RunRecord: Sendable, Hashable, Codable {
     }
 
     public struct PipelineStamp: Sendable, Hashable, Codable {
+        /// The compiled pipeline, relative to the workspace root when it lies inside it (so `reproduce`
+        /// can read it from a commit).
         public var file: String
         public var endpoint: String
         public var pipelineID: String?
         public var versionID: String?
         public var remoteRunID: String?
         public var state: String?
+        /// The run parameters it was submitted with (`--param`); `reproduce` submits them again.
+        public var parameters: [String: String]?
 
-        public init(file: String, endpoint: String, pipelineID: String? = nil, versionID: String? = nil, remoteRunID: String? = nil, state: String? = nil) {
+        public init(
+            file: String, endpoint: String, pipelineID: String? = nil, versionID: String? = nil, remoteRunID: String? = nil,
+            state: String? = nil, parameters: [String: String]? = nil
+        ) {
+            self.parameters = parameters
             self.file = file
             self.endpoint = endpoint
             self.pipelineID = pipelineID
