@@ -12,12 +12,13 @@ public struct EnvctlCommand: AsyncParsableCommand {
             abstract: "Reproducible GPU environments: solve the CUDA stack, lock it, build and run it by digest.",
             discussion: """
                 Typical flow in a repository with an envctl.yaml:
-                  envctl resolve              # what the GPU stack solves to (no network, no files)
-                  envctl lock                 # write envctl.lock: versions, image digests, hashed Python pins
-                  envctl lock --check         # in CI: fail when envctl.lock is stale
-                  envctl run -- python train.py        # run in the locked image, with a run record
-                  envctl pipeline pin pipeline.yaml    # rewrite a KFP pipeline's images to locked digests
-                  envctl reproduce <commit>            # rerun an old run from git history
+                  envctl resolve                     # solve the GPU stack (no network)
+                  envctl lock                        # write envctl.lock
+                  envctl lock --check                # in CI: exit 2 when stale
+                  envctl build --push --record       # build, push, record digest
+                  envctl run -- python train.py      # run in the locked image
+                  envctl pipeline pin pipeline.yaml  # pin KFP images to digests
+                  envctl reproduce <commit>          # rerun an old run
 
                 Exit codes: 0 success, 1 failure (no solution, registry or tool error), 2 stale lock (--check), 64 bad input (spec, lock or flags), 69 a required tool is missing, 70 internal error.
                 """,
