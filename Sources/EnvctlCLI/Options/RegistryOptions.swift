@@ -3,6 +3,18 @@ import CurlTransport
 import Foundation
 import OCIRegistry
 
+/// Output and parallelism options shared by push, copy and mirror.
+struct TransferOptions: ParsableArguments {
+    @Option(name: .long, help: "Blobs transferred in parallel.")
+    var jobs: Int = 4
+
+    @Flag(name: .long, help: "Print the result as JSON on stdout.")
+    var json = false
+
+    @Flag(name: .shortAndLong, help: "Only print errors (and the JSON result).")
+    var quiet = false
+}
+
 /// Options shared by the commands that talk to registries.
 struct RegistryOptions: ParsableArguments {
     @Option(name: .long, help: "Registries config (default: $ENVCTL_REGISTRIES_CONFIG or ~/.config/envctl/registries.yaml).")

@@ -24,15 +24,7 @@ extension EnvctlCommand {
         @Option(name: .customLong("tag"), help: "Additional tag to apply (repeatable).")
         var tags: [String] = []
 
-        @Option(name: .long, help: "Blobs copied in parallel.")
-        var jobs: Int = 4
-
-        @Flag(name: .long, help: "Print the result as JSON on stdout.")
-        var json = false
-
-        @Flag(name: .shortAndLong, help: "Only print errors (and the JSON result).")
-        var quiet = false
-
+        @OptionGroup var transfer: TransferOptions
         @OptionGroup var registry: RegistryOptions
 
         func run() async throws {
@@ -41,12 +33,12 @@ extension EnvctlCommand {
                 let dest = try ImageReference(parsing: destination)
                 var platforms: [Platform] = []
                 for p in platform { platforms.append(try Platform(parsing: p)) }
-                let reporter = ProgressReporter(quiet: quiet || json)
-                let client = try registry.makeClient(credentialsFor: dest.registry, reporter: reporter, concurrency: jobs)
+                let reporter = ProgressReporter(quiet: transfer.quiet || transfer.json)
+                let client = try registry.makeClient(credentialsFor: dest.registry, reporter: reporter, concurrency: transfer.jobs)
                 let result = try await client.copy(
                     from: src, to: dest, platforms: platforms.isEmpty ? nil : platforms, additionalTags: tags)
                 reporter.finish()
-                printResult(result, json: json, quiet: quiet)
+                printResult(result, json: transfer.json, quiet: transfer.quiet)
             }
         }
     }

@@ -32,15 +32,7 @@ extension EnvctlCommand {
         @Option(name: .long, help: ArgumentHelp("Destination registry and optional path prefix, e.g. registry.internal:5000/mirror.", valueName: "registry[/prefix]"))
         var to: String
 
-        @Option(name: .long, help: "Blobs copied in parallel.")
-        var jobs: Int = 4
-
-        @Flag(name: .long, help: "Print the mapping as JSON on stdout.")
-        var json = false
-
-        @Flag(name: .shortAndLong, help: "Only print errors (and the JSON result).")
-        var quiet = false
-
+        @OptionGroup var transfer: TransferOptions
         @OptionGroup var registry: RegistryOptions
 
         func run() async throws {
@@ -50,8 +42,8 @@ extension EnvctlCommand {
                     throw RegistryError(.invalidConfiguration, "--to '\(to)' is not REGISTRY[/PREFIX]", hint: "e.g. registry.internal:5000/mirror")
                 }
                 let items = try MirrorPlan.items(try lockLocation.load(), lockPath: lockLocation.lockPath, to: target)
-                let reporter = ProgressReporter(quiet: quiet || json)
-                let client = try registry.makeClient(credentialsFor: target.host, reporter: reporter, concurrency: jobs)
+                let reporter = ProgressReporter(quiet: transfer.quiet || transfer.json)
+                let client = try registry.makeClient(credentialsFor: target.host, reporter: reporter, concurrency: transfer.jobs)
                 var results: [MirrorPlan.Result] = []
                 for item in items {
                     let r: TransferResult
@@ -60,17 +52,17 @@ extension EnvctlCommand {
                         throw error
                     }
                     results.append(MirrorPlan.Result(item: item, transfer: r))
-                    if !quiet && !json { Terminal.stdout("\(item.source) -> \(item.destination)") }
+                    if !transfer.quiet && !transfer.json { Terminal.stdout("\(item.source) -> \(item.destination)") }
                 }
                 reporter.finish()
                 let registries = Array(Set(items.map(\.source.registry))).sorted()
                 let mirrorText = target.pathPrefix.isEmpty ? target.host : "\(target.host)/\(target.pathPrefix)"
-                if json {
+                if transfer.json {
                     let out = MirrorPlan.Output(images: results, mirrors: Dictionary(uniqueKeysWithValues: registries.map { ($0, mirrorText) }))
                     let e = JSONEncoder()
                     e.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
                     Terminal.stdout(String(decoding: try e.encode(out), as: UTF8.self))
-                } else if !quiet {
+                } else if !transfer.quiet {
                     let uploaded = results.reduce(Int64(0)) { $0 + $1.bytesUploaded }
                     Terminal.stderr("mirrored \(results.count) image\(results.count == 1 ? "" : "s") (\(ProgressReporter.format(uploaded)) sent).")
                     Terminal.stderr("To read them from the mirror, add to registries.yaml:\n" + MirrorPlan.registriesYAML(registries, mirror: mirrorText))

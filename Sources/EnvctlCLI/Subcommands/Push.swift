@@ -49,15 +49,7 @@ extension EnvctlCommand {
             valueName: "repo[:tag|@digest]"))
         var mountFrom: [String] = []
 
-        @Option(name: .long, help: "Blobs uploaded in parallel.")
-        var jobs: Int = 4
-
-        @Flag(name: .long, help: "Print the result as JSON on stdout.")
-        var json = false
-
-        @Flag(name: .shortAndLong, help: "Only print errors (and the JSON result).")
-        var quiet = false
-
+        @OptionGroup var transfer: TransferOptions
         @OptionGroup var registry: RegistryOptions
 
         func run() async throws {
@@ -67,8 +59,8 @@ extension EnvctlCommand {
                     ? try lockLocation.environment(environment, in: try lockLocation.load()) : nil
                 let (dest, extraTags) = try Self.target(destination: destination, environment: env, tags: tags)
                 let src = try ImageSourceArgument.open(source)
-                let reporter = ProgressReporter(quiet: quiet || json)
-                let client = try registry.makeClient(credentialsFor: dest.registry, reporter: reporter, concurrency: jobs)
+                let reporter = ProgressReporter(quiet: transfer.quiet || transfer.json)
+                let client = try registry.makeClient(credentialsFor: dest.registry, reporter: reporter, concurrency: transfer.jobs)
                 var mounts = try mountFrom.map { text throws(RegistryError) in try ImageReference(parsing: text) }
                 if let env { mounts += Self.mountCandidates(env, client: client) }
                 let result = try await client.push(src, to: dest, additionalTags: extraTags, mountFrom: mounts)
@@ -84,9 +76,9 @@ extension EnvctlCommand {
                     try lock.recordingPush(environment: env.name, reference: reference, digest: digest,
                                            build: previous?.digest == digest ? previous?.build : nil)
                         .write(to: path)
-                    if !quiet { Terminal.stderr("recorded \(reference)@\(result.digest) in \(path)") }
+                    if !transfer.quiet { Terminal.stderr("recorded \(reference)@\(result.digest) in \(path)") }
                 }
-                printResult(result, json: json, quiet: quiet)
+                printResult(result, json: transfer.json, quiet: transfer.quiet)
             }
         }
 
