@@ -9,6 +9,23 @@ extension Repository {
     public func readFile(_ path: String, at revision: String) throws(GitError) -> Data? {
         let commit = try lookupCommit(revision)
         defer { git_commit_free(commit) }
+        return try withTreeEntry(path, in: commit) { entry throws(GitError) -> Data in
+            guard git_tree_entry_type(entry) == GIT_OBJECT_BLOB else {
+                throw GitError(code: .invalidInput, operation: "readFile", message: "'\(path)' is not a file at \(revision)")
+            }
+            var blob: OpaquePointer?
+            try check(git_blob_lookup(&blob, pointer, git_tree_entry_id(entry)), "git_blob_lookup")
+            defer { git_blob_free(blob) }
+            let size = Int(git_blob_rawsize(blob))
+            guard size > 0, let raw = git_blob_rawcontent(blob) else { return Data() }
+            return Data(bytes: raw, count: size)
+        }
+    }
+
+    /// Runs `body` with the tree entry at `path` in `commit`; nil when the path doesn't exist there.
+    func withTreeEntry<T>(_ path: String, in commit: OpaquePointer?, _ body: (OpaquePointer?) throws(GitError) -> T)
+        throws(GitError) -> T?
+    {
         var tree: OpaquePointer?
         try check(git_commit_tree(&tree, commit), "git_commit_tree")
         defer { git_tree_free(tree) }
@@ -20,15 +37,7 @@ extension Repository {
         }
         try check(rc, "git_tree_entry_bypath")
         defer { git_tree_entry_free(entry) }
-        guard git_tree_entry_type(entry) == GIT_OBJECT_BLOB else {
-            throw GitError(code: .invalidInput, operation: "readFile", message: "'\(path)' is not a file at \(revision)")
-        }
-        var blob: OpaquePointer?
-        try check(git_blob_lookup(&blob, pointer, git_tree_entry_id(entry)), "git_blob_lookup")
-        defer { git_blob_free(blob) }
-        let size = Int(git_blob_rawsize(blob))
-        guard size > 0, let raw = git_blob_rawcontent(blob) else { return Data() }
-        return Data(bytes: raw, count: size)
+        return try body(entry)
     }
 
     /// Writes the tree of `revision` into `directory` (created if needed; must be empty or absent).

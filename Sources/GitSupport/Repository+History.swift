@@ -44,17 +44,6 @@ extension Repository {
 
     /// The blob id at `path` in a commit's tree, or nil when absent.
     private func entryID(of path: String, in commit: OpaquePointer) throws(GitError) -> String? {
-        var tree: OpaquePointer?
-        try check(git_commit_tree(&tree, commit), "git_commit_tree")
-        defer { git_tree_free(tree) }
-        var entry: OpaquePointer?
-        let rc = git_tree_entry_bypath(&entry, tree, path)
-        if rc == GIT_ENOTFOUND.rawValue {
-            git_error_clear()
-            return nil
-        }
-        try check(rc, "git_tree_entry_bypath")
-        defer { git_tree_entry_free(entry) }
-        return hex(git_tree_entry_id(entry))
+        try withTreeEntry(path, in: commit) { entry throws(GitError) in hex(git_tree_entry_id(entry)) }
     }
 }
