@@ -3,60 +3,11 @@ import EnvctlTestSupport
 import Foundation
 import Testing
 
-/// A throwaway CNCF distribution registry started by ci/registry.sh on a loopback port.
-final class ScriptedRegistry: @unchecked Sendable {
-    let dir: TemporaryDirectory
-    let host: String
-
-    init(mode: String = "plain") throws {
-        dir = try TemporaryDirectory(prefix: "envctl-registry")
-        // The owner pid lets registry.sh's watchdog stop the registry if this test process dies.
-        let r = try runProcess(
-            "bash", [RepoPaths.path("ci/registry.sh"), "start", mode, dir.path],
-            environment: ["ENVCTL_REGISTRY_OWNER_PID": "\(ProcessInfo.processInfo.processIdentifier)"])
-        guard r.status == 0, let line = r.stdout.split(separator: "\n").first(where: { $0.hasPrefix("ENVCTL_TEST_REGISTRY=") })
-        else {
-            throw CocoaError(.fileReadUnknown, userInfo: [NSLocalizedDescriptionKey: "registry did not start: \(r.stderr)"])
-        }
-        host = String(line.dropFirst("ENVCTL_TEST_REGISTRY=".count))
-    }
-
-    /// Puts a one-layer image (distinct per `payload`) at `repository:tag` with skopeo.
-    @discardableResult
-    func put(_ repositoryAndTag: String, payload: String) throws -> String {
-        let layout = try TemporaryDirectory(prefix: "envctl-layout")
-        defer { layout.cleanup() }
-        let made = try runProcess("bash", [RepoPaths.path("ci/make-oci-layout.sh"), layout.path, payload, "1024"])
-        guard made.status == 0 else { throw CocoaError(.fileWriteUnknown, userInfo: [NSLocalizedDescriptionKey: made.stderr]) }
-        let copied = try runProcess("skopeo", ["copy", "--quiet", "--dest-tls-verify=false", "oci:\(layout.path):\(payload)", "docker://\(host)/\(repositoryAndTag)"])
-        guard copied.status == 0 else { throw CocoaError(.fileWriteUnknown, userInfo: [NSLocalizedDescriptionKey: copied.stderr]) }
-        return made.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
-    }
-
-    /// The digest skopeo sees for a tag: an independent check of what envctl records.
-    func digest(_ repositoryAndTag: String) throws -> String {
-        let r = try runProcess("skopeo", ["inspect", "--tls-verify=false", "--format", "{{.Digest}}", "docker://\(host)/\(repositoryAndTag)"])
-        return r.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
-    }
-
-    /// A registries.yaml that sends docker.io pulls to this registry, as an air-gapped team would.
-    func mirrorConfig() throws -> String {
-        let path = dir.path + "/registries.yaml"
-        try "registries:\n  docker.io:\n    mirrors: [\"\(host)\"]\n".write(toFile: path, atomically: true, encoding: .utf8)
-        return path
-    }
-
-    func stop() {
-        _ = try? runProcess("bash", [RepoPaths.path("ci/registry.sh"), "stop", dir.path])
-        dir.cleanup()
-    }
-}
-
 /// `envctl lock` against a real registry: base and builder images pinned by digest through a docker.io mirror,
 /// and `--check --refresh` noticing a tag that moved upstream.
 @Suite(.serialized) struct LockRegistryTests {
     @Test func pinsImagesByDigestAndNoticesMovedTagsOnlyWhenAsked() throws {
-        let registry = try ScriptedRegistry()
+        let registry = try TestRegistry()
         defer { registry.stop() }
         let index = try WheelIndexServer()
         defer { index.stop() }

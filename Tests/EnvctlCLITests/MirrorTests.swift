@@ -7,10 +7,10 @@ import Testing
 /// working from there after the original registry is gone.
 @Suite(.serialized) struct MirrorTests {
     @Test func mirrorsPinnedImagesAndTheLockSurvivesTheUpstreamGoingAway() throws {
-        let upstream = try ScriptedRegistry()
+        let upstream = try TestRegistry()
         var upstreamStopped = false
         defer { if !upstreamStopped { upstream.stop() } }
-        let team = try ScriptedRegistry()
+        let team = try TestRegistry()
         defer { team.stop() }
         let project = try LockedProject(registry: upstream)
         defer { project.cleanup() }

@@ -11,7 +11,7 @@ struct LockedProject {
     let index: WheelIndexServer
 
     /// - Parameter baseLayout: an OCI layout (tag v1) to use as the base image instead of a generated one.
-    init(registry: ScriptedRegistry, baseLayout: String? = nil) throws {
+    init(registry: TestRegistry, baseLayout: String? = nil) throws {
         index = try WheelIndexServer()
         if let baseLayout {
             let r = try runProcess("skopeo", ["copy", "--quiet", "--dest-tls-verify=false", "oci:\(baseLayout):v1",
@@ -49,7 +49,7 @@ struct LockedProject {
 /// `envctl push --env/--record`: the content-addressed tag, the default destination, and the lock's `pushed` entry.
 @Suite(.serialized) struct PushRecordTests {
     @Test func pushTagsTheContentTagAndRecordsTheDigestInTheLock() throws {
-        let registry = try ScriptedRegistry()
+        let registry = try TestRegistry()
         defer { registry.stop() }
         let project = try LockedProject(registry: registry)
         defer { project.cleanup() }
@@ -117,7 +117,7 @@ struct LockedProject {
 /// (found through the registries config's mirror), or `--mount-from`; and uploads when a mount isn't possible.
 @Suite(.serialized) struct PushMountTests {
     @Test func blobsOfTheBaseImageAreMountedNotUploaded() throws {
-        let registry = try ScriptedRegistry()
+        let registry = try TestRegistry()
         defer { registry.stop() }
         let base = try TemporaryDirectory(prefix: "envctl-base")
         defer { base.cleanup() }

@@ -4,35 +4,7 @@ import Foundation
 import OCIRegistry
 import Testing
 
-/// A real docker-registry (distribution 2.8.2) started by `ci/registry.sh` on a free loopback port,
-/// stopped when the value is released.
-final class TestRegistry: @unchecked Sendable {
-    let dir: TemporaryDirectory
-    let env: [String: String]
-    var host: String { env["ENVCTL_TEST_REGISTRY"]! }
-    var user: String? { env["ENVCTL_TEST_USER"] }
-    var password: String? { env["ENVCTL_TEST_PASSWORD"] }
-
-    init(_ mode: String) throws {
-        dir = try TemporaryDirectory(prefix: "envctl-registry-\(mode)")
-        let r = try runProcess("bash", [RepoPaths.path("ci/registry.sh"), "start", mode, dir.path],
-                               environment: ["ENVCTL_REGISTRY_OWNER_PID": "\(getpid())"])
-        guard r.status == 0 else {
-            throw RegistryError(.localIO, "ci/registry.sh start \(mode) failed: \(r.stderr)")
-        }
-        var env: [String: String] = [:]
-        for line in r.stdout.split(separator: "\n") {
-            let kv = line.split(separator: "=", maxSplits: 1).map(String.init)
-            if kv.count == 2 { env[kv[0]] = kv[1] }
-        }
-        self.env = env
-    }
-
-    deinit {
-        _ = try? runProcess("bash", [RepoPaths.path("ci/registry.sh"), "stop", dir.path])
-        dir.cleanup()
-    }
-
+extension TestRegistry {
     func ref(_ s: String) throws(RegistryError) -> ImageReference { try ImageReference(parsing: "\(host)/\(s)") }
 
     var credential: RegistryCredential? {
