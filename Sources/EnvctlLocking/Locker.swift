@@ -8,7 +8,7 @@ import Foundation
 /// Errors while locking that are not resolution failures.
 public struct LockError: Error, Sendable, CustomStringConvertible {
     public enum Code: String, Sendable {
-        case requirementsFileUnreadable, pinningFailed, imagePinningFailed
+        case imagePinningFailed
     }
 
     public var code: Code

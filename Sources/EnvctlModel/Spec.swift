@@ -1,3 +1,5 @@
+import Foundation
+
 /// A value read from a file together with where it was written, so later checks
 /// (the resolver, the knowledge base) can point at the right line.
 public struct Located<Value: Sendable & Hashable>: Sendable, Hashable {
@@ -79,7 +81,6 @@ public struct EnvironmentSpec: Sendable, Hashable {
 }
 
 /// Where Python packages are fetched from when pinning.
-import Foundation
 
 public struct PythonIndexSettings: Sendable, Hashable {
     /// The default index, PyPI unless overridden.

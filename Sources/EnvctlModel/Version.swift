@@ -1,3 +1,5 @@
+import Foundation
+
 /// A dotted numeric version such as `12.4.1`, `535.104.05` or `2.5.1+cu124`.
 ///
 /// Comparison is numeric per component with missing components treated as zero (PEP 440 padding),
@@ -103,5 +105,3 @@ public struct Version: Sendable, Hashable, Comparable, CustomStringConvertible, 
         try c.encode(text)
     }
 }
-
-import Foundation

@@ -1,3 +1,5 @@
+import Foundation
+
 /// A PEP 440-style version specifier: comma-separated clauses that must all hold.
 ///
 /// envctl adds one convenience for CUDA-like fields: a bare version (`"12.4"`, `"9"`) means
@@ -146,5 +148,3 @@ public struct VersionSpecifier: Sendable, Hashable, CustomStringConvertible, Cod
         try c.encode(text)
     }
 }
-
-import Foundation

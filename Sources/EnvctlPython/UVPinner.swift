@@ -17,7 +17,8 @@ public struct PythonPinError: Error, Sendable, Hashable, CustomStringConvertible
         case resolutionFailed
         /// uv's output could not be read.
         case unreadableOutput
-        case requirementsFileUnreadable
+        /// A temporary file for uv could not be written.
+        case temporaryFileUnwritable
     }
 
     public var code: Code
@@ -115,7 +116,7 @@ public struct UVPinner: Sendable {
             try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
             try (request.requirements.joined(separator: "\n") + "\n").write(to: input, atomically: true, encoding: .utf8)
         } catch {
-            throw PythonPinError(.unreadableOutput, "cannot write a temporary requirements file: \(error)")
+            throw PythonPinError(.temporaryFileUnwritable, "cannot write a temporary requirements file: \(error)")
         }
         defer { try? FileManager.default.removeItem(at: dir) }
         let result: ExecutionResult<Void, StringOutput<UTF8>, StringOutput<UTF8>>

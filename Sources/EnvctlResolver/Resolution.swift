@@ -12,7 +12,6 @@ public struct Resolution: Sendable, Hashable {
         public var indexURL: String?
         public var extra: String?
         public var companions: [String: Version]
-        public var bundledCuDNN: Version?
     }
 
     public var environment: String

@@ -165,12 +165,11 @@ struct Search {
             }
 
             // Driver.
-            let driver = driverCheck(cuda: tag.cuda, needsPTX: false)
             let gpuResult = gpuCheck(release: release, build: build, cuda: tag.cuda, fw: fw)
             local += gpuResult.problems
             localWarnings += gpuResult.warnings
             localReasons += gpuResult.reasons
-            let driverResult = gpuResult.needsPTX ? driverCheck(cuda: tag.cuda, needsPTX: true) : driver
+            let driverResult = driverCheck(cuda: tag.cuda, needsPTX: gpuResult.needsPTX)
             local += driverResult.problems
             localReasons += driverResult.reasons
             localWarnings += driverResult.warnings
@@ -190,7 +189,7 @@ struct Search {
                     r.framework = Resolution.Framework(
                         name: constraints.framework!, version: release.version, variant: build.variant, package: family.package,
                         indexURL: family.index.map { $0.replacingOccurrences(of: "{variant}", with: build.variant) },
-                        extra: extra, companions: release.companions, bundledCuDNN: build.cudnn)
+                        extra: extra, companions: release.companions)
                     reasons.append(frameworkReason(release: release, build: build, family: family))
                     if release.provenance.confidence < .medium {
                         r.warnings.append("\(fw) \(release.version) rests on \(release.provenance.confidence.rawValue)-confidence facts (\(release.provenance.source.joined(separator: ", ")))")
