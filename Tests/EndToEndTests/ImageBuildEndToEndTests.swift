@@ -32,48 +32,24 @@ import Testing
     /// temp dir, torn down at the end.
     final class World {
         let dir: TemporaryDirectory
+        let registry: TestRegistry
+        var containers: PrivateContainers
         var env: [String: String]
-        var registryPort = 0
         var indexPort = 0
         var pids: [Int32] = []
 
         init() throws {
             dir = try TemporaryDirectory(prefix: "envctl-e2e")
-            env = [:]
-            try configureStorage(name: "storage")
-            try dir.write("containers.conf", """
-                [containers]
-                default_ulimits = ["nofile=\(Self.hardNofile()):\(Self.hardNofile())", "nproc=32768:32768"]
-                netns = "none"
-                [engine]
-                cgroup_manager = "cgroupfs"
-                events_logger = "file"
-                runtime = "runc"
-
-                """)
-            try FileManager.default.createDirectory(atPath: dir.path + "/tmp", withIntermediateDirectories: true)
-            env["CONTAINERS_CONF"] = dir.path + "/containers.conf"
-            env["BUILDAH_ISOLATION"] = "chroot"
-            env["TMPDIR"] = dir.path + "/tmp"
+            registry = try TestRegistry()
+            containers = try PrivateContainers(in: dir, insecureRegistries: [registry.host])
+            env = containers.environment
             env["ENVCTL_REGISTRIES_CONFIG"] = dir.path + "/envctl-registries.yaml"
             try dir.write("envctl-registries.yaml", "registries: {}\n")
         }
 
-        static func hardNofile() -> Int {
-            var l = rlimit()
-            getrlimit(Int32(RLIMIT_NOFILE.rawValue), &l)
-            return Int(min(l.rlim_max, 1_048_576))
-        }
-
         func configureStorage(name: String) throws {
-            try dir.write("\(name).conf", """
-                [storage]
-                driver = "overlay"
-                graphroot = "\(dir.path)/\(name)"
-                runroot = "\(dir.path)/\(name)-run"
-
-                """)
-            env["CONTAINERS_STORAGE_CONF"] = dir.path + "/\(name).conf"
+            try containers.useStorage(named: name)
+            env["CONTAINERS_STORAGE_CONF"] = containers.environment["CONTAINERS_STORAGE_CONF"]
         }
 
         /// Starts a background process; its output goes to `log`.
@@ -90,35 +66,6 @@ import Testing
             try p.run()
             pids.append(p.processIdentifier)
             return p.processIdentifier
-        }
-
-        func startRegistry() throws {
-            try dir.write("registry.yml", """
-                version: 0.1
-                log: {level: info, accesslog: {disabled: true}}
-                storage: {filesystem: {rootdirectory: \(dir.path)/registry-data}, delete: {enabled: true}}
-                http: {addr: "127.0.0.1:0", secret: envctl-e2e-test-secret}
-
-                """)
-            let log = dir.path + "/registry.log"
-            _ = try spawn(which("docker-registry")!, ["serve", dir.path + "/registry.yml"], log: log)
-            for _ in 0..<100 {
-                let text = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
-                if let r = text.range(of: #"listening on 127\.0\.0\.1:(\d+)"#, options: .regularExpression) {
-                    registryPort = Int(text[r].split(separator: ":").last!)!
-                    break
-                }
-                Thread.sleep(forTimeInterval: 0.1)
-            }
-            guard registryPort != 0 else { throw E2EError("registry did not start: \(log)") }
-            try dir.write("registries.conf", """
-                unqualified-search-registries = []
-                [[registry]]
-                location = "127.0.0.1:\(registryPort)"
-                insecure = true
-
-                """)
-            env["CONTAINERS_REGISTRIES_CONF"] = dir.path + "/registries.conf"
         }
 
         /// A PEP 503 index with one tiny wheel; returns the wheel's sha256.
@@ -170,13 +117,8 @@ import Testing
                 var status: Int32 = 0
                 waitpid(pid, &status, 0)
             }
-            for name in ["storage", "storage2"] where FileManager.default.fileExists(atPath: dir.path + "/\(name).conf") {
-                var e = env
-                e["CONTAINERS_STORAGE_CONF"] = dir.path + "/\(name).conf"
-                _ = try? runProcess("podman", ["rm", "--all", "--force"], environment: e)
-                _ = try? runProcess("buildah", ["rm", "--all"], environment: e)
-                _ = try? runProcess("buildah", ["rmi", "--all", "--force"], environment: e)
-            }
+            containers.removeEverything()
+            registry.stop()
             dir.cleanup()
         }
     }
@@ -205,9 +147,8 @@ import Testing
         guard Self.enabled else { return }
         let w = try World()
         defer { w.tearDown() }
-        try w.startRegistry()
         let wheelHash = try w.startIndex()
-        let registry = "127.0.0.1:\(w.registryPort)"
+        let registry = w.registry.host
 
         // 1. Stand-in CUDA base, pushed under a mirror of nvidia/cuda.
         let base = try w.run(RepoPaths.path("scripts/standin-cuda-base.sh"), ["localhost/standin-cuda:12.4.1"])

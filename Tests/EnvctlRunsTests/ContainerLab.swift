@@ -6,12 +6,12 @@ import Foundation
 /// Everything lives under one temporary directory; `shutdown()` stops the registry and removes it.
 final class ContainerLab: @unchecked Sendable {
     let dir: TemporaryDirectory
-    let port: Int
-    private let registry: Process
-    /// CONTAINERS_CONF, CONTAINERS_STORAGE_CONF, CONTAINERS_REGISTRIES_CONF for every tool and for envctl.
-    let environment: [String: String]
+    private let registry: TestRegistry
+    private let containers: PrivateContainers
+    /// The private containers configuration, for every tool and for envctl.
+    var environment: [String: String] { containers.environment }
 
-    var registryHost: String { "127.0.0.1:\(port)" }
+    var registryHost: String { registry.host }
 
     /// Why the lab cannot run here, or nil when podman, buildah, skopeo, docker-registry and busybox exist.
     static var unavailableReason: String? {
@@ -25,56 +25,8 @@ final class ContainerLab: @unchecked Sendable {
 
     init() throws {
         dir = try TemporaryDirectory(prefix: "envctl-lab")
-        let w = dir.path
-        let hardNofile = (try? runProcess("sh", ["-c", "ulimit -Hn"]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)) ?? "1024"
-        let nofile = min(Int(hardNofile) ?? 1024, 1_048_576)
-        try dir.write("containers.conf", """
-            [containers]
-            default_ulimits = ["nofile=\(nofile):\(nofile)", "nproc=4096:4096"]
-            netns = "none"
-            [engine]
-            cgroup_manager = "cgroupfs"
-            events_logger = "file"
-            runtime = "runc"
-            tmp_dir = "\(w)/podman-tmp"
-
-            """)
-        try dir.write("storage.conf", "[storage]\ndriver = \"overlay\"\ngraphroot = \"\(w)/storage\"\nrunroot = \"\(w)/run\"\n")
-        try dir.write("registry/config.yml", """
-            version: 0.1
-            log: {level: info, accesslog: {disabled: true}}
-            storage: {filesystem: {rootdirectory: \(w)/registry/data}, delete: {enabled: true}}
-            http: {addr: "127.0.0.1:0"}
-
-            """)
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = ["docker-registry", "serve", "\(w)/registry/config.yml"]
-        _ = FileManager.default.createFile(atPath: "\(w)/registry/log", contents: nil)
-        let log = try FileHandle(forWritingTo: URL(fileURLWithPath: "\(w)/registry/log"))
-        p.standardOutput = log
-        p.standardError = log
-        try p.run()
-        registry = p
-        var found: Int?
-        for _ in 0..<200 {
-            let text = (try? String(contentsOfFile: "\(w)/registry/log", encoding: .utf8)) ?? ""
-            if let r = text.range(of: #"listening on 127\.0\.0\.1:(\d+)"#, options: .regularExpression) {
-                found = Int(text[r].split(separator: ":").last!)
-                break
-            }
-            usleep(25_000)
-        }
-        guard let found else {
-            p.terminate()
-            throw FixtureError(message: "docker-registry did not start: \((try? String(contentsOfFile: "\(w)/registry/log", encoding: .utf8)) ?? "")")
-        }
-        port = found
-        try dir.write("registries.conf", "unqualified-search-registries = []\n[[registry]]\nlocation = \"127.0.0.1:\(found)\"\ninsecure = true\n")
-        environment = [
-            "CONTAINERS_CONF": "\(w)/containers.conf", "CONTAINERS_STORAGE_CONF": "\(w)/storage.conf",
-            "CONTAINERS_REGISTRIES_CONF": "\(w)/registries.conf",
-        ]
+        registry = try TestRegistry()
+        containers = try PrivateContainers(in: dir, insecureRegistries: [registry.host])
     }
 
     @discardableResult
@@ -123,11 +75,9 @@ final class ContainerLab: @unchecked Sendable {
     }
 
     func shutdown() {
-        _ = try? runProcess("podman", ["rm", "-a", "-f"], environment: environment)
-        _ = try? runProcess("buildah", ["rm", "--all"], environment: environment)
+        containers.removeEverything()
         _ = try? runProcess("podman", ["system", "reset", "-f"], environment: environment)
-        registry.terminate()
-        registry.waitUntilExit()
+        registry.stop()
         dir.cleanup()
     }
 }
