@@ -13,7 +13,7 @@ cd "$(dirname "$0")/.."
 REPO=$PWD
 
 TOOLS_BIN=$(bash ci/setup.sh | tail -n 1)
-export PATH="$TOOLS_BIN:$PATH"
+export PATH="$TOOLS_BIN:$PATH" ENVCTL_TOOLS_VENV="${TOOLS_BIN%/bin}"
 swift build --product envctl >/dev/null
 ENVCTL="$REPO/.build/debug/envctl"
 

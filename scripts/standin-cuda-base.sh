@@ -7,21 +7,32 @@
 #   Commits IMAGE_NAME into the containers storage that buildah is configured for
 #   (CONTAINERS_STORAGE_CONF etc.). Reproducible: --timestamp 0, sorted tar, fixed mtimes.
 # The rootfs tarball is cached in ${ENVCTL_STANDIN_CACHE:-$HOME/.cache/envctl-ci} (debootstrap ~1 min).
+# The cache only saves time: its name carries the hash of this script, so editing the script rebuilds
+# it, and a missing cache is rebuilt from nothing (a cold machine runs the same steps as CI).
 set -euo pipefail
 IMAGE=${1:?usage: standin-cuda-base.sh IMAGE_NAME [CUDA_VERSION]}
 CUDA_VERSION=${2:-12.4.1}
 CACHE=${ENVCTL_STANDIN_CACHE:-$HOME/.cache/envctl-ci}
-TARBALL="$CACHE/standin-bookworm-py311-v1.tar"
+SCRIPT_HASH=$(sha256sum "${BASH_SOURCE[0]}" | cut -c1-16)
+TARBALL="$CACHE/standin-bookworm-py311-$SCRIPT_HASH.tar"
 mkdir -p "$CACHE"
 
 if [ ! -s "$TARBALL" ]; then
     command -v debootstrap >/dev/null || { echo "standin-cuda-base.sh: debootstrap is missing (apt-get install debootstrap)" >&2; exit 69; }
     ROOT=$(mktemp -d /tmp/envctl-standin-rootfs.XXXXXX)
-    trap 'rm -rf "$ROOT"' EXIT
+    trap 'rm -rf "$ROOT" "$ROOT.log" "$TARBALL.tmp"' EXIT
     echo "standin-cuda-base.sh: debootstrap bookworm minbase (cached afterwards in $TARBALL)" >&2
-    debootstrap --variant=minbase bookworm "$ROOT" http://deb.debian.org/debian >/dev/null
-    chroot "$ROOT" apt-get install -y -qq --no-install-recommends python3.11-venv python3.11-dev >/dev/null
-    chroot "$ROOT" apt-get clean
+    # The caller's TMPDIR (ci/demo.sh points it at its own work directory) does not exist inside the
+    # chroot: dpkg's maintainer scripts would fail in mktemp. Everything that runs in the chroot gets /tmp.
+    in_root() { env -u TMPDIR -u TMP -u TEMP "$@"; }
+    if ! in_root debootstrap --variant=minbase bookworm "$ROOT" http://deb.debian.org/debian >"$ROOT.log" 2>&1; then
+        echo "standin-cuda-base.sh: debootstrap failed; its log:" >&2
+        tail -n 30 "$ROOT.log" "$ROOT/debootstrap/debootstrap.log" 2>/dev/null >&2 || true
+        rm -f "$ROOT.log"; exit 1
+    fi
+    rm -f "$ROOT.log"
+    in_root chroot "$ROOT" apt-get install -y -qq --no-install-recommends python3.11-venv python3.11-dev >/dev/null
+    in_root chroot "$ROOT" apt-get clean
     rm -rf "$ROOT"/var/lib/apt/lists/* "$ROOT"/var/log/* "$ROOT"/var/cache/ldconfig/aux-cache "$ROOT"/tmp/*
     tar --sort=name --mtime=@0 --owner=0 --group=0 --numeric-owner -C "$ROOT" -cf "$TARBALL.tmp" .
     mv "$TARBALL.tmp" "$TARBALL"
