@@ -4,6 +4,9 @@
 # that committed generated files have not drifted.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# Under CI a test whose tool is missing fails instead of being skipped (Tests/EnvctlTestSupport/Tools.swift),
+# and any skip fails this script. A non-empty CI from the caller is kept (CI=0 or CI=false turns this off).
+export CI="${CI:-1}"
 
 TOOLS_BIN=$(bash ci/setup.sh | tail -n 1)
 export PATH="$TOOLS_BIN:$PATH" ENVCTL_TOOLS_VENV="${TOOLS_BIN%/bin}"
@@ -12,9 +15,51 @@ bash scripts/embed-resources.sh
 swift build --build-tests 2>&1 | grep -vE "^\[[0-9]+/[0-9]+\]" || true
 swift build --build-tests >/dev/null   # fail here, with the output above, if the build broke
 
-swift test --skip-build 2>&1 | tee .build/test.log
+# Every golden file a test compares is logged, so one that no test compares (an orphan) is found below.
+golden_log="$PWD/.build/goldens-compared.txt"
+rm -f "$golden_log"
+set +e   # a failed run still gets the skip count and the totals below
+ENVCTL_GOLDEN_LOG="$golden_log" swift test --skip-build 2>&1 | tee .build/test.log
 status=${PIPESTATUS[0]}
-[ "$status" = 0 ] || exit "$status"
+set -e
+
+under_ci=true
+case "$CI" in "" | 0 | false | FALSE | False) under_ci=false ;; esac
+
+# Skips: Swift Testing prints "Test name() skipped" / "Suite Name skipped" (with the reason), XCTest
+# "Test Case '...' skipped". Under CI there must be none: a missing tool is a failure there, not a skip.
+skips=$(grep -E '^[^ ]+ (Test|Suite) ("[^"]*"|[^ ]+) skipped|^Test Case .* skipped' .build/test.log || true)
+skipped=$(printf '%s' "$skips" | grep -c . || true)
+echo "ci/test.sh: $skipped tests or suites skipped"
+[ "$skipped" = 0 ] || printf '%s\n' "$skips"
+if [ "$status" = 0 ] && [ "$skipped" != 0 ] && [ "$under_ci" = true ]; then
+    echo "ci/test.sh: under CI nothing may be skipped (run ci/setup.sh for missing tools; unset ENVCTL_SKIP_E2E)" >&2
+    status=1
+fi
+
+# Orphan goldens: committed snapshot or golden lock files that no test compared in this run.
+orphans=$({ find Tests/*/Snapshots -type f; find lockfiles -name '*.lock'; } | sort \
+    | comm -23 - <(sort -u "$golden_log" 2>/dev/null || true))
+if [ -n "$orphans" ]; then
+    echo "ci/test.sh: golden files that no test compares (delete them, or add the test that writes them):" >&2
+    printf '%s\n' "$orphans" >&2
+    if [ "$skipped" = 0 ] || [ "$under_ci" = true ]; then
+        status=1
+    else
+        echo "ci/test.sh: (not failing: outside CI a skipped test may be the one that compares them)" >&2
+    fi
+fi
+
+# The runners' closing totals lines, unchanged, last (the CI harness reads them).
+print_totals() {
+    grep -E '^\s*Executed [0-9]+ tests?' .build/test.log | tail -n 1 || true
+    grep -E 'Test run with [0-9]+ tests?' .build/test.log | tail -n 1 || true
+}
+if [ "$status" != 0 ]; then
+    print_totals
+    exit "$status"
+fi
 
 # Generated files must be committed as generated (golden lockfiles, embedded resources).
 bash ci/check-drift.sh
+print_totals

@@ -10,7 +10,7 @@ import Testing
         #expect(CurlTransport.libraryVersion.contains("OpenSSL"))
     }
 
-    @Test func connectionRefusedIsARetryableTransportError() async throws {
+    @Test(.requires("python3")) func connectionRefusedIsARetryableTransportError() async throws {
         // Bind and close a port so nothing listens there.
         let port = try freeLoopbackPort()
         let t = CurlTransport()

@@ -94,7 +94,7 @@ func example(_ name: String) throws -> TemporaryDirectory {
 @Suite(.serialized) struct CLILockTests {
     static let examples = ["quickstart", "multi", "plain-cuda"]
 
-    @Test(arguments: examples)
+    @Test(.requires("uv", "python3"), .tags(.uv), arguments: examples)
     func goldenLockfile(_ name: String) throws {
         let server = try WheelIndexServer()
         defer { server.stop() }
@@ -111,7 +111,7 @@ func example(_ name: String) throws -> TemporaryDirectory {
         #expect(try String(contentsOfFile: dir.path + "/envctl.lock", encoding: .utf8) == lock)
     }
 
-    @Test func checkDetectsStaleLocks() throws {
+    @Test(.requires("uv", "python3"), .tags(.uv)) func checkDetectsStaleLocks() throws {
         let server = try WheelIndexServer()
         defer { server.stop() }
         let dir = try example("quickstart")
@@ -142,7 +142,7 @@ func example(_ name: String) throws -> TemporaryDirectory {
         #expect(req.stderr.contains("requirements file"))
     }
 
-    @Test func failedLockLeavesTheOldLockUntouched() throws {
+    @Test(.requires("uv", "python3"), .tags(.uv)) func failedLockLeavesTheOldLockUntouched() throws {
         let server = try WheelIndexServer()
         defer { server.stop() }
         let dir = try example("quickstart")

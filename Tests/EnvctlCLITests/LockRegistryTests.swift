@@ -5,7 +5,7 @@ import Testing
 
 /// `envctl lock` against a real registry: base and builder images pinned by digest through a docker.io mirror,
 /// and `--check --refresh` noticing a tag that moved upstream.
-@Suite(.serialized) struct LockRegistryTests {
+@Suite(.serialized, .requires(TestRegistry.tools + ["uv"]), .tags(.registry, .uv)) struct LockRegistryTests {
     @Test func pinsImagesByDigestAndNoticesMovedTagsOnlyWhenAsked() throws {
         let registry = try TestRegistry()
         defer { registry.stop() }

@@ -6,7 +6,8 @@ import Testing
 /// `envctl mirror`: every digest the lock pins lands in a second registry unchanged, and the lock keeps
 /// working from there after the original registry is gone.
 @Suite(.serialized) struct MirrorTests {
-    @Test func mirrorsPinnedImagesAndTheLockSurvivesTheUpstreamGoingAway() throws {
+    @Test(.requires(TestRegistry.tools + ["uv"]), .tags(.registry, .uv))
+    func mirrorsPinnedImagesAndTheLockSurvivesTheUpstreamGoingAway() throws {
         let upstream = try TestRegistry()
         var upstreamStopped = false
         defer { if !upstreamStopped { upstream.stop() } }

@@ -48,7 +48,7 @@ struct LockedProject {
 
 /// `envctl push --env/--record`: the content-addressed tag, the default destination, and the lock's `pushed` entry.
 @Suite(.serialized) struct PushRecordTests {
-    @Test func pushTagsTheContentTagAndRecordsTheDigestInTheLock() throws {
+    @Test(.requires(TestRegistry.tools + ["uv"]), .tags(.registry, .uv)) func pushTagsTheContentTagAndRecordsTheDigestInTheLock() throws {
         let registry = try TestRegistry()
         defer { registry.stop() }
         let project = try LockedProject(registry: registry)
@@ -115,7 +115,7 @@ struct LockedProject {
 
 /// `envctl push` mounts blobs another repository on the same registry holds: the environment's base image
 /// (found through the registries config's mirror), or `--mount-from`; and uploads when a mount isn't possible.
-@Suite(.serialized) struct PushMountTests {
+@Suite(.serialized, .requires(TestRegistry.tools + ["uv"]), .tags(.registry, .uv)) struct PushMountTests {
     @Test func blobsOfTheBaseImageAreMountedNotUploaded() throws {
         let registry = try TestRegistry()
         defer { registry.stop() }

@@ -58,7 +58,7 @@ let recordedUVOutput = """
 }
 
 /// Real `uv` against a real local index: the pins and hashes must be those of the served wheel files.
-@Suite(.serialized) struct RealUVLockTests {
+@Suite(.serialized, .requires("uv", "python3"), .tags(.uv)) struct RealUVLockTests {
     func lock(_ specText: String, server: WheelIndexServer, dir: TemporaryDirectory) async throws -> Lockfile {
         try dir.write("envctl.yaml", specText)
         var spec = try SpecParser().parse(fileAt: dir.path + "/envctl.yaml")

@@ -13,15 +13,16 @@ final class ContainerLab: @unchecked Sendable {
 
     var registryHost: String { registry.host }
 
-    /// Why the lab cannot run here, or nil when podman, buildah, skopeo, docker-registry and busybox exist.
-    static var unavailableReason: String? {
-        for tool in ["podman", "buildah", "skopeo", "docker-registry", "runc"] {
-            let r = try? runProcess("sh", ["-c", "command -v \(tool)"])
-            if r?.status != 0 { return "\(tool) is not installed (ci/setup.sh installs it)" }
-        }
-        if !FileManager.default.fileExists(atPath: "/bin/busybox") { return "busybox-static is not installed" }
-        return nil
+    /// The executables the lab drives (ci/setup.sh installs them); see ``requirement``.
+    static let tools = ["podman", "buildah", "runc"] + TestRegistry.tools
+
+    /// busybox-static, copied into every lab image, when it is missing.
+    static var missingFiles: [String] {
+        FileManager.default.fileExists(atPath: "/bin/busybox") ? [] : ["/bin/busybox (busybox-static)"]
     }
+
+    /// Gates a suite on the lab: skipped without the tools, failing under CI.
+    static var requirement: ToolRequirement { .requires(tools, also: { ContainerLab.missingFiles }) }
 
     init() throws {
         dir = try TemporaryDirectory(prefix: "envctl-lab")

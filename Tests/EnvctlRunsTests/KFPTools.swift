@@ -3,15 +3,19 @@ import Foundation
 
 /// The tools venv from ci/setup.sh (kfp, kfp-kubernetes), used to compile and re-load pipelines.
 enum KFPTools {
-    static var python: String? {
-        let env = ProcessInfo.processInfo.environment
-        var candidates: [String] = []
-        if let venv = env["ENVCTL_TOOLS_VENV"] { candidates.append(venv + "/bin/python") }
-        candidates.append(NSHomeDirectory() + "/.cache/envctl-ci/venv/bin/python")
-        for c in candidates where FileManager.default.isExecutableFile(atPath: c) {
-            if (try? runProcess(c, ["-c", "import kfp, kfp.kubernetes"]))?.status == 0 { return c }
+    /// The first `python3` or `python` that imports kfp and kfp.kubernetes, looking on PATH and then in
+    /// `$ENVCTL_TOOLS_VENV/bin`. Found once per test process (each probe imports kfp, which is slow).
+    static let python: String? = {
+        var seen = Set<String>()
+        let candidates = Tools.searchPath.flatMap { ["\($0)/python3", "\($0)/python"] }.filter {
+            FileManager.default.isExecutableFile(atPath: $0) && seen.insert($0).inserted
         }
-        return nil
+        return candidates.first { (try? runProcess($0, ["-c", "import kfp, kfp.kubernetes"]))?.status == 0 }
+    }()
+
+    /// Gates a suite on kfp: skipped without it, failing under CI.
+    static var requirement: ToolRequirement {
+        .requires([], also: { KFPTools.python == nil ? ["python with kfp and kfp-kubernetes (ci/setup.sh's tools venv)"] : [] })
     }
 
     static let fixtures = RepoPaths.path("Tests/EnvctlRunsTests/Fixtures/pipelines")

@@ -28,7 +28,7 @@ struct FakeRegistry: ImageRegistry {
     func addTag(repository: String, digest: String, tag: String) async throws(RunsError) {}
 }
 
-@Suite("pipeline pin (real kfp)", .enabled(if: KFPTools.python != nil))
+@Suite("pipeline pin (real kfp)", KFPTools.requirement, .tags(.kfp))
 struct PipelinePinTests {
     func pin(_ fixture: String, _ extra: [String] = []) throws -> (ProcessResult, String, TemporaryDirectory) {
         let ws = try pinWorkspace()

@@ -9,7 +9,7 @@ import Testing
 /// pipeline compiled by the real kfp compiler, and the in-process KFP server of `PipelineSubmitTests`.
 @Suite(
     "reproduce a pipeline (in-process KFP, real registry)", .serialized,
-    .enabled(if: KFPTools.python != nil && ContainerLab.unavailableReason == nil))
+    KFPTools.requirement, ContainerLab.requirement, .tags(.kfp, .container, .registry))
 struct PipelineReproduceTests {
     /// A KFP server that knows the pipeline after its first upload.
     static func kfpServer() throws -> TestHTTPServer {

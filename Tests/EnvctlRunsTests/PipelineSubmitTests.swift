@@ -27,7 +27,7 @@ struct KFPCapture {
     }
 }
 
-@Suite("pipeline submit (in-process server)", .serialized, .enabled(if: KFPTools.python != nil))
+@Suite("pipeline submit (in-process server)", .serialized, KFPTools.requirement, .tags(.kfp))
 struct PipelineSubmitTests {
     @Test func kfpUploadsVersionAndRunsThatVersionThenWaitsUntilCanceled() throws {
         let capture = try KFPCapture()

@@ -6,7 +6,8 @@ import Testing
 
 /// `envctl reproduce` and `envctl diff` on a real repository whose lock changes between commits,
 /// with real images in a real registry, run through podman.
-@Suite("reproduce and diff (podman)", .serialized, .enabled(if: ContainerLab.unavailableReason == nil))
+@Suite("reproduce and diff (podman)", .serialized, ContainerLab.requirement,
+    .tags(.container, .registry))
 struct ReproduceTests {
     struct Setup {
         var lab: ContainerLab

@@ -5,7 +5,8 @@ import Foundation
 import Testing
 
 /// `envctl run` end to end: the built binary, real podman (runc), a real registry, a real git repo.
-@Suite("envctl run (podman)", .serialized, .enabled(if: ContainerLab.unavailableReason == nil))
+@Suite("envctl run (podman)", .serialized, ContainerLab.requirement,
+    .tags(.container, .registry))
 struct RunCommandTests {
     @Test func runsTheLockedDigestPassesStdinAndExitCodeAndRecords() throws {
         let lab = try ContainerLab()

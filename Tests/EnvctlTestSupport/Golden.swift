@@ -3,9 +3,12 @@ import Foundation
 /// Compares `actual` with a committed golden file, or re-records it when `ENVCTL_RECORD_SNAPSHOTS=1`.
 ///
 /// Recording returns a failure message on purpose, so a recorded run never passes silently.
+/// Every golden path used is appended to `$ENVCTL_GOLDEN_LOG` when set: ci/test.sh fails on a committed golden
+/// file that no test compared (an orphan).
 /// - Returns: nil when they match; otherwise a message with a unified-ish diff.
 package func goldenMismatch(_ actual: String, goldenPath: String) -> String? {
     let fm = FileManager.default
+    logGoldenUse(goldenPath)
     if RepoPaths.recording {
         try? fm.createDirectory(atPath: (goldenPath as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
         try? actual.write(toFile: goldenPath, atomically: true, encoding: .utf8)
@@ -24,4 +27,17 @@ package func goldenMismatch(_ actual: String, goldenPath: String) -> String? {
         if lines.count > 40 { break }
     }
     return lines.joined(separator: "\n")
+}
+
+/// Appends `path` (relative to the repository root) as one line to `$ENVCTL_GOLDEN_LOG`. One `write` to an
+/// O_APPEND descriptor, so tests running in parallel don't interleave lines.
+private func logGoldenUse(_ path: String) {
+    guard let log = ProcessInfo.processInfo.environment["ENVCTL_GOLDEN_LOG"], !log.isEmpty else { return }
+    let root = RepoPaths.root.standardizedFileURL.path + "/"
+    let full = URL(fileURLWithPath: path).standardizedFileURL.path
+    let line = Array(((full.hasPrefix(root) ? String(full.dropFirst(root.count)) : full) + "\n").utf8)
+    let fd = open(log, O_WRONLY | O_APPEND | O_CREAT, 0o644)
+    guard fd >= 0 else { return }
+    _ = line.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+    close(fd)
 }

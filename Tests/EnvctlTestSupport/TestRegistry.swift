@@ -10,6 +10,9 @@ package final class TestRegistry: @unchecked Sendable {
     private var stopped = false
     private let lock = NSLock()
 
+    /// What ci/registry.sh (every mode) and ``put(_:payload:)`` run; gate suites with `.requires(TestRegistry.tools)`.
+    package static let tools = ["docker-registry", "htpasswd", "openssl", "python3", "skopeo"]
+
     package var host: String { env["ENVCTL_TEST_REGISTRY"]! }
     package var user: String? { env["ENVCTL_TEST_USER"] }
     package var password: String? { env["ENVCTL_TEST_PASSWORD"] }

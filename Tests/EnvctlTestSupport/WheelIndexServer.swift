@@ -50,11 +50,5 @@ package final class WheelIndexServer: @unchecked Sendable {
     deinit { if process.isRunning { stop() } }
 }
 
-/// The directory holding `uv` for tests: PATH, or the tools venv that ci/setup.sh creates.
-package func uvExecutable() -> String? {
-    let env = ProcessInfo.processInfo.environment
-    var dirs = (env["PATH"] ?? "").split(separator: ":").map(String.init)
-    dirs.append(NSHomeDirectory() + "/.cache/envctl-ci/venv/bin")
-    for d in dirs where FileManager.default.isExecutableFile(atPath: d + "/uv") { return d + "/uv" }
-    return nil
-}
+/// The `uv` executable for tests: on PATH, or in the tools venv that ci/setup.sh creates (`$ENVCTL_TOOLS_VENV`).
+package func uvExecutable() -> String? { Tools.path("uv") }

@@ -1,3 +1,4 @@
+import Foundation
 import OCIRegistry
 import Testing
 
@@ -40,12 +41,46 @@ import Testing
         #expect(throws: RegistryError.self) { try AuthChallenge.parse(header) }
     }
 
-    @Test func fuzzNeverCrashes() {
+    /// Writes challenges back as a header (RFC 9110 syntax: parameters as quoted strings, `"` and `\`
+    /// escaped, sorted by name), for the round trip.
+    static func header(_ challenges: [AuthChallenge]) -> String {
+        challenges.map { c in
+            if let t = c.token68 { return "\(c.scheme) \(t)" }
+            let params = c.parameters.sorted { $0.key < $1.key }.map { name, value in
+                let quoted = value.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
+                return "\(name)=\"\(quoted)\""
+            }
+            return params.isEmpty ? c.scheme : "\(c.scheme) \(params.joined(separator: ", "))"
+        }.joined(separator: ", ")
+    }
+
+    @Test func headerWriterRoundTripsTheExamples() throws {
+        let text = #"Basic realm="a \"quoted\" \\ realm", Bearer realm="https://r/t",scope="a b", Newauth abc123==, Negotiate"#
+        let parsed = try AuthChallenge.parse(text)
+        #expect(parsed.count == 4)
+        #expect(try AuthChallenge.parse(Self.header(parsed)) == parsed)
+    }
+
+    /// Random headers never trap; a rejected one is a RegistryError naming the malformed header (typed throws
+    /// make any other error type a compile error), and an accepted one round-trips through ``header(_:)``.
+    @Test func fuzzRejectsCleanlyAndAcceptedInputRoundTrips() throws {
         var rng = SplitMix64(seed: 42)
         let pieces = ["Bearer", "Basic", " ", ",", "=", "\"", "\\", "realm", "scope", "a:b:pull", "x y", "\t", "é", "\u{0}"]
+        var accepted = 0, rejected = 0
         for _ in 0..<20_000 {
             let s = (0..<Int.random(in: 0...12, using: &rng)).map { _ in pieces.randomElement(using: &rng)! }.joined()
-            _ = try? AuthChallenge.parse(s)
+            let parsed: [AuthChallenge]
+            do throws(RegistryError) {
+                parsed = try AuthChallenge.parse(s)
+            } catch {
+                rejected += 1
+                #expect(error.code == .unexpectedResponse && error.message.contains("malformed WWW-Authenticate"), "\(error)")
+                continue
+            }
+            accepted += 1
+            let written = Self.header(parsed)
+            #expect(try AuthChallenge.parse(written) == parsed, "\(s.debugDescription) -> \(written.debugDescription)")
         }
+        #expect(accepted > 1_000 && rejected > 1_000, "accepted \(accepted), rejected \(rejected)")
     }
 }

@@ -4,7 +4,7 @@ import OCIRegistry
 import Testing
 
 /// Behaviour a real registry can't be made to show, against Fixtures/fault_registry.py.
-@Suite(.serialized) struct FaultInjectionTests {
+@Suite(.serialized, .requires("python3")) struct FaultInjectionTests {
     func chunked(_ host: String, chunkMiB: Int = 1) throws -> RegistryConfiguration {
         try RegistryConfiguration.parse(
             "registries:\n  \(host):\n    uploadMode: chunked\n    chunkSizeMiB: \(chunkMiB)\n", file: "r.yaml")
@@ -113,7 +113,7 @@ import Testing
         #expect(try await client.headManifest(try fault.ref("n/d:1"))?.digest == r.digest)
     }
 
-    @Test func wrongBytesAreRejectedAndNothingCorruptIsTagged() async throws {
+    @Test(.requires(TestRegistry.tools), .tags(.registry)) func wrongBytesAreRejectedAndNothingCorruptIsTagged() async throws {
         let fault = try FaultRegistry(faults: ["wrong-bytes"])
         let layout = try TestLayout()
         defer { layout.cleanup() }

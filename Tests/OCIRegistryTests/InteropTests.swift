@@ -4,9 +4,8 @@ import OCIRegistry
 import Testing
 
 /// envctl and skopeo/buildah agree on bytes and digests.
-@Suite(.serialized) struct InteropTests {
-    @Test func skopeoSeesTheSameDigestAndPullsBackIdenticalBytes() async throws {
-        try #require(tool("skopeo"), "skopeo is installed by ci/setup.sh")
+@Suite(.serialized, .requires(TestRegistry.tools), .tags(.registry)) struct InteropTests {
+    @Test(.requires("skopeo")) func skopeoSeesTheSameDigestAndPullsBackIdenticalBytes() async throws {
         let registry = try TestRegistry("plain")
         let layout = try TestLayout(bytes: 200_000)
         defer { layout.cleanup() }
@@ -24,8 +23,8 @@ import Testing
         }
     }
 
-    @Test func layoutsWrittenBySkopeoAndBuildahPushUnchanged() async throws {
-        try #require(tool("skopeo") && tool("buildah"), "skopeo and buildah are installed by ci/setup.sh")
+    @Test(.requires("skopeo", "buildah"), .tags(.container))
+    func layoutsWrittenBySkopeoAndBuildahPushUnchanged() async throws {
         let registry = try TestRegistry("plain")
         let layout = try TestLayout(tags: ["amd64", "arm64"])
         defer { layout.cleanup() }
@@ -60,8 +59,7 @@ import Testing
         let inspect = try runProcess("skopeo", ["inspect", "--tls-verify=false", "docker://\(registry.host)/buildah/img:1"])
         #expect(inspect.stdout.contains(expected.description))
     }
-    @Test func layoutWrittenByUmociPushesUnchanged() async throws {
-        try #require(tool("umoci") && tool("skopeo"), "umoci and skopeo are installed by ci/setup.sh")
+    @Test(.requires("umoci", "skopeo")) func layoutWrittenByUmociPushesUnchanged() async throws {
         let registry = try TestRegistry("plain")
         let dir = try TemporaryDirectory(prefix: "envctl-umoci")
         defer { dir.cleanup() }
@@ -87,7 +85,7 @@ import Testing
 
 /// The built `envctl` binary: exit codes and no secret in any output, even with --verbose.
 @Suite(.serialized) struct RegistryCLITests {
-    @Test func wrongPasswordFailsCleanlyWithoutLeakingTheSecret() throws {
+    @Test(.requires(TestRegistry.tools), .tags(.registry)) func wrongPasswordFailsCleanlyWithoutLeakingTheSecret() throws {
         let registry = try TestRegistry("htpasswd")
         let layout = try TestLayout()
         defer { layout.cleanup() }
@@ -120,7 +118,7 @@ import Testing
         #expect(missing.status == 64, "\(missing.stderr)")
     }
 
-    @Test func loginStoresAndLogoutRemoves() throws {
+    @Test(.requires(TestRegistry.tools), .tags(.registry)) func loginStoresAndLogoutRemoves() throws {
         let registry = try TestRegistry("htpasswd")
         let tmp = try TemporaryDirectory()
         defer { tmp.cleanup() }

@@ -49,8 +49,21 @@ import Testing
         #expect(throws: RegistryError.self) { try Platform(parsing: "linux") }
     }
 
-    @Test func fuzzNeverCrashes() {
+    /// The manifest re-encoded the way envctl writes JSON (sorted keys), for the round trip.
+    static func encode(_ manifest: Manifest) throws -> Data {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        switch manifest {
+        case .image(let m): return try encoder.encode(m)
+        case .index(let i): return try encoder.encode(i)
+        }
+    }
+
+    /// Mutated manifests never trap; what is rejected is an `invalid-manifest` RegistryError (typed throws
+    /// make any other error type a compile error), and what is accepted round-trips through re-encoding.
+    @Test func fuzzRejectsCleanlyAndAcceptedInputRoundTrips() throws {
         var rng = SplitMix64(seed: 7)
+        var accepted = 0, rejected = 0
         let seeds = [Array(Self.image.utf8), Array(Self.index.utf8)]
         let junk: [UInt8] = Array("{}[],:\"0123456789-.eE truefalsenull\\u".utf8) + [0, 0xff, 0xc3]
         for _ in 0..<5_000 {
@@ -65,7 +78,20 @@ import Testing
                 }
                 if b.isEmpty { b = [0x7b] }
             }
-            _ = try? Manifest.parse(Data(b), contentType: Bool.random(using: &rng) ? MediaType.ociManifest : nil)
+            let input = String(decoding: b, as: UTF8.self)
+            let parsed: (Manifest, mediaType: String)
+            do throws(RegistryError) {
+                parsed = try Manifest.parse(Data(b), contentType: Bool.random(using: &rng) ? MediaType.ociManifest : nil)
+            } catch {
+                rejected += 1
+                #expect(error.code == .invalidManifest && !error.message.isEmpty, "\(error) for \(input)")
+                continue
+            }
+            accepted += 1
+            let again = try Manifest.parse(try Self.encode(parsed.0), contentType: parsed.mediaType)
+            #expect(again.0 == parsed.0 && again.mediaType == parsed.mediaType, "round trip changed \(input)")
         }
+        // Both paths ran: the mutations are neither all fatal nor all harmless.
+        #expect(accepted > 100 && rejected > 100, "accepted \(accepted), rejected \(rejected)")
     }
 }

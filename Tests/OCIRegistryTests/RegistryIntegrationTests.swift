@@ -4,7 +4,7 @@ import OCIRegistry
 import Testing
 
 /// Push, pull, HEAD, mount, copy, inspect and pin against a real distribution 2.8.2 (plain HTTP).
-@Suite(.serialized) struct PlainRegistryTests {
+@Suite(.serialized, .requires(TestRegistry.tools), .tags(.registry)) struct PlainRegistryTests {
     @Test func pushPinInspectRepushAndCopy() async throws {
         let registry = try TestRegistry("plain")
         let layout = try TestLayout(tags: ["v1"], bytes: 300_000)
@@ -121,7 +121,7 @@ import Testing
 }
 
 /// Basic auth (htpasswd), token auth (with ci/token_server.py) and TLS with a self-signed CA.
-@Suite(.serialized) struct AuthAndTLSTests {
+@Suite(.serialized, .requires(TestRegistry.tools), .tags(.registry)) struct AuthAndTLSTests {
     @Test func htpasswdWrongPasswordIsClearAndSecretFree() async throws {
         let registry = try TestRegistry("htpasswd")
         let layout = try TestLayout()

@@ -146,7 +146,3 @@ struct TestLayout {
 
     func cleanup() { dir.cleanup() }
 }
-
-func tool(_ name: String) -> Bool {
-    (try? runProcess("sh", ["-c", "command -v \(name)"]))?.status == 0
-}
