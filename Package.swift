@@ -60,7 +60,7 @@ let package = Package(
             swiftSettings: settings),
         .target(
             name: "EnvctlLocking",
-            dependencies: ["EnvctlModel", "EnvctlKnowledge", "EnvctlResolver", "EnvctlPython", "Digest"],
+            dependencies: ["EnvctlModel", "EnvctlKnowledge", "EnvctlResolver", "EnvctlPython", "Digest", "OCIRegistry"],
             swiftSettings: settings),
         // OCIRegistry defines the HTTPTransport seam; CurlTransport implements it (the registry knows no curl).
         .target(name: "OCIRegistry", dependencies: ["Digest", "EnvctlModel"], swiftSettings: settings),
@@ -73,7 +73,7 @@ let package = Package(
             dependencies: ["EnvctlModel", .product(name: "Mustache", package: "swift-mustache")],
             swiftSettings: settings),
         .target(
-            name: "EnvctlImageBuild", dependencies: ["EnvctlModel", "EnvctlTemplates"], swiftSettings: settings),
+            name: "EnvctlImageBuild", dependencies: ["EnvctlModel"], swiftSettings: settings),
         .target(
             name: "EnvctlRuns",
             dependencies: [
@@ -81,11 +81,19 @@ let package = Package(
                 .product(name: "Subprocess", package: "swift-subprocess"), .product(name: "Yams", package: "Yams"),
             ],
             swiftSettings: settings),
+        // The use-case layer: lock checking, the one build pipeline, recording pushes, rebuilding for reproduce.
+        .target(
+            name: "EnvctlWorkflows",
+            dependencies: [
+                "EnvctlModel", "EnvctlKnowledge", "EnvctlResolver", "EnvctlLocking", "EnvctlTemplates", "EnvctlImageBuild",
+                "EnvctlRuns", "GitSupport", "OCIRegistry",
+            ],
+            swiftSettings: settings),
         .target(
             name: "EnvctlCLI",
             dependencies: [
                 "EnvctlModel", "EnvctlKnowledge", "EnvctlResolver", "EnvctlLocking", "EnvctlPython",
-                "OCIRegistry", "CurlTransport", "GitSupport", "EnvctlTemplates", "EnvctlImageBuild", "EnvctlRuns", "Digest",
+                "OCIRegistry", "CurlTransport", "GitSupport", "EnvctlImageBuild", "EnvctlRuns", "EnvctlWorkflows", "Digest",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: settings),
@@ -112,7 +120,7 @@ let package = Package(
             swiftSettings: settings),
         .testTarget(name: "DigestTests", dependencies: ["Digest"], swiftSettings: settings),
         .testTarget(
-            name: "EnvctlRunsTests", dependencies: ["EnvctlRuns", "EnvctlModel", "GitSupport", "EnvctlTestSupport"],
+            name: "EnvctlRunsTests", dependencies: ["EnvctlRuns", "EnvctlModel", "GitSupport", "OCIRegistry", "EnvctlTestSupport"],
             exclude: ["Fixtures"], swiftSettings: settings),
         .testTarget(name: "GitSupportTests", dependencies: ["GitSupport", "EnvctlTestSupport"], swiftSettings: settings),
         .testTarget(
@@ -126,6 +134,13 @@ let package = Package(
         .testTarget(
             name: "EnvctlTemplatesTests", dependencies: ["EnvctlTemplates", "EnvctlModel", "EnvctlTestSupport"],
             exclude: ["Snapshots"], swiftSettings: settings),
+        .testTarget(
+            name: "EnvctlWorkflowsTests",
+            dependencies: [
+                "EnvctlWorkflows", "EnvctlModel", "EnvctlImageBuild", "EnvctlRuns", "OCIRegistry", "CurlTransport", "GitSupport",
+                "EnvctlTestSupport",
+            ],
+            swiftSettings: settings),
         .testTarget(name: "EnvctlImageBuildTests", dependencies: ["EnvctlImageBuild"], swiftSettings: settings),
         .testTarget(
             name: "EndToEndTests", dependencies: ["EnvctlModel", "EnvctlTestSupport"], swiftSettings: settings),

@@ -1,3 +1,5 @@
+import EnvctlModel
+
 /// Why `envctl build` failed, with the step that failed.
 public struct ImageBuildError: Error, Sendable, Hashable, CustomStringConvertible {
     public struct Code: Hashable, Sendable, CustomStringConvertible {
@@ -27,5 +29,15 @@ public struct ImageBuildError: Error, Sendable, Hashable, CustomStringConvertibl
     public var description: String {
         let head = "\(step) failed: \(message)"
         return hint.map { "\(head)\n    hint: \($0)" } ?? head
+    }
+}
+
+extension ImageBuildError: EnvctlFailure {
+    public var failureKind: FailureKind {
+        switch code {
+        case .missingTool: .missingTool
+        case .badInput: .badInput
+        default: .failure
+        }
     }
 }
