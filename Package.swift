@@ -2,14 +2,21 @@
 //
 // envctl: a reproducible environment and GPU image manager for ML teams.
 //
-// Layering (each arrow is "may import"):
+// Layering (each arrow is "may import"; imports match the declared dependencies). See docs/architecture.md.
 //
-//   envctl (exe) -> EnvctlCLI -> { EnvctlLocking, EnvctlTemplates, OCIRegistry, GitSupport, EnvctlRuns }
+//   envctl (exe) -> EnvctlCLI                       parses flags, calls a use case, presents the result
+//   EnvctlCLI -> EnvctlWorkflows, EnvctlRuns, and the libraries below for their types
+//   EnvctlWorkflows (use cases: lock check, build pipeline, push recording, rebuild)
+//       -> EnvctlLocking, EnvctlImageBuild, EnvctlTemplates, EnvctlRuns, OCIRegistry, GitSupport
+//   EnvctlRuns (use cases: run, reproduce, pipelines) -> EnvctlKnowledge, GitSupport, OCIRegistry, Subprocess
 //   EnvctlLocking -> EnvctlResolver -> EnvctlKnowledge -> EnvctlModel -> Yams
-//   EnvctlLocking -> EnvctlPython (uv driver), Digest (OpenSSL SHA-256)
-//   CurlTransport -> OCIRegistry (HTTPTransport seam); CurlTransport -> CCurl/CCurlShims;  GitSupport -> CLibGit2
+//   EnvctlLocking -> EnvctlPython (uv driver), Digest (OpenSSL SHA-256), OCIRegistry (the registry port)
+//   EnvctlImageBuild -> EnvctlModel;  EnvctlTemplates -> EnvctlModel, Mustache
+//   OCIRegistry -> EnvctlModel (FailureKind), Digest;  CurlTransport -> OCIRegistry (HTTPTransport seam)
+//   CurlTransport -> CCurl/CCurlShims;  GitSupport -> CLibGit2
 //
-// C modules (C*) are imported only by the one Swift target that wraps them.
+// EnvctlModel holds the shared vocabulary: the lock, BuildInputs, FailureKind. C modules (C*) are
+// imported only by the one Swift target that wraps them.
 
 import PackageDescription
 
@@ -77,7 +84,7 @@ let package = Package(
         .target(
             name: "EnvctlRuns",
             dependencies: [
-                "EnvctlModel", "EnvctlKnowledge", "GitSupport", "OCIRegistry", "Digest",
+                "EnvctlModel", "EnvctlKnowledge", "GitSupport", "OCIRegistry",
                 .product(name: "Subprocess", package: "swift-subprocess"), .product(name: "Yams", package: "Yams"),
             ],
             swiftSettings: settings),
