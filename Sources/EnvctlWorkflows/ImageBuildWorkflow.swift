@@ -144,7 +144,7 @@ public struct ImageBuildWorkflow: Sendable {
             guard let found = try await requireRegistry().labels(reference) else { return nil }
             return PublishedImage(digest: found.digest.description, labels: found.labels)
         } catch {
-            throw ImageBuildError(.stepFailed, step: "check registry", "cannot ask the registry about \(reference): [\(error.code)] \(error.description)")
+            throw ImageBuildError(.stepFailed, step: "check registry", "cannot ask the registry about \(reference)", cause: error)
         }
     }
 
@@ -153,7 +153,7 @@ public struct ImageBuildWorkflow: Sendable {
             let source = try OCILayoutSource(directory: result.ociLayout, tag: result.ociRefName)
             return try await requireRegistry().publish(source, to: target).description
         } catch {
-            throw ImageBuildError(.stepFailed, step: "push", "pushing to \(target) failed: [\(error.code)] \(error.description)")
+            throw ImageBuildError(.stepFailed, step: "push", "pushing to \(target) failed", cause: error)
         }
     }
 
@@ -165,7 +165,7 @@ public struct ImageBuildWorkflow: Sendable {
 
     static func parseTarget(_ text: String) throws(ImageBuildError) -> ImageReference {
         do { return try ImageReference(parsing: text) } catch {
-            throw ImageBuildError(.badInput, step: "push", "cannot push to '\(text)': \(error)")
+            throw ImageBuildError(.badInput, step: "push", "cannot push to '\(text)'", cause: error)
         }
     }
 

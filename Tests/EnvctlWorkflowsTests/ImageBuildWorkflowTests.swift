@@ -73,6 +73,17 @@ struct ImageBuildWorkflowTests {
         #expect(events.all.isEmpty)
     }
 
+    @Test func aFailedPushKeepsTheRegistryErrorAsItsCause() async throws {
+        let workflow = ImageBuildWorkflow(registry: client(), runner: noBuilders) { _ in }
+        let result = BuildResult(manifestDigest: "", ociLayout: "/nonexistent/oci", ociRefName: "x")
+        await #expect {
+            _ = try await workflow.push(result, to: try ImageReference(parsing: "127.0.0.1:1/team/train:x"))
+        } throws: { error in
+            let e = error as? ImageBuildError
+            return e?.step == "push" && (e?.cause as? RegistryError)?.code == .invalidSource
+        }
+    }
+
     @Test func pushAndRecordFollowTheBuild() async throws {
         let registry = try TestRegistry()
         defer { registry.stop() }

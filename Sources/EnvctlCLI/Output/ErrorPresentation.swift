@@ -1,4 +1,5 @@
 import ArgumentParser
+import EnvctlImageBuild
 import EnvctlLocking
 import EnvctlModel
 import EnvctlPython
@@ -68,7 +69,9 @@ enum ErrorPresentation {
             return (e.diagnostics.map(\.description) + [e.failures.map(\.report).joined(separator: "\n\n")])
                 .filter { !$0.isEmpty }.joined(separator: "\n")
         case let e as RegistryError:
-            return "error: [\(e.code)] \(e.description)"
+            return "error: " + registryText(e)
+        case let e as ImageBuildError:
+            return "error: " + e.describe(cause: e.cause.map { ($0 as? RegistryError).map(registryText) ?? String(describing: $0) })
         case let e as PythonPinError:
             return "error: \(e.message)"
         case let e as LockError:
@@ -81,6 +84,9 @@ enum ErrorPresentation {
             return "error: \(error)"
         }
     }
+
+    /// A registry error with its code: `[not-found] …`.
+    static func registryText(_ e: RegistryError) -> String { "[\(e.code)] \(e.description)" }
 
     /// The error's kind; errors outside the vocabulary are failures.
     static func kind(of error: any Error) -> FailureKind {
