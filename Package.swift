@@ -2,14 +2,21 @@
 //
 // envctl: a reproducible environment and GPU image manager for ML teams.
 //
-// Layering (each arrow is "may import"):
+// Layering (each arrow is "may import"; imports match the declared dependencies). See docs/architecture.md.
 //
-//   envctl (exe) -> EnvctlCLI -> { EnvctlLocking, EnvctlTemplates, OCIRegistry, GitSupport, EnvctlRuns }
+//   envctl (exe) -> EnvctlCLI                       parses flags, calls a use case, presents the result
+//   EnvctlCLI -> EnvctlWorkflows, EnvctlRuns, and the libraries below for their types
+//   EnvctlWorkflows (use cases: lock check, build pipeline, push recording, rebuild)
+//       -> EnvctlLocking, EnvctlImageBuild, EnvctlTemplates, EnvctlRuns, OCIRegistry, GitSupport
+//   EnvctlRuns (use cases: run, reproduce, pipelines) -> EnvctlKnowledge, GitSupport, OCIRegistry, Subprocess
 //   EnvctlLocking -> EnvctlResolver -> EnvctlKnowledge -> EnvctlModel -> Yams
-//   EnvctlLocking -> EnvctlPython (uv driver), Digest (OpenSSL SHA-256)
-//   CurlTransport -> OCIRegistry (HTTPTransport seam); CurlTransport -> CCurl/CCurlShims;  GitSupport -> CLibGit2
+//   EnvctlLocking -> EnvctlPython (uv driver), Digest (OpenSSL SHA-256), OCIRegistry (the registry port)
+//   EnvctlImageBuild -> EnvctlModel;  EnvctlTemplates -> EnvctlModel, Mustache
+//   OCIRegistry -> EnvctlModel (FailureKind), Digest;  CurlTransport -> OCIRegistry (HTTPTransport seam)
+//   CurlTransport -> CCurl/CCurlShims;  GitSupport -> CLibGit2
 //
-// C modules (C*) are imported only by the one Swift target that wraps them.
+// EnvctlModel holds the shared vocabulary: the lock, BuildInputs, FailureKind. C modules (C*) are
+// imported only by the one Swift target that wraps them.
 
 import PackageDescription
 
@@ -60,7 +67,7 @@ let package = Package(
             swiftSettings: settings),
         .target(
             name: "EnvctlLocking",
-            dependencies: ["EnvctlModel", "EnvctlKnowledge", "EnvctlResolver", "EnvctlPython", "Digest"],
+            dependencies: ["EnvctlModel", "EnvctlKnowledge", "EnvctlResolver", "EnvctlPython", "Digest", "OCIRegistry"],
             swiftSettings: settings),
         // OCIRegistry defines the HTTPTransport seam; CurlTransport implements it (the registry knows no curl).
         .target(name: "OCIRegistry", dependencies: ["Digest", "EnvctlModel"], swiftSettings: settings),
@@ -73,19 +80,27 @@ let package = Package(
             dependencies: ["EnvctlModel", .product(name: "Mustache", package: "swift-mustache")],
             swiftSettings: settings),
         .target(
-            name: "EnvctlImageBuild", dependencies: ["EnvctlModel", "EnvctlTemplates"], swiftSettings: settings),
+            name: "EnvctlImageBuild", dependencies: ["EnvctlModel"], swiftSettings: settings),
         .target(
             name: "EnvctlRuns",
             dependencies: [
-                "EnvctlModel", "EnvctlKnowledge", "GitSupport", "OCIRegistry", "Digest",
+                "EnvctlModel", "EnvctlKnowledge", "GitSupport", "OCIRegistry",
                 .product(name: "Subprocess", package: "swift-subprocess"), .product(name: "Yams", package: "Yams"),
+            ],
+            swiftSettings: settings),
+        // The use-case layer: lock checking, the one build pipeline, recording pushes, rebuilding for reproduce.
+        .target(
+            name: "EnvctlWorkflows",
+            dependencies: [
+                "EnvctlModel", "EnvctlKnowledge", "EnvctlResolver", "EnvctlLocking", "EnvctlTemplates", "EnvctlImageBuild",
+                "EnvctlRuns", "GitSupport", "OCIRegistry",
             ],
             swiftSettings: settings),
         .target(
             name: "EnvctlCLI",
             dependencies: [
                 "EnvctlModel", "EnvctlKnowledge", "EnvctlResolver", "EnvctlLocking", "EnvctlPython",
-                "OCIRegistry", "CurlTransport", "GitSupport", "EnvctlTemplates", "EnvctlImageBuild", "EnvctlRuns", "Digest",
+                "OCIRegistry", "CurlTransport", "GitSupport", "EnvctlImageBuild", "EnvctlRuns", "EnvctlWorkflows", "Digest",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: settings),
@@ -112,7 +127,7 @@ let package = Package(
             swiftSettings: settings),
         .testTarget(name: "DigestTests", dependencies: ["Digest"], swiftSettings: settings),
         .testTarget(
-            name: "EnvctlRunsTests", dependencies: ["EnvctlRuns", "EnvctlModel", "GitSupport", "EnvctlTestSupport"],
+            name: "EnvctlRunsTests", dependencies: ["EnvctlRuns", "EnvctlModel", "GitSupport", "OCIRegistry", "EnvctlTestSupport"],
             exclude: ["Fixtures"], swiftSettings: settings),
         .testTarget(name: "GitSupportTests", dependencies: ["GitSupport", "EnvctlTestSupport"], swiftSettings: settings),
         .testTarget(
@@ -126,6 +141,13 @@ let package = Package(
         .testTarget(
             name: "EnvctlTemplatesTests", dependencies: ["EnvctlTemplates", "EnvctlModel", "EnvctlTestSupport"],
             exclude: ["Snapshots"], swiftSettings: settings),
+        .testTarget(
+            name: "EnvctlWorkflowsTests",
+            dependencies: [
+                "EnvctlWorkflows", "EnvctlModel", "EnvctlImageBuild", "EnvctlRuns", "OCIRegistry", "CurlTransport", "GitSupport",
+                "EnvctlTestSupport",
+            ],
+            swiftSettings: settings),
         .testTarget(name: "EnvctlImageBuildTests", dependencies: ["EnvctlImageBuild"], swiftSettings: settings),
         .testTarget(
             name: "EndToEndTests", dependencies: ["EnvctlModel", "EnvctlTestSupport"], swiftSettings: settings),

@@ -1,3 +1,5 @@
+import EnvctlModel
+
 /// Why `envctl build` failed, with the step that failed.
 public struct ImageBuildError: Error, Sendable, Hashable, CustomStringConvertible {
     public struct Code: Hashable, Sendable, CustomStringConvertible {
@@ -16,16 +18,45 @@ public struct ImageBuildError: Error, Sendable, Hashable, CustomStringConvertibl
     public var step: String
     public var message: String
     public var hint: String?
+    /// The error underneath, kept whole (a registry error with its code and the registry's own errors);
+    /// its description follows the message.
+    public var cause: (any Error & Sendable)?
 
-    public init(_ code: Code, step: String, _ message: String, hint: String? = nil) {
+    public init(_ code: Code, step: String, _ message: String, hint: String? = nil, cause: (any Error & Sendable)? = nil) {
         self.code = code
         self.step = step
         self.message = message
         self.hint = hint
+        self.cause = cause
     }
 
-    public var description: String {
-        let head = "\(step) failed: \(message)"
+    public var description: String { describe(cause: cause.map { String(describing: $0) }) }
+
+    /// The description with the cause written as `causeText` (the CLI writes a registry error's code too).
+    public func describe(cause causeText: String?) -> String {
+        let head = "\(step) failed: \(message)" + (causeText.map { ": \($0)" } ?? "")
         return hint.map { "\(head)\n    hint: \($0)" } ?? head
+    }
+
+    public static func == (a: ImageBuildError, b: ImageBuildError) -> Bool {
+        a.code == b.code && a.step == b.step && a.message == b.message && a.hint == b.hint
+            && a.cause.map { String(describing: $0) } == b.cause.map { String(describing: $0) }
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(code)
+        hasher.combine(step)
+        hasher.combine(message)
+        hasher.combine(hint)
+    }
+}
+
+extension ImageBuildError: EnvctlFailure {
+    public var failureKind: FailureKind {
+        switch code {
+        case .missingTool: .missingTool
+        case .badInput: .badInput
+        default: .failure
+        }
     }
 }

@@ -53,6 +53,12 @@ public struct BuildResult: Sendable, Hashable {
     public var manifestDigest: String
     public var ociLayout: String
     public var ociRefName: String
+
+    public init(manifestDigest: String, ociLayout: String, ociRefName: String) {
+        self.manifestDigest = manifestDigest
+        self.ociLayout = ociLayout
+        self.ociRefName = ociRefName
+    }
 }
 
 /// Drives buildah, podman or docker to build reproducibly and export an OCI layout.

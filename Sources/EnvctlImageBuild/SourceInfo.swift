@@ -1,22 +1,13 @@
+import EnvctlModel
 import Foundation
 
-/// Git facts that go into image labels, read with the `git` CLI (absent outside a repository).
-public struct SourceInfo: Sendable, Hashable {
-    public var revision: String?
-    public var source: String?
-    /// `SOURCE_DATE_EPOCH` from the environment, else the commit time of HEAD, else 0.
-    public var sourceDateEpoch: Int
-
-    public init(revision: String?, source: String?, sourceDateEpoch: Int) {
-        self.revision = revision
-        self.source = source
-        self.sourceDateEpoch = sourceDateEpoch
-    }
-
+/// Where a build's inputs (`BuildInputs`: revision, source, `SOURCE_DATE_EPOCH`) come from when the
+/// lock does not record them: the git repository around the project, read with the `git` CLI.
+public enum SourceInfo {
     /// Reads HEAD, its commit time and `origin` from the repository containing `directory`.
-    public static func detect(in directory: String, runner: ToolRunner = ToolRunner()) -> SourceInfo {
+    public static func detect(in directory: String, runner: ToolRunner = ToolRunner()) -> BuildInputs {
         let env = ProcessInfo.processInfo.environment.merging(runner.environment) { _, new in new }
-        var info = SourceInfo(revision: nil, source: nil, sourceDateEpoch: 0)
+        var info = BuildInputs(revision: nil, source: nil, sourceDateEpoch: 0)
         if let git = runner.which("git") {
             func read(_ args: [String]) -> String? {
                 guard let out = try? runner.capture(git, ["-C", directory] + args), out.status == 0 else { return nil }

@@ -4,6 +4,7 @@ import EnvctlModel
 import EnvctlPython
 import EnvctlResolver
 import Foundation
+import OCIRegistry
 
 /// Errors while locking that are not resolution failures.
 public struct LockError: Error, Sendable, CustomStringConvertible {
@@ -42,10 +43,10 @@ public struct LockOptions: Sendable {
 public struct Locker: Sendable {
     public var knowledgeBase: KnowledgeBase
     public var pinner: UVPinner?
-    public var images: (any ImageDigestResolver)?
+    public var images: (any ImageRegistry)?
     public var generatedBy: String
 
-    public init(knowledgeBase: KnowledgeBase, pinner: UVPinner?, images: (any ImageDigestResolver)?, generatedBy: String) {
+    public init(knowledgeBase: KnowledgeBase, pinner: UVPinner?, images: (any ImageRegistry)?, generatedBy: String) {
         self.knowledgeBase = knowledgeBase
         self.pinner = pinner
         self.images = images
@@ -138,8 +139,8 @@ public struct Locker: Sendable {
                 let ref = locked.images[keyPath: keyPath].reference
                 do {
                     let pinned = try await images.pin(ref, platform: options.imagePlatform)
-                    locked.images[keyPath: keyPath].digest = pinned.digest
-                    locked.images[keyPath: keyPath].platformDigest = pinned.platformDigest
+                    locked.images[keyPath: keyPath].digest = pinned.digest.description
+                    locked.images[keyPath: keyPath].platformDigest = pinned.platformManifestDigest.description
                 } catch {
                     throw LockError(.imagePinningFailed, "cannot pin \(ref) by digest: \(error)\n(use --offline to lock by tag for now)")
                 }
@@ -163,4 +164,8 @@ public struct Locker: Sendable {
         let data = (try? encoder.encode(e)) ?? Data()
         return "sha256:" + SHA256.hex(data)
     }
+}
+
+extension LockError: EnvctlFailure {
+    public var failureKind: FailureKind { .failure }
 }

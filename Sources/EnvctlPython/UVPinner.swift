@@ -177,3 +177,7 @@ public struct UVPinner: Sendable {
         return packages.sorted { $0.name < $1.name }
     }
 }
+
+extension PythonPinError: EnvctlFailure {
+    public var failureKind: FailureKind { code == .toolMissing ? .missingTool : .failure }
+}

@@ -70,3 +70,9 @@ public struct ResolverError: Error, Sendable, Hashable, CustomStringConvertible 
         (diagnostics.map(\.description) + failures.map(\.report)).joined(separator: "\n")
     }
 }
+
+extension ResolverError: EnvctlFailure {
+    /// Diagnostics alone (a spec that asks for something impossible) are bad input; a search that found
+    /// no combination is a failure.
+    public var failureKind: FailureKind { failures.isEmpty && !diagnostics.isEmpty ? .badInput : .failure }
+}

@@ -1,7 +1,10 @@
+import EnvctlModel
+import GitSupport
+
 /// A failure in run, pipeline or reproduce work, classified by who has to act.
 ///
-/// A struct with an open `Kind`, like `GitError`, so new cases don't break callers. The CLI maps the
-/// kind to an exit status (64 bad input, 69 missing tool, 1 failure, 70 internal bug).
+/// A struct with an open `Kind`, like `GitError`, so new cases don't break callers. Its `failureKind`
+/// is what the CLI maps to an exit status, in `ErrorPresentation`.
 public struct RunsError: Error, Sendable, Hashable, CustomStringConvertible {
     public struct Kind: Hashable, Sendable {
         let name: String
@@ -13,15 +16,6 @@ public struct RunsError: Error, Sendable, Hashable, CustomStringConvertible {
         public static let failure = Kind(name: "failure")
         /// An envctl bug.
         public static let `internal` = Kind(name: "internal")
-
-        public var exitCode: Int32 {
-            switch self {
-            case .badInput: 64
-            case .missingTool: 69
-            case .internal: 70
-            default: 1
-            }
-        }
     }
 
     public var kind: Kind
@@ -35,4 +29,20 @@ public struct RunsError: Error, Sendable, Hashable, CustomStringConvertible {
     }
 
     public var description: String { hint.map { "\(message)\n    hint: \($0)" } ?? message }
+}
+
+extension RunsError: EnvctlFailure {
+    public var failureKind: FailureKind {
+        switch kind {
+        case .badInput: .badInput
+        case .missingTool: .missingTool
+        case .internal: .internal
+        default: .failure
+        }
+    }
+}
+
+extension GitError: EnvctlFailure {
+    /// An unknown or ambiguous revision is bad input; anything else libgit2 reports is a failure.
+    public var failureKind: FailureKind { code == .notFound || code == .ambiguous || code == .invalidInput ? .badInput : .failure }
 }

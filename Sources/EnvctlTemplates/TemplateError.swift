@@ -1,3 +1,5 @@
+import EnvctlModel
+
 /// Why a Dockerfile could not be rendered.
 ///
 /// A struct with a growing `Code` set (the `SubprocessError` shape), so new cases do not break callers.
@@ -26,4 +28,9 @@ public struct TemplateError: Error, Sendable, Hashable, CustomStringConvertible 
     public var description: String {
         hint.map { "\(message)\n    hint: \($0)" } ?? message
     }
+}
+
+extension TemplateError: EnvctlFailure {
+    /// Templates and lock values are the user's input.
+    public var failureKind: FailureKind { .badInput }
 }

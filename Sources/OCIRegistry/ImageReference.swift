@@ -36,17 +36,13 @@ public struct ImageReference: Sendable, Hashable, CustomStringConvertible {
         guard s.utf8.count <= 512 else { throw fail("it is too long") }
         guard !s.contains(where: { $0.isWhitespace || $0.isNewline }) else { throw fail("it contains whitespace") }
 
+        let written = Self.components(of: s)
         var digest: ContentDigest?
-        if let at = s.firstIndex(of: "@") {
-            let d = String(s[s.index(after: at)...])
+        if let d = written.digest {
             do { digest = try ContentDigest(d) } catch { throw fail("bad digest: \(error.message)") }
-            s = String(s[..<at])
         }
-        var tag: String?
-        if let colon = s.lastIndex(of: ":"), !s[colon...].contains("/") {
-            tag = String(s[s.index(after: colon)...])
-            s = String(s[..<colon])
-        }
+        var tag = written.tag
+        s = written.name
         var registry = Self.dockerHub
         var path = s
         if let slash = s.firstIndex(of: "/") {
@@ -77,6 +73,42 @@ public struct ImageReference: Sendable, Hashable, CustomStringConvertible {
         self.repository = path
         self.tag = tag
         self.digest = digest
+    }
+
+    /// The first stage of parsing: `name[:tag][@digest]` split as written, before validation and
+    /// normalisation. The tag is the text after the last `:` that follows the last `/` (so
+    /// `host:5000/repo` has no tag). Use it to rewrite a reference a user wrote without changing its
+    /// spelling (`python:3.11` stays `python`, not `docker.io/library/python`).
+    public static func components(of text: String) -> (name: String, tag: String?, digest: String?) {
+        var rest = Substring(text)
+        var digest: String?
+        if let at = rest.firstIndex(of: "@") {
+            digest = String(rest[rest.index(after: at)...])
+            rest = rest[..<at]
+        }
+        let slash = rest.lastIndex(of: "/") ?? rest.startIndex
+        if let colon = rest[slash...].lastIndex(of: ":") {
+            return (String(rest[..<colon]), String(rest[rest.index(after: colon)...]), digest)
+        }
+        return (String(rest), nil, digest)
+    }
+
+    /// `docker.io/library/python` for `python`: the canonical repository name of `text` (registry and
+    /// path), or `text` unchanged when it does not parse.
+    public static func canonicalName(_ text: String) -> String {
+        (try? ImageReference(parsing: components(of: text).name))?.name ?? text
+    }
+
+    /// Whether `text` is pinned: `repo[:tag]@sha256:<64 lowercase hex>`.
+    public static func isPinned(_ text: String) -> Bool {
+        components(of: text).digest.map(isSHA256Digest) ?? false
+    }
+
+    /// `sha256:` and 64 lowercase hex digits.
+    public static func isSHA256Digest(_ s: String) -> Bool {
+        guard s.hasPrefix("sha256:") else { return false }
+        let hex = s.dropFirst(7)
+        return hex.count == 64 && hex.allSatisfy { ("0"..."9").contains($0) || ("a"..."f").contains($0) }
     }
 
     /// The host requests go to (`docker.io` → `registry-1.docker.io`).

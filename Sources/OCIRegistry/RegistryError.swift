@@ -1,3 +1,4 @@
+import EnvctlModel
 import Foundation
 
 /// One entry of a registry's `{"errors":[{"code":…,"message":…,"detail":…}]}` body (distribution-spec).
@@ -133,4 +134,10 @@ public struct RegistryError: Error, Sendable, Hashable, CustomStringConvertible 
 
 extension RegistryError: LocalizedError {
     public var errorDescription: String? { description }
+}
+
+extension RegistryError: EnvctlFailure {
+    /// A malformed reference, registries config or image source is bad input; anything the registry or
+    /// the network did is a failure. The registry's own error code stays in `code` and `errors`.
+    public var failureKind: FailureKind { isUserInputError ? .badInput : .failure }
 }

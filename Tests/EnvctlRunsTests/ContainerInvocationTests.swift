@@ -1,5 +1,6 @@
 import EnvctlModel
 import EnvctlRuns
+import OCIRegistry
 import Testing
 
 @Suite("Container invocation") struct ContainerInvocationTests {
@@ -24,11 +25,11 @@ import Testing
     @Test func pinnedReferenceDropsTheTag() {
         let p = PushedImage(reference: "127.0.0.1:5000/team/train:envctl-abc", digest: "sha256:" + String(repeating: "f", count: 64))
         #expect(p.pinnedReference == "127.0.0.1:5000/team/train@sha256:" + String(repeating: "f", count: 64))
-        #expect(ImageRef.split("host:5000/repo").tag == nil)
-        #expect(ImageRef.canonicalRepository("python") == "docker.io/library/python")
-        #expect(ImageRef.canonicalRepository("registry-1.docker.io/x/y") == "docker.io/x/y")
-        #expect(!ImageRef.isPinned("python:3.11"))
-        #expect(ImageRef.isPinned("python:3.11@sha256:" + String(repeating: "0", count: 64)))
-        #expect(!ImageRef.isPinned("python@sha256:ABC"))
+        #expect(ImageReference.components(of: "host:5000/repo").tag == nil)
+        #expect(ImageReference.canonicalName("python") == "docker.io/library/python")
+        #expect(ImageReference.canonicalName("registry-1.docker.io/x/y") == "docker.io/x/y")
+        #expect(!ImageReference.isPinned("python:3.11"))
+        #expect(ImageReference.isPinned("python:3.11@sha256:" + String(repeating: "0", count: 64)))
+        #expect(!ImageReference.isPinned("python@sha256:ABC"))
     }
 }

@@ -2,6 +2,7 @@ import EnvctlModel
 import EnvctlRuns
 import EnvctlTestSupport
 import Foundation
+import OCIRegistry
 import Testing
 
 let pinDigest = "sha256:" + String(repeating: "ab", count: 32)
@@ -16,16 +17,23 @@ func pinWorkspace() throws -> TemporaryDirectory {
     return ws
 }
 
+/// Answers manifest lookups from a table (reference as written → digest); nothing else is needed here.
 struct FakeRegistry: ImageRegistry {
     var digests: [String: String] = [:]
-    func digestExists(repository: String, digest: String) async throws(RunsError) -> Bool {
-        digests.values.contains(digest)
+    func manifestDigest(_ reference: ImageReference) async throws(RegistryError) -> ContentDigest? {
+        for (written, digest) in digests where (try? ImageReference(parsing: written)) == reference { return try ContentDigest(digest) }
+        if let digest = reference.digest { return digests.values.contains(digest.description) ? digest : nil }
+        throw RegistryError(.notFound, "manifest unknown: \(reference)")
     }
-    func resolveDigest(reference: String) async throws(RunsError) -> String {
-        guard let d = digests[reference] else { throw RunsError(.failure, "manifest unknown: \(reference)") }
-        return d
+    func pin(_ reference: String, platform: String) async throws(RegistryError) -> PinnedImage { throw Self.unsupported }
+    func labels(_ reference: ImageReference) async throws(RegistryError) -> (digest: ContentDigest, labels: [String: String])? {
+        throw Self.unsupported
     }
-    func addTag(repository: String, digest: String, tag: String) async throws(RunsError) {}
+    func tag(_ source: ImageReference, as destination: ImageReference) async throws(RegistryError) {}
+    func publish(_ source: any ImageSource, to destination: ImageReference) async throws(RegistryError) -> ContentDigest {
+        throw Self.unsupported
+    }
+    static let unsupported = RegistryError(.unexpectedResponse, "not part of this fake")
 }
 
 @Suite("pipeline pin (real kfp)", KFPTools.requirement, .tags(.kfp))

@@ -1,6 +1,7 @@
 import ArgumentParser
 import EnvctlImageBuild
 import EnvctlModel
+import EnvctlWorkflows
 import Foundation
 import OCIRegistry
 
@@ -18,8 +19,10 @@ struct BuildOptions: ParsableArguments {
 
     @OptionGroup var registry: RegistryOptions
 
-    /// The builder on PATH: the one asked for, else the first of buildah, podman, docker.
-    func locateBuilder(runner: ToolRunner) throws(ImageBuildError) -> ImageBuilder {
+    /// The recipe these flags describe for `env`: builder, build arguments (with mirrors) and templates.
+    func recipe(for env: LockedEnvironment, templatesDirectory: String? = nil, template: String? = nil, cacheMounts: Bool = true)
+        throws -> BuildRecipe
+    {
         var kind: BuilderKind?
         if let builder {
             guard let k = BuilderKind(rawValue: builder) else {
@@ -27,14 +30,17 @@ struct BuildOptions: ParsableArguments {
             }
             kind = k
         }
-        return try ImageBuilder.locate(kind, runner: runner)
+        return BuildRecipe(
+            builder: kind, buildArgs: try buildArguments(for: env), templatesDirectory: templatesDirectory, template: template,
+            cacheMounts: cacheMounts)
     }
 
     /// `--build-arg`s plus `BASE_IMAGE` / `BUILDER_IMAGE` rewritten to a mirror (keeping the digest), from
     /// `--mirror` or else the first mirror the registries config lists for the FROM image's registry.
-    func buildArguments(for env: LockedEnvironment) throws(ImageBuildError) -> [String: String] {
+    func buildArguments(for env: LockedEnvironment) throws -> [String: String] {
         var mirrors = try RegistryMirrors(flags: mirror)
-        if mirror.isEmpty, let config = try? RegistryConfiguration.load(path: registry.registriesConfig) {
+        if mirror.isEmpty {
+            let config = try registry.configuration()
             for image in [env.images.base, env.images.builder] {
                 guard let host = image.reference.split(separator: "/").first.map(String.init),
                     let first = config.settings(for: host).mirrors?.first
@@ -56,26 +62,5 @@ struct BuildOptions: ParsableArguments {
             if mirrored != image.pinnedReference { args[arg] = mirrored }
         }
         return args
-    }
-
-    /// A publisher for `target` with the registry options' client and credentials.
-    func publisher(for target: String) throws(ImageBuildError) -> ClientPublisher {
-        do {
-            let host = try ImageReference(parsing: target).registry
-            return ClientPublisher(client: try registry.makeClient(credentialsFor: host, reporter: nil))
-        } catch {
-            throw ImageBuildError(.badInput, step: "push", "cannot push to '\(target)': \(error)")
-        }
-    }
-}
-
-extension ImageBuildError {
-    /// The exit status `build` and `reproduce --rebuild` use: 69 missing tool, 64 bad input, else 1.
-    var exitCode: ExitCode {
-        switch code {
-        case .missingTool: ExitCode(69)
-        case .badInput: ExitCode(64)
-        default: ExitCode.failure
-        }
     }
 }

@@ -1,7 +1,7 @@
 import ArgumentParser
 import EnvctlImageBuild
 import EnvctlModel
-import EnvctlTemplates
+import EnvctlWorkflows
 import Foundation
 
 /// Options shared by `envctl dockerfile` and `envctl build`: which lock, which environment, which templates.
@@ -23,45 +23,19 @@ struct ImageOptions: ParsableArguments {
     @Flag(name: .customLong("no-cache-mounts"), help: "Leave out RUN --mount=type=cache (for builders without BuildKit).")
     var noCacheMounts = false
 
-    /// Loads the lock and picks the environment; exits 64 on a bad lock or name.
+    /// Loads the lock and picks the environment (bad input when the lock or the name is wrong).
     func selectEnvironment() throws -> LockedEnvironment {
-        let lockfile: Lockfile
-        do { lockfile = try Lockfile.load(fileAt: lock) } catch {
-            printError(error.description)
-            throw ExitCode(64)
-        }
-        if let environment {
-            guard let env = lockfile.environment(named: environment) else {
-                printError("error: no environment '\(environment)' in \(lock); it has: \(lockfile.environments.map(\.name).joined(separator: ", "))")
-                throw ExitCode(64)
-            }
-            return env
-        }
-        guard lockfile.environments.count == 1 else {
-            printError("error: \(lock) has \(lockfile.environments.count) environments (\(lockfile.environments.map(\.name).joined(separator: ", "))); choose one with --env NAME")
-            throw ExitCode(64)
-        }
-        return lockfile.environments[0]
+        try Lockfile.load(fileAt: lock).selectEnvironment(environment, file: lock)
     }
 
-    /// Renders the Dockerfile for `env`; template problems exit 64.
-    func render(_ env: LockedEnvironment, source: SourceInfo) throws -> String {
-        var dir = templatesDirectory
-        if dir == nil, FileManager.default.fileExists(atPath: ".envctl/templates") { dir = ".envctl/templates" }
-        do {
-            let renderer = DockerfileRenderer(templates: try TemplateSet.builtin(overlaidWith: dir))
-            let inputs = RenderInputs(
-                revision: source.revision, source: source.source, sourceDateEpoch: source.sourceDateEpoch,
-                cacheMounts: !noCacheMounts)
-            return try renderer.render(env, inputs: inputs, template: template)
-        } catch {
-            printError("error: \(error.description)")
-            throw ExitCode(64)
-        }
+    /// `--templates-dir`, else `.envctl/templates` when it exists.
+    var templates: String? {
+        templatesDirectory ?? (FileManager.default.fileExists(atPath: ".envctl/templates") ? ".envctl/templates" : nil)
     }
-}
 
-/// Writes a line to stderr (diagnostics and the builder's live output).
-func printError(_ text: String) {
-    FileHandle.standardError.write(Data((text + "\n").utf8))
+    /// Renders the Dockerfile for `env` (template problems are bad input).
+    func render(_ env: LockedEnvironment, inputs: BuildInputs) throws -> String {
+        try ImageBuildWorkflow.render(
+            env, inputs: inputs, recipe: BuildRecipe(templatesDirectory: templates, template: template, cacheMounts: !noCacheMounts))
+    }
 }

@@ -12,20 +12,8 @@ struct LockLocationOptions: ParsableArguments {
     /// Reads the lock; a missing or malformed lock is bad input (64) with a hint to run `envctl lock`.
     func load() throws(DiagnosticsError) -> Lockfile { try Lockfile.load(fileAt: lockPath) }
 
-    /// The named environment, or the only one when `name` is nil.
+    /// The named environment, or the only one when `name` is nil (`Lockfile.selectEnvironment`).
     func environment(_ name: String?, in lock: Lockfile) throws(DiagnosticsError) -> LockedEnvironment {
-        let names = lock.environments.map(\.name).joined(separator: ", ")
-        if let name {
-            guard let env = lock.environment(named: name) else {
-                throw DiagnosticsError([.error("\(lockPath) has no environment '\(name)'", hint: "it has: \(names)")])
-            }
-            return env
-        }
-        guard lock.environments.count == 1 else {
-            throw DiagnosticsError([
-                .error("\(lockPath) has \(lock.environments.count) environments (\(names))", hint: "choose one with --env NAME")
-            ])
-        }
-        return lock.environments[0]
+        try lock.selectEnvironment(name, file: lockPath)
     }
 }

@@ -3,6 +3,7 @@ import CurlTransport
 import EnvctlModel
 import EnvctlRuns
 import Foundation
+import OCIRegistry
 
 /// Where and how a pinned pipeline is submitted: shared by `envctl pipeline submit` and `envctl reproduce`
 /// of a pipeline run.
@@ -76,7 +77,9 @@ extension PipelineFlow {
 
     /// Submits, writes the run record (with protective tags on every pinned digest), and with `--wait`
     /// polls until a terminal state. Returns the exit status: 0 submitted (or SUCCEEDED), 1 otherwise.
-    static func submit(_ s: Submission, options: PipelineSubmitOptions, workspace: Workspace) async throws -> Int32 {
+    static func submit(_ s: Submission, options: PipelineSubmitOptions, registry: any ImageRegistry, workspace: Workspace)
+        async throws -> Int32
+    {
         let target = try options.target()
         let token = try options.bearerToken()
         let result = s.pinned
@@ -95,14 +98,14 @@ extension PipelineFlow {
             id: id, kind: kind, startedAt: Date(), command: ["pipeline", "submit", s.file],
             workspace: workspace.root, git: s.git, environment: result.environments.map(\.name).joined(separator: ","),
             lockHash: lockHash ?? "",
-            images: result.pins.map { .init(reference: $0.pinned, digest: ImageRef.split($0.pinned).digest, source: "pipeline") },
+            images: result.pins.map { .init(reference: $0.pinned, digest: ImageReference.components(of: $0.pinned).digest, source: "pipeline") },
             runtime: nil, host: nil)
         record.pipeline = .init(
             file: s.file, endpoint: target.description, pipelineID: submitted.pipelineID, versionID: submitted.versionID,
             remoteRunID: submitted.runID, state: submitted.state, parameters: s.parameters)
         record.reproducedFrom = s.reproducedFrom
         try workspace.runs.save(record)
-        await protect(&record, registry: RegistryAdapter.make())
+        await protect(&record, registry: registry)
         try workspace.runs.save(record)
         RunsPresentation.stderr("envctl: submitted run \(submitted.runID)\(submitted.versionID.map { " (pipeline version \($0))" } ?? "") — record \(id)")
         guard options.wait else { return 0 }
@@ -117,12 +120,11 @@ extension PipelineFlow {
     }
 
     /// Tags every pinned digest `envctl-run-<id>` so registry clean-up keeps it.
-    static func protect(_ record: inout RunRecord, registry: (any ImageRegistry)?) async {
-        guard let registry else { return }
+    static func protect(_ record: inout RunRecord, registry: any ImageRegistry) async {
         var seen = Set<String>()
         for image in record.images {
             guard let digest = image.digest else { continue }
-            let repo = ImageRef.split(image.reference).repository
+            let repo = ImageReference.components(of: image.reference).name
             guard seen.insert(repo + digest).inserted else { continue }
             do {
                 try await registry.addTag(repository: repo, digest: digest, tag: record.protectiveTag)

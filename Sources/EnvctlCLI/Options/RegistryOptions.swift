@@ -15,7 +15,10 @@ struct TransferOptions: ParsableArguments {
     var quiet = false
 }
 
-/// Options shared by the commands that talk to registries.
+/// Options shared by the commands that talk to registries, and the one place registry clients are made:
+/// every command that talks to a registry (lock, build, push, copy, mirror, inspect, login, run, reproduce,
+/// pipeline) builds its client here, so the registries config, credentials, `--cert-dir` and `--verbose`
+/// apply everywhere. A registries config that cannot be read is an error (exit 64 naming the file).
 struct RegistryOptions: ParsableArguments {
     @Option(name: .long, help: "Registries config (default: $ENVCTL_REGISTRIES_CONFIG or ~/.config/envctl/registries.yaml).")
     var registriesConfig: String?
@@ -35,10 +38,16 @@ struct RegistryOptions: ParsableArguments {
     @Flag(name: .long, help: "Log each registry request (method, URL without query, status; never credentials).")
     var verbose = false
 
-    /// Builds a client; explicit credentials apply to `credentialsFor` (the command's destination registry).
-    func makeClient(credentialsFor registry: String?, reporter: ProgressReporter?, concurrency: Int = 4) throws -> RegistryClient {
+    /// The registries config (`--registries-config`, else the default path), with `--cert-dir` searched first.
+    func configuration() throws(RegistryError) -> RegistryConfiguration {
         var config = try RegistryConfiguration.load(path: registriesConfig)
         if let certDir { config.certDirectories.insert(certDir, at: 0) }
+        return config
+    }
+
+    /// Builds a client; explicit credentials apply to `credentialsFor` (the command's destination registry).
+    func makeClient(credentialsFor registry: String?, reporter: ProgressReporter?, concurrency: Int = 4) throws -> RegistryClient {
+        let config = try configuration()
         var explicit: [String: RegistryCredential] = [:]
         let env = ProcessInfo.processInfo.environment
         if let registry, let user = username ?? env["ENVCTL_REGISTRY_USERNAME"] {
@@ -67,14 +76,7 @@ struct RegistryOptions: ParsableArguments {
     }
 }
 
-/// Runs a registry operation, presenting failures through `ErrorPresentation`
-/// (64 bad input such as a malformed reference or layout, 1 registry/network failure).
+/// Runs a registry operation, presenting failures through `ErrorPresentation`.
 func runRegistryCommand(_ body: () async throws -> Void) async throws {
-    do {
-        try await body()
-    } catch let e as ExitCode {
-        throw e
-    } catch {
-        throw ErrorPresentation.present(error)
-    }
+    try await ErrorPresentation.guarded(body)
 }

@@ -1,68 +1,129 @@
 import ArgumentParser
+import EnvctlImageBuild
+import EnvctlLocking
 import EnvctlModel
 import EnvctlPython
 import EnvctlResolver
-import EnvctlLocking
 import Foundation
 import OCIRegistry
 
-/// Exit statuses envctl promises to scripts (documented in `envctl --help` and the README).
+/// Exit statuses envctl promises to scripts (documented in `envctl --help` and the README): those of
+/// `FailureKind`, which every library error reports.
 enum ExitStatus {
-    static let failure: Int32 = 1
+    static let failure = FailureKind.failure.exitStatus
     /// `lock --check`: the lock is stale.
-    static let stale: Int32 = 2
+    static let stale = FailureKind.stale.exitStatus
     /// Bad input: spec, lock or flags (EX_USAGE).
-    static let usage: Int32 = 64
+    static let usage = FailureKind.badInput.exitStatus
     /// A required external tool is missing (EX_UNAVAILABLE).
-    static let unavailable: Int32 = 69
+    static let unavailable = FailureKind.missingTool.exitStatus
     /// A bug in envctl (EX_SOFTWARE).
-    static let software: Int32 = 70
+    static let software = FailureKind.internal.exitStatus
 }
 
-/// The one place library errors become user text and exit codes.
+/// A failure the CLI itself detects (a file it cannot write, a flag combination), in the shared vocabulary.
+struct CLIError: EnvctlFailure, CustomStringConvertible {
+    var failureKind: FailureKind
+    var message: String
+    var hint: String?
+
+    static func failure(_ message: String, hint: String? = nil) -> CLIError { CLIError(failureKind: .failure, message: message, hint: hint) }
+    static func badInput(_ message: String, hint: String? = nil) -> CLIError { CLIError(failureKind: .badInput, message: message, hint: hint) }
+
+    var description: String { hint.map { "\(message)\n    hint: \($0)" } ?? message }
+}
+
+/// The one place errors become user text and exit statuses. Commands run their work in `guarded`;
+/// nothing else prints an error or picks an exit status for one.
+///
+/// The text is the error's own description (its structured cause included: a registry error's code,
+/// a diagnostic's file:line), with control characters escaped (see `Terminal.escape`). The status is
+/// the error's `FailureKind` (64 bad input, 69 missing tool, 1 failure, 2 stale, 70 internal).
 enum ErrorPresentation {
+    /// Runs `body`; a thrown error is printed to stderr and becomes its exit status.
+    static func guarded<T>(_ body: () async throws -> T) async throws -> T {
+        do {
+            return try await body()
+        } catch let e as ExitCode {
+            throw e
+        } catch where error is ValidationError || error is CleanExit {
+            throw error
+        } catch {
+            throw present(error)
+        }
+    }
+
     /// Prints `error` to stderr and returns the exit code to throw.
     static func present(_ error: any Error) -> ExitCode {
+        if let e = error as? ExitCode { return e }
+        Terminal.stderr(text(for: error))
+        return ExitCode(kind(of: error).exitStatus)
+    }
+
+    /// What the user reads for `error`.
+    static func text(for error: any Error) -> String {
         switch error {
         case let e as DiagnosticsError:
-            Terminal.stderr(e.diagnostics.map(\.description).joined(separator: "\n"))
-            return ExitCode(ExitStatus.usage)
+            return e.diagnostics.map(\.description).joined(separator: "\n")
         case let e as ResolverError:
-            if !e.diagnostics.isEmpty {
-                Terminal.stderr(e.diagnostics.map(\.description).joined(separator: "\n"))
-                if e.failures.isEmpty { return ExitCode(ExitStatus.usage) }
-            }
-            Terminal.stderr(e.failures.map(\.report).joined(separator: "\n\n"))
-            return ExitCode(ExitStatus.failure)
-        case let e as PythonPinError:
-            Terminal.stderr("error: \(e.message)")
-            return ExitCode(e.code == .toolMissing ? ExitStatus.unavailable : ExitStatus.failure)
+            return (e.diagnostics.map(\.description) + [e.failures.map(\.report).joined(separator: "\n\n")])
+                .filter { !$0.isEmpty }.joined(separator: "\n")
         case let e as RegistryError:
-            Terminal.stderr("error: [\(e.code)] \(e.description)")
-            return ExitCode(e.isUserInputError ? ExitStatus.usage : ExitStatus.failure)
+            return "error: " + registryText(e)
+        case let e as ImageBuildError:
+            return "error: " + e.describe(cause: e.cause.map { ($0 as? RegistryError).map(registryText) ?? String(describing: $0) })
+        case let e as PythonPinError:
+            return "error: \(e.message)"
         case let e as LockError:
-            Terminal.stderr("error: \(e.message)")
-            return ExitCode(ExitStatus.failure)
-        case let e as ExitCode:
-            return e
+            return "error: \(e.message)"
+        case let e as any EnvctlFailure & CustomStringConvertible:
+            return "error: " + e.description
         case let e as any LocalizedError:
-            Terminal.stderr("error: \(e.errorDescription ?? String(describing: e))")
-            return ExitCode(ExitStatus.failure)
+            return "error: \(e.errorDescription ?? String(describing: e))"
         default:
-            Terminal.stderr("error: \(error)")
-            return ExitCode(ExitStatus.failure)
+            return "error: \(error)"
         }
+    }
+
+    /// A registry error with its code: `[not-found] …`.
+    static func registryText(_ e: RegistryError) -> String { "[\(e.code)] \(e.description)" }
+
+    /// The error's kind; errors outside the vocabulary are failures.
+    static func kind(of error: any Error) -> FailureKind {
+        (error as? any EnvctlFailure)?.failureKind ?? .failure
     }
 }
 
 /// stdout/stderr helpers; colour only when writing to a terminal and NO_COLOR is unset.
 enum Terminal {
+    /// Writes a message line to stderr, control characters escaped.
     static func stderr(_ text: String) {
-        FileHandle.standardError.write(Data((text.hasSuffix("\n") ? text : text + "\n").utf8))
+        let safe = escape(text)
+        FileHandle.standardError.write(Data((safe.hasSuffix("\n") ? safe : safe + "\n").utf8))
     }
 
     static func stdout(_ text: String) {
         FileHandle.standardOutput.write(Data((text.hasSuffix("\n") ? text : text + "\n").utf8))
+    }
+
+    /// `text` with every control character except newline and tab written as a Swift escape: ESC becomes
+    /// `\u{1B}`, BEL `\u{7}`, CR `\u{D}`, and C1 controls (U+0080–U+009F) and DEL likewise. A value from a
+    /// spec, lock or registry can then never move the cursor, recolour or retitle the user's terminal.
+    static func escape(_ text: String) -> String {
+        guard text.unicodeScalars.contains(where: isControl) else { return text }
+        var out = String.UnicodeScalarView()
+        for s in text.unicodeScalars {
+            if isControl(s) {
+                out.append(contentsOf: "\\u{\(String(s.value, radix: 16, uppercase: true))}".unicodeScalars)
+            } else {
+                out.append(s)
+            }
+        }
+        return String(out)
+    }
+
+    private static func isControl(_ s: Unicode.Scalar) -> Bool {
+        s != "\n" && s != "\t" && (s.value < 0x20 || (s.value >= 0x7F && s.value <= 0x9F))
     }
 
     static var stdoutIsTTY: Bool { isatty(1) == 1 }

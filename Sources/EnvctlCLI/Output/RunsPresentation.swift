@@ -1,39 +1,8 @@
-import ArgumentParser
-import EnvctlModel
-import EnvctlRuns
 import Foundation
-import GitSupport
 
-/// Where run/pipeline/reproduce errors become user text and exit statuses (64 bad input, 69 missing
-/// tool, 1 failure, 70 internal bug).
+/// Output helpers of the run/pipeline/reproduce verbs (errors go through `ErrorPresentation`).
 enum RunsPresentation {
-    static func stderr(_ line: String) {
-        FileHandle.standardError.write(Data((line + "\n").utf8))
-    }
-
-    /// Runs `body`, turning library errors into `error: …` on stderr and an exit status.
-    static func guarded<T>(_ body: () async throws -> T) async throws -> T {
-        do {
-            return try await body()
-        } catch let e as RunsError {
-            stderr("error: " + e.description)
-            throw ExitCode(e.kind.exitCode)
-        } catch let e as GitError {
-            stderr("error: " + e.description)
-            throw ExitCode(e.code == .notFound || e.code == .ambiguous || e.code == .invalidInput ? 64 : 1)
-        } catch let e as DiagnosticsError {
-            for d in e.diagnostics { stderr(d.description) }
-            throw ExitCode(64)
-        } catch let e as ExitCode {
-            throw e
-        } catch let e as any ParsableArguments & Error {
-            throw e
-        } catch {
-            if error is ValidationError || error is CleanExit { throw error }
-            stderr("error: internal: \(error)\n    please report this at the envctl issue tracker")
-            throw ExitCode(70)
-        }
-    }
+    static func stderr(_ line: String) { Terminal.stderr(line) }
 
     static var log: @Sendable (String) -> Void { { stderr($0) } }
 

@@ -1,6 +1,7 @@
 import ArgumentParser
 import EnvctlImageBuild
 import EnvctlModel
+import EnvctlWorkflows
 import Foundation
 import OCIRegistry
 
@@ -49,84 +50,54 @@ extension EnvctlCommand {
         @OptionGroup var builderOptions: BuildOptions
 
         func run() async throws {
-            let env = try options.selectEnvironment()
-            let runner = ToolRunner()
-            do {
-                try await build(env, runner: runner)
-            } catch let error as ImageBuildError {
-                printError("error: \(error.description)")
-                throw error.exitCode
-            }
-        }
-
-        func build(_ env: LockedEnvironment, runner: ToolRunner) async throws {
-            if record && !push {
-                throw ImageBuildError(.badInput, step: "build", "--record needs --push", hint: "envctl build --push --record")
-            }
-            let args = try builderOptions.buildArguments(for: env)
-
-            // Resolve the push target and the publisher before the (long) build, so bad flags fail fast.
-            var target: String?
-            var publisher: (any RegistryPublisher)?
-            if push {
-                guard let repo = repository ?? env.image else {
-                    throw ImageBuildError(
-                        .badInput, step: "push", "environment '\(env.name)' has no image repository to push to",
-                        hint: "set `image:` for it in envctl.yaml and run 'envctl lock', or pass --repository")
+            try await ErrorPresentation.guarded {
+                let env = try options.selectEnvironment()
+                if record && !push {
+                    throw ImageBuildError(.badInput, step: "build", "--record needs --push", hint: "envctl build --push --record")
                 }
-                target = "\(repo):\(env.contentTag)"
-                let pub = try builderOptions.publisher(for: target!)
-                publisher = pub
-                if !force, let existing = try await pub.existing(at: target!) {
-                    if existing.lockHash == env.hash {
-                        print("\(target!) already holds the image for lock hash \(env.hash); skipping the build (--force rebuilds)")
-                        if record { try recordPush(env, reference: target!, digest: existing.digest, source: existing.sourceInfo) }
-                        return
+                let recipe = try builderOptions.recipe(
+                    for: env, templatesDirectory: options.templates, template: options.template, cacheMounts: !options.noCacheMounts)
+                var target: String?
+                if push {
+                    guard let repo = repository ?? env.image else {
+                        throw ImageBuildError(
+                            .badInput, step: "push", "environment '\(env.name)' has no image repository to push to",
+                            hint: "set `image:` for it in envctl.yaml and run 'envctl lock', or pass --repository")
                     }
-                    printError("warning: \(target!) exists but carries lock hash \(existing.lockHash ?? "none"), not \(env.hash); rebuilding")
+                    target = "\(repo):\(env.contentTag)"
                 }
-            }
-
-            let builderTool = try builderOptions.locateBuilder(runner: runner)
-            let source = SourceInfo.detect(in: FileManager.default.currentDirectoryPath)
-            let dockerfile = try options.render(env, source: source)
-            let dir = (workDirectory as NSString).appendingPathComponent(env.name)
-            let request = BuildRequest(
-                dockerfile: dockerfile, contextDirectory: (dir as NSString).appendingPathComponent("context"),
-                localTag: "localhost/envctl/\(env.name):\(env.contentTag)", buildArgs: args,
-                sourceDateEpoch: source.sourceDateEpoch, ociLayout: (dir as NSString).appendingPathComponent("oci"),
-                ociRefName: env.contentTag)
-            printError("envctl: building \(env.name) with \(builderTool.kind.rawValue) (SOURCE_DATE_EPOCH=\(source.sourceDateEpoch))")
-            let result = try builderTool.build(request) { line in printError(line) }
-            print("built \(request.localTag) \(result.manifestDigest)")
-            print("oci layout \(result.ociLayout):\(result.ociRefName)")
-            if let target, let publisher {
-                let pushed = try await publisher.push(layout: result.ociLayout, refName: result.ociRefName, to: target)
-                print("pushed \(target)@\(pushed)")
-                if record { try recordPush(env, reference: target, digest: pushed, source: source) }
+                let registry = try target.map { t in
+                    try builderOptions.registry.makeClient(credentialsFor: try ImageReference(parsing: t).registry, reporter: nil)
+                }
+                let dir = (workDirectory as NSString).appendingPathComponent(env.name)
+                let job = BuildJob(
+                    environment: env, inputs: SourceInfo.detect(in: FileManager.default.currentDirectoryPath), recipe: recipe,
+                    contextDirectory: (dir as NSString).appendingPathComponent("context"),
+                    ociLayout: (dir as NSString).appendingPathComponent("oci"), target: target, skipIfPublished: push && !force,
+                    recordIn: record ? options.lock : nil)
+                _ = try await ImageBuildWorkflow(registry: registry) { Self.present($0, environment: env) }.run(job)
             }
         }
 
-        /// Writes the push into the lock (atomically), with the build inputs a rebuild needs.
-        func recordPush(_ env: LockedEnvironment, reference: String, digest: String, source: SourceInfo?) throws {
-            let inputs = source.map {
-                PushedImage.BuildInputs(revision: $0.revision, source: $0.source, sourceDateEpoch: $0.sourceDateEpoch)
+        /// How `build` shows the pipeline's progress: results on stdout, the builder's output on stderr.
+        static func present(_ event: BuildEvent, environment env: LockedEnvironment) {
+            switch event {
+            case .alreadyPublished(let reference, let hash):
+                Terminal.stdout("\(reference) already holds the image for lock hash \(hash); skipping the build (--force rebuilds)")
+            case .replacing(let reference, let hash):
+                Terminal.stderr("warning: \(reference) exists but carries lock hash \(hash ?? "none"), not \(env.hash); rebuilding")
+            case .building(let builder, let inputs):
+                Terminal.stderr("envctl: building \(env.name) with \(builder.rawValue) (SOURCE_DATE_EPOCH=\(inputs.sourceDateEpoch))")
+            case .output(let line):
+                Terminal.stderr(line)
+            case .built(let result, let localTag):
+                Terminal.stdout("built \(localTag) \(result.manifestDigest)")
+                Terminal.stdout("oci layout \(result.ociLayout):\(result.ociRefName)")
+            case .pushed(let reference, let digest):
+                Terminal.stdout("pushed \(reference)@\(digest)")
+            case .recorded(let reference, let digest, let lock):
+                Terminal.stdout("recorded \(reference)@\(digest) in \(lock)")
             }
-            do {
-                // Re-read: the lock may have been re-locked while the image built.
-                let lock = try Lockfile.load(fileAt: options.lock)
-                guard lock.environment(named: env.name)?.hash == env.hash else {
-                    throw ImageBuildError(
-                        .stepFailed, step: "record",
-                        "\(options.lock) changed during the build ('\(env.name)' no longer has lock hash \(env.hash)); not recording \(reference)@\(digest)")
-                }
-                try lock.recordingPush(environment: env.name, reference: reference, digest: digest, build: inputs).write(to: options.lock)
-            } catch let e as ImageBuildError {
-                throw e
-            } catch {
-                throw ImageBuildError(.stepFailed, step: "record", "cannot record the push in \(options.lock): \(error)")
-            }
-            print("recorded \(reference)@\(digest) in \(options.lock)")
         }
     }
 }

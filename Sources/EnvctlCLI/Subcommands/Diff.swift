@@ -15,7 +15,7 @@ extension EnvctlCommand {
         @Flag(name: .long, help: "Print JSON.") var json = false
 
         func run() async throws {
-            try await RunsPresentation.guarded {
+            try await ErrorPresentation.guarded {
                 let la = try Self.load(a), lb = try Self.load(b)
                 let diff = LockDiff.compare(la.1, lb.1, labels: (la.0, lb.0))
                 print(json ? try RunsPresentation.json(diff) : Self.render(diff))

@@ -19,15 +19,16 @@ extension EnvctlCommand {
         var output: String?
 
         func run() async throws {
-            let env = try options.selectEnvironment()
-            let text = try options.render(env, source: SourceInfo.detect(in: FileManager.default.currentDirectoryPath))
-            if let output {
-                do { try AtomicFile.write(text, to: output) } catch {
-                    printError("error: cannot write \(output): \(error.localizedDescription)")
-                    throw ExitCode.failure
+            try await ErrorPresentation.guarded {
+                let env = try options.selectEnvironment()
+                let text = try options.render(env, inputs: SourceInfo.detect(in: FileManager.default.currentDirectoryPath))
+                if let output {
+                    do { try AtomicFile.write(text, to: output) } catch {
+                        throw CLIError.failure("cannot write \(output): \(error.localizedDescription)")
+                    }
+                } else {
+                    FileHandle.standardOutput.write(Data(text.utf8))
                 }
-            } else {
-                FileHandle.standardOutput.write(Data(text.utf8))
             }
         }
     }

@@ -12,7 +12,7 @@ extension EnvctlCommand {
         @Flag(name: .long, help: "Print the report as JSON.") var json = false
 
         func run() async throws {
-            try await RunsPresentation.guarded {
+            try await ErrorPresentation.guarded {
                 let lock = (try? Workspace.locate()).flatMap { try? $0.loadLock() }
                 let report = await EnvctlRuns.Doctor.run(using: SystemCommandRunner()) { host in
                     (lock?.environments ?? []).map { Preflight.check($0, host: host) }

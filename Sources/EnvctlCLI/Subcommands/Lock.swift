@@ -4,7 +4,9 @@ import EnvctlLocking
 import EnvctlModel
 import EnvctlPython
 import EnvctlResolver
+import EnvctlWorkflows
 import Foundation
+import OCIRegistry
 
 extension EnvctlCommand {
     struct Lock: AsyncParsableCommand {
@@ -44,15 +46,15 @@ extension EnvctlCommand {
         }
 
         func run() async throws {
-            do {
+            try await ErrorPresentation.guarded {
                 let (spec, kb) = try specOptions.load()
                 if check {
-                    try await runCheck(spec: spec, kb: kb)
+                    try await runCheck(spec: spec, kb: kb, registry: refresh ? try registryOptions.makeClient(credentialsFor: nil, reporter: nil) : nil)
                     return
                 }
                 let pinner = try UVPinner()
                 let locker = Locker(
-                    knowledgeBase: kb, pinner: pinner, images: offline ? nil : try RegistryPinning.resolver(registryOptions),
+                    knowledgeBase: kb, pinner: pinner, images: offline ? nil : try registryOptions.makeClient(credentialsFor: nil, reporter: nil),
                     generatedBy: "envctl \(EnvctlCommand.envctlVersion)")
                 let previous = try? Lockfile.load(fileAt: specOptions.lockPath)
                 let lock = try await locker.lock(spec, options: LockOptions(offline: offline)).carryingPushRecords(from: previous)
@@ -63,85 +65,23 @@ extension EnvctlCommand {
                     Terminal.stdout(lock.environments.map { ResolutionText.render($0) }.joined(separator: "\n"))
                     Terminal.stderr("wrote \(specOptions.lockPath) (\(lock.environments.count) environment\(lock.environments.count == 1 ? "" : "s"))")
                 }
-            } catch {
-                throw ErrorPresentation.present(error)
             }
         }
 
-        func runCheck(spec: Spec, kb: KnowledgeBase) async throws {
+        func runCheck(spec: Spec, kb: KnowledgeBase, registry: (any ImageRegistry)?) async throws {
             let path = specOptions.lockPath
-            guard FileManager.default.fileExists(atPath: path) else {
+            switch try await LockCheck.check(spec: spec, knowledgeBase: kb, lockPath: path, registry: registry) {
+            case .missing:
                 Terminal.stderr("stale: \(path) does not exist; run 'envctl lock' and commit it")
                 throw ExitCode(ExitStatus.stale)
-            }
-            let lock = try Lockfile.load(fileAt: path)
-            let changes = try await LockCheck.changes(
-                spec: spec, knowledgeBase: kb, lock: lock, registry: refresh ? try RegistryPinning.resolver(registryOptions) : nil)
-            if changes.isEmpty {
+            case .upToDate:
                 Terminal.stdout("\(path) is up to date")
-                return
-            }
-            Terminal.stderr("stale: \(path) no longer matches its inputs:")
-            for c in changes { Terminal.stderr("  - \(c)") }
-            Terminal.stderr("run 'envctl lock' and commit the result")
-            throw ExitCode(ExitStatus.stale)
-        }
-    }
-}
-
-/// What makes a lock stale, in sentences.
-enum LockCheck {
-    /// - Parameter registry: when given (`--refresh`), each pinned tag is resolved again and compared.
-    static func changes(spec: Spec, knowledgeBase: KnowledgeBase, lock: Lockfile, registry: (any ImageDigestResolver)?)
-        async throws -> [String]
-    {
-        var out: [String] = []
-        if lock.specHash != Locker.inputsHash(spec: spec, knowledgeBase: knowledgeBase) {
-            out.append("\(spec.path), a requirements file it names, or the knowledge base (\(lock.knowledgeBase.version) -> \(knowledgeBase.version)) changed since the lock was written")
-        }
-        let locked = Dictionary(lock.environments.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
-        let names = spec.environments.map(\.name)
-        for name in lock.environments.map(\.name) where !names.contains(name) {
-            out.append("environment '\(name)' is locked but no longer in \(spec.path)")
-        }
-        let resolutions = try Resolver(knowledgeBase: knowledgeBase).resolve(spec)
-        for (env, r) in zip(spec.environments, resolutions) {
-            guard let old = locked[env.name] else {
-                out.append("environment '\(env.name)' is not in the lock")
-                continue
-            }
-            let new = Locker.skeleton(env, r)
-            func cmp(_ what: String, _ a: String?, _ b: String?) {
-                if a != b { out.append("\(env.name): \(what) \(a ?? "none") -> \(b ?? "none")") }
-            }
-            cmp("framework", old.framework?.label, new.framework?.label)
-            cmp("CUDA", old.cuda, new.cuda)
-            cmp("cuDNN", old.cudnn, new.cudnn)
-            cmp("Python", old.python, new.python)
-            cmp("OS", old.os, new.os)
-            cmp("base image", old.images.base.reference, new.images.base.reference)
-            cmp("builder image", old.images.builder.reference, new.images.builder.reference)
-            cmp("apt packages", old.apt.joined(separator: " "), new.apt.joined(separator: " "))
-            cmp("image repository", old.image, new.image)
-        }
-        if let resolver = registry {
-            for env in lock.environments {
-                for image in [env.images.base, env.images.builder] {
-                    guard let digest = image.digest else {
-                        out.append("\(env.name): \(image.reference) is pinned by tag only (locked offline)")
-                        continue
-                    }
-                    do {
-                        let now = try await resolver.pin(image.reference, platform: "linux/amd64")
-                        if now.digest != digest {
-                            out.append("\(env.name): \(image.reference) moved upstream: locked \(digest), now \(now.digest)")
-                        }
-                    } catch {
-                        out.append("\(env.name): cannot check \(image.reference): \(error)")
-                    }
-                }
+            case .stale(let changes):
+                Terminal.stderr("stale: \(path) no longer matches its inputs:")
+                for c in changes { Terminal.stderr("  - \(c)") }
+                Terminal.stderr("run 'envctl lock' and commit the result")
+                throw ExitCode(ExitStatus.stale)
             }
         }
-        return out
     }
 }

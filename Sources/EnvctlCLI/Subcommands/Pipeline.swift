@@ -2,6 +2,7 @@ import ArgumentParser
 import EnvctlModel
 import EnvctlRuns
 import Foundation
+import OCIRegistry
 
 extension EnvctlCommand {
     struct Pipeline: AsyncParsableCommand {
@@ -22,10 +23,12 @@ extension EnvctlCommand {
             @Argument(help: "The compiled pipeline (KFP v2 IR YAML, one or two documents).") var file: String
             @Option(name: .shortAndLong, help: "Write here instead of stdout.") var output: String?
             @Flag(name: .long, help: "Resolve images that belong to no environment through the registry.") var pinExternal = false
+            @OptionGroup var registry: RegistryOptions
 
             func run() async throws {
-                try await RunsPresentation.guarded {
-                    let result = try await PipelineFlow.pin(file: file, pinExternal: pinExternal)
+                try await ErrorPresentation.guarded {
+                    let result = try await PipelineFlow.pin(
+                        file: file, pinExternal: pinExternal, registry: try registry.makeClient(credentialsFor: nil, reporter: nil))
                     let text = try result.pipeline.yaml()
                     if let output {
                         try AtomicFile.write(text, to: output)
@@ -43,13 +46,15 @@ extension EnvctlCommand {
 
 /// Shared steps of `pipeline pin`, `pipeline submit` and `reproduce` for pipelines.
 enum PipelineFlow {
-    static func pin(file: String, pinExternal: Bool, lock explicitLock: Lockfile? = nil) async throws -> PinResult {
+    static func pin(file: String, pinExternal: Bool, registry: any ImageRegistry, lock explicitLock: Lockfile? = nil)
+        async throws -> PinResult
+    {
         guard let data = FileManager.default.contents(atPath: file) else {
             throw RunsError(.badInput, "cannot read pipeline file '\(file)'")
         }
         let pipeline = try KFPPipeline.parse(String(decoding: data, as: UTF8.self), file: file)
         let lock = try explicitLock ?? Workspace.locate().loadLock()
-        let result = try await PipelinePinner(lock: lock, registry: RegistryAdapter.make(), pinExternal: pinExternal)
+        let result = try await PipelinePinner(lock: lock, registry: registry, pinExternal: pinExternal)
             .pin(pipeline, file: file)
         for w in result.warnings { RunsPresentation.stderr("warning: \(w)") }
         return result

@@ -17,20 +17,22 @@ extension EnvctlCommand.Pipeline {
 
         @Argument(help: "The compiled pipeline (KFP v2 IR YAML).") var file: String
         @OptionGroup var options: PipelineSubmitOptions
+        @OptionGroup var registry: RegistryOptions
 
         func run() async throws {
-            let code = try await RunsPresentation.guarded { () async throws -> Int32 in
+            let code = try await ErrorPresentation.guarded { () async throws -> Int32 in
                 _ = try options.target()
                 _ = try options.bearerToken()
                 let workspace = try Workspace.locate()
                 let lock = try workspace.loadLock()
-                let result = try await PipelineFlow.pin(file: file, pinExternal: options.pinExternal, lock: lock)
+                let client = try registry.makeClient(credentialsFor: nil, reporter: nil)
+                let result = try await PipelineFlow.pin(file: file, pinExternal: options.pinExternal, registry: client, lock: lock)
                 let parameters = try options.parameters()
                 let git = workspace.gitStamp()
                 if git?.dirty == true { RunsPresentation.stderr("warning: the working tree has uncommitted changes; the run is labelled with HEAD") }
                 return try await PipelineFlow.submit(
                     .init(pinned: result, file: PipelineFlow.workspaceRelative(file, root: workspace.root), git: git, parameters: parameters),
-                    options: options, workspace: workspace)
+                    options: options, registry: client, workspace: workspace)
             }
             if code != 0 { throw ExitCode(code) }
         }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import EnvctlModel
+import EnvctlWorkflows
 import Foundation
 import OCIRegistry
 
@@ -67,16 +68,9 @@ extension EnvctlCommand {
                 reporter.finish()
                 if record, let env {
                     let reference = dest.withTag(env.contentTag).description
-                    let path = lockLocation.lockPath
-                    // Re-read right before writing so a concurrent `envctl lock` is not undone. The build inputs
-                    // `build --push --record` noted stay when this is the same image (same digest) pushed again.
-                    let lock = try lockLocation.load()
-                    let previous = lock.environment(named: env.name)?.pushed
-                    let digest = result.digest.description
-                    try lock.recordingPush(environment: env.name, reference: reference, digest: digest,
-                                           build: previous?.digest == digest ? previous?.build : nil)
-                        .write(to: path)
-                    if !transfer.quiet { Terminal.stderr("recorded \(reference)@\(result.digest) in \(path)") }
+                    try PushRecording.record(
+                        env, reference: reference, digest: result.digest.description, build: nil, lockPath: lockLocation.lockPath)
+                    if !transfer.quiet { Terminal.stderr("recorded \(reference)@\(result.digest) in \(lockLocation.lockPath)") }
                 }
                 printResult(result, json: transfer.json, quiet: transfer.quiet)
             }

@@ -2,6 +2,7 @@ import EnvctlModel
 import EnvctlRuns
 import Foundation
 import GitSupport
+import OCIRegistry
 
 extension EnvctlCommand.Reproduce {
     /// `reproduce COMMIT --run ID` where run ID was `pipeline submit`: the compiled pipeline and the lock
@@ -9,7 +10,9 @@ extension EnvctlCommand.Reproduce {
     /// the original run used), checked in the registry, and submitted again with the recorded parameters
     /// (`--param` overrides) to `--kfp URL` or `--vertex PROJECT/REGION`.
     /// - Returns: the exit status (0 submitted, or SUCCEEDED with `--wait`).
-    func reproducePipeline(_ record: RunRecord, reproducer: Reproducer, workspaceRoot: String) async throws -> Int32 {
+    func reproducePipeline(_ record: RunRecord, reproducer: Reproducer, registry: any ImageRegistry, workspaceRoot: String)
+        async throws -> Int32
+    {
         if !command.isEmpty {
             throw RunsError(.badInput, "run \(record.id) is a pipeline submission: it is resubmitted, not run; drop the command after --")
         }
@@ -22,7 +25,7 @@ extension EnvctlCommand.Reproduce {
         for n in plan.notes { RunsPresentation.stderr("note: \(n)") }
         let pipeline = try KFPPipeline.parse(plan.text, file: plan.repositoryPath)
         let pinner = PipelinePinner(
-            lock: plan.lock, registry: RegistryAdapter.make(), pinExternal: pipelineOptions.pinExternal, knownPins: plan.knownPins)
+            lock: plan.lock, registry: registry, pinExternal: pipelineOptions.pinExternal, knownPins: plan.knownPins)
         let pinned = try await pinner.pin(pipeline, file: plan.repositoryPath)
         for w in pinned.warnings { RunsPresentation.stderr("warning: \(w)") }
         let parameters = try pipelineOptions.parameters(over: record.pipeline?.parameters ?? [:])
@@ -51,7 +54,8 @@ extension EnvctlCommand.Reproduce {
             pinned: pinned, file: record.pipeline?.file ?? plan.repositoryPath,
             git: RunRecord.GitStamp(commit: plan.commit.id, dirty: false, changedPaths: []), parameters: parameters,
             reproducedFrom: plan.commit.id, reproducesRun: record.id)
-        return try await PipelineFlow.submit(submission, options: pipelineOptions, workspace: Workspace(root: workspaceRoot))
+        return try await PipelineFlow.submit(
+            submission, options: pipelineOptions, registry: registry, workspace: Workspace(root: workspaceRoot))
     }
 
     static func render(_ p: PipelineReproducePlan, pinned: PinResult, parameters: [String: String], target: String?) -> String {

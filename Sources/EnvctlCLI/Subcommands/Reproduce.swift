@@ -49,15 +49,16 @@ extension EnvctlCommand {
         @OptionGroup(title: "Pipeline options (when the run was a pipeline submission)") var pipelineOptions: PipelineSubmitOptions
 
         func run() async throws {
-            let code = try await RunsPresentation.guarded { () async throws -> Int32 in
+            let code = try await ErrorPresentation.guarded { () async throws -> Int32 in
                 let cwd = FileManager.default.currentDirectoryPath
                 let source = try LockSource.open(from: cwd)
                 let workspaceRoot = (try? Workspace.locate(from: cwd))?.root ?? source.repository.workingDirectory ?? cwd
-                let reproducer = Reproducer(source: source, workspace: workspaceRoot, registry: RegistryAdapter.make())
+                let registry = try builderOptions.registry.makeClient(credentialsFor: nil, reporter: nil)
+                let reproducer = Reproducer(source: source, workspace: workspaceRoot, registry: registry)
                 if let run {
                     let record = try reproducer.record(run, at: commit)
                     if record.kind != .container {
-                        return try await reproducePipeline(record, reproducer: reproducer, workspaceRoot: workspaceRoot)
+                        return try await reproducePipeline(record, reproducer: reproducer, registry: registry, workspaceRoot: workspaceRoot)
                     }
                 }
                 var plan = try await reproducer.plan(revision: commit, environment: env, runID: run, command: command, rebuild: rebuild)
@@ -80,20 +81,18 @@ extension EnvctlCommand {
                     try await reproducer.verifyImage(plan)
                 }
                 let rt = try ContainerRuntime.detect(explicit: runtime)
-                let (_, lock) = try source.lock(at: plan.commit.id)
-                let environment = try lock.selectEnvironment(plan.environment)
                 let tree = try reproducer.checkout(plan)
                 defer { if !keep { try? FileManager.default.removeItem(atPath: tree) } }
                 if needsRebuild {
                     let lockDir = (source.lockPath as NSString).deletingLastPathComponent
                     plan.image = try await rebuildImage(
-                        environment, plan: plan, projectDirectory: lockDir.isEmpty ? tree : "\(tree)/\(lockDir)", workspace: workspaceRoot)
+                        plan, projectDirectory: lockDir.isEmpty ? tree : "\(tree)/\(lockDir)", workspace: workspaceRoot, registry: registry)
                 }
                 RunsPresentation.stderr("envctl: reproducing \(plan.commit.shortID) (\(plan.commit.summary)) in \(tree)")
-                let coordinator = RunCoordinator(runner: SystemCommandRunner(), registry: RegistryAdapter.make(), log: RunsPresentation.log)
+                let coordinator = RunCoordinator(runner: SystemCommandRunner(), registry: registry, log: RunsPresentation.log)
                 let (record, code) = try await coordinator.run(
                     RunRequest(
-                        environment: environment, mountDirectory: tree, recordWorkspace: workspaceRoot, command: plan.command,
+                        environment: plan.locked, mountDirectory: tree, recordWorkspace: workspaceRoot, command: plan.command,
                         runtime: rt, preflight: !noPreflight, requireGPU: requireGPU,
                         git: RunRecord.GitStamp(commit: plan.commit.id, dirty: false, changedPaths: []),
                         reproducedFrom: plan.commit.id, tty: isatty(0) == 1 && isatty(1) == 1, image: plan.image))

@@ -1,4 +1,5 @@
 import ArgumentParser
+import EnvctlModel
 import EnvctlRuns
 import Foundation
 
@@ -43,14 +44,17 @@ extension EnvctlCommand {
         @Argument(parsing: .postTerminator, help: "The command, after --.")
         var command: [String] = []
 
+        @OptionGroup(title: "Registry options (for the protective tag)") var registry: RegistryOptions
+
         func run() async throws {
-            let code = try await RunsPresentation.guarded { () async throws -> Int32 in
+            let code = try await ErrorPresentation.guarded { () async throws -> Int32 in
                 let workspace = try Workspace.locate()
                 let lock = try workspace.loadLock()
-                let environment = try lock.selectEnvironment(env)
+                let environment = try lock.selectEnvironment(env, file: workspace.lockPath)
                 let rt = try ContainerRuntime.detect(explicit: runtime)
                 let coordinator = RunCoordinator(
-                    runner: SystemCommandRunner(), registry: RegistryAdapter.make(), log: RunsPresentation.log)
+                    runner: SystemCommandRunner(), registry: try registry.makeClient(credentialsFor: nil, reporter: nil),
+                    log: RunsPresentation.log)
                 let (record, code) = try await coordinator.run(
                     RunRequest(
                         environment: environment, mountDirectory: workspace.root, recordWorkspace: workspace.root,

@@ -13,7 +13,7 @@ extension EnvctlCommand {
             @Flag(name: .long, help: "Print JSON.") var json = false
 
             func run() async throws {
-                try await RunsPresentation.guarded {
+                try await ErrorPresentation.guarded {
                     let workspace = try Workspace.locate()
                     let (records, problems) = workspace.runs.list()
                     for p in problems { RunsPresentation.stderr("warning: skipped unreadable record \(p)") }
@@ -41,7 +41,7 @@ extension EnvctlCommand {
             @Flag(name: .long, help: "Print the record as JSON.") var json = false
 
             func run() async throws {
-                try await RunsPresentation.guarded {
+                try await ErrorPresentation.guarded {
                     let record = try Workspace.locate().runs.load(id)
                     if json {
                         print(try RunsPresentation.json(record))

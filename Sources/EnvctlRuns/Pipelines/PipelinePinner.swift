@@ -1,5 +1,6 @@
 import EnvctlModel
 import Foundation
+import OCIRegistry
 
 /// How one executor's image was pinned.
 public struct ExecutorPin: Sendable, Hashable, Codable {
@@ -52,23 +53,23 @@ public struct PipelinePinner: Sendable {
         func pinned(_ image: String) async throws(RunsError) -> (String, String)? {
             if let hit = resolvedCache[image] { return hit }
             var result: (String, String)?
-            let parts = ImageRef.split(image)
+            let parts = ImageReference.components(of: image)
             if let digest = parts.digest {
-                guard ImageRef.isDigest(digest) else {
+                guard ImageReference.isSHA256Digest(digest) else {
                     throw RunsError(.badInput, "\(file): image '\(image)' has a malformed digest (expected sha256: and 64 lowercase hex digits)")
                 }
                 result = (image, "already pinned")
             } else if let env = lock.environments.first(where: {
-                $0.image.map(ImageRef.canonicalRepository) == ImageRef.canonicalRepository(parts.repository)
+                $0.image.map(ImageReference.canonicalName) == ImageReference.canonicalName(parts.name)
             }) {
-                guard let pushed = env.pushed, ImageRef.isDigest(pushed.digest) else {
+                guard let pushed = env.pushed, ImageReference.isSHA256Digest(pushed.digest) else {
                     throw RunsError(
                         .badInput, "\(file): image '\(image)' belongs to environment '\(env.name)', which has no pushed digest in the lock",
                         hint: "run 'envctl build --push' for '\(env.name)' first")
                 }
                 if !used.contains(where: { $0.name == env.name }) { used.append(env) }
-                let tag = ImageRef.split(pushed.reference).tag.map { ":\($0)" } ?? ""
-                result = ("\(ImageRef.split(pushed.reference).repository)\(tag)@\(pushed.digest)", "environment \(env.name)")
+                let written = ImageReference.components(of: pushed.reference)
+                result = ("\(written.name)\(written.tag.map { ":\($0)" } ?? "")@\(pushed.digest)", "environment \(env.name)")
             } else if let known = knownPins[image] {
                 result = (known, "run record")
             } else if pinExternal {

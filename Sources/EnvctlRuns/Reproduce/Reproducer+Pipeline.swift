@@ -1,6 +1,7 @@
 import EnvctlModel
 import Foundation
 import GitSupport
+import OCIRegistry
 
 /// What `envctl reproduce COMMIT --run ID` resubmits when run ID was a pipeline submission.
 public struct PipelineReproducePlan: Sendable {
@@ -76,10 +77,10 @@ extension Reproducer {
         var missing: [String] = []
         var checked = Set<String>()
         for pin in pins {
-            let parts = ImageRef.split(pin.pinned)
-            guard let digest = parts.digest, checked.insert(parts.repository + "@" + digest).inserted else { continue }
-            if try await !registry.digestExists(repository: parts.repository, digest: digest) {
-                missing.append("\(parts.repository)@\(digest)")
+            let parts = ImageReference.components(of: pin.pinned)
+            guard let digest = parts.digest, checked.insert(parts.name + "@" + digest).inserted else { continue }
+            if try await !registry.digestExists(repository: parts.name, digest: digest) {
+                missing.append("\(parts.name)@\(digest)")
             }
         }
         return missing

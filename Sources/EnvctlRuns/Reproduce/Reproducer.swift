@@ -1,11 +1,14 @@
 import EnvctlModel
 import Foundation
 import GitSupport
+import OCIRegistry
 
 /// What `envctl reproduce` will do; printed by `--dry-run`.
 public struct ReproducePlan: Sendable, Hashable, Codable {
     public var commit: CommitInfo
-    public var environment: String
+    /// The environment as the lock at `commit` has it: what runs, and what `--rebuild` builds.
+    public var locked: LockedEnvironment
+    public var environment: String { locked.name }
     public var lockHash: String
     public var image: RunRecord.ImageStamp
     public var command: [String]
@@ -42,7 +45,10 @@ public struct Reproducer {
         var record: RunRecord?
         if let runID { record = try loadRecord(runID, commit: commit) }
         let envName = environment ?? record?.environment
-        let env = try lock.selectEnvironment(envName)
+        let env: LockedEnvironment
+        do { env = try lock.selectEnvironment(envName, file: "\(source.lockPath) at \(commit.shortID)") } catch {
+            throw RunsError(.badInput, error.diagnostics.first?.message ?? error.description, hint: error.diagnostics.first?.hint)
+        }
         if let record, record.lockHash != env.hash {
             notes.append("run \(record.id) used lock hash \(record.lockHash), but \(commit.shortID)'s lock has \(env.hash) for '\(env.name)'")
         }
@@ -56,7 +62,7 @@ public struct Reproducer {
         guard !cmd.isEmpty else {
             throw RunsError(.badInput, "no command to reproduce", hint: "give --run ID to rerun a recorded command, or the command after --")
         }
-        let repository = env.pushed.map { ImageRef.split($0.reference).repository } ?? env.image
+        let repository = env.pushed.map { ImageReference.components(of: $0.reference).name } ?? env.image
         let rebuildTarget = rebuild ? repository.map { "\($0):\(env.contentTag)" } : nil
         if rebuild && rebuildTarget == nil {
             throw RunsError(
@@ -64,7 +70,7 @@ public struct Reproducer {
                 hint: "the lock at that commit needs `image:` (or a pushed record) for '\(env.name)'")
         }
         let image: RunRecord.ImageStamp
-        if let pushed = env.pushed, ImageRef.isDigest(pushed.digest) {
+        if let pushed = env.pushed, ImageReference.isSHA256Digest(pushed.digest) {
             image = .init(reference: pushed.pinnedReference, digest: pushed.digest, source: "pushed")
         } else if let rebuildTarget {
             notes.append("environment '\(env.name)' at \(commit.shortID) has no pushed image digest; --rebuild builds \(rebuildTarget) from the lock")
@@ -75,7 +81,7 @@ public struct Reproducer {
                 hint: "--rebuild builds it from the lock at that commit")
         }
         return ReproducePlan(
-            commit: commit, environment: env.name, lockHash: env.hash, image: image, command: cmd, fromRun: record?.id,
+            commit: commit, locked: env, lockHash: env.hash, image: image, command: cmd, fromRun: record?.id,
             notes: notes, rebuildTarget: rebuildTarget)
     }
 
@@ -85,7 +91,7 @@ public struct Reproducer {
         guard let registry else {
             throw RunsError(.missingTool, "no registry client available to check \(plan.image.reference)")
         }
-        return try await registry.digestExists(repository: ImageRef.split(plan.image.reference).repository, digest: digest)
+        return try await registry.digestExists(repository: ImageReference.components(of: plan.image.reference).name, digest: digest)
     }
 
     /// Checks the plan's digest is still in the registry.

@@ -1,6 +1,7 @@
 import EnvctlModel
 import Foundation
 import Subprocess
+import OCIRegistry
 
 /// The container runtimes envctl drives.
 public enum ContainerRuntime: String, Sendable, Hashable, Codable, CaseIterable {
@@ -77,7 +78,7 @@ public enum ImageSelection {
         _ env: LockedEnvironment, runtime: ContainerRuntime, runner: any CommandRunner
     ) async throws(RunsError) -> RunRecord.ImageStamp {
         if let pushed = env.pushed {
-            guard ImageRef.isDigest(pushed.digest) else {
+            guard ImageReference.isSHA256Digest(pushed.digest) else {
                 throw RunsError(.badInput, "environment '\(env.name)' records pushed digest '\(pushed.digest)', which is not a sha256 digest")
             }
             return .init(reference: pushed.pinnedReference, digest: pushed.digest, source: "pushed")

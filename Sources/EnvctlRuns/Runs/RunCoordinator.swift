@@ -1,5 +1,6 @@
 import EnvctlModel
 import Foundation
+import OCIRegistry
 
 /// Everything needed to run a command in a locked environment.
 public struct RunRequest: Sendable {
@@ -92,7 +93,7 @@ public struct RunCoordinator: Sendable {
         try save(record, in: store)
 
         if let digest = image.digest, let registry {
-            let repo = ImageRef.split(image.reference).repository
+            let repo = ImageReference.components(of: image.reference).name
             do {
                 try await registry.addTag(repository: repo, digest: digest, tag: record.protectiveTag)
                 record.protectiveTags.append("\(repo):\(record.protectiveTag)")

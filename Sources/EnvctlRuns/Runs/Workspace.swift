@@ -35,19 +35,3 @@ public struct Workspace: Sendable {
         return RunRecord.GitStamp(commit: state.head, dirty: state.dirty, changedPaths: state.changedPaths)
     }
 }
-
-extension Lockfile {
-    /// The named environment, or the only one when `name` is nil.
-    public func selectEnvironment(_ name: String?) throws(RunsError) -> LockedEnvironment {
-        if let name {
-            guard let env = environment(named: name) else {
-                throw RunsError(.badInput, "no environment '\(name)' in the lock (it has: \(environments.map(\.name).joined(separator: ", ")))")
-            }
-            return env
-        }
-        guard environments.count == 1 else {
-            throw RunsError(.badInput, "the lock has \(environments.count) environments (\(environments.map(\.name).joined(separator: ", "))); choose one with --env")
-        }
-        return environments[0]
-    }
-}

@@ -1,3 +1,4 @@
+import EnvctlModel
 import Foundation
 
 /// An image a registry holds under a tag: its manifest digest and config labels.
@@ -15,9 +16,9 @@ public struct PublishedImage: Sendable, Hashable {
 
     /// The build inputs the labels reveal (revision, source, `created` as `SOURCE_DATE_EPOCH`), for
     /// recording an image that `build --push` skipped because the registry already had it.
-    public var sourceInfo: SourceInfo? {
+    public var buildInputs: BuildInputs? {
         guard let created = labels["org.opencontainers.image.created"], let epoch = Self.epoch(created) else { return nil }
-        return SourceInfo(
+        return BuildInputs(
             revision: labels["org.opencontainers.image.revision"], source: labels["org.opencontainers.image.source"],
             sourceDateEpoch: epoch)
     }
@@ -28,15 +29,4 @@ public struct PublishedImage: Sendable, Hashable {
         f.formatOptions = [.withInternetDateTime]
         return f.date(from: rfc3339).map { Int($0.timeIntervalSince1970) }
     }
-}
-
-/// Pushes an exported OCI layout and asks a registry what a tag holds.
-///
-/// The CLI implements it with envctl's registry client (OCIRegistry over libcurl); this library does
-/// not import it, so the build logic stays testable with a fake.
-public protocol RegistryPublisher: Sendable {
-    /// What the registry holds at `reference`, nil when the tag does not exist.
-    func existing(at reference: String) async throws(ImageBuildError) -> PublishedImage?
-    /// Pushes the image `refName` of the layout to `reference`; returns the pushed manifest digest.
-    func push(layout: String, refName: String, to reference: String) async throws(ImageBuildError) -> String
 }

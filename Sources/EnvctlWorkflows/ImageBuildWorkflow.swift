@@ -1,0 +1,176 @@
+import EnvctlImageBuild
+import EnvctlModel
+import EnvctlTemplates
+import Foundation
+import OCIRegistry
+
+/// What a build is made of besides the lock and its inputs: the builder, build arguments and templates.
+/// `build` and `reproduce --rebuild` fill it from the same flags, so the same flags run the same build.
+public struct BuildRecipe: Sendable {
+    /// buildah, podman or docker; nil picks the first on PATH.
+    public var builder: BuilderKind?
+    public var buildArgs: [String: String]
+    /// `.mustache` files laid over the built-in templates.
+    public var templatesDirectory: String?
+    /// A template family instead of the lock's framework.
+    public var template: String?
+    public var cacheMounts: Bool
+
+    public init(
+        builder: BuilderKind? = nil, buildArgs: [String: String] = [:], templatesDirectory: String? = nil,
+        template: String? = nil, cacheMounts: Bool = true
+    ) {
+        self.builder = builder
+        self.buildArgs = buildArgs
+        self.templatesDirectory = templatesDirectory
+        self.template = template
+        self.cacheMounts = cacheMounts
+    }
+}
+
+/// One build: which environment, from which inputs, where the files go, and what happens after.
+public struct BuildJob: Sendable {
+    public var environment: LockedEnvironment
+    public var inputs: BuildInputs
+    public var recipe: BuildRecipe
+    /// Build context; the Dockerfile goes to `dockerfileDirectory` when set (a tree that must stay untouched).
+    public var contextDirectory: String
+    public var dockerfileDirectory: String?
+    public var ociLayout: String
+    /// Where to push (`<repository>:<content tag>`, as written: it is recorded so); nil builds only.
+    public var target: String?
+    /// Skip the build when `target` already holds an image labelled with this environment's lock hash.
+    public var skipIfPublished: Bool
+    /// Record the push in this lock (`PushRecording`'s rule).
+    public var recordIn: String?
+
+    public init(
+        environment: LockedEnvironment, inputs: BuildInputs, recipe: BuildRecipe, contextDirectory: String,
+        dockerfileDirectory: String? = nil, ociLayout: String, target: String? = nil,
+        skipIfPublished: Bool = false, recordIn: String? = nil
+    ) {
+        self.environment = environment
+        self.inputs = inputs
+        self.recipe = recipe
+        self.contextDirectory = contextDirectory
+        self.dockerfileDirectory = dockerfileDirectory
+        self.ociLayout = ociLayout
+        self.target = target
+        self.skipIfPublished = skipIfPublished
+        self.recordIn = recordIn
+    }
+
+    /// The builder's local name for the image.
+    public var localTag: String { "localhost/envctl/\(environment.name):\(environment.contentTag)" }
+}
+
+/// What happened during a build, for the CLI to present.
+public enum BuildEvent: Sendable {
+    /// The target already holds this lock's image; nothing is built.
+    case alreadyPublished(reference: String, lockHash: String)
+    /// The target holds an image of another lock hash (or none); it is rebuilt and overwritten.
+    case replacing(reference: String, lockHash: String?)
+    case building(builder: BuilderKind, inputs: BuildInputs)
+    /// A line of the builder's output.
+    case output(String)
+    case built(BuildResult, localTag: String)
+    case pushed(reference: String, digest: String)
+    case recorded(reference: String, digest: String, lock: String)
+}
+
+/// How a build ended.
+public struct BuildOutcome: Sendable {
+    /// Nil when the build was skipped because the registry had the image.
+    public var result: BuildResult?
+    /// The manifest digest pushed (or found, when skipped); nil without a target.
+    public var digest: String?
+}
+
+/// The one build pipeline: render → build → push → record. `envctl build` and `envctl reproduce
+/// --rebuild` both run it; they differ only in the job they describe.
+public struct ImageBuildWorkflow: Sendable {
+    public var registry: (any ImageRegistry)?
+    public var runner: ToolRunner
+    public var events: @Sendable (BuildEvent) -> Void
+
+    public init(registry: (any ImageRegistry)?, runner: ToolRunner = ToolRunner(), events: @escaping @Sendable (BuildEvent) -> Void) {
+        self.registry = registry
+        self.runner = runner
+        self.events = events
+    }
+
+    public func run(_ job: BuildJob) async throws(ImageBuildError) -> BuildOutcome {
+        let env = job.environment
+        // Parse the push target before the (long) build, so a bad one fails fast.
+        let target = try job.target.map { text throws(ImageBuildError) in try Self.parseTarget(text) }
+        if let target, job.skipIfPublished, let existing = try await published(at: target) {
+            if existing.lockHash == env.hash {
+                events(.alreadyPublished(reference: job.target!, lockHash: env.hash))
+                try record(job, digest: existing.digest, inputs: existing.buildInputs)
+                return BuildOutcome(result: nil, digest: existing.digest)
+            }
+            events(.replacing(reference: job.target!, lockHash: existing.lockHash))
+        }
+        let builder = try ImageBuilder.locate(job.recipe.builder, runner: runner)
+        let dockerfile = try Self.render(env, inputs: job.inputs, recipe: job.recipe)
+        let request = BuildRequest(
+            dockerfile: dockerfile, contextDirectory: job.contextDirectory, localTag: job.localTag,
+            buildArgs: job.recipe.buildArgs, sourceDateEpoch: job.inputs.sourceDateEpoch, ociLayout: job.ociLayout,
+            ociRefName: env.contentTag, dockerfileDirectory: job.dockerfileDirectory)
+        events(.building(builder: builder.kind, inputs: job.inputs))
+        let events = self.events
+        let result = try builder.build(request) { line in events(.output(line)) }
+        events(.built(result, localTag: request.localTag))
+        guard let target else { return BuildOutcome(result: result, digest: nil) }
+        let digest = try await push(result, to: target)
+        events(.pushed(reference: job.target!, digest: digest))
+        try record(job, digest: digest, inputs: job.inputs)
+        return BuildOutcome(result: result, digest: digest)
+    }
+
+    /// The Dockerfile for `env`: the built-in templates with `recipe.templatesDirectory` laid over them.
+    public static func render(_ env: LockedEnvironment, inputs: BuildInputs, recipe: BuildRecipe) throws(ImageBuildError) -> String {
+        do {
+            let renderer = DockerfileRenderer(templates: try TemplateSet.builtin(overlaidWith: recipe.templatesDirectory))
+            return try renderer.render(env, inputs: RenderInputs(inputs, cacheMounts: recipe.cacheMounts), template: recipe.template)
+        } catch {
+            throw ImageBuildError(.badInput, step: "render", "cannot render the Dockerfile for '\(env.name)': \(error.description)")
+        }
+    }
+
+    /// What `reference` holds now, nil when the tag does not exist.
+    func published(at reference: ImageReference) async throws(ImageBuildError) -> PublishedImage? {
+        do {
+            guard let found = try await requireRegistry().labels(reference) else { return nil }
+            return PublishedImage(digest: found.digest.description, labels: found.labels)
+        } catch {
+            throw ImageBuildError(.stepFailed, step: "check registry", "cannot ask the registry about \(reference)", cause: error)
+        }
+    }
+
+    func push(_ result: BuildResult, to target: ImageReference) async throws(ImageBuildError) -> String {
+        do {
+            let source = try OCILayoutSource(directory: result.ociLayout, tag: result.ociRefName)
+            return try await requireRegistry().publish(source, to: target).description
+        } catch {
+            throw ImageBuildError(.stepFailed, step: "push", "pushing to \(target) failed", cause: error)
+        }
+    }
+
+    func record(_ job: BuildJob, digest: String, inputs: BuildInputs?) throws(ImageBuildError) {
+        guard let lock = job.recordIn, let target = job.target else { return }
+        try PushRecording.record(job.environment, reference: target, digest: digest, build: inputs, lockPath: lock)
+        events(.recorded(reference: target, digest: digest, lock: lock))
+    }
+
+    static func parseTarget(_ text: String) throws(ImageBuildError) -> ImageReference {
+        do { return try ImageReference(parsing: text) } catch {
+            throw ImageBuildError(.badInput, step: "push", "cannot push to '\(text)'", cause: error)
+        }
+    }
+
+    func requireRegistry() throws(RegistryError) -> any ImageRegistry {
+        guard let registry else { throw RegistryError(.invalidConfiguration, "no registry client was configured for this build") }
+        return registry
+    }
+}

@@ -1,0 +1,83 @@
+import EnvctlKnowledge
+import EnvctlLocking
+import EnvctlModel
+import EnvctlResolver
+import Foundation
+import OCIRegistry
+
+/// What makes a lock stale, in sentences.
+public enum LockCheck {
+    /// The verdict of `envctl lock --check`.
+    public enum Status: Sendable, Hashable {
+        /// There is no lock at all.
+        case missing
+        case upToDate
+        /// The lock no longer matches its inputs; each string says what changed.
+        case stale([String])
+    }
+
+    /// Compares the lock at `lockPath` with what `envctl lock` would write now; writes nothing.
+    /// - Parameter registry: when given (`--refresh`), each pinned tag is resolved again and compared.
+    public static func check(spec: Spec, knowledgeBase: KnowledgeBase, lockPath: String, registry: (any ImageRegistry)?)
+        async throws -> Status
+    {
+        guard FileManager.default.fileExists(atPath: lockPath) else { return .missing }
+        let changes = try await changes(
+            spec: spec, knowledgeBase: knowledgeBase, lock: try Lockfile.load(fileAt: lockPath), registry: registry)
+        return changes.isEmpty ? .upToDate : .stale(changes)
+    }
+
+    /// - Parameter registry: when given (`--refresh`), each pinned tag is resolved again and compared.
+    public static func changes(spec: Spec, knowledgeBase: KnowledgeBase, lock: Lockfile, registry: (any ImageRegistry)?)
+        async throws -> [String]
+    {
+        var out: [String] = []
+        if lock.specHash != Locker.inputsHash(spec: spec, knowledgeBase: knowledgeBase) {
+            out.append("\(spec.path), a requirements file it names, or the knowledge base (\(lock.knowledgeBase.version) -> \(knowledgeBase.version)) changed since the lock was written")
+        }
+        let locked = Dictionary(lock.environments.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
+        let names = spec.environments.map(\.name)
+        for name in lock.environments.map(\.name) where !names.contains(name) {
+            out.append("environment '\(name)' is locked but no longer in \(spec.path)")
+        }
+        let resolutions = try Resolver(knowledgeBase: knowledgeBase).resolve(spec)
+        for (env, r) in zip(spec.environments, resolutions) {
+            guard let old = locked[env.name] else {
+                out.append("environment '\(env.name)' is not in the lock")
+                continue
+            }
+            let new = Locker.skeleton(env, r)
+            func cmp(_ what: String, _ a: String?, _ b: String?) {
+                if a != b { out.append("\(env.name): \(what) \(a ?? "none") -> \(b ?? "none")") }
+            }
+            cmp("framework", old.framework?.label, new.framework?.label)
+            cmp("CUDA", old.cuda, new.cuda)
+            cmp("cuDNN", old.cudnn, new.cudnn)
+            cmp("Python", old.python, new.python)
+            cmp("OS", old.os, new.os)
+            cmp("base image", old.images.base.reference, new.images.base.reference)
+            cmp("builder image", old.images.builder.reference, new.images.builder.reference)
+            cmp("apt packages", old.apt.joined(separator: " "), new.apt.joined(separator: " "))
+            cmp("image repository", old.image, new.image)
+        }
+        if let resolver = registry {
+            for env in lock.environments {
+                for image in [env.images.base, env.images.builder] {
+                    guard let digest = image.digest else {
+                        out.append("\(env.name): \(image.reference) is pinned by tag only (locked offline)")
+                        continue
+                    }
+                    do {
+                        let now = try await resolver.pin(image.reference, platform: "linux/amd64")
+                        if now.digest.description != digest {
+                            out.append("\(env.name): \(image.reference) moved upstream: locked \(digest), now \(now.digest)")
+                        }
+                    } catch {
+                        out.append("\(env.name): cannot check \(image.reference): \(error)")
+                    }
+                }
+            }
+        }
+        return out
+    }
+}

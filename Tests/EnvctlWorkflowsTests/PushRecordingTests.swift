@@ -1,0 +1,84 @@
+import EnvctlImageBuild
+import EnvctlModel
+import EnvctlTestSupport
+import EnvctlWorkflows
+import Foundation
+import Testing
+
+/// The one rule for recording a push, on real lock files.
+@Suite("Recording a push") struct PushRecordingTests {
+    let digestA = "sha256:" + String(repeating: "a", count: 64)
+    let digestB = "sha256:" + String(repeating: "9", count: 64)
+    let inputs = BuildInputs(revision: "abc123", source: "https://git.example/train", sourceDateEpoch: 1_700_000_000)
+
+    func workspace(pushed: PushedImage?) throws -> (TemporaryDirectory, String, LockedEnvironment) {
+        let ws = try TemporaryDirectory(prefix: "envctl-record")
+        let env = WorkflowLocks.environment(pushed: pushed)
+        let path = ws.path + "/envctl.lock"
+        try WorkflowLocks.lockfile([env]).write(to: path)
+        return (ws, path, env)
+    }
+
+    @Test func givenInputsAreRecorded() throws {
+        let (ws, path, env) = try workspace(pushed: nil)
+        defer { ws.cleanup() }
+        try PushRecording.record(env, reference: "r.example/t:envctl-1", digest: digestA, build: inputs, lockPath: path)
+        let pushed = try Lockfile.load(fileAt: path).environment(named: "train")?.pushed
+        #expect(pushed == PushedImage(reference: "r.example/t:envctl-1", digest: digestA, build: inputs))
+    }
+
+    @Test func inputsStayOnlyForTheSameDigest() throws {
+        let (ws, path, env) = try workspace(pushed: PushedImage(reference: "r.example/t:envctl-1", digest: digestA, build: inputs))
+        defer { ws.cleanup() }
+        // The same image pushed again (push --record without inputs): the inputs stay.
+        try PushRecording.record(env, reference: "r.example/t:envctl-1", digest: digestA, build: nil, lockPath: path)
+        #expect(try Lockfile.load(fileAt: path).environment(named: "train")?.pushed?.build == inputs)
+        // Another image: inputs that belong to the old one are dropped.
+        try PushRecording.record(env, reference: "r.example/t:envctl-1", digest: digestB, build: nil, lockPath: path)
+        let pushed = try Lockfile.load(fileAt: path).environment(named: "train")?.pushed
+        #expect(pushed?.digest == digestB)
+        #expect(pushed?.build == nil)
+    }
+
+    @Test func refusesWhenTheLockChangedSinceItWasRead() throws {
+        let (ws, path, env) = try workspace(pushed: nil)
+        defer { ws.cleanup() }
+        // Someone re-locks while the image builds: the environment's hash changes.
+        let relocked = WorkflowLocks.environment(pushed: nil, hash: "sha256:" + String(repeating: "2", count: 64))
+        try WorkflowLocks.lockfile([relocked]).write(to: path)
+        let before = try String(contentsOfFile: path, encoding: .utf8)
+        #expect {
+            try PushRecording.record(env, reference: "r.example/t:envctl-1", digest: digestA, build: inputs, lockPath: path)
+        } throws: { error in
+            let e = error as? ImageBuildError
+            return e?.step == "record" && e?.message.contains("no longer has lock hash \(env.hash)") == true
+                && e?.failureKind == .failure
+        }
+        #expect(try String(contentsOfFile: path, encoding: .utf8) == before, "nothing was written")
+    }
+}
+
+/// The one environment selector.
+@Suite("Choosing an environment") struct EnvironmentSelectionTests {
+    let lock = WorkflowLocks.lockfile([WorkflowLocks.environment(name: "train"), WorkflowLocks.environment(name: "eval")])
+
+    @Test func byName() throws {
+        #expect(try lock.selectEnvironment("eval").name == "eval")
+    }
+
+    @Test func unknownNameListsTheEnvironments() {
+        #expect {
+            try lock.selectEnvironment("nope", file: "ml/envctl.lock")
+        } throws: { error in
+            let d = (error as? DiagnosticsError)?.diagnostics.first
+            return d?.message == "no environment 'nope' in ml/envctl.lock" && d?.hint == "it has: train, eval"
+                && (error as? DiagnosticsError)?.failureKind == .badInput
+        }
+    }
+
+    @Test func severalNeedANameOneDoesNot() throws {
+        #expect(throws: DiagnosticsError.self) { try lock.selectEnvironment(nil) }
+        let single = WorkflowLocks.lockfile([WorkflowLocks.environment(name: "only")])
+        #expect(try single.selectEnvironment(nil).name == "only")
+    }
+}
