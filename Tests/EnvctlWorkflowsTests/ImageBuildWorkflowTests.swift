@@ -11,7 +11,7 @@ import Testing
 /// The build pipeline against a real registry (docker-registry started by ci/registry.sh). The builder
 /// itself is exercised end to end in EndToEndTests; here a missing builder stops the pipeline right after
 /// the registry was consulted, and the push and record steps run on an OCI layout made by hand.
-@Suite("Build workflow (real registry)", .enabled(if: ToolCheck.has("docker-registry") && ToolCheck.has("skopeo")))
+@Suite("Build workflow (real registry)", .requires("docker-registry", "skopeo"), .tags(.registry))
 struct ImageBuildWorkflowTests {
     final class Events: Sendable {
         let seen = Mutex<[String]>([])
@@ -106,13 +106,5 @@ struct ImageBuildWorkflowTests {
         let pushed = try Lockfile.load(fileAt: ws.path + "/envctl.lock").environment(named: "train")?.pushed
         #expect(pushed == PushedImage(reference: target, digest: digest, build: job.inputs))
         #expect(events.all == ["recorded \(target)"])
-    }
-}
-
-enum ToolCheck {
-    static func has(_ tool: String) -> Bool {
-        (ProcessInfo.processInfo.environment["PATH"] ?? "").split(separator: ":").contains {
-            FileManager.default.isExecutableFile(atPath: "\($0)/\(tool)")
-        }
     }
 }
