@@ -21,6 +21,20 @@ public struct Provenance: Sendable, Hashable, Codable {
         self.confidence = confidence
         self.note = note
     }
+
+    enum CodingKeys: String, CodingKey { case source, confidence, note }
+
+    /// `source:` may be one key or URL, or a list of them.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        if let list = try? c.decode([String].self, forKey: .source) {
+            source = list
+        } else {
+            source = [try c.decode(String.self, forKey: .source)]
+        }
+        confidence = try c.decode(Confidence.self, forKey: .confidence)
+        note = try c.decodeIfPresent(String.self, forKey: .note)
+    }
 }
 
 public struct SourceEntry: Sendable, Hashable, Codable {
@@ -28,115 +42,85 @@ public struct SourceEntry: Sendable, Hashable, Codable {
     public var what: String?
 }
 
+/// A knowledge-base row with its provenance. In YAML and JSON the provenance keys (`source`, `confidence`,
+/// `note`) sit next to the row's own keys; this wrapper flattens them once for every row type, so each `Row`
+/// keeps its synthesized Codable. The row's fields read through: `release.version`, `release.provenance`.
+@dynamicMemberLookup
+public struct Sourced<Row: Sendable & Hashable & Codable>: Sendable, Hashable, Codable {
+    public var row: Row
+    public var provenance: Provenance
+
+    public init(_ row: Row, provenance: Provenance) {
+        self.row = row
+        self.provenance = provenance
+    }
+
+    public subscript<T>(dynamicMember field: WritableKeyPath<Row, T>) -> T {
+        get { row[keyPath: field] }
+        set { row[keyPath: field] = newValue }
+    }
+
+    public init(from decoder: any Decoder) throws {
+        row = try Row(from: decoder)
+        provenance = try Provenance(from: decoder)
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        try row.encode(to: encoder)
+        try provenance.encode(to: encoder)
+    }
+}
+
 /// A CUDA toolkit release and the drivers it needs.
-public struct CUDARelease: Sendable, Hashable, Codable {
+public typealias CUDARelease = Sourced<CUDAReleaseRow>
+public struct CUDAReleaseRow: Sendable, Hashable, Codable {
     public var version: Version
     /// The driver bundled with the toolkit: full compatibility, PTX JIT included. Nil when unknown.
     public var driver: Version?
     /// The lowest driver allowed under CUDA minor-version compatibility (no PTX JIT).
     public var minorCompatFloor: Version?
-    public var provenance: Provenance
 
-    enum CodingKeys: String, CodingKey { case version, driver, minorCompatFloor = "minor_compat_floor", source, confidence, note }
-
-    public init(version: Version, driver: Version?, minorCompatFloor: Version?, provenance: Provenance) {
-        self.version = version
-        self.driver = driver
-        self.minorCompatFloor = minorCompatFloor
-        self.provenance = provenance
-    }
-
-    public init(from decoder: any Decoder) throws {
-        let c = try decoder.container(keyedBy: CodingKeys.self)
-        version = try c.decode(Version.self, forKey: .version)
-        driver = try c.decodeIfPresent(Version.self, forKey: .driver)
-        minorCompatFloor = try c.decodeIfPresent(Version.self, forKey: .minorCompatFloor)
-        provenance = try Provenance(from: c)
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(version, forKey: .version)
-        try c.encodeIfPresent(driver, forKey: .driver)
-        try c.encodeIfPresent(minorCompatFloor, forKey: .minorCompatFloor)
-        try provenance.encode(into: &c)
-    }
+    enum CodingKeys: String, CodingKey { case version, driver, minorCompatFloor = "minor_compat_floor" }
 }
 
 /// A cuDNN release and the CUDA lines it is packaged for.
-public struct CuDNNRelease: Sendable, Hashable, Codable {
+public typealias CuDNNRelease = Sourced<CuDNNReleaseRow>
+public struct CuDNNReleaseRow: Sendable, Hashable, Codable {
     public var version: Version
     /// CUDA minor versions (e.g. "12.4", "11.8") NVIDIA's support matrix lists.
     public var cuda: [Version]
     /// Compute capabilities supported, when known.
     public var archs: [String]?
-    public var provenance: Provenance
-
-    enum CodingKeys: String, CodingKey { case version, cuda, archs, source, confidence, note }
-
-    public init(from decoder: any Decoder) throws {
-        let c = try decoder.container(keyedBy: CodingKeys.self)
-        version = try c.decode(Version.self, forKey: .version)
-        cuda = try c.decode([Version].self, forKey: .cuda)
-        archs = try c.decodeIfPresent([String].self, forKey: .archs)
-        provenance = try Provenance(from: c)
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(version, forKey: .version)
-        try c.encode(cuda, forKey: .cuda)
-        try c.encodeIfPresent(archs, forKey: .archs)
-        try provenance.encode(into: &c)
-    }
 }
 
 /// A GPU architecture (compute capability) and the CUDA toolkits that can target it.
-public struct GPUArchitecture: Sendable, Hashable, Codable {
+public typealias GPUArchitecture = Sourced<GPUArchitectureRow>
+public struct GPUArchitectureRow: Sendable, Hashable, Codable {
     /// Compute capability, e.g. "8.0", "12.0".
     public var sm: ComputeCapability
     public var family: String
     public var firstCUDA: Version?
     /// The last toolkit that still targets it; nil while still supported.
     public var lastCUDA: Version?
-    public var provenance: Provenance
 
-    enum CodingKeys: String, CodingKey { case sm, family, firstCUDA = "first_cuda", lastCUDA = "last_cuda", source, confidence, note }
-
-    public init(from decoder: any Decoder) throws {
-        let c = try decoder.container(keyedBy: CodingKeys.self)
-        sm = try c.decode(ComputeCapability.self, forKey: .sm)
-        family = try c.decode(String.self, forKey: .family)
-        firstCUDA = try c.decodeIfPresent(Version.self, forKey: .firstCUDA)
-        lastCUDA = try c.decodeIfPresent(Version.self, forKey: .lastCUDA)
-        provenance = try Provenance(from: c)
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(sm, forKey: .sm)
-        try c.encode(family, forKey: .family)
-        try c.encodeIfPresent(firstCUDA, forKey: .firstCUDA)
-        try c.encodeIfPresent(lastCUDA, forKey: .lastCUDA)
-        try provenance.encode(into: &c)
-    }
+    enum CodingKeys: String, CodingKey { case sm, family, firstCUDA = "first_cuda", lastCUDA = "last_cuda" }
 }
 
 /// A marketing name (`a100`, `rtx4090`) mapped to its compute capability.
-public struct GPUModel: Sendable, Hashable, Codable {
+public typealias GPUModel = Sourced<GPUModelRow>
+public struct GPUModelRow: Sendable, Hashable, Codable {
     public var name: String
+    /// Other spellings; optional in the file.
     public var aliases: [String]
     public var sm: ComputeCapability
-    public var provenance: Provenance
 
-    enum CodingKeys: String, CodingKey { case name, aliases, sm, source, confidence, note }
+    enum CodingKeys: String, CodingKey { case name, aliases, sm }
 
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         name = try c.decode(String.self, forKey: .name)
         aliases = try c.decodeIfPresent([String].self, forKey: .aliases) ?? []
         sm = try c.decode(ComputeCapability.self, forKey: .sm)
-        provenance = try Provenance(from: c)
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -144,7 +128,6 @@ public struct GPUModel: Sendable, Hashable, Codable {
         try c.encode(name, forKey: .name)
         if !aliases.isEmpty { try c.encode(aliases, forKey: .aliases) }
         try c.encode(sm, forKey: .sm)
-        try provenance.encode(into: &c)
     }
 }
 
@@ -162,7 +145,7 @@ public struct FrameworkBuild: Sendable, Hashable, Codable {
     public var extra: String?
     /// The extra to use when CUDA libraries come from the image instead (`cuda12-local`).
     public var localExtra: String?
-    /// Whether the build brings its own CUDA libraries through pip.
+    /// Whether the build brings its own CUDA libraries through pip; true when the file doesn't say.
     public var bundlesCUDA: Bool
 
     enum CodingKeys: String, CodingKey { case variant, cuda, cudnn, archs, extra, localExtra = "local_extra", bundlesCUDA = "bundles_cuda" }
@@ -180,15 +163,15 @@ public struct FrameworkBuild: Sendable, Hashable, Codable {
 }
 
 /// A framework release (one exact version) and its builds.
-public struct FrameworkRelease: Sendable, Hashable, Codable {
+public typealias FrameworkRelease = Sourced<FrameworkReleaseRow>
+public struct FrameworkReleaseRow: Sendable, Hashable, Codable {
     public var version: Version
     public var python: VersionSpecifier
-    /// Companion packages pinned together with the framework (torchvision, torchaudio).
+    /// Companion packages pinned together with the framework (torchvision, torchaudio); optional in the file.
     public var companions: [String: Version]
     public var builds: [FrameworkBuild]
-    public var provenance: Provenance
 
-    enum CodingKeys: String, CodingKey { case version, python, companions, builds, source, confidence, note }
+    enum CodingKeys: String, CodingKey { case version, python, companions, builds }
 
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
@@ -196,7 +179,6 @@ public struct FrameworkRelease: Sendable, Hashable, Codable {
         python = try c.decode(VersionSpecifier.self, forKey: .python)
         companions = try c.decodeIfPresent([String: Version].self, forKey: .companions) ?? [:]
         builds = try c.decode([FrameworkBuild].self, forKey: .builds)
-        provenance = try Provenance(from: c)
     }
 }
 
@@ -210,23 +192,13 @@ public struct FrameworkFamily: Sendable, Hashable, Codable {
 }
 
 /// The nvidia/cuda tags that exist for one CUDA release.
-public struct CUDAImageRelease: Sendable, Hashable, Codable {
+public typealias CUDAImageRelease = Sourced<CUDAImageReleaseRow>
+public struct CUDAImageReleaseRow: Sendable, Hashable, Codable {
     public var cuda: Version
     /// OS token (`ubuntu22.04`) -> flavors (`base`, `runtime`, `devel`, `cudnn-runtime`, `cudnn8-devel`, ...).
     public var os: [String: [String]]
     /// NV_CUDNN_VERSION inside the cudnn flavors, when known.
     public var cudnn: Version?
-    public var provenance: Provenance
-
-    enum CodingKeys: String, CodingKey { case cuda, os, cudnn, source, confidence, note }
-
-    public init(from decoder: any Decoder) throws {
-        let c = try decoder.container(keyedBy: CodingKeys.self)
-        cuda = try c.decode(Version.self, forKey: .cuda)
-        os = try c.decode([String: [String]].self, forKey: .os)
-        cudnn = try c.decodeIfPresent(Version.self, forKey: .cudnn)
-        provenance = try Provenance(from: c)
-    }
 }
 
 public struct CUDAImages: Sendable, Hashable, Codable {
@@ -235,49 +207,17 @@ public struct CUDAImages: Sendable, Hashable, Codable {
 }
 
 /// A CPython minor release that envctl may choose.
-public struct PythonRelease: Sendable, Hashable, Codable {
+public typealias PythonRelease = Sourced<PythonReleaseRow>
+public struct PythonReleaseRow: Sendable, Hashable, Codable {
     public var version: Version
-    public var provenance: Provenance
-
-    enum CodingKeys: String, CodingKey { case version, source, confidence, note }
-
-    public init(from decoder: any Decoder) throws {
-        let c = try decoder.container(keyedBy: CodingKeys.self)
-        version = try c.decode(Version.self, forKey: .version)
-        provenance = try Provenance(from: c)
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(version, forKey: .version)
-        try provenance.encode(into: &c)
-    }
 }
 
 /// A Python interpreter an OS ships as a package, e.g. `python3.11` on ubuntu22.04.
-public struct OSPython: Sendable, Hashable, Codable {
+public typealias OSPython = Sourced<OSPythonRow>
+public struct OSPythonRow: Sendable, Hashable, Codable {
     public var os: String
     public var python: Version
     public var package: String
-    public var provenance: Provenance
-
-    enum CodingKeys: String, CodingKey { case os, python, package, source, confidence, note }
-
-    public init(from decoder: any Decoder) throws {
-        let c = try decoder.container(keyedBy: CodingKeys.self)
-        os = try c.decode(String.self, forKey: .os)
-        python = try c.decode(Version.self, forKey: .python)
-        package = try c.decode(String.self, forKey: .package)
-        provenance = try Provenance(from: c)
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(os, forKey: .os)
-        try c.encode(python, forKey: .python)
-        try c.encode(package, forKey: .package)
-        try provenance.encode(into: &c)
-    }
 }
 
 /// The compatibility knowledge base: everything the resolver knows, each row with a source.
@@ -333,67 +273,12 @@ public struct KnowledgeBase: Sendable, Hashable, Codable {
     }
 }
 
-extension GPUModel {
+extension Sourced where Row == GPUModelRow {
     /// `NVIDIA A100-SXM4-80GB`, `a100` and `A100` all normalise to `a100...`: lowercased, no spaces or dashes,
     /// without the vendor prefix.
     public static func normalise(_ s: String) -> String {
         var t = s.lowercased()
         for prefix in ["nvidia ", "nvidia-", "tesla ", "geforce "] where t.hasPrefix(prefix) { t.removeFirst(prefix.count) }
         return t.filter { $0.isLetter || $0.isNumber }
-    }
-}
-
-extension Provenance {
-    init<K: CodingKey>(from c: KeyedDecodingContainer<K>) throws {
-        let sourceKey = K(stringValue: "source")!
-        let confidenceKey = K(stringValue: "confidence")!
-        let noteKey = K(stringValue: "note")!
-        if let list = try? c.decode([String].self, forKey: sourceKey) {
-            source = list
-        } else {
-            source = [try c.decode(String.self, forKey: sourceKey)]
-        }
-        confidence = try c.decode(Confidence.self, forKey: confidenceKey)
-        note = try c.decodeIfPresent(String.self, forKey: noteKey)
-    }
-
-    func encode<K: CodingKey>(into c: inout KeyedEncodingContainer<K>) throws {
-        try c.encode(source, forKey: K(stringValue: "source")!)
-        try c.encode(confidence, forKey: K(stringValue: "confidence")!)
-        try c.encodeIfPresent(note, forKey: K(stringValue: "note")!)
-    }
-}
-
-extension FrameworkRelease {
-    public func encode(to encoder: any Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(version, forKey: .version)
-        try c.encode(python, forKey: .python)
-        try c.encode(companions, forKey: .companions)
-        try c.encode(builds, forKey: .builds)
-        try provenance.encode(into: &c)
-    }
-}
-
-extension FrameworkBuild {
-    public func encode(to encoder: any Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(variant, forKey: .variant)
-        try c.encode(cuda, forKey: .cuda)
-        try c.encodeIfPresent(cudnn, forKey: .cudnn)
-        try c.encodeIfPresent(archs, forKey: .archs)
-        try c.encodeIfPresent(extra, forKey: .extra)
-        try c.encodeIfPresent(localExtra, forKey: .localExtra)
-        try c.encode(bundlesCUDA, forKey: .bundlesCUDA)
-    }
-}
-
-extension CUDAImageRelease {
-    public func encode(to encoder: any Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(cuda, forKey: .cuda)
-        try c.encode(os, forKey: .os)
-        try c.encodeIfPresent(cudnn, forKey: .cudnn)
-        try provenance.encode(into: &c)
     }
 }
