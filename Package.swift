@@ -9,7 +9,7 @@
 //   EnvctlWorkflows (use cases: lock check, build pipeline, push recording, rebuild)
 //       -> EnvctlLocking, EnvctlImageBuild, EnvctlTemplates, EnvctlRuns, OCIRegistry, GitSupport
 //   EnvctlRuns (use cases: run, reproduce, pipelines) -> EnvctlKnowledge, GitSupport, OCIRegistry, Subprocess
-//   EnvctlLocking -> EnvctlResolver -> EnvctlKnowledge -> EnvctlModel -> Yams
+//   EnvctlLocking -> EnvctlResolver -> EnvctlKnowledge -> EnvctlKnowledgeSchema -> EnvctlModel -> Yams
 //   EnvctlLocking -> EnvctlPython (uv driver), Digest (OpenSSL SHA-256), OCIRegistry (the registry port)
 //   EnvctlImageBuild -> EnvctlModel;  EnvctlTemplates -> EnvctlModel, Mustache
 //   OCIRegistry -> EnvctlModel (FailureKind), Digest;  CurlTransport -> OCIRegistry (HTTPTransport seam)
@@ -17,6 +17,12 @@
 //
 // EnvctlModel holds the shared vocabulary: the lock, BuildInputs, FailureKind. C modules (C*) are
 // imported only by the one Swift target that wraps them.
+//
+// Generated sources are produced at build time by build-tool plugins, in the shape of swift-openapi-generator
+// (a generator executable plus a `.buildTool()` plugin that runs it), so no generated Swift is committed:
+//   KnowledgeBasePlugin: knowledge/builtin.yaml -> envctl-knowledge-generator -> canonical JSON + constants
+//                        compiled into EnvctlKnowledge (the generator validates with EnvctlKnowledgeSchema).
+//   TemplatesPlugin:     templates/*.mustache -> envctl-template-embedder -> EnvctlTemplates.
 
 import PackageDescription
 
@@ -56,10 +62,15 @@ let package = Package(
             name: "EnvctlModel",
             dependencies: [.product(name: "Yams", package: "Yams")],
             swiftSettings: settings),
+        // The knowledge base's types and their YAML/JSON coding; shared by EnvctlKnowledge and its generator.
+        .target(
+            name: "EnvctlKnowledgeSchema", dependencies: ["EnvctlModel"],
+            swiftSettings: settings),
         .target(
             name: "EnvctlKnowledge",
-            dependencies: ["EnvctlModel", .product(name: "Yams", package: "Yams")],
-            swiftSettings: settings),
+            dependencies: ["EnvctlModel", "EnvctlKnowledgeSchema", .product(name: "Yams", package: "Yams")],
+            swiftSettings: settings,
+            plugins: ["KnowledgeBasePlugin"]),
         .target(name: "EnvctlResolver", dependencies: ["EnvctlModel", "EnvctlKnowledge"], swiftSettings: settings),
         .target(
             name: "EnvctlPython",
@@ -78,7 +89,8 @@ let package = Package(
         .target(
             name: "EnvctlTemplates",
             dependencies: ["EnvctlModel", .product(name: "Mustache", package: "swift-mustache")],
-            swiftSettings: settings),
+            swiftSettings: settings,
+            plugins: ["TemplatesPlugin"]),
         .target(
             name: "EnvctlImageBuild", dependencies: ["EnvctlModel"], swiftSettings: settings),
         .target(
@@ -105,6 +117,22 @@ let package = Package(
             ],
             swiftSettings: settings),
         .executableTarget(name: "envctl", dependencies: ["EnvctlCLI"], swiftSettings: settings),
+
+        // MARK: Build-time generators
+        // The built-in knowledge base is compiled in once, as canonical JSON (decoded at start-up: JSONDecoder
+        // reads it about ten times faster than YAML) plus constants such as its version. The generator parses
+        // and validates knowledge/builtin.yaml with the same code that loads user overlays, so a broken file
+        // fails the build. It needs only EnvctlKnowledgeSchema/EnvctlModel/Yams, which a debug build compiles
+        // for the host anyway.
+        .executableTarget(
+            name: "envctl-knowledge-generator", dependencies: ["EnvctlKnowledgeSchema"], swiftSettings: settings),
+        .plugin(
+            name: "KnowledgeBasePlugin", capability: .buildTool(), dependencies: ["envctl-knowledge-generator"]),
+        // Templates use a build-tool plugin, not SwiftPM's `.embedInCode` resources: those must sit inside the
+        // target's directory, while templates/ stays at the top level (users copy and override it), and a
+        // build-tool plugin may read any file of the package when it declares it as an input.
+        .executableTarget(name: "envctl-template-embedder", swiftSettings: settings),
+        .plugin(name: "TemplatesPlugin", capability: .buildTool(), dependencies: ["envctl-template-embedder"]),
 
         // MARK: Tests
         .target(

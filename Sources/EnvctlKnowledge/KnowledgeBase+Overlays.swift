@@ -28,4 +28,33 @@ extension KnowledgeBase {
         if !problems.isEmpty { throw DiagnosticsError(problems) }
         return (kb, files)
     }
+
+    /// Overlays `other` on this knowledge base. Rows with the same identity (a CUDA version, a framework
+    /// version, a GPU name...) are replaced by `other`'s; new rows are added. Sources are merged.
+    public func merging(_ other: KnowledgeBase) -> KnowledgeBase {
+        var kb = self
+        kb.sources.merge(other.sources) { _, new in new }
+        func overlay<T, K: Hashable>(_ base: [T], _ extra: [T], key: (T) -> K) -> [T] {
+            let replaced = Set(extra.map(key))
+            return base.filter { !replaced.contains(key($0)) } + extra
+        }
+        kb.cuda = overlay(cuda, other.cuda) { $0.version.public_ }
+        kb.cudnn = overlay(cudnn, other.cudnn) { $0.version }
+        kb.python = overlay(python, other.python) { $0.version }
+        kb.osPython = overlay(osPython, other.osPython) { "\($0.os) \($0.python)" }
+        kb.architectures = overlay(architectures, other.architectures) { $0.sm }
+        kb.gpus = overlay(gpus, other.gpus) { $0.name }
+        for (name, fam) in other.frameworks {
+            if var existing = kb.frameworks[name] {
+                existing.releases = overlay(existing.releases, fam.releases) { $0.version }
+                if fam.index != nil { existing.index = fam.index }
+                kb.frameworks[name] = existing
+            } else {
+                kb.frameworks[name] = fam
+            }
+        }
+        kb.images.tags = overlay(images.tags, other.images.tags) { $0.cuda }
+        if !other.version.isEmpty { kb.version = "\(version)+\(other.version)" }
+        return kb
+    }
 }

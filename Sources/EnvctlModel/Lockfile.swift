@@ -1,5 +1,4 @@
 import Foundation
-import Yams
 
 /// `envctl.lock`: everything needed to rebuild an environment exactly, written by `envctl lock`.
 ///
@@ -398,72 +397,7 @@ public struct LockedEnvironment: Sendable, Hashable, Codable {
     }
 }
 
-/// A string-keyed mapping that encodes in a fixed order (given, or sorted), so YAML output is deterministic.
-public struct OrderedMap<Value: Codable & Sendable & Hashable>: Codable, Sendable, Hashable {
-    public var entries: [(String, Value)]
-
-    public init(entries: [(String, Value)]) { self.entries = entries }
-    public init(sorting dictionary: [String: Value]) { entries = dictionary.keys.sorted().map { ($0, dictionary[$0]!) } }
-
-    public var dictionary: [String: Value] { Dictionary(entries, uniquingKeysWith: { a, _ in a }) }
-
-    struct Key: CodingKey {
-        var stringValue: String
-        var intValue: Int? { nil }
-        init(stringValue: String) { self.stringValue = stringValue }
-        init?(intValue: Int) { nil }
-    }
-
-    public init(from decoder: any Decoder) throws {
-        let c = try decoder.container(keyedBy: Key.self)
-        // Yams keeps document order in allKeys.
-        entries = try c.allKeys.map { ($0.stringValue, try c.decode(Value.self, forKey: $0)) }
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var c = encoder.container(keyedBy: Key.self)
-        for (k, v) in entries { try c.encode(v, forKey: Key(stringValue: k)) }
-    }
-
-    public static func == (a: Self, b: Self) -> Bool {
-        a.entries.map(\.0) == b.entries.map(\.0) && a.entries.map(\.1) == b.entries.map(\.1)
-    }
-
-    public func hash(into hasher: inout Hasher) {
-        for (k, v) in entries {
-            hasher.combine(k)
-            hasher.combine(v)
-        }
-    }
-}
-
 extension Lockfile {
-    static let header = """
-        # envctl.lock: written by `envctl lock` from envctl.yaml. Do not edit by hand.
-        # Commit it. `envctl lock --check` fails when it is stale; `envctl diff` compares two locks.
-
-        """
-
-    /// The exact bytes written to disk.
-    public func yaml() throws -> String {
-        let encoder = YAMLEncoder()
-        encoder.options.width = -1
-        encoder.options.sortKeys = false
-        return Self.header + (try encoder.encode(self))
-    }
-
-    /// Reads a lock, with `file:line:col` diagnostics for malformed content.
-    public static func parse(_ text: String, file: String) throws(DiagnosticsError) -> Lockfile {
-        try LocatedYAMLDecoder.decode(Lockfile.self, from: text, file: file)
-    }
-
-    public static func load(fileAt path: String) throws(DiagnosticsError) -> Lockfile {
-        guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
-            throw DiagnosticsError([.error("cannot read lock file '\(path)'", hint: "run 'envctl lock' to create it")])
-        }
-        return try parse(text, file: path)
-    }
-
     /// Records where an environment's image was pushed (`push --record`, `build --push --record`).
     /// - Throws: ``DiagnosticsError`` when the lock has no such environment.
     public func recordingPush(
@@ -488,35 +422,5 @@ extension Lockfile {
             }
         }
         return copy
-    }
-
-    /// Writes atomically: a reader sees the old lock or the new one, never half of one.
-    public func write(to path: String) throws {
-        try AtomicFile.write(try yaml(), to: path)
-    }
-}
-
-/// Atomic file replacement: write a sibling temp file, fsync, rename over the target.
-public enum AtomicFile {
-    public static func write(_ text: String, to path: String) throws {
-        let url = URL(fileURLWithPath: path)
-        let dir = url.deletingLastPathComponent()
-        let tmp = dir.appendingPathComponent(".\(url.lastPathComponent).tmp-\(ProcessInfo.processInfo.processIdentifier)")
-        let data = Data(text.utf8)
-        guard FileManager.default.createFile(atPath: tmp.path, contents: nil) else {
-            throw CocoaError(.fileWriteNoPermission, userInfo: [NSFilePathErrorKey: dir.path])
-        }
-        do {
-            let handle = try FileHandle(forWritingTo: tmp)
-            try handle.write(contentsOf: data)
-            try handle.synchronize()
-            try handle.close()
-            if rename(tmp.path, url.path) != 0 {
-                throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: path])
-            }
-        } catch {
-            try? FileManager.default.removeItem(at: tmp)
-            throw error
-        }
     }
 }

@@ -44,36 +44,70 @@ struct Search {
         case failure(Attempt)
     }
 
-    // swiftlint:disable:next function_body_length cyclomatic_complexity
+    typealias Problem = (ConstraintKind, String)
+
+    /// Checks one candidate (a framework build, or a plain CUDA minor) against every constraint, step by step;
+    /// the first CUDA image release of that minor that passes every check gives the resolution.
     func evaluate(family: FrameworkFamily?, release: FrameworkRelease?, build: FrameworkBuild?, plainMinor: Version? = nil)
         -> Evaluation
     {
         let cudaMinor = build?.cuda.truncated(to: 2) ?? plainMinor!
-        var problems: [(ConstraintKind, String)] = []
-        var warnings: [String] = []
-        var reasons: [String] = []
         let fw = constraints.framework?.rawValue ?? ""
-
-        // Framework version.
-        if let release, let spec = constraints.frameworkVersions, !spec.value.matches(release.version) {
-            problems.append((.framework, "\(fw) \(release.version) does not match \(fw)\(spec.value.text)"))
-        }
-
-        // Where CUDA libraries come from.
-        var libs = constraints.cudaLibraries ?? (release == nil ? .image : .wheels)
-        if let build, libs == .wheels, !build.bundlesCUDA {
-            libs = .image
-            warnings.append("\(fw) \(release!.version) has no pip build that brings CUDA libraries; they come from the CUDA image")
-        }
+        var problems = frameworkVersionProblems(release: release, fw: fw)
+        var warnings: [String] = []
+        let libs = librarySource(release: release, build: build, fw: fw, warnings: &warnings)
         let needCuDNNImage = libs == .image && (constraints.cudnn != nil || release != nil)
+        let pythonOptions = choosePythonOptions(release: release, fw: fw, problems: &problems)
+        let wheelCuDNN = bundledCuDNN(release: release, build: build, libs: libs, fw: fw, problems: &problems)
+        // Images: newest patch of this CUDA minor first.
+        let tags = kb.images.tags.filter { $0.cuda.truncated(to: 2) == cudaMinor }.sorted { $0.cuda > $1.cuda }
+        if tags.isEmpty {
+            problems.append((.images, "no \(kb.images.repository) image for CUDA \(cudaMinor) is in the knowledge base"))
+        }
+        // The first image release whose own checks pass wins; otherwise report the best-matching one.
+        var best: (problems: [Problem], cuda: Version)?
+        for tag in tags {
+            let image = checkImage(
+                tag, release: release, build: build, fw: fw, libs: libs, needCuDNN: needCuDNNImage,
+                pythonOptions: pythonOptions, wheelCuDNN: wheelCuDNN)
+            if (problems + image.problems).isEmpty, let os = image.os, let flavors = image.flavors, let python = image.python {
+                return .success(resolution(
+                    image, tag: tag, os: os, flavors: flavors, python: python, family: family, release: release,
+                    build: build, fw: fw, libs: libs, warnings: warnings))
+            }
+            if best == nil || (best!.problems.contains { $0.0 == .cuda } && !image.problems.contains { $0.0 == .cuda }) {
+                best = (image.problems, tag.cuda)
+            }
+        }
+        let final = problems + (best?.problems ?? [])
+        return .failure(Attempt(release: release, build: build, cuda: best?.cuda ?? cudaMinor, problems: final.map { (kind: $0.0, message: $0.1) }))
+    }
 
-        // Python.
+    /// Framework version.
+    func frameworkVersionProblems(release: FrameworkRelease?, fw: String) -> [Problem] {
+        if let release, let spec = constraints.frameworkVersions, !spec.value.matches(release.version) {
+            return [(.framework, "\(fw) \(release.version) does not match \(fw)\(spec.value.text)")]
+        }
+        return []
+    }
+
+    /// Where CUDA libraries come from.
+    func librarySource(release: FrameworkRelease?, build: FrameworkBuild?, fw: String, warnings: inout [String]) -> CUDALibrarySource {
+        let libs = constraints.cudaLibraries ?? (release == nil ? .image : .wheels)
+        if let build, libs == .wheels, !build.bundlesCUDA {
+            warnings.append("\(fw) \(release!.version) has no pip build that brings CUDA libraries; they come from the CUDA image")
+            return .image
+        }
+        return libs
+    }
+
+    /// Every Python the framework and the user accept, newest first; the OS narrows it further per image.
+    func choosePythonOptions(release: FrameworkRelease?, fw: String, problems: inout [Problem]) -> [Version] {
         let pythons = kb.python.map(\.version).sorted(by: >)
         let inFramework = pythons.filter { release?.python.matches($0) ?? true }
-        // Every Python the framework and the user accept, newest first; the OS narrows it further below.
-        let pythonOptions = inFramework.filter { constraints.python?.value.matches($0) ?? true }
-        if !pythonOptions.isEmpty {
-            // Chosen per OS below.
+        let options = inFramework.filter { constraints.python?.value.matches($0) ?? true }
+        if !options.isEmpty {
+            // Chosen per OS.
         } else if let release, let asked = constraints.python {
             problems.append((.python, "\(fw) \(release.version) supports Python \(release.python.text); you asked for \(asked.value.text)"))
         } else if let asked = constraints.python {
@@ -81,142 +115,164 @@ struct Search {
         } else {
             problems.append((.python, "the knowledge base knows no Python release that \(fw) \(release?.version.text ?? "") supports"))
         }
+        return options
+    }
 
-        // cuDNN bundled by the framework build.
+    /// cuDNN bundled by the framework build, when its wheels bring the CUDA libraries.
+    func bundledCuDNN(release: FrameworkRelease?, build: FrameworkBuild?, libs: CUDALibrarySource, fw: String, problems: inout [Problem]) -> Version? {
+        guard let build, libs == .wheels else { return nil }
+        if let asked = constraints.cudnn {
+            if let c = build.cudnn {
+                if !asked.value.matches(c) {
+                    problems.append((.cudnn, "\(Self.label(fw, release!, build)) bundles cuDNN \(c); you asked for cuDNN \(asked.value.text)"))
+                }
+            } else {
+                problems.append((.cudnn, "the cuDNN bundled with \(Self.label(fw, release!, build)) is not in the knowledge base, so cuDNN \(asked.value.text) can't be confirmed"))
+            }
+        }
+        return build.cudnn
+    }
+
+    /// What one CUDA image release gives: the OS, Python and flavors chosen, and everything wrong with it.
+    struct ImageCheck {
+        var problems: [Problem] = []
+        var reasons: [String] = []
+        var warnings: [String] = []
+        var os: String?
+        var python: Version?
+        var flavors: (String, String)?
+        /// The cuDNN the environment gets: the image's when it brings cuDNN, else the wheels'.
         var cudnn: Version?
-        if let build, libs == .wheels {
-            cudnn = build.cudnn
-            if let asked = constraints.cudnn {
-                if let c = build.cudnn {
-                    if !asked.value.matches(c) {
-                        problems.append((.cudnn, "\(Self.label(fw, release!, build)) bundles cuDNN \(c); you asked for cuDNN \(asked.value.text)"))
-                    }
-                } else {
-                    problems.append((.cudnn, "the cuDNN bundled with \(Self.label(fw, release!, build)) is not in the knowledge base, so cuDNN \(asked.value.text) can't be confirmed"))
-                }
+        var gpu = GPUResult()
+        var driver = DriverResult()
+    }
+
+    func checkImage(
+        _ tag: CUDAImageRelease, release: FrameworkRelease?, build: FrameworkBuild?, fw: String, libs: CUDALibrarySource,
+        needCuDNN: Bool, pythonOptions: [Version], wheelCuDNN: Version?
+    ) -> ImageCheck {
+        var check = ImageCheck()
+        check.problems += cudaProblems(tag, release: release, build: build, fw: fw)
+        chooseOS(tag, libs: libs, needCuDNN: needCuDNN, pythonOptions: pythonOptions, release: release, fw: fw, into: &check)
+        check.cudnn = wheelCuDNN
+        if needCuDNN {
+            check.cudnn = tag.cudnn
+            check.problems += imageCuDNNProblems(tag, os: check.os, flavors: check.flavors)
+        }
+        // GPUs, then the driver.
+        check.gpu = gpuCheck(release: release, build: build, cuda: tag.cuda, fw: fw)
+        check.driver = driverCheck(cuda: tag.cuda, needsPTX: check.gpu.needsPTX)
+        check.problems += check.gpu.problems + check.driver.problems
+        check.warnings += check.gpu.warnings + check.driver.warnings
+        check.reasons += check.gpu.reasons + check.driver.reasons
+        return check
+    }
+
+    /// The requested CUDA version.
+    func cudaProblems(_ tag: CUDAImageRelease, release: FrameworkRelease?, build: FrameworkBuild?, fw: String) -> [Problem] {
+        guard let asked = constraints.cuda, !asked.value.matches(tag.cuda) else { return [] }
+        if let release, let build {
+            return [(.cuda, "\(Self.label(fw, release, build)) uses CUDA \(build.cuda); you asked for CUDA \(asked.value.text)")]
+        }
+        return [(.cuda, "CUDA \(tag.cuda) does not match \(asked.value.text)")]
+    }
+
+    /// The OS: it must have the flavors for one source of CUDA libraries and, since the Dockerfile installs Python
+    /// from the OS's packages, ship one of the Python options.
+    func chooseOS(
+        _ tag: CUDAImageRelease, libs: CUDALibrarySource, needCuDNN: Bool, pythonOptions: [Version],
+        release: FrameworkRelease?, fw: String, into check: inout ImageCheck
+    ) {
+        let osCandidates = tag.os.keys.sorted(by: Self.osPreference)
+        let withImages = osCandidates.filter { os in
+            (constraints.os == nil || constraints.os!.value == os)
+                && Self.flavorPair(tag: tag, os: os, libs: libs, needCuDNN: needCuDNN) != nil
+        }
+        let osChoice = pythonOptions.isEmpty ? withImages.first : withImages.first { pythonOn($0, pythonOptions) != nil }
+        if osChoice == nil, !withImages.isEmpty, !pythonOptions.isEmpty {
+            let shipped = withImages.map { os in
+                "\(os) ships Python \(Self.list((kb.pythons(on: os) ?? []).map(\.python.text)))"
+            }
+            let wanted = constraints.python.map { "you asked for \($0.value.text)" }
+                ?? "\(fw) \(release?.version.text ?? "") supports \(release?.python.text ?? "")"
+            check.problems.append((.python, "\(Self.list(shipped)); \(wanted)"))
+        }
+        check.os = osChoice
+        check.python = osChoice.flatMap { pythonOn($0, pythonOptions) }
+        check.flavors = osChoice.flatMap { Self.flavorPair(tag: tag, os: $0, libs: libs, needCuDNN: needCuDNN) }
+        if osChoice == nil, withImages.isEmpty {
+            let need = libs == .wheels ? "base and devel" : (needCuDNN ? "cuDNN runtime and devel" : "runtime and devel")
+            let have = osCandidates.filter { Self.flavorPair(tag: tag, os: $0, libs: libs, needCuDNN: needCuDNN) != nil }
+            if let asked = constraints.os {
+                check.problems.append((.os, "\(kb.images.repository) \(tag.cuda) has \(need) images for \(have.isEmpty ? "no OS" : have.joined(separator: ", ")); you asked for \(asked.value)"))
+            } else {
+                check.problems.append((.images, "\(kb.images.repository) \(tag.cuda) has no \(need) images"))
             }
         }
+    }
 
-        // Images: newest patch of this CUDA minor first.
-        let tags = kb.images.tags.filter { $0.cuda.truncated(to: 2) == cudaMinor }.sorted { $0.cuda > $1.cuda }
-        if tags.isEmpty {
-            problems.append((.images, "no \(kb.images.repository) image for CUDA \(cudaMinor) is in the knowledge base"))
-        }
-        // The first image release whose own checks pass wins; otherwise report the best-matching one.
-        var best: (problems: [(ConstraintKind, String)], cuda: Version)?
-        for tag in tags {
-            var local: [(ConstraintKind, String)] = []
-            var localReasons: [String] = []
-            var localWarnings: [String] = []
-            if let asked = constraints.cuda, !asked.value.matches(tag.cuda) {
-                if let release, let build {
-                    local.append((.cuda, "\(Self.label(fw, release, build)) uses CUDA \(build.cuda); you asked for CUDA \(asked.value.text)"))
-                } else {
-                    local.append((.cuda, "CUDA \(tag.cuda) does not match \(asked.value.text)"))
-                }
+    /// The requested cuDNN against the one inside the image's cuDNN flavors.
+    func imageCuDNNProblems(_ tag: CUDAImageRelease, os: String?, flavors: (String, String)?) -> [Problem] {
+        guard let asked = constraints.cudnn else { return [] }
+        if let c = tag.cudnn {
+            if !asked.value.matches(c) {
+                return [(.cudnn, "\(kb.images.repository) \(tag.cuda) images carry cuDNN \(c); you asked for cuDNN \(asked.value.text)")]
             }
-            // Flavors: one source of CUDA libraries.
-            let osCandidates = tag.os.keys.sorted(by: Self.osPreference)
-            let withImages = osCandidates.filter { os in
-                (constraints.os == nil || constraints.os!.value == os)
-                    && Self.flavorPair(tag: tag, os: os, libs: libs, needCuDNN: needCuDNNImage) != nil
-            }
-            // The Dockerfile installs Python from the OS's packages, so the OS must ship one of the options.
-            let osChoice = pythonOptions.isEmpty ? withImages.first : withImages.first { pythonOn($0, pythonOptions) != nil }
-            if osChoice == nil, !withImages.isEmpty, !pythonOptions.isEmpty {
-                let shipped = withImages.map { os in
-                    "\(os) ships Python \(Self.list((kb.pythons(on: os) ?? []).map(\.python.text)))"
+        } else if os != nil {
+            let flavor = flavors?.0 ?? "cudnn"
+            let major = flavor.dropFirst(5).prefix { $0.isNumber }
+            if let m = Int(major) {
+                if !asked.value.matches(Version([m])) && !asked.value.clauses.allSatisfy({ $0.version.major == m }) {
+                    return [(.cudnn, "\(kb.images.repository) \(tag.cuda) images carry cuDNN \(m); you asked for cuDNN \(asked.value.text)")]
                 }
-                let wanted = constraints.python.map { "you asked for \($0.value.text)" }
-                    ?? "\(fw) \(release?.version.text ?? "") supports \(release?.python.text ?? "")"
-                local.append((.python, "\(Self.list(shipped)); \(wanted)"))
-            }
-            let python = osChoice.flatMap { pythonOn($0, pythonOptions) }
-            let chosenFlavors = osChoice.flatMap { Self.flavorPair(tag: tag, os: $0, libs: libs, needCuDNN: needCuDNNImage) }
-            let imageCuDNN = needCuDNNImage ? tag.cudnn : nil
-            if osChoice == nil, withImages.isEmpty {
-                let need = libs == .wheels ? "base and devel" : (needCuDNNImage ? "cuDNN runtime and devel" : "runtime and devel")
-                let have = osCandidates.filter { Self.flavorPair(tag: tag, os: $0, libs: libs, needCuDNN: needCuDNNImage) != nil }
-                if let asked = constraints.os {
-                    local.append((.os, "\(kb.images.repository) \(tag.cuda) has \(need) images for \(have.isEmpty ? "no OS" : have.joined(separator: ", ")); you asked for \(asked.value)"))
-                } else {
-                    local.append((.images, "\(kb.images.repository) \(tag.cuda) has no \(need) images"))
-                }
-            }
-            if needCuDNNImage {
-                cudnn = imageCuDNN
-                if let asked = constraints.cudnn {
-                    if let c = imageCuDNN {
-                        if !asked.value.matches(c) {
-                            local.append((.cudnn, "\(kb.images.repository) \(tag.cuda) images carry cuDNN \(c); you asked for cuDNN \(asked.value.text)"))
-                        }
-                    } else if osChoice != nil {
-                        let flavor = chosenFlavors?.0 ?? "cudnn"
-                        let major = flavor.dropFirst(5).prefix { $0.isNumber }
-                        if let m = Int(major) {
-                            if !asked.value.matches(Version([m])) && !asked.value.clauses.allSatisfy({ $0.version.major == m }) {
-                                local.append((.cudnn, "\(kb.images.repository) \(tag.cuda) images carry cuDNN \(m); you asked for cuDNN \(asked.value.text)"))
-                            }
-                        } else {
-                            local.append((.cudnn, "the cuDNN version inside \(kb.images.repository) \(tag.cuda) images is not in the knowledge base"))
-                        }
-                    }
-                }
-            }
-
-            // Driver.
-            let gpuResult = gpuCheck(release: release, build: build, cuda: tag.cuda, fw: fw)
-            local += gpuResult.problems
-            localWarnings += gpuResult.warnings
-            localReasons += gpuResult.reasons
-            let driverResult = driverCheck(cuda: tag.cuda, needsPTX: gpuResult.needsPTX)
-            local += driverResult.problems
-            localReasons += driverResult.reasons
-            localWarnings += driverResult.warnings
-
-            let all = problems + local
-            if all.isEmpty, let osChoice, let flavors = chosenFlavors, let python {
-                let repo = kb.images.repository
-                var r = Resolution(
-                    environment: constraints.envName, framework: nil, cuda: tag.cuda, cudnn: cudnn, python: python.truncated(to: 2),
-                    os: osChoice, driverMinimum: driverResult.minimum, driverFull: driverResult.full,
-                    compatibility: driverResult.compatibility, archs: gpuResult.archs, cudaLibraries: libs,
-                    baseImage: "\(repo):\(tag.cuda)-\(flavors.0)-\(osChoice)",
-                    builderImage: "\(repo):\(tag.cuda)-\(flavors.1)-\(osChoice)",
-                    reasons: [], warnings: warnings + localWarnings)
-                if let family, let release, let build {
-                    let extra = libs == .wheels ? build.extra : (build.localExtra ?? build.extra)
-                    r.framework = Resolution.Framework(
-                        name: constraints.framework!, version: release.version, variant: build.variant, package: family.package,
-                        indexURL: family.index.map { $0.replacingOccurrences(of: "{variant}", with: build.variant) },
-                        extra: extra, companions: release.companions)
-                    reasons.append(frameworkReason(release: release, build: build, family: family))
-                    if release.provenance.confidence < .medium {
-                        r.warnings.append("\(fw) \(release.version) rests on \(release.provenance.confidence.rawValue)-confidence facts (\(release.provenance.source.joined(separator: ", ")))")
-                    }
-                } else {
-                    reasons.append("CUDA \(tag.cuda) is the newest release\(constraints.cuda.map { " matching \($0.value.text)" } ?? "") with \(repo) images for \(osChoice)" + Self.cite(tag.provenance) + ".")
-                }
-                reasons.append(librariesReason(libs: libs, fw: fw, release: release, build: build, cudnn: cudnn, flavors: flavors))
-                reasons.append("\(osChoice) is \(constraints.os == nil ? "the preferred OS" : "the requested OS") with \(repo) \(tag.cuda) \(flavors.0) and \(flavors.1) images" + Self.cite(tag.provenance) + ".")
-                let range = release.map { " within \(fw) \($0.version)'s supported range \($0.python.text)" } ?? ""
-                let asked = constraints.python.map { " matching \($0.value.text)" } ?? ""
-                if let row = kb.pythons(on: osChoice)?.first(where: { $0.python == python }) {
-                    let note = row.provenance.note.map { "; \($0)" } ?? ""
-                    reasons.append("Python \(python.truncated(to: 2)) is the newest\(asked)\(range) that \(osChoice) ships (package \(row.package)\(note))" + Self.cite(row.provenance) + ".")
-                } else {
-                    reasons.append("Python \(python.truncated(to: 2)) is the newest\(asked)\(range).")
-                    r.warnings.append("the knowledge base doesn't know which Python versions \(osChoice) ships; the image build needs a python\(python.truncated(to: 2)) package or a custom system-setup block")
-                }
-                r.reasons = reasons + localReasons
-                return .success(r)
-            }
-            if best == nil || (best!.problems.contains { $0.0 == .cuda } && !local.contains { $0.0 == .cuda }) {
-                best = (local, tag.cuda)
+            } else {
+                return [(.cudnn, "the cuDNN version inside \(kb.images.repository) \(tag.cuda) images is not in the knowledge base")]
             }
         }
-        let final = problems + (best?.problems ?? [])
-        return .failure(Attempt(release: release, build: build, cuda: best?.cuda ?? cudaMinor, problems: final.map { (kind: $0.0, message: $0.1) }))
+        return []
+    }
+
+    /// The resolution from an image release that passed every check, with the reasons for each choice.
+    func resolution(
+        _ image: ImageCheck, tag: CUDAImageRelease, os: String, flavors: (String, String), python: Version,
+        family: FrameworkFamily?, release: FrameworkRelease?, build: FrameworkBuild?, fw: String,
+        libs: CUDALibrarySource, warnings: [String]
+    ) -> Resolution {
+        let repo = kb.images.repository
+        var reasons: [String] = []
+        var r = Resolution(
+            environment: constraints.envName, framework: nil, cuda: tag.cuda, cudnn: image.cudnn, python: python.truncated(to: 2),
+            os: os, driverMinimum: image.driver.minimum, driverFull: image.driver.full,
+            compatibility: image.driver.compatibility, archs: image.gpu.archs, cudaLibraries: libs,
+            baseImage: "\(repo):\(tag.cuda)-\(flavors.0)-\(os)",
+            builderImage: "\(repo):\(tag.cuda)-\(flavors.1)-\(os)",
+            reasons: [], warnings: warnings + image.warnings)
+        if let family, let release, let build {
+            let extra = libs == .wheels ? build.extra : (build.localExtra ?? build.extra)
+            r.framework = Resolution.Framework(
+                name: constraints.framework!, version: release.version, variant: build.variant, package: family.package,
+                indexURL: family.index.map { $0.replacingOccurrences(of: "{variant}", with: build.variant) },
+                extra: extra, companions: release.companions)
+            reasons.append(frameworkReason(release: release, build: build, family: family))
+            if release.provenance.confidence < .medium {
+                r.warnings.append("\(fw) \(release.version) rests on \(release.provenance.confidence.rawValue)-confidence facts (\(release.provenance.source.joined(separator: ", ")))")
+            }
+        } else {
+            reasons.append("CUDA \(tag.cuda) is the newest release\(constraints.cuda.map { " matching \($0.value.text)" } ?? "") with \(repo) images for \(os)" + Self.cite(tag.provenance) + ".")
+        }
+        reasons.append(librariesReason(libs: libs, fw: fw, release: release, build: build, cudnn: image.cudnn, flavors: flavors))
+        reasons.append("\(os) is \(constraints.os == nil ? "the preferred OS" : "the requested OS") with \(repo) \(tag.cuda) \(flavors.0) and \(flavors.1) images" + Self.cite(tag.provenance) + ".")
+        let range = release.map { " within \(fw) \($0.version)'s supported range \($0.python.text)" } ?? ""
+        let asked = constraints.python.map { " matching \($0.value.text)" } ?? ""
+        if let row = kb.pythons(on: os)?.first(where: { $0.python == python }) {
+            let note = row.provenance.note.map { "; \($0)" } ?? ""
+            reasons.append("Python \(python.truncated(to: 2)) is the newest\(asked)\(range) that \(os) ships (package \(row.package)\(note))" + Self.cite(row.provenance) + ".")
+        } else {
+            reasons.append("Python \(python.truncated(to: 2)) is the newest\(asked)\(range).")
+            r.warnings.append("the knowledge base doesn't know which Python versions \(os) ships; the image build needs a python\(python.truncated(to: 2)) package or a custom system-setup block")
+        }
+        r.reasons = reasons + image.reasons
+        return r
     }
 
     /// The newest of `options` (sorted newest first) that `os` ships; any when the knowledge base doesn't know the OS.

@@ -16,11 +16,6 @@ private func build(_ fw: String, _ version: String, _ variant: String) -> Framew
 
 @Suite("Built-in knowledge base: integrity")
 struct BuiltinIntegrityTests {
-    @Test func embeddedCopyMatchesTheYAMLFile() throws {
-        let onDisk = try String(contentsOfFile: RepoPaths.path("knowledge/builtin.yaml"), encoding: .utf8)
-        #expect(builtinKnowledgeYAML == onDisk, "run scripts/embed-resources.sh after editing knowledge/builtin.yaml")
-    }
-
     @Test func loadsWithEverySection() {
         #expect(kb.schemaVersion == 1)
         #expect(!kb.cuda.isEmpty && !kb.cudnn.isEmpty && !kb.python.isEmpty)
@@ -404,21 +399,21 @@ struct OverlayTests {
 }
 
 @Suite struct BuiltinJSONTests {
-    /// The fast-loading JSON copy must say exactly what the YAML says; re-record with ENVCTL_RECORD_SNAPSHOTS=1.
-    @Test func builtinJSONMatchesTheYAML() throws {
-        let fromYAML = try KnowledgeBase.load(yaml: builtinKnowledgeYAML, file: "knowledge/builtin.yaml")
-        let json = try fromYAML.canonicalJSON()
-        let source = """
-            // Generated from knowledge/builtin.yaml by the test builtinJSONMatchesTheYAML (ENVCTL_RECORD_SNAPSHOTS=1). Do not edit.
-            let builtinKnowledgeJSON = ####\"""
-            \(json)
-            \"""####
-
-            """
-        let path = RepoPaths.path("Sources/EnvctlKnowledge/BuiltinKnowledgeJSON.generated.swift")
-        if let m = goldenMismatch(source, goldenPath: path) { Issue.record(Comment(rawValue: m)) }
+    /// The compiled-in JSON (generated at build time by Plugins/KnowledgeBasePlugin) must say exactly what a fresh
+    /// parse of knowledge/builtin.yaml says, byte for byte in canonical form, with matching constants.
+    @Test func builtinEqualsAFreshParseOfTheYAML() throws {
+        let fromYAML = try KnowledgeBase.load(fileAt: RepoPaths.path("knowledge/builtin.yaml"))
         #expect(KnowledgeBase.builtin == fromYAML)
+        #expect(builtinKnowledgeJSON == (try fromYAML.canonicalJSON()))
         #expect(KnowledgeBase.builtinStamp.version == fromYAML.version)
         #expect(KnowledgeBase.builtinStamp.date == fromYAML.date)
+        #expect(builtinKnowledgeSchemaVersion == fromYAML.schemaVersion)
+    }
+
+    /// JSON and YAML decode to the same rows, provenance flattened into each row in both.
+    @Test func canonicalJSONRoundTrips() throws {
+        let json = try KnowledgeBase.builtin.canonicalJSON()
+        #expect(try JSONDecoder().decode(KnowledgeBase.self, from: Data(json.utf8)) == KnowledgeBase.builtin)
+        #expect(json.contains(#""confidence":"high","driver":"#), "provenance keys sit next to the row's own keys")
     }
 }

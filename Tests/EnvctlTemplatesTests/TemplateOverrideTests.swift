@@ -55,11 +55,11 @@ import Testing
     }
 
     @Test func builtinsMatchTemplatesDirectory() throws {
-        // The compiled-in copy must equal templates/ (scripts/embed-resources.sh; ci/check-drift.sh).
+        // The compiled-in copy (generated at build time by Plugins/TemplatesPlugin) must equal templates/.
         let files = try FileManager.default.contentsOfDirectory(atPath: RepoPaths.path("templates"))
             .filter { $0.hasSuffix(".mustache") }
         let fromDisk = try TemplateSet.builtin(overlaidWith: RepoPaths.path("templates"))
         #expect(Set(files.map { String($0.dropLast(9)) }) == Set(TemplateSet.builtin.sources.keys))
-        #expect(fromDisk.sources == TemplateSet.builtin.sources, "run scripts/embed-resources.sh")
+        #expect(fromDisk.sources == TemplateSet.builtin.sources, "the TemplatesPlugin output differs from templates/")
     }
 }

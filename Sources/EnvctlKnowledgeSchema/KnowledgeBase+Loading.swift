@@ -18,34 +18,7 @@ extension KnowledgeBase {
         images = try c.decodeIfPresent(CUDAImages.self, forKey: .images) ?? CUDAImages(repository: "", tags: [])
     }
 
-    /// The knowledge base compiled into this envctl.
-    ///
-    /// It is loaded from a JSON rendering of knowledge/builtin.yaml (generated, and checked against the YAML
-    /// by a test) because JSONDecoder reads it about ten times faster than YAML, which keeps start-up short.
-    public static let builtin: KnowledgeBase = {
-        do {
-            if !builtinKnowledgeJSON.isEmpty {
-                return try JSONDecoder().decode(KnowledgeBase.self, from: Data(builtinKnowledgeJSON.utf8))
-            }
-            return try KnowledgeBase.load(yaml: builtinKnowledgeYAML, file: "<builtin>/knowledge/builtin.yaml")
-        } catch {
-            // The builtin file is checked by tests; reaching this is a packaging bug.
-            fatalError("envctl's built-in knowledge base is invalid, please report this bug:\n\(error)")
-        }
-    }()
-
-    /// The built-in knowledge base's version and date, read without loading it (for `--version`).
-    public static var builtinStamp: (version: String, date: String) {
-        func field(_ key: String) -> String {
-            for line in builtinKnowledgeYAML.split(separator: "\n", maxSplits: 40) where line.hasPrefix("\(key):") {
-                return line.dropFirst(key.count + 1).trimmingCharacters(in: CharacterSet(charactersIn: " \"'"))
-            }
-            return "unknown"
-        }
-        return (field("version"), field("date"))
-    }
-
-    /// The JSON text `builtin` is loaded from: sorted keys, so it is byte-stable.
+    /// Compact JSON with sorted keys, so it is byte-stable: what the build compiles in as the built-in knowledge base.
     public func canonicalJSON() throws -> String {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
@@ -86,34 +59,5 @@ extension KnowledgeBase {
         }
         for r in images.tags { check(r.provenance, "image tags for CUDA \(r.cuda)") }
         return problems
-    }
-
-    /// Overlays `other` on this knowledge base. Rows with the same identity (a CUDA version, a framework
-    /// version, a GPU name...) are replaced by `other`'s; new rows are added. Sources are merged.
-    public func merging(_ other: KnowledgeBase) -> KnowledgeBase {
-        var kb = self
-        kb.sources.merge(other.sources) { _, new in new }
-        func overlay<T, K: Hashable>(_ base: [T], _ extra: [T], key: (T) -> K) -> [T] {
-            let replaced = Set(extra.map(key))
-            return base.filter { !replaced.contains(key($0)) } + extra
-        }
-        kb.cuda = overlay(cuda, other.cuda) { $0.version.public_ }
-        kb.cudnn = overlay(cudnn, other.cudnn) { $0.version }
-        kb.python = overlay(python, other.python) { $0.version }
-        kb.osPython = overlay(osPython, other.osPython) { "\($0.os) \($0.python)" }
-        kb.architectures = overlay(architectures, other.architectures) { $0.sm }
-        kb.gpus = overlay(gpus, other.gpus) { $0.name }
-        for (name, fam) in other.frameworks {
-            if var existing = kb.frameworks[name] {
-                existing.releases = overlay(existing.releases, fam.releases) { $0.version }
-                if fam.index != nil { existing.index = fam.index }
-                kb.frameworks[name] = existing
-            } else {
-                kb.frameworks[name] = fam
-            }
-        }
-        kb.images.tags = overlay(images.tags, other.images.tags) { $0.cuda }
-        if !other.version.isEmpty { kb.version = "\(version)+\(other.version)" }
-        return kb
     }
 }
