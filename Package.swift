@@ -155,7 +155,7 @@ let package = Package(
             swiftSettings: settings),
         .testTarget(name: "DigestTests", dependencies: ["Digest"], swiftSettings: settings),
         .testTarget(
-            name: "EnvctlRunsTests", dependencies: ["EnvctlRuns", "EnvctlModel", "GitSupport", "OCIRegistry", "EnvctlTestSupport"],
+            name: "EnvctlRunsTests", dependencies: ["EnvctlRuns", "EnvctlModel", "GitSupport", "OCIRegistry", "CurlTransport", "EnvctlTestSupport"],
             exclude: ["Fixtures"], swiftSettings: settings),
         .testTarget(name: "GitSupportTests", dependencies: ["GitSupport", "EnvctlTestSupport"], swiftSettings: settings),
         .testTarget(

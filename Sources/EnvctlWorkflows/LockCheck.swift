@@ -27,6 +27,18 @@ public enum LockCheck {
         return changes.isEmpty ? .upToDate : .stale(changes)
     }
 
+    /// `envctl lock --check`: returns when the lock at `lockPath` is up to date.
+    /// - Throws: `StaleLockError` (kind `.stale`) when it is missing or no longer matches its inputs.
+    package static func requireUpToDate(spec: Spec, knowledgeBase: KnowledgeBase, lockPath: String, registry: (any ImageRegistry)?)
+        async throws
+    {
+        switch try await check(spec: spec, knowledgeBase: knowledgeBase, lockPath: lockPath, registry: registry) {
+        case .upToDate: return
+        case .missing: throw StaleLockError(lockPath: lockPath, changes: nil)
+        case .stale(let changes): throw StaleLockError(lockPath: lockPath, changes: changes)
+        }
+    }
+
     /// - Parameter registry: when given (`--refresh`), each pinned tag is resolved again and compared.
     public static func changes(spec: Spec, knowledgeBase: KnowledgeBase, lock: Lockfile, registry: (any ImageRegistry)?)
         async throws -> [String]
@@ -79,5 +91,26 @@ public enum LockCheck {
             }
         }
         return out
+    }
+}
+
+/// `lock --check` found the lock stale: the one failure of kind `.stale` (exit 2).
+package struct StaleLockError: EnvctlFailure, Sendable, Hashable, CustomStringConvertible {
+    package var lockPath: String
+    /// What changed; nil when there is no lock at all.
+    package var changes: [String]?
+
+    package init(lockPath: String, changes: [String]?) {
+        self.lockPath = lockPath
+        self.changes = changes
+    }
+
+    package var failureKind: FailureKind { .stale }
+
+    /// The report, one line per change; it is not an `error:`, the lock just needs renewing.
+    package var description: String {
+        guard let changes else { return "stale: \(lockPath) does not exist; run 'envctl lock' and commit it" }
+        return (["stale: \(lockPath) no longer matches its inputs:"] + changes.map { "  - \($0)" }
+            + ["run 'envctl lock' and commit the result"]).joined(separator: "\n")
     }
 }

@@ -63,84 +63,14 @@ struct PipelineSubmitOptions: ParsableArguments {
 }
 
 extension PipelineFlow {
-    /// What is submitted: the pinned pipeline and where it came from.
-    struct Submission {
-        var pinned: PinResult
-        /// The pipeline file as recorded: relative to the workspace root when inside it.
-        var file: String
-        var git: RunRecord.GitStamp?
-        var parameters: [String: String]
-        /// `reproduce`: the commit the lock and pipeline came from, and the run reproduced.
-        var reproducedFrom: String?
-        var reproducesRun: String?
-    }
-
-    /// Submits, writes the run record (with protective tags on every pinned digest), and with `--wait`
-    /// polls until a terminal state. Returns the exit status: 0 submitted (or SUCCEEDED), 1 otherwise.
+    /// Submits through `PipelineFlow.submit` with these options' target, token and `--wait` settings, over libcurl.
     static func submit(_ s: Submission, options: PipelineSubmitOptions, registry: any ImageRegistry, workspace: Workspace)
         async throws -> Int32
     {
-        let target = try options.target()
-        let token = try options.bearerToken()
-        let result = s.pinned
-        let lockHash = result.environments.first?.hash
-        var labels = PipelineSubmitter.labels(commit: s.git?.commit, lockHash: lockHash, environments: result.environments.map(\.name))
-        if let original = s.reproducesRun { labels["envctl-reproduces"] = String(original.lowercased().prefix(64)) }
-        let id = RunRecord.newID()
+        let settings = Settings(target: try options.target(), wait: options.wait, pollInterval: options.pollInterval, timeout: options.timeout)
         let submitter = PipelineSubmitter(
-            transport: CurlTransport(userAgent: "envctl/\(EnvctlCommand.envctlVersion)"), token: token, log: RunsPresentation.log)
-        let submitted = try await submitter.submit(
-            result.pipeline, to: target, displayName: "\(result.pipeline.name)-\(id)", labels: labels,
-            parameters: s.parameters, versionName: "envctl-\(id)")
-
-        let kind: RunRecord.Kind = if case .vertex = target { .vertex } else { .kfp }
-        var record = RunRecord(
-            id: id, kind: kind, startedAt: Date(), command: ["pipeline", "submit", s.file],
-            workspace: workspace.root, git: s.git, environment: result.environments.map(\.name).joined(separator: ","),
-            lockHash: lockHash ?? "",
-            images: result.pins.map { .init(reference: $0.pinned, digest: ImageReference.components(of: $0.pinned).digest, source: "pipeline") },
-            runtime: nil, host: nil)
-        record.pipeline = .init(
-            file: s.file, endpoint: target.description, pipelineID: submitted.pipelineID, versionID: submitted.versionID,
-            remoteRunID: submitted.runID, state: submitted.state, parameters: s.parameters)
-        record.reproducedFrom = s.reproducedFrom
-        try workspace.runs.save(record)
-        await protect(&record, registry: registry)
-        try workspace.runs.save(record)
-        RunsPresentation.stderr("envctl: submitted run \(submitted.runID)\(submitted.versionID.map { " (pipeline version \($0))" } ?? "") — record \(id)")
-        guard options.wait else { return 0 }
-        let state = try await submitter.wait(for: submitted, on: target, interval: options.pollInterval, timeout: options.timeout)
-        record.pipeline?.state = state
-        record.endedAt = RunRecord.timestamp(Date())
-        let ok = state == "SUCCEEDED" || state == "PIPELINE_STATE_SUCCEEDED"
-        record.exitCode = ok ? 0 : 1
-        try workspace.runs.save(record)
-        RunsPresentation.stderr("envctl: run \(submitted.runID) finished: \(state)")
-        return ok ? 0 : 1
-    }
-
-    /// Tags every pinned digest `envctl-run-<id>` so registry clean-up keeps it.
-    static func protect(_ record: inout RunRecord, registry: any ImageRegistry) async {
-        var seen = Set<String>()
-        for image in record.images {
-            guard let digest = image.digest else { continue }
-            let repo = ImageReference.components(of: image.reference).name
-            guard seen.insert(repo + digest).inserted else { continue }
-            do {
-                try await registry.addTag(repository: repo, digest: digest, tag: record.protectiveTag)
-                record.protectiveTags.append("\(repo):\(record.protectiveTag)")
-            } catch {
-                RunsPresentation.stderr("warning: could not add protective tag to \(repo)@\(digest): \(error.message)")
-            }
-        }
-    }
-
-    /// `file` relative to the workspace root when it lies inside it (so a later `reproduce` finds it in
-    /// the commit), else as given.
-    static func workspaceRelative(_ file: String, root: String) -> String {
-        let absolute = file.hasPrefix("/") ? file : FileManager.default.currentDirectoryPath + "/" + file
-        let standard = URL(fileURLWithPath: absolute).standardizedFileURL.resolvingSymlinksInPath().path
-        let base = URL(fileURLWithPath: root).standardizedFileURL.resolvingSymlinksInPath().path
-        return standard.hasPrefix(base + "/") ? String(standard.dropFirst(base.count + 1)) : file
+            transport: CurlTransport(userAgent: "envctl/\(EnvctlCommand.envctlVersion)"), token: try options.bearerToken(),
+            log: RunsPresentation.log)
+        return try await submit(s, settings: settings, submitter: submitter, registry: registry, workspace: workspace, log: RunsPresentation.stderr)
     }
 }

@@ -4,6 +4,8 @@ import EnvctlLocking
 import EnvctlModel
 import EnvctlPython
 import EnvctlResolver
+import EnvctlRuns
+import EnvctlWorkflows
 import Foundation
 import OCIRegistry
 
@@ -71,7 +73,13 @@ enum ErrorPresentation {
         case let e as RegistryError:
             return "error: " + registryText(e)
         case let e as ImageBuildError:
-            return "error: " + e.describe(cause: e.cause.map { ($0 as? RegistryError).map(registryText) ?? String(describing: $0) })
+            return "error: " + e.describe(cause: e.cause.map(causeText))
+        case let e as RunsError:
+            // A lock's diagnostics carry their own severity (`error:`) and file:line.
+            let prefix = e.message.isEmpty && e.cause is DiagnosticsError ? "" : "error: "
+            return prefix + e.describe(cause: e.cause.map(causeText))
+        case let e as StaleLockError:
+            return e.description
         case let e as PythonPinError:
             return "error: \(e.message)"
         case let e as LockError:
@@ -82,6 +90,14 @@ enum ErrorPresentation {
             return "error: \(e.errorDescription ?? String(describing: e))"
         default:
             return "error: \(error)"
+        }
+    }
+
+    /// A wrapped error's text: a registry error with its code, diagnostics with their file:line.
+    static func causeText(_ cause: any Error) -> String {
+        switch cause {
+        case let e as RegistryError: registryText(e)
+        default: String(describing: cause)
         }
     }
 

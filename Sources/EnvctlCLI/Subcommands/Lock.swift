@@ -70,18 +70,8 @@ extension EnvctlCommand {
 
         func runCheck(spec: Spec, kb: KnowledgeBase, registry: (any ImageRegistry)?) async throws {
             let path = specOptions.lockPath
-            switch try await LockCheck.check(spec: spec, knowledgeBase: kb, lockPath: path, registry: registry) {
-            case .missing:
-                Terminal.stderr("stale: \(path) does not exist; run 'envctl lock' and commit it")
-                throw ExitCode(ExitStatus.stale)
-            case .upToDate:
-                Terminal.stdout("\(path) is up to date")
-            case .stale(let changes):
-                Terminal.stderr("stale: \(path) no longer matches its inputs:")
-                for c in changes { Terminal.stderr("  - \(c)") }
-                Terminal.stderr("run 'envctl lock' and commit the result")
-                throw ExitCode(ExitStatus.stale)
-            }
+            try await LockCheck.requireUpToDate(spec: spec, knowledgeBase: kb, lockPath: path, registry: registry)
+            Terminal.stdout("\(path) is up to date")
         }
     }
 }

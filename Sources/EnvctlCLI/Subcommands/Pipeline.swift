@@ -27,7 +27,7 @@ extension EnvctlCommand {
 
             func run() async throws {
                 try await ErrorPresentation.guarded {
-                    let result = try await PipelineFlow.pin(
+                    let result = try await PipelineFlow.pinShowingWarnings(
                         file: file, pinExternal: pinExternal, registry: try registry.makeClient(credentialsFor: nil, reporter: nil))
                     let text = try result.pipeline.yaml()
                     if let output {
@@ -44,18 +44,12 @@ extension EnvctlCommand {
     }
 }
 
-/// Shared steps of `pipeline pin`, `pipeline submit` and `reproduce` for pipelines.
-enum PipelineFlow {
-    static func pin(file: String, pinExternal: Bool, registry: any ImageRegistry, lock explicitLock: Lockfile? = nil)
+extension PipelineFlow {
+    /// `PipelineFlow.pin`, its warnings shown on stderr.
+    static func pinShowingWarnings(file: String, pinExternal: Bool, registry: any ImageRegistry, lock: Lockfile? = nil)
         async throws -> PinResult
     {
-        guard let data = FileManager.default.contents(atPath: file) else {
-            throw RunsError(.badInput, "cannot read pipeline file '\(file)'")
-        }
-        let pipeline = try KFPPipeline.parse(String(decoding: data, as: UTF8.self), file: file)
-        let lock = try explicitLock ?? Workspace.locate().loadLock()
-        let result = try await PipelinePinner(lock: lock, registry: registry, pinExternal: pinExternal)
-            .pin(pipeline, file: file)
+        let result = try await pin(file: file, pinExternal: pinExternal, registry: registry, lock: lock)
         for w in result.warnings { RunsPresentation.stderr("warning: \(w)") }
         return result
     }

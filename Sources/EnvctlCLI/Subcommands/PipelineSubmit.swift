@@ -26,7 +26,7 @@ extension EnvctlCommand.Pipeline {
                 let workspace = try Workspace.locate()
                 let lock = try workspace.loadLock()
                 let client = try registry.makeClient(credentialsFor: nil, reporter: nil)
-                let result = try await PipelineFlow.pin(file: file, pinExternal: options.pinExternal, registry: client, lock: lock)
+                let result = try await PipelineFlow.pinShowingWarnings(file: file, pinExternal: options.pinExternal, registry: client, lock: lock)
                 let parameters = try options.parameters()
                 let git = workspace.gitStamp()
                 if git?.dirty == true { RunsPresentation.stderr("warning: the working tree has uncommitted changes; the run is labelled with HEAD") }

@@ -58,62 +58,21 @@ extension EnvctlCommand {
                 // The lock is involved only when asked for: a plain `push SRC DEST` never reads or writes it.
                 let env = environment != nil || record || destination == nil
                     ? try lockLocation.environment(environment, in: try lockLocation.load()) : nil
-                let (dest, extraTags) = try Self.target(destination: destination, environment: env, tags: tags)
+                let target = try PushImage.target(destination: destination, environment: env, tags: tags)
                 let src = try ImageSourceArgument.open(source)
                 let reporter = ProgressReporter(quiet: transfer.quiet || transfer.json)
-                let client = try registry.makeClient(credentialsFor: dest.registry, reporter: reporter, concurrency: transfer.jobs)
-                var mounts = try mountFrom.map { text throws(RegistryError) in try ImageReference(parsing: text) }
-                if let env { mounts += Self.mountCandidates(env, client: client) }
-                let result = try await client.push(src, to: dest, additionalTags: extraTags, mountFrom: mounts)
+                let client = try registry.makeClient(
+                    credentialsFor: target.destination.registry, reporter: reporter, concurrency: transfer.jobs)
+                let mounts = try mountFrom.map { text throws(RegistryError) in try ImageReference(parsing: text) }
+                let outcome = try await PushImage.run(
+                    src, to: target, environment: env, mountFrom: mounts, recordIn: record ? lockLocation.lockPath : nil, client: client)
                 reporter.finish()
-                if record, let env {
-                    let reference = dest.withTag(env.contentTag).description
-                    try PushRecording.record(
-                        env, reference: reference, digest: result.digest.description, build: nil, lockPath: lockLocation.lockPath)
-                    if !transfer.quiet { Terminal.stderr("recorded \(reference)@\(result.digest) in \(lockLocation.lockPath)") }
+                let result = outcome.transfer
+                if let reference = outcome.recorded, !transfer.quiet {
+                    Terminal.stderr("recorded \(reference)@\(result.digest) in \(lockLocation.lockPath)")
                 }
                 printResult(result, json: transfer.json, quiet: transfer.quiet)
             }
-        }
-
-        /// Where an environment's blobs may already be on a registry: its base and builder images (by the pinned
-        /// digest, at each mirror the registries config names, e.g. one filled by `envctl mirror`) and its last push.
-        /// The client keeps only those on the destination registry.
-        static func mountCandidates(_ env: LockedEnvironment, client: RegistryClient) -> [ImageReference] {
-            var refs: [ImageReference] = []
-            for image in [env.images.base, env.images.builder] {
-                if let r = try? ImageReference(parsing: image.pinnedReference) { refs += client.pullCandidates(r) }
-            }
-            if let p = env.pushed, let r = try? ImageReference(parsing: "\(p.reference)@\(p.digest)") { refs.append(r) }
-            return refs
-        }
-
-        /// The reference to push to and the tags to add. With an environment, its content tag is the primary tag
-        /// when DEST names none, else an additional one; without DEST, the environment's repository is used.
-        static func target(destination: String?, environment env: LockedEnvironment?, tags: [String])
-            throws -> (ImageReference, [String])
-        {
-            guard let env else {
-                guard let destination else { throw DiagnosticsError([.error("give DEST, or --env NAME to push to its image repository")]) }
-                return (try ImageReference(parsing: destination), tags)
-            }
-            var dest: ImageReference
-            if let destination {
-                dest = try ImageReference(parsing: destination)
-                let last = destination.split(separator: "/").last ?? ""
-                if !last.contains(":") && !last.contains("@") { dest.tag = env.contentTag }
-            } else {
-                guard let repo = env.image else {
-                    throw DiagnosticsError([
-                        .error("environment '\(env.name)' has no image repository to push to",
-                               hint: "set `image:` for it in envctl.yaml and run 'envctl lock', or give DEST")
-                    ])
-                }
-                dest = try ImageReference(parsing: repo).withTag(env.contentTag)
-            }
-            var extra = dest.tag == env.contentTag && dest.digest == nil ? [] : [env.contentTag]
-            for t in tags where !extra.contains(t) && t != dest.tag { extra.append(t) }
-            return (dest, extra)
         }
     }
 }

@@ -39,7 +39,7 @@ public struct LockSource {
         do {
             return (commit, try Lockfile.parse(String(decoding: data, as: UTF8.self), file: "\(lockPath)@\(commit.shortID)"))
         } catch {
-            throw RunsError(.badInput, "the lock at commit \(commit.shortID) is not valid:\n\(error.description)")
+            throw RunsError(.badInput, "the lock at commit \(commit.shortID) is not valid", cause: error)
         }
     }
 }

@@ -47,7 +47,7 @@ public struct Reproducer {
         let envName = environment ?? record?.environment
         let env: LockedEnvironment
         do { env = try lock.selectEnvironment(envName, file: "\(source.lockPath) at \(commit.shortID)") } catch {
-            throw RunsError(.badInput, error.diagnostics.first?.message ?? error.description, hint: error.diagnostics.first?.hint)
+            throw RunsError(.badInput, "", cause: error)
         }
         if let record, record.lockHash != env.hash {
             notes.append("run \(record.id) used lock hash \(record.lockHash), but \(commit.shortID)'s lock has \(env.hash) for '\(env.name)'")

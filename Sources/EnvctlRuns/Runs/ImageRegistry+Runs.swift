@@ -36,9 +36,10 @@ extension ImageRegistry {
 }
 
 extension RunsError {
-    /// A registry failure while doing `what`; a bad registries config or reference is bad input.
+    /// A registry failure while doing `what`, the registry error kept as the cause; a bad registries
+    /// config or reference is bad input.
     init(registry error: RegistryError, _ what: String) {
-        self.init(error.isUserInputError ? .badInput : .failure, "\(what): \(error.message)")
+        self.init(error.isUserInputError ? .badInput : .failure, what, cause: error)
     }
 }
 

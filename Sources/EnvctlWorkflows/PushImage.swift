@@ -1,0 +1,80 @@
+import EnvctlImageBuild
+import EnvctlModel
+import OCIRegistry
+
+/// `envctl push`: where an image goes, which tags it gets, which blobs may be mounted instead of uploaded,
+/// and (with `--record`) the push written into the lock through `PushRecording`.
+package enum PushImage {
+    /// The reference to push to and the tags to add to it.
+    package struct Target: Sendable, Hashable {
+        package var destination: ImageReference
+        package var additionalTags: [String]
+
+        package init(destination: ImageReference, additionalTags: [String]) {
+            self.destination = destination
+            self.additionalTags = additionalTags
+        }
+    }
+
+    /// What a push did: the registry's transfer result and, with `record`, the reference written into the lock.
+    package struct Outcome: Sendable {
+        package var transfer: TransferResult
+        package var recorded: String?
+    }
+
+    /// The reference to push to and the tags to add. With an environment, its content tag is the primary tag
+    /// when DEST names none, else an additional one; without DEST, the environment's repository is used.
+    /// - Throws: `DiagnosticsError` (no DEST and no repository to default to), `RegistryError` (a bad reference).
+    package static func target(destination: String?, environment env: LockedEnvironment?, tags: [String]) throws -> Target {
+        guard let env else {
+            guard let destination else { throw DiagnosticsError([.error("give DEST, or --env NAME to push to its image repository")]) }
+            return Target(destination: try ImageReference(parsing: destination), additionalTags: tags)
+        }
+        var dest: ImageReference
+        if let destination {
+            dest = try ImageReference(parsing: destination)
+            let last = destination.split(separator: "/").last ?? ""
+            if !last.contains(":") && !last.contains("@") { dest.tag = env.contentTag }
+        } else {
+            guard let repo = env.image else {
+                throw DiagnosticsError([
+                    .error("environment '\(env.name)' has no image repository to push to",
+                           hint: "set `image:` for it in envctl.yaml and run 'envctl lock', or give DEST")
+                ])
+            }
+            dest = try ImageReference(parsing: repo).withTag(env.contentTag)
+        }
+        var extra = dest.tag == env.contentTag && dest.digest == nil ? [] : [env.contentTag]
+        for t in tags where !extra.contains(t) && t != dest.tag { extra.append(t) }
+        return Target(destination: dest, additionalTags: extra)
+    }
+
+    /// Where an environment's blobs may already be on a registry: its base and builder images (by the pinned
+    /// digest, at each mirror the registries config names, e.g. one filled by `envctl mirror`) and its last push.
+    /// The client keeps only those on the destination registry.
+    package static func mountCandidates(_ env: LockedEnvironment, client: RegistryClient) -> [ImageReference] {
+        var refs: [ImageReference] = []
+        for image in [env.images.base, env.images.builder] {
+            if let r = try? ImageReference(parsing: image.pinnedReference) { refs += client.pullCandidates(r) }
+        }
+        if let p = env.pushed, let r = try? ImageReference(parsing: "\(p.reference)@\(p.digest)") { refs.append(r) }
+        return refs
+    }
+
+    /// Pushes `source` to `target`, mounting blobs from `mountFrom` and (with an environment) its
+    /// `mountCandidates`; with `recordIn`, writes the pushed `REPOSITORY:envctl-<hash>` and digest into that
+    /// lock as the environment's `pushed:` entry.
+    /// - Throws: `RegistryError` (the push), `ImageBuildError` (step `record`).
+    package static func run(
+        _ source: any ImageSource, to target: Target, environment env: LockedEnvironment?, mountFrom: [ImageReference],
+        recordIn lockPath: String?, client: RegistryClient
+    ) async throws -> Outcome {
+        var mounts = mountFrom
+        if let env { mounts += mountCandidates(env, client: client) }
+        let result = try await client.push(source, to: target.destination, additionalTags: target.additionalTags, mountFrom: mounts)
+        guard let lockPath, let env else { return Outcome(transfer: result, recorded: nil) }
+        let reference = target.destination.withTag(env.contentTag).description
+        try PushRecording.record(env, reference: reference, digest: result.digest.description, build: nil, lockPath: lockPath)
+        return Outcome(transfer: result, recorded: reference)
+    }
+}
