@@ -29,6 +29,9 @@ import PackageDescription
 let settings: [SwiftSetting] = [
     .enableUpcomingFeature("ExistentialAny"),
     .enableUpcomingFeature("MemberImportVisibility"),
+    // Imports are internal unless a file says otherwise, and nothing is `public`: the only product is the
+    // executable, so library API is `package` (shared between this package's targets, promised to no one).
+    .enableUpcomingFeature("InternalImportsByDefault"),
 ]
 
 let package = Package(

@@ -1,7 +1,7 @@
 import CCurl
 import CCurlShims
 import Foundation
-import OCIRegistry
+package import OCIRegistry
 
 /// `HTTPTransport` over libcurl's easy interface.
 ///
@@ -9,20 +9,20 @@ import OCIRegistry
 /// a read callback (constant memory), and both directions are hashed while they stream. Redirects are
 /// never followed here: `RegistryClient` follows them itself so it can drop `Authorization` when the
 /// host changes. Nothing in this type logs header values.
-public final class CurlTransport: HTTPTransport {
+package final class CurlTransport: HTTPTransport {
     private let pool = HandlePool()
     private let queue = DispatchQueue(label: "envctl.curl", qos: .userInitiated, attributes: .concurrent)
     private let userAgent: String
 
-    public init(userAgent: String = "envctl") {
+    package init(userAgent: String = "envctl") {
         self.userAgent = userAgent
         CurlGlobal.ensureInitialized()
     }
 
     /// The libcurl version string, e.g. `libcurl/7.88.1 OpenSSL/3.0.17 ...`.
-    public static var libraryVersion: String { CurlGlobal.version }
+    package static var libraryVersion: String { CurlGlobal.version }
 
-    public func execute(_ request: HTTPRequest, sink: HTTPResponseSink) async throws(TransportError) -> HTTPResponse {
+    package func execute(_ request: HTTPRequest, sink: HTTPResponseSink) async throws(TransportError) -> HTTPResponse {
         let context = TransferContext(body: request.body, sink: sink, progress: request.progress)
         try context.open()
         let result: Result<HTTPResponse, TransportError> = await withTaskCancellationHandler {

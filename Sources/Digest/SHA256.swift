@@ -1,13 +1,13 @@
 import CCrypto
-import Foundation
+package import Foundation
 
 /// Streaming SHA-256 over OpenSSL's libcrypto (EVP interface).
 ///
 /// Registry blobs are many gigabytes, so callers feed bytes as they stream and never hold a whole blob.
-public struct SHA256: ~Copyable {
+package struct SHA256: ~Copyable {
     private let context: OpaquePointer
 
-    public init() {
+    package init() {
         guard let ctx = EVP_MD_CTX_new() else { fatalError("EVP_MD_CTX_new failed: out of memory") }
         EVP_DigestInit_ex(ctx, EVP_sha256(), nil)
         context = ctx
@@ -15,24 +15,24 @@ public struct SHA256: ~Copyable {
 
     deinit { EVP_MD_CTX_free(context) }
 
-    public mutating func update(_ buffer: UnsafeRawBufferPointer) {
+    package mutating func update(_ buffer: UnsafeRawBufferPointer) {
         guard let base = buffer.baseAddress, buffer.count > 0 else { return }
         EVP_DigestUpdate(context, base, buffer.count)
     }
 
-    public mutating func update(_ data: some DataProtocol) {
+    package mutating func update(_ data: some DataProtocol) {
         for region in data.regions {
             region.withUnsafeBytes { update($0) }
         }
     }
 
-    public mutating func update(_ string: String) {
+    package mutating func update(_ string: String) {
         var s = string
         s.withUTF8 { update(UnsafeRawBufferPointer($0)) }
     }
 
     /// Finishes the hash and returns the lowercase hex digest (64 characters).
-    public consuming func finalizeHex() -> String {
+    package consuming func finalizeHex() -> String {
         var out = [UInt8](repeating: 0, count: Int(EVP_MAX_MD_SIZE))
         var length: UInt32 = 0
         EVP_DigestFinal_ex(context, &out, &length)
@@ -40,26 +40,26 @@ public struct SHA256: ~Copyable {
     }
 
     /// One-shot hex digest of `data`.
-    public static func hex(_ data: some DataProtocol) -> String {
+    package static func hex(_ data: some DataProtocol) -> String {
         var h = SHA256()
         h.update(data)
         return h.finalizeHex()
     }
 
     /// One-shot hex digest of a string's UTF-8 bytes.
-    public static func hex(_ string: String) -> String {
+    package static func hex(_ string: String) -> String {
         var h = SHA256()
         h.update(string)
         return h.finalizeHex()
     }
 
     /// Hashes a file by streaming it through one reused 256 KiB buffer (see ``hex(fileAt:bufferSize:)``).
-    public static func hex(fileAt path: String) throws -> String { try hex(fileAt: path, bufferSize: 256 << 10) }
+    package static func hex(fileAt path: String) throws -> String { try hex(fileAt: path, bufferSize: 256 << 10) }
 
     /// Hashes a file by streaming it through one reused buffer (`read(2)` straight into it; nothing is allocated
     /// per chunk, so hashing a many-gigabyte blob costs one buffer of memory and no allocator traffic).
     /// - Parameter bufferSize: bytes per `read(2)`; 256 KiB stays in L2 on common CPUs while keeping syscalls few.
-    public static func hex(fileAt path: String, bufferSize: Int) throws -> String {
+    package static func hex(fileAt path: String, bufferSize: Int) throws -> String {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { throw Self.posixError(errno, path) }
         defer { close(fd) }

@@ -1,12 +1,12 @@
-import ArgumentParser
+package import ArgumentParser
 import EnvctlKnowledge
 import Foundation
 
 /// The `envctl` root command. Subcommands live in `Subcommands/`, one file per verb.
-public struct EnvctlCommand: AsyncParsableCommand {
-    public static let envctlVersion = "0.1.0"
+package struct EnvctlCommand: AsyncParsableCommand {
+    package static let envctlVersion = "0.1.0"
 
-    public static var configuration: CommandConfiguration {
+    package static var configuration: CommandConfiguration {
         CommandConfiguration(
             commandName: "envctl",
             abstract: "Reproducible GPU environments: solve the CUDA stack, lock it, build and run it by digest.",
@@ -33,10 +33,10 @@ public struct EnvctlCommand: AsyncParsableCommand {
         return "envctl \(envctlVersion) (knowledge base \(kb.version), \(kb.date))"
     }
 
-    public init() {}
+    package init() {}
 }
 
 /// The process entry point; keeps ArgumentParser out of the executable target.
-public func envctlMain() async {
+package func envctlMain() async {
     await EnvctlCommand.main()
 }

@@ -1,28 +1,28 @@
-import EnvctlModel
+package import EnvctlModel
 
 /// Why `envctl build` failed, with the step that failed.
-public struct ImageBuildError: Error, Sendable, Hashable, CustomStringConvertible {
-    public struct Code: Hashable, Sendable, CustomStringConvertible {
+package struct ImageBuildError: Error, Sendable, Hashable, CustomStringConvertible {
+    package struct Code: Hashable, Sendable, CustomStringConvertible {
         let raw: String
         /// A required program is not installed (exit 69).
-        public static let missingTool = Code(raw: "missing-tool")
+        package static let missingTool = Code(raw: "missing-tool")
         /// Bad flags or a lock that cannot be built as asked (exit 64).
-        public static let badInput = Code(raw: "bad-input")
+        package static let badInput = Code(raw: "bad-input")
         /// The builder, export or push failed (exit 1).
-        public static let stepFailed = Code(raw: "step-failed")
-        public var description: String { raw }
+        package static let stepFailed = Code(raw: "step-failed")
+        package var description: String { raw }
     }
 
-    public var code: Code
+    package var code: Code
     /// The envctl step that failed: `render`, `build`, `export`, `push`, `check registry`.
-    public var step: String
-    public var message: String
-    public var hint: String?
+    package var step: String
+    package var message: String
+    package var hint: String?
     /// The error underneath, kept whole (a registry error with its code and the registry's own errors);
     /// its description follows the message.
-    public var cause: (any Error & Sendable)?
+    package var cause: (any Error & Sendable)?
 
-    public init(_ code: Code, step: String, _ message: String, hint: String? = nil, cause: (any Error & Sendable)? = nil) {
+    package init(_ code: Code, step: String, _ message: String, hint: String? = nil, cause: (any Error & Sendable)? = nil) {
         self.code = code
         self.step = step
         self.message = message
@@ -30,20 +30,20 @@ public struct ImageBuildError: Error, Sendable, Hashable, CustomStringConvertibl
         self.cause = cause
     }
 
-    public var description: String { describe(cause: cause.map { String(describing: $0) }) }
+    package var description: String { describe(cause: cause.map { String(describing: $0) }) }
 
     /// The description with the cause written as `causeText` (the CLI writes a registry error's code too).
-    public func describe(cause causeText: String?) -> String {
+    package func describe(cause causeText: String?) -> String {
         let head = "\(step) failed: \(message)" + (causeText.map { ": \($0)" } ?? "")
         return hint.map { "\(head)\n    hint: \($0)" } ?? head
     }
 
-    public static func == (a: ImageBuildError, b: ImageBuildError) -> Bool {
+    package static func == (a: ImageBuildError, b: ImageBuildError) -> Bool {
         a.code == b.code && a.step == b.step && a.message == b.message && a.hint == b.hint
             && a.cause.map { String(describing: $0) } == b.cause.map { String(describing: $0) }
     }
 
-    public func hash(into hasher: inout Hasher) {
+    package func hash(into hasher: inout Hasher) {
         hasher.combine(code)
         hasher.combine(step)
         hasher.combine(message)
@@ -52,7 +52,7 @@ public struct ImageBuildError: Error, Sendable, Hashable, CustomStringConvertibl
 }
 
 extension ImageBuildError: EnvctlFailure {
-    public var failureKind: FailureKind {
+    package var failureKind: FailureKind {
         switch code {
         case .missingTool: .missingTool
         case .badInput: .badInput

@@ -1,7 +1,7 @@
 import Foundation
 
 /// The programs envctl can build images with.
-public enum BuilderKind: String, Sendable, Hashable, CaseIterable {
+package enum BuilderKind: String, Sendable, Hashable, CaseIterable {
     case buildah, podman, docker
 
     /// What to tell a user who lacks it.
@@ -16,23 +16,23 @@ public enum BuilderKind: String, Sendable, Hashable, CaseIterable {
 }
 
 /// One image build: a rendered Dockerfile and where its results go.
-public struct BuildRequest: Sendable, Hashable {
-    public var dockerfile: String
+package struct BuildRequest: Sendable, Hashable {
+    package var dockerfile: String
     /// Build context; envctl's Dockerfiles copy nothing from it unless a user `_app` block does.
-    public var contextDirectory: String
+    package var contextDirectory: String
     /// Name for the image in the builder's local storage.
-    public var localTag: String
+    package var localTag: String
     /// `--build-arg`s, passed in name order.
-    public var buildArgs: [String: String]
-    public var sourceDateEpoch: Int
+    package var buildArgs: [String: String]
+    package var sourceDateEpoch: Int
     /// OCI image layout directory the image is exported to, and its `org.opencontainers.image.ref.name`.
-    public var ociLayout: String
-    public var ociRefName: String
+    package var ociLayout: String
+    package var ociRefName: String
     /// Where the rendered Dockerfile (and the builder's digest file) are written; the context directory
     /// when nil. `reproduce --rebuild` builds in a checked-out tree it must leave as it was.
-    public var dockerfileDirectory: String?
+    package var dockerfileDirectory: String?
 
-    public init(
+    package init(
         dockerfile: String, contextDirectory: String, localTag: String, buildArgs: [String: String],
         sourceDateEpoch: Int, ociLayout: String, ociRefName: String, dockerfileDirectory: String? = nil
     ) {
@@ -48,13 +48,13 @@ public struct BuildRequest: Sendable, Hashable {
 }
 
 /// What a build produced.
-public struct BuildResult: Sendable, Hashable {
+package struct BuildResult: Sendable, Hashable {
     /// `sha256:` of the image manifest in the OCI layout: the digest the image has in any registry.
-    public var manifestDigest: String
-    public var ociLayout: String
-    public var ociRefName: String
+    package var manifestDigest: String
+    package var ociLayout: String
+    package var ociRefName: String
 
-    public init(manifestDigest: String, ociLayout: String, ociRefName: String) {
+    package init(manifestDigest: String, ociLayout: String, ociRefName: String) {
         self.manifestDigest = manifestDigest
         self.ociLayout = ociLayout
         self.ociRefName = ociRefName
@@ -67,12 +67,12 @@ public struct BuildResult: Sendable, Hashable {
 /// config carry that time) and `--identity-label=false` (no builder-version label); docker BuildKit gets
 /// the `SOURCE_DATE_EPOCH` build arg and `rewrite-timestamp=true`. `--layers` keeps the framework
 /// layer cached across builds whose lock did not change.
-public struct ImageBuilder: Sendable {
-    public var kind: BuilderKind
-    public var executable: String
-    public var runner: ToolRunner
+package struct ImageBuilder: Sendable {
+    package var kind: BuilderKind
+    package var executable: String
+    package var runner: ToolRunner
 
-    public init(kind: BuilderKind, executable: String, runner: ToolRunner) {
+    package init(kind: BuilderKind, executable: String, runner: ToolRunner) {
         self.kind = kind
         self.executable = executable
         self.runner = runner
@@ -80,7 +80,7 @@ public struct ImageBuilder: Sendable {
 
     /// Finds the builder: the one asked for, else the first of buildah, podman, docker on PATH.
     /// - Throws: `missingTool` naming what to install.
-    public static func locate(_ kind: BuilderKind?, runner: ToolRunner) throws(ImageBuildError) -> ImageBuilder {
+    package static func locate(_ kind: BuilderKind?, runner: ToolRunner) throws(ImageBuildError) -> ImageBuilder {
         if let kind {
             guard let path = runner.which(kind.rawValue) else {
                 throw ImageBuildError(.missingTool, step: "build", "\(kind.rawValue) is not installed (not found on PATH)",
@@ -97,7 +97,7 @@ public struct ImageBuilder: Sendable {
     }
 
     /// The builder's command line for `request` (exposed for tests and `--dry-run`-style logging).
-    public func buildArguments(_ request: BuildRequest, dockerfilePath: String) -> [String] {
+    package func buildArguments(_ request: BuildRequest, dockerfilePath: String) -> [String] {
         let args = request.buildArgs.keys.sorted().flatMap { ["--build-arg", "\($0)=\(request.buildArgs[$0]!)"] }
         switch kind {
         case .buildah, .podman:
@@ -115,7 +115,7 @@ public struct ImageBuilder: Sendable {
 
     /// Builds, showing the builder's output live through `log`, then exports the OCI layout.
     /// - Throws: `stepFailed` naming the builder step (`STEP 7/19: RUN ...`) that failed.
-    public func build(_ request: BuildRequest, log: (String) -> Void) throws(ImageBuildError) -> BuildResult {
+    package func build(_ request: BuildRequest, log: (String) -> Void) throws(ImageBuildError) -> BuildResult {
         let fm = FileManager.default
         let scratch = request.dockerfileDirectory ?? request.contextDirectory
         let dockerfilePath = (scratch as NSString).appendingPathComponent("Dockerfile")
@@ -168,7 +168,7 @@ public struct ImageBuilder: Sendable {
 
     /// The builder step a log line announces: `[2/2] STEP 4/10: RUN ...` / `STEP 4/10: RUN ...`
     /// (buildah, podman) or `#7 [runtime 3/9] RUN ...` (BuildKit); nil for other lines.
-    public static func stepName(in line: String) -> String? {
+    package static func stepName(in line: String) -> String? {
         var rest = Substring(line)
         if rest.hasPrefix("["), let close = rest.firstIndex(of: "]") {
             rest = rest[rest.index(after: close)...].drop { $0 == " " }
@@ -187,7 +187,7 @@ public struct ImageBuilder: Sendable {
     }
 
     /// Reads the manifest digest for `refName` from an OCI layout's index.json.
-    public static func manifestDigest(layout: String, refName: String) throws(ImageBuildError) -> String {
+    package static func manifestDigest(layout: String, refName: String) throws(ImageBuildError) -> String {
         let indexPath = (layout as NSString).appendingPathComponent("index.json")
         struct Index: Decodable {
             struct Descriptor: Decodable {

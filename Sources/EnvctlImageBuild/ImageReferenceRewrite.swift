@@ -1,14 +1,14 @@
 /// Registry mirror rewriting for FROM images: `docker.io=127.0.0.1:5000` turns
 /// `docker.io/nvidia/cuda:12.4.1-base-ubuntu22.04@sha256:…` into `127.0.0.1:5000/nvidia/cuda:…@sha256:…`.
 /// The digest stays, so a mirror can only serve the exact bytes the lock pinned.
-public struct RegistryMirrors: Sendable, Hashable {
+package struct RegistryMirrors: Sendable, Hashable {
     /// Registry host → mirror host (optionally with a path prefix).
-    public var mirrors: [String: String]
+    package var mirrors: [String: String]
 
-    public init(_ mirrors: [String: String] = [:]) { self.mirrors = mirrors }
+    package init(_ mirrors: [String: String] = [:]) { self.mirrors = mirrors }
 
     /// Parses `FROM=TO` flag values.
-    public init(flags: [String]) throws(ImageBuildError) {
+    package init(flags: [String]) throws(ImageBuildError) {
         var m: [String: String] = [:]
         for f in flags {
             let parts = f.split(separator: "=", maxSplits: 1).map(String.init)
@@ -21,7 +21,7 @@ public struct RegistryMirrors: Sendable, Hashable {
         mirrors = m
     }
 
-    public func rewrite(_ reference: String) -> String {
+    package func rewrite(_ reference: String) -> String {
         guard let slash = reference.firstIndex(of: "/") else { return reference }
         let host = String(reference[..<slash])
         guard let target = mirrors[host] else { return reference }

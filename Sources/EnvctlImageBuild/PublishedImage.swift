@@ -1,22 +1,22 @@
-import EnvctlModel
+package import EnvctlModel
 import Foundation
 
 /// An image a registry holds under a tag: its manifest digest and config labels.
-public struct PublishedImage: Sendable, Hashable {
-    public var digest: String
-    public var labels: [String: String]
+package struct PublishedImage: Sendable, Hashable {
+    package var digest: String
+    package var labels: [String: String]
 
-    public init(digest: String, labels: [String: String]) {
+    package init(digest: String, labels: [String: String]) {
         self.digest = digest
         self.labels = labels
     }
 
     /// The `dev.envctl.lock-hash` label envctl's templates write.
-    public var lockHash: String? { labels["dev.envctl.lock-hash"] }
+    package var lockHash: String? { labels["dev.envctl.lock-hash"] }
 
     /// The build inputs the labels reveal (revision, source, `created` as `SOURCE_DATE_EPOCH`), for
     /// recording an image that `build --push` skipped because the registry already had it.
-    public var buildInputs: BuildInputs? {
+    package var buildInputs: BuildInputs? {
         guard let created = labels["org.opencontainers.image.created"], let epoch = Self.epoch(created) else { return nil }
         return BuildInputs(
             revision: labels["org.opencontainers.image.revision"], source: labels["org.opencontainers.image.source"],

@@ -1,11 +1,11 @@
-import EnvctlModel
+package import EnvctlModel
 import Foundation
 
 /// Where a build's inputs (`BuildInputs`: revision, source, `SOURCE_DATE_EPOCH`) come from when the
 /// lock does not record them: the git repository around the project, read with the `git` CLI.
-public enum SourceInfo {
+package enum SourceInfo {
     /// Reads HEAD, its commit time and `origin` from the repository containing `directory`.
-    public static func detect(in directory: String, runner: ToolRunner = ToolRunner()) -> BuildInputs {
+    package static func detect(in directory: String, runner: ToolRunner = ToolRunner()) -> BuildInputs {
         let env = ProcessInfo.processInfo.environment.merging(runner.environment) { _, new in new }
         var info = BuildInputs(revision: nil, source: nil, sourceDateEpoch: 0)
         if let git = runner.which("git") {
@@ -26,7 +26,7 @@ public enum SourceInfo {
     /// `git@github.com:org/repo.git` and `https://user:token@github.com/org/repo.git` both become
     /// `https://github.com/org/repo`: the same label whichever way the repository was cloned, and
     /// never a credential. Local paths give nil.
-    public static func normalizeRemote(_ remote: String) -> String? {
+    package static func normalizeRemote(_ remote: String) -> String? {
         var r = remote
         if r.hasSuffix(".git") { r.removeLast(4) }
         if r.hasPrefix("git@"), let colon = r.firstIndex(of: ":") {

@@ -1,14 +1,14 @@
 import Foundation
 
 /// Runs external programs (buildah, podman, docker, skopeo, git) with Foundation's `Process`.
-public struct ToolRunner: Sendable {
+package struct ToolRunner: Sendable {
     /// Extra environment for every child (tests point containers-storage at a temp dir this way).
-    public var environment: [String: String]
+    package var environment: [String: String]
 
-    public init(environment: [String: String] = [:]) { self.environment = environment }
+    package init(environment: [String: String] = [:]) { self.environment = environment }
 
     /// The absolute path of `name` on `PATH`, or nil.
-    public func which(_ name: String) -> String? {
+    package func which(_ name: String) -> String? {
         if name.contains("/") { return FileManager.default.isExecutableFile(atPath: name) ? name : nil }
         let path = environment["PATH"] ?? ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
         for dir in path.split(separator: ":") {
@@ -19,14 +19,14 @@ public struct ToolRunner: Sendable {
     }
 
     /// Captured result of a quiet run.
-    public struct Output: Sendable {
-        public var status: Int32
-        public var stdout: String
-        public var stderr: String
+    package struct Output: Sendable {
+        package var status: Int32
+        package var stdout: String
+        package var stderr: String
     }
 
     /// Runs to completion and captures stdout and stderr.
-    public func capture(_ executable: String, _ arguments: [String], cwd: String? = nil) throws -> Output {
+    package func capture(_ executable: String, _ arguments: [String], cwd: String? = nil) throws -> Output {
         let p = makeProcess(executable, arguments, cwd: cwd)
         let out = Pipe(), err = Pipe()
         p.standardOutput = out
@@ -50,7 +50,7 @@ public struct ToolRunner: Sendable {
 
     /// Runs with stdout and stderr merged and streamed line by line to `onLine` as they arrive
     /// (the builder's output shown live). Returns the exit status and the last lines, for error messages.
-    public func stream(
+    package func stream(
         _ executable: String, _ arguments: [String], cwd: String? = nil, onLine: (String) -> Void
     ) throws -> (status: Int32, tail: [String]) {
         let p = makeProcess(executable, arguments, cwd: cwd)

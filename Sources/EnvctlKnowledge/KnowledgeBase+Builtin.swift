@@ -1,4 +1,4 @@
-@_exported import EnvctlKnowledgeSchema
+@_exported public import EnvctlKnowledgeSchema
 import EnvctlModel
 import Foundation
 
@@ -11,7 +11,7 @@ extension KnowledgeBase {
     ///
     /// It is decoded from the canonical JSON the build generates from knowledge/builtin.yaml (validated there),
     /// because JSONDecoder reads it about ten times faster than YAML, which keeps start-up short.
-    public static let builtin: KnowledgeBase = {
+    package static let builtin: KnowledgeBase = {
         do {
             return try JSONDecoder().decode(KnowledgeBase.self, from: Data(builtinKnowledgeJSON.utf8))
         } catch {
@@ -21,5 +21,5 @@ extension KnowledgeBase {
     }()
 
     /// The built-in knowledge base's version and date, read without loading it (for `--version`).
-    public static var builtinStamp: (version: String, date: String) { (builtinKnowledgeVersion, builtinKnowledgeDate) }
+    package static var builtinStamp: (version: String, date: String) { (builtinKnowledgeVersion, builtinKnowledgeDate) }
 }

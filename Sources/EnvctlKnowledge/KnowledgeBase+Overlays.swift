@@ -1,10 +1,10 @@
-import EnvctlModel
+package import EnvctlModel
 import Foundation
 
 extension KnowledgeBase {
     /// The built-in knowledge base with the user's overlay files applied in order:
     /// `ENVCTL_KNOWLEDGE` (colon-separated), the spec's `knowledge:` list (relative to the spec), then `extra`.
-    public static func effective(
+    package static func effective(
         spec: Spec?, extra: [String] = [], environment: [String: String] = ProcessInfo.processInfo.environment
     ) throws(DiagnosticsError) -> (knowledgeBase: KnowledgeBase, files: [String]) {
         var files: [String] = []
@@ -31,7 +31,7 @@ extension KnowledgeBase {
 
     /// Overlays `other` on this knowledge base. Rows with the same identity (a CUDA version, a framework
     /// version, a GPU name...) are replaced by `other`'s; new rows are added. Sources are merged.
-    public func merging(_ other: KnowledgeBase) -> KnowledgeBase {
+    package func merging(_ other: KnowledgeBase) -> KnowledgeBase {
         var kb = self
         kb.sources.merge(other.sources) { _, new in new }
         func overlay<T, K: Hashable>(_ base: [T], _ extra: [T], key: (T) -> K) -> [T] {

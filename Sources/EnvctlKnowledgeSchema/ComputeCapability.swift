@@ -1,18 +1,18 @@
 import Foundation
 
 /// A GPU compute capability such as 8.0 (`sm_80`) or 12.0 (`sm_120`).
-public struct ComputeCapability: Sendable, Hashable, Comparable, Codable, CustomStringConvertible {
-    public var major: Int
-    public var minor: Int
+package struct ComputeCapability: Sendable, Hashable, Comparable, Codable, CustomStringConvertible {
+    package var major: Int
+    package var minor: Int
 
-    public init(major: Int, minor: Int) {
+    package init(major: Int, minor: Int) {
         self.major = major
         self.minor = minor
     }
 
     /// Accepts `8.0`, `"9.0"`, `sm_90`, `sm90`, `compute_90`. Architecture-specific suffixes (`sm_90a`) are rejected:
     /// they describe compiled code, not a GPU.
-    public init?(_ raw: String) {
+    package init?(_ raw: String) {
         let s = raw.trimmingCharacters(in: .whitespaces).lowercased()
         if let dot = s.firstIndex(of: "."), let maj = Int(s[..<dot]), let mi = Int(s[s.index(after: dot)...]),
             (1...20).contains(maj), (0...9).contains(mi)
@@ -31,12 +31,12 @@ public struct ComputeCapability: Sendable, Hashable, Comparable, Codable, Custom
         self.init(major: n / 10, minor: n % 10)
     }
 
-    public var smName: String { "sm_\(major)\(minor)" }
-    public var description: String { "\(major).\(minor)" }
+    package var smName: String { "sm_\(major)\(minor)" }
+    package var description: String { "\(major).\(minor)" }
 
-    public static func < (a: Self, b: Self) -> Bool { (a.major, a.minor) < (b.major, b.minor) }
+    package static func < (a: Self, b: Self) -> Bool { (a.major, a.minor) < (b.major, b.minor) }
 
-    public init(from decoder: any Decoder) throws {
+    package init(from decoder: any Decoder) throws {
         let c = try decoder.singleValueContainer()
         let s = try c.decode(String.self)
         guard let v = ComputeCapability(s) else {
@@ -45,18 +45,18 @@ public struct ComputeCapability: Sendable, Hashable, Comparable, Codable, Custom
         self = v
     }
 
-    public func encode(to encoder: any Encoder) throws {
+    package func encode(to encoder: any Encoder) throws {
         var c = encoder.singleValueContainer()
         try c.encode(description)
     }
 }
 
 /// One entry of a build's architecture list: SASS for `sm`, plus PTX when marked `+PTX`.
-public struct ArchTarget: Sendable, Hashable {
-    public var sm: ComputeCapability
-    public var ptx: Bool
+package struct ArchTarget: Sendable, Hashable {
+    package var sm: ComputeCapability
+    package var ptx: Bool
 
-    public init?(_ raw: String) {
+    package init?(_ raw: String) {
         var s = raw.trimmingCharacters(in: .whitespaces)
         var ptx = false
         if s.uppercased().hasSuffix("+PTX") {
@@ -73,7 +73,7 @@ public struct ArchTarget: Sendable, Hashable {
     /// SASS runs on the same major with an equal or higher minor (sm_80 code runs on sm_86 and sm_89),
     /// never across majors. PTX is JIT-compiled by the driver for any equal-or-newer GPU, which needs the
     /// full driver (PTX JIT is not available under minor-version compatibility).
-    public func runs(on gpu: ComputeCapability, allowPTX: Bool) -> Bool {
+    package func runs(on gpu: ComputeCapability, allowPTX: Bool) -> Bool {
         if sm.major == gpu.major && sm.minor <= gpu.minor { return true }
         return ptx && allowPTX && sm <= gpu
     }

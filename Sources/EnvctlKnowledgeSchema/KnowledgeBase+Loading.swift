@@ -1,8 +1,8 @@
-import EnvctlModel
+package import EnvctlModel
 import Foundation
 
 extension KnowledgeBase {
-    public init(from decoder: any Decoder) throws {
+    package init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         schemaVersion = try c.decodeIfPresent(Int.self, forKey: .schemaVersion) ?? 1
         version = try c.decodeIfPresent(String.self, forKey: .version) ?? ""
@@ -19,21 +19,21 @@ extension KnowledgeBase {
     }
 
     /// Compact JSON with sorted keys, so it is byte-stable: what the build compiles in as the built-in knowledge base.
-    public func canonicalJSON() throws -> String {
+    package func canonicalJSON() throws -> String {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         return String(decoding: try encoder.encode(self), as: UTF8.self)
     }
 
     /// Parses and validates one knowledge-base file (the built-in one or a user's addition).
-    public static func load(yaml: String, file: String) throws(DiagnosticsError) -> KnowledgeBase {
+    package static func load(yaml: String, file: String) throws(DiagnosticsError) -> KnowledgeBase {
         let kb = try LocatedYAMLDecoder.decode(KnowledgeBase.self, from: yaml, file: file)
         let problems = kb.validate(file: file)
         if !problems.isEmpty { throw DiagnosticsError(problems) }
         return kb
     }
 
-    public static func load(fileAt path: String) throws(DiagnosticsError) -> KnowledgeBase {
+    package static func load(fileAt path: String) throws(DiagnosticsError) -> KnowledgeBase {
         guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
             throw DiagnosticsError([.error("cannot read knowledge file '\(path)'")])
         }

@@ -1,64 +1,64 @@
-import EnvctlModel
+package import EnvctlModel
 import Foundation
 
-public struct SourceEntry: Sendable, Hashable, Codable {
-    public var url: String
-    public var what: String?
+package struct SourceEntry: Sendable, Hashable, Codable {
+    package var url: String
+    package var what: String?
 }
 
 /// A CUDA toolkit release and the drivers it needs.
-public typealias CUDARelease = Sourced<CUDAReleaseRow>
-public struct CUDAReleaseRow: Sendable, Hashable, Codable {
-    public var version: Version
+package typealias CUDARelease = Sourced<CUDAReleaseRow>
+package struct CUDAReleaseRow: Sendable, Hashable, Codable {
+    package var version: Version
     /// The driver bundled with the toolkit: full compatibility, PTX JIT included. Nil when unknown.
-    public var driver: Version?
+    package var driver: Version?
     /// The lowest driver allowed under CUDA minor-version compatibility (no PTX JIT).
-    public var minorCompatFloor: Version?
+    package var minorCompatFloor: Version?
 
     enum CodingKeys: String, CodingKey { case version, driver, minorCompatFloor = "minor_compat_floor" }
 }
 
 /// A cuDNN release and the CUDA lines it is packaged for.
-public typealias CuDNNRelease = Sourced<CuDNNReleaseRow>
-public struct CuDNNReleaseRow: Sendable, Hashable, Codable {
-    public var version: Version
+package typealias CuDNNRelease = Sourced<CuDNNReleaseRow>
+package struct CuDNNReleaseRow: Sendable, Hashable, Codable {
+    package var version: Version
     /// CUDA minor versions (e.g. "12.4", "11.8") NVIDIA's support matrix lists.
-    public var cuda: [Version]
+    package var cuda: [Version]
     /// Compute capabilities supported, when known.
-    public var archs: [String]?
+    package var archs: [String]?
 }
 
 /// A GPU architecture (compute capability) and the CUDA toolkits that can target it.
-public typealias GPUArchitecture = Sourced<GPUArchitectureRow>
-public struct GPUArchitectureRow: Sendable, Hashable, Codable {
+package typealias GPUArchitecture = Sourced<GPUArchitectureRow>
+package struct GPUArchitectureRow: Sendable, Hashable, Codable {
     /// Compute capability, e.g. "8.0", "12.0".
-    public var sm: ComputeCapability
-    public var family: String
-    public var firstCUDA: Version?
+    package var sm: ComputeCapability
+    package var family: String
+    package var firstCUDA: Version?
     /// The last toolkit that still targets it; nil while still supported.
-    public var lastCUDA: Version?
+    package var lastCUDA: Version?
 
     enum CodingKeys: String, CodingKey { case sm, family, firstCUDA = "first_cuda", lastCUDA = "last_cuda" }
 }
 
 /// A marketing name (`a100`, `rtx4090`) mapped to its compute capability.
-public typealias GPUModel = Sourced<GPUModelRow>
-public struct GPUModelRow: Sendable, Hashable, Codable {
-    public var name: String
+package typealias GPUModel = Sourced<GPUModelRow>
+package struct GPUModelRow: Sendable, Hashable, Codable {
+    package var name: String
     /// Other spellings; optional in the file.
-    public var aliases: [String]
-    public var sm: ComputeCapability
+    package var aliases: [String]
+    package var sm: ComputeCapability
 
     enum CodingKeys: String, CodingKey { case name, aliases, sm }
 
-    public init(from decoder: any Decoder) throws {
+    package init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         name = try c.decode(String.self, forKey: .name)
         aliases = try c.decodeIfPresent([String].self, forKey: .aliases) ?? []
         sm = try c.decode(ComputeCapability.self, forKey: .sm)
     }
 
-    public func encode(to encoder: any Encoder) throws {
+    package func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
         try c.encode(name, forKey: .name)
         if !aliases.isEmpty { try c.encode(aliases, forKey: .aliases) }
@@ -67,25 +67,25 @@ public struct GPUModelRow: Sendable, Hashable, Codable {
 }
 
 /// One published build of a framework release, e.g. torch 2.5.1 for cu124.
-public struct FrameworkBuild: Sendable, Hashable, Codable {
+package struct FrameworkBuild: Sendable, Hashable, Codable {
     /// `cu124`, `cu130`, `and-cuda`, `cuda12`.
-    public var variant: String
+    package var variant: String
     /// The CUDA minor version the build's libraries come from.
-    public var cuda: Version
+    package var cuda: Version
     /// The cuDNN the build bundles or pulls in, when known.
-    public var cudnn: Version?
+    package var cudnn: Version?
     /// SASS architectures compiled in, e.g. ["8.0", "9.0", "12.0+PTX"]; nil when unknown.
-    public var archs: [String]?
+    package var archs: [String]?
     /// The pip extra that selects this build (`and-cuda`, `cuda12`), if any.
-    public var extra: String?
+    package var extra: String?
     /// The extra to use when CUDA libraries come from the image instead (`cuda12-local`).
-    public var localExtra: String?
+    package var localExtra: String?
     /// Whether the build brings its own CUDA libraries through pip; true when the file doesn't say.
-    public var bundlesCUDA: Bool
+    package var bundlesCUDA: Bool
 
     enum CodingKeys: String, CodingKey { case variant, cuda, cudnn, archs, extra, localExtra = "local_extra", bundlesCUDA = "bundles_cuda" }
 
-    public init(from decoder: any Decoder) throws {
+    package init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         variant = try c.decode(String.self, forKey: .variant)
         cuda = try c.decode(Version.self, forKey: .cuda)
@@ -98,17 +98,17 @@ public struct FrameworkBuild: Sendable, Hashable, Codable {
 }
 
 /// A framework release (one exact version) and its builds.
-public typealias FrameworkRelease = Sourced<FrameworkReleaseRow>
-public struct FrameworkReleaseRow: Sendable, Hashable, Codable {
-    public var version: Version
-    public var python: VersionSpecifier
+package typealias FrameworkRelease = Sourced<FrameworkReleaseRow>
+package struct FrameworkReleaseRow: Sendable, Hashable, Codable {
+    package var version: Version
+    package var python: VersionSpecifier
     /// Companion packages pinned together with the framework (torchvision, torchaudio); optional in the file.
-    public var companions: [String: Version]
-    public var builds: [FrameworkBuild]
+    package var companions: [String: Version]
+    package var builds: [FrameworkBuild]
 
     enum CodingKeys: String, CodingKey { case version, python, companions, builds }
 
-    public init(from decoder: any Decoder) throws {
+    package init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         version = try c.decode(Version.self, forKey: .version)
         python = try c.decode(VersionSpecifier.self, forKey: .python)
@@ -118,87 +118,87 @@ public struct FrameworkReleaseRow: Sendable, Hashable, Codable {
 }
 
 /// Per-framework facts that apply to every release.
-public struct FrameworkFamily: Sendable, Hashable, Codable {
+package struct FrameworkFamily: Sendable, Hashable, Codable {
     /// The pip package name.
-    public var package: String
+    package var package: String
     /// Index URL pattern; `{variant}` is replaced by the build's variant. Nil means the default index.
-    public var index: String?
-    public var releases: [FrameworkRelease]
+    package var index: String?
+    package var releases: [FrameworkRelease]
 }
 
 /// The nvidia/cuda tags that exist for one CUDA release.
-public typealias CUDAImageRelease = Sourced<CUDAImageReleaseRow>
-public struct CUDAImageReleaseRow: Sendable, Hashable, Codable {
-    public var cuda: Version
+package typealias CUDAImageRelease = Sourced<CUDAImageReleaseRow>
+package struct CUDAImageReleaseRow: Sendable, Hashable, Codable {
+    package var cuda: Version
     /// OS token (`ubuntu22.04`) -> flavors (`base`, `runtime`, `devel`, `cudnn-runtime`, `cudnn8-devel`, ...).
-    public var os: [String: [String]]
+    package var os: [String: [String]]
     /// NV_CUDNN_VERSION inside the cudnn flavors, when known.
-    public var cudnn: Version?
+    package var cudnn: Version?
 }
 
-public struct CUDAImages: Sendable, Hashable, Codable {
-    public var repository: String
-    public var tags: [CUDAImageRelease]
+package struct CUDAImages: Sendable, Hashable, Codable {
+    package var repository: String
+    package var tags: [CUDAImageRelease]
 }
 
 /// A CPython minor release that envctl may choose.
-public typealias PythonRelease = Sourced<PythonReleaseRow>
-public struct PythonReleaseRow: Sendable, Hashable, Codable {
-    public var version: Version
+package typealias PythonRelease = Sourced<PythonReleaseRow>
+package struct PythonReleaseRow: Sendable, Hashable, Codable {
+    package var version: Version
 }
 
 /// A Python interpreter an OS ships as a package, e.g. `python3.11` on ubuntu22.04.
-public typealias OSPython = Sourced<OSPythonRow>
-public struct OSPythonRow: Sendable, Hashable, Codable {
-    public var os: String
-    public var python: Version
-    public var package: String
+package typealias OSPython = Sourced<OSPythonRow>
+package struct OSPythonRow: Sendable, Hashable, Codable {
+    package var os: String
+    package var python: Version
+    package var package: String
 }
 
 /// The compatibility knowledge base: everything the resolver knows, each row with a source.
-public struct KnowledgeBase: Sendable, Hashable, Codable {
-    public var schemaVersion: Int
-    public var version: String
-    public var date: String
-    public var sources: [String: SourceEntry]
-    public var cuda: [CUDARelease]
-    public var cudnn: [CuDNNRelease]
-    public var python: [PythonRelease]
+package struct KnowledgeBase: Sendable, Hashable, Codable {
+    package var schemaVersion: Int
+    package var version: String
+    package var date: String
+    package var sources: [String: SourceEntry]
+    package var cuda: [CUDARelease]
+    package var cudnn: [CuDNNRelease]
+    package var python: [PythonRelease]
     /// Which Pythons each OS ships; an OS with no rows is unknown (any Python allowed, with a warning).
-    public var osPython: [OSPython]
-    public var architectures: [GPUArchitecture]
-    public var gpus: [GPUModel]
-    public var frameworks: [String: FrameworkFamily]
-    public var images: CUDAImages
+    package var osPython: [OSPython]
+    package var architectures: [GPUArchitecture]
+    package var gpus: [GPUModel]
+    package var frameworks: [String: FrameworkFamily]
+    package var images: CUDAImages
 
     enum CodingKeys: String, CodingKey {
         case schemaVersion = "schema_version", version, date, sources, cuda, cudnn, python, osPython = "os_python", architectures, gpus, frameworks, images
     }
 
-    public func family(_ name: FrameworkName) -> FrameworkFamily? { frameworks[name.rawValue] }
+    package func family(_ name: FrameworkName) -> FrameworkFamily? { frameworks[name.rawValue] }
 
     /// The toolkit rows for one CUDA minor, newest patch first.
-    public func cudaReleases(minor: Version) -> [CUDARelease] {
+    package func cudaReleases(minor: Version) -> [CUDARelease] {
         cuda.filter { $0.version.major == minor.major && $0.version.minor == minor.minor }
             .sorted { $0.version > $1.version }
     }
 
-    public func cudaRelease(_ version: Version) -> CUDARelease? {
+    package func cudaRelease(_ version: Version) -> CUDARelease? {
         cuda.first { Version.compare($0.version.components, version.components) == 0 }
     }
 
     /// The Pythons `os` ships, or nil when the knowledge base doesn't know.
-    public func pythons(on os: String) -> [OSPython]? {
+    package func pythons(on os: String) -> [OSPython]? {
         let rows = osPython.filter { $0.os == os }
         return rows.isEmpty ? nil : rows
     }
 
-    public func architecture(_ sm: ComputeCapability) -> GPUArchitecture? {
+    package func architecture(_ sm: ComputeCapability) -> GPUArchitecture? {
         architectures.first { $0.sm == sm }
     }
 
     /// Looks up a GPU by name, alias or compute capability (`a100`, `A100-SXM4-80GB`, `sm_80`, `8.0`).
-    public func gpu(named raw: String) -> (name: String, sm: ComputeCapability)? {
+    package func gpu(named raw: String) -> (name: String, sm: ComputeCapability)? {
         if let cc = ComputeCapability(raw) { return (cc.smName, cc) }
         let key = GPUModel.normalise(raw)
         for model in gpus where GPUModel.normalise(model.name) == key || model.aliases.contains(where: { GPUModel.normalise($0) == key }) {
@@ -211,7 +211,7 @@ public struct KnowledgeBase: Sendable, Hashable, Codable {
 extension Sourced where Row == GPUModelRow {
     /// `NVIDIA A100-SXM4-80GB`, `a100` and `A100` all normalise to `a100...`: lowercased, no spaces or dashes,
     /// without the vendor prefix.
-    public static func normalise(_ s: String) -> String {
+    package static func normalise(_ s: String) -> String {
         var t = s.lowercased()
         for prefix in ["nvidia ", "nvidia-", "tesla ", "geforce "] where t.hasPrefix(prefix) { t.removeFirst(prefix.count) }
         return t.filter { $0.isLetter || $0.isNumber }

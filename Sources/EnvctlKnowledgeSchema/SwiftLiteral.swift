@@ -1,9 +1,9 @@
 /// Swift source text for generated code.
-public enum SwiftLiteral {
+package enum SwiftLiteral {
     /// `text` as a raw string literal that needs no escaping: enough `#`s that no `"#…` or `\#…` inside it
     /// ends the literal or starts an escape. Multi-line text becomes a multi-line literal that keeps every byte,
     /// trailing newline included.
-    public static func raw(_ text: String) -> String {
+    package static func raw(_ text: String) -> String {
         var longest = 0
         var run = 0
         for c in text.unicodeScalars {

@@ -1,38 +1,38 @@
 import Digest
-import EnvctlKnowledge
-import EnvctlModel
-import EnvctlPython
-import EnvctlResolver
+package import EnvctlKnowledge
+package import EnvctlModel
+package import EnvctlPython
+package import EnvctlResolver
 import Foundation
-import OCIRegistry
+package import OCIRegistry
 
 /// Errors while locking that are not resolution failures.
-public struct LockError: Error, Sendable, CustomStringConvertible {
-    public enum Code: String, Sendable {
+package struct LockError: Error, Sendable, CustomStringConvertible {
+    package enum Code: String, Sendable {
         case imagePinningFailed
     }
 
-    public var code: Code
-    public var message: String
+    package var code: Code
+    package var message: String
 
-    public init(_ code: Code, _ message: String) {
+    package init(_ code: Code, _ message: String) {
         self.code = code
         self.message = message
     }
 
-    public var description: String { message }
+    package var description: String { message }
 }
 
 /// Options for one `envctl lock` run.
-public struct LockOptions: Sendable {
+package struct LockOptions: Sendable {
     /// Skip the registry: base images stay recorded by tag. uv runs with `--offline` (its cache only).
-    public var offline: Bool
+    package var offline: Bool
     /// The Python platform wheels are chosen for.
-    public var platform: String
+    package var platform: String
     /// The container platform image digests are chosen for.
-    public var imagePlatform: String
+    package var imagePlatform: String
 
-    public init(offline: Bool = false, platform: String = "x86_64-manylinux_2_28", imagePlatform: String = "linux/amd64") {
+    package init(offline: Bool = false, platform: String = "x86_64-manylinux_2_28", imagePlatform: String = "linux/amd64") {
         self.offline = offline
         self.platform = platform
         self.imagePlatform = imagePlatform
@@ -40,13 +40,13 @@ public struct LockOptions: Sendable {
 }
 
 /// Builds an `envctl.lock` from a spec: resolve the GPU stack, pin Python packages with hashes, pin images by digest.
-public struct Locker: Sendable {
-    public var knowledgeBase: KnowledgeBase
-    public var pinner: UVPinner?
-    public var images: (any ImageRegistry)?
-    public var generatedBy: String
+package struct Locker: Sendable {
+    package var knowledgeBase: KnowledgeBase
+    package var pinner: UVPinner?
+    package var images: (any ImageRegistry)?
+    package var generatedBy: String
 
-    public init(knowledgeBase: KnowledgeBase, pinner: UVPinner?, images: (any ImageRegistry)?, generatedBy: String) {
+    package init(knowledgeBase: KnowledgeBase, pinner: UVPinner?, images: (any ImageRegistry)?, generatedBy: String) {
         self.knowledgeBase = knowledgeBase
         self.pinner = pinner
         self.images = images
@@ -55,7 +55,7 @@ public struct Locker: Sendable {
 
     /// The hash of everything the lock was made from: the spec's bytes, the requirements files it names, and
     /// the knowledge base version. `lock --check` compares it.
-    public static func inputsHash(spec: Spec, knowledgeBase: KnowledgeBase) -> String {
+    package static func inputsHash(spec: Spec, knowledgeBase: KnowledgeBase) -> String {
         var h = SHA256()
         h.update("spec\0\(spec.source)\0")
         for env in spec.environments {
@@ -76,7 +76,7 @@ public struct Locker: Sendable {
 
     /// Produces the lock. Throws ``ResolverError`` when the stack can't be solved, ``PythonPinError`` or
     /// ``LockError`` when pinning fails.
-    public func lock(_ spec: Spec, options: LockOptions = LockOptions()) async throws -> Lockfile {
+    package func lock(_ spec: Spec, options: LockOptions = LockOptions()) async throws -> Lockfile {
         let resolutions = try Resolver(knowledgeBase: knowledgeBase).resolve(spec)
         var environments: [LockedEnvironment] = []
         for (env, resolution) in zip(spec.environments, resolutions) {
@@ -93,7 +93,7 @@ public struct Locker: Sendable {
     }
 
     /// The lock entry for one environment without Python pins or digests: what `resolve` shows and `--check` compares.
-    public static func skeleton(_ env: EnvironmentSpec, _ r: Resolution) -> LockedEnvironment {
+    package static func skeleton(_ env: EnvironmentSpec, _ r: Resolution) -> LockedEnvironment {
         let framework = r.framework.map { f in
             LockedFramework(
                 name: f.name.rawValue, version: f.version.text, variant: f.variant, package: f.package, indexURL: f.indexURL,
@@ -153,7 +153,7 @@ public struct Locker: Sendable {
     }
 
     /// `sha256:` over what determines the built image; reasons, warnings and push records don't count.
-    public static func contentHash(_ env: LockedEnvironment) -> String {
+    package static func contentHash(_ env: LockedEnvironment) -> String {
         var e = env
         e.hash = ""
         e.reasons = []
@@ -167,5 +167,5 @@ public struct Locker: Sendable {
 }
 
 extension LockError: EnvctlFailure {
-    public var failureKind: FailureKind { .failure }
+    package var failureKind: FailureKind { .failure }
 }

@@ -1,8 +1,8 @@
 import Foundation
 
 /// Atomic file replacement: write a sibling temp file, fsync, rename over the target.
-public enum AtomicFile {
-    public static func write(_ text: String, to path: String) throws {
+package enum AtomicFile {
+    package static func write(_ text: String, to path: String) throws {
         let url = URL(fileURLWithPath: path)
         let dir = url.deletingLastPathComponent()
         let tmp = dir.appendingPathComponent(".\(url.lastPathComponent).tmp-\(ProcessInfo.processInfo.processIdentifier)")

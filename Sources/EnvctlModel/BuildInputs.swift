@@ -1,4 +1,4 @@
 /// What an image's bytes depend on besides the lock: the git revision and source URL its labels carry,
 /// and `SOURCE_DATE_EPOCH`, every timestamp in it. Declared once (as the lock's
 /// `pushed.build`); the renderer, the builder and `reproduce --rebuild` all pass this value.
-public typealias BuildInputs = PushedImage.BuildInputs
+package typealias BuildInputs = PushedImage.BuildInputs

@@ -3,7 +3,7 @@ extension Lockfile {
     /// is nil. Every command that takes `--env` uses it.
     /// - Parameter file: the lock's path, for the message (`the lock` when nil).
     /// - Throws: bad input naming the environments the lock has.
-    public func selectEnvironment(_ name: String?, file: String? = nil) throws(DiagnosticsError) -> LockedEnvironment {
+    package func selectEnvironment(_ name: String?, file: String? = nil) throws(DiagnosticsError) -> LockedEnvironment {
         let names = environments.map(\.name).joined(separator: ", ")
         let lock = file ?? "the lock"
         if let name {

@@ -3,7 +3,7 @@
 /// Every error type envctl's libraries throw reports one kind (`EnvctlFailure`); the CLI renders errors
 /// and maps kinds to exit statuses in one place (`ErrorPresentation`). The error keeps its structured
 /// cause (a registry error code, a file:line location); the kind only classifies it.
-public enum FailureKind: String, Sendable, Hashable, CaseIterable {
+package enum FailureKind: String, Sendable, Hashable, CaseIterable {
     /// The spec, lock, flags or a file named on the command line are wrong (EX_USAGE, 64).
     case badInput = "bad-input"
     /// A program envctl drives is not installed (EX_UNAVAILABLE, 69).
@@ -16,7 +16,7 @@ public enum FailureKind: String, Sendable, Hashable, CaseIterable {
     case `internal`
 
     /// The process exit status for this kind.
-    public var exitStatus: Int32 {
+    package var exitStatus: Int32 {
         switch self {
         case .badInput: 64
         case .missingTool: 69
@@ -28,11 +28,11 @@ public enum FailureKind: String, Sendable, Hashable, CaseIterable {
 }
 
 /// An error that says which `FailureKind` it is.
-public protocol EnvctlFailure: Error {
+package protocol EnvctlFailure: Error {
     var failureKind: FailureKind { get }
 }
 
 extension DiagnosticsError: EnvctlFailure {
     /// Diagnostics are about the user's files or flags.
-    public var failureKind: FailureKind { .badInput }
+    package var failureKind: FailureKind { .badInput }
 }

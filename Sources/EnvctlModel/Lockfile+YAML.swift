@@ -9,7 +9,7 @@ extension Lockfile {
         """
 
     /// The exact bytes written to disk.
-    public func yaml() throws -> String {
+    package func yaml() throws -> String {
         let encoder = YAMLEncoder()
         encoder.options.width = -1
         encoder.options.sortKeys = false
@@ -17,11 +17,11 @@ extension Lockfile {
     }
 
     /// Reads a lock, with `file:line:col` diagnostics for malformed content.
-    public static func parse(_ text: String, file: String) throws(DiagnosticsError) -> Lockfile {
+    package static func parse(_ text: String, file: String) throws(DiagnosticsError) -> Lockfile {
         try LocatedYAMLDecoder.decode(Lockfile.self, from: text, file: file)
     }
 
-    public static func load(fileAt path: String) throws(DiagnosticsError) -> Lockfile {
+    package static func load(fileAt path: String) throws(DiagnosticsError) -> Lockfile {
         guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
             throw DiagnosticsError([.error("cannot read lock file '\(path)'", hint: "run 'envctl lock' to create it")])
         }
@@ -29,7 +29,7 @@ extension Lockfile {
     }
 
     /// Writes atomically: a reader sees the old lock or the new one, never half of one.
-    public func write(to path: String) throws {
+    package func write(to path: String) throws {
         try AtomicFile.write(try yaml(), to: path)
     }
 }

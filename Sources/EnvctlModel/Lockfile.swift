@@ -4,24 +4,24 @@ import Foundation
 ///
 /// The file is YAML, schema-versioned (`lock_version`), and deterministic: the same spec and
 /// knowledge base give the same bytes. Mappings are written in declaration order or sorted by key.
-public struct Lockfile: Sendable, Hashable, Codable {
-    public static let currentVersion = 1
-    public static let fileName = "envctl.lock"
+package struct Lockfile: Sendable, Hashable, Codable {
+    package static let currentVersion = 1
+    package static let fileName = "envctl.lock"
 
-    public var lockVersion: Int
-    public var generatedBy: String
-    public var knowledgeBase: KnowledgeBaseStamp
+    package var lockVersion: Int
+    package var generatedBy: String
+    package var knowledgeBase: KnowledgeBaseStamp
     /// `sha256:` of the spec bytes, so `lock --check` can tell when envctl.yaml changed.
-    public var specHash: String
-    public var fleet: LockedFleet?
-    public var environments: [LockedEnvironment]
+    package var specHash: String
+    package var fleet: LockedFleet?
+    package var environments: [LockedEnvironment]
 
     enum CodingKeys: String, CodingKey {
         case lockVersion = "lock_version", generatedBy = "generated_by", knowledgeBase = "knowledge_base"
         case specHash = "spec_hash", fleet, environments
     }
 
-    public init(
+    package init(
         generatedBy: String, knowledgeBase: KnowledgeBaseStamp, specHash: String, fleet: LockedFleet?,
         environments: [LockedEnvironment]
     ) {
@@ -33,9 +33,9 @@ public struct Lockfile: Sendable, Hashable, Codable {
         self.environments = environments
     }
 
-    public func environment(named name: String) -> LockedEnvironment? { environments.first { $0.name == name } }
+    package func environment(named name: String) -> LockedEnvironment? { environments.first { $0.name == name } }
 
-    public init(from decoder: any Decoder) throws {
+    package init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         lockVersion = try c.decode(Int.self, forKey: .lockVersion)
         guard lockVersion == Self.currentVersion else {
@@ -55,7 +55,7 @@ public struct Lockfile: Sendable, Hashable, Codable {
         }
     }
 
-    public func encode(to encoder: any Encoder) throws {
+    package func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
         try c.encode(lockVersion, forKey: .lockVersion)
         try c.encode(generatedBy, forKey: .generatedBy)
@@ -66,54 +66,54 @@ public struct Lockfile: Sendable, Hashable, Codable {
     }
 }
 
-public struct KnowledgeBaseStamp: Sendable, Hashable, Codable {
-    public var version: String
-    public var date: String
+package struct KnowledgeBaseStamp: Sendable, Hashable, Codable {
+    package var version: String
+    package var date: String
 
-    public init(version: String, date: String) {
+    package init(version: String, date: String) {
         self.version = version
         self.date = date
     }
 }
 
-public struct LockedFleet: Sendable, Hashable, Codable {
-    public var driver: String?
-    public var gpus: [LockedGPU]
+package struct LockedFleet: Sendable, Hashable, Codable {
+    package var driver: String?
+    package var gpus: [LockedGPU]
 
-    public init(driver: String?, gpus: [LockedGPU]) {
+    package init(driver: String?, gpus: [LockedGPU]) {
         self.driver = driver
         self.gpus = gpus
     }
 }
 
-public struct LockedGPU: Sendable, Hashable, Codable {
+package struct LockedGPU: Sendable, Hashable, Codable {
     /// As written in the spec (`a100`, `sm_90`).
-    public var name: String
+    package var name: String
     /// `sm_80`
-    public var arch: String
+    package var arch: String
 
-    public init(name: String, arch: String) {
+    package init(name: String, arch: String) {
         self.name = name
         self.arch = arch
     }
 }
 
 /// The framework build an environment installs.
-public struct LockedFramework: Sendable, Hashable, Codable {
-    public var name: String
-    public var version: String
-    public var variant: String
+package struct LockedFramework: Sendable, Hashable, Codable {
+    package var name: String
+    package var version: String
+    package var variant: String
     /// Pip package name (`torch`, `tensorflow`, `jax`).
-    public var package: String
+    package var package: String
     /// Canonical index URL the build comes from; nil for the default index.
-    public var indexURL: String?
+    package var indexURL: String?
     /// Pip extra that selects the CUDA flavour (`and-cuda`, `cuda12`), if any.
-    public var extra: String?
-    public var companions: [String: String]
+    package var extra: String?
+    package var companions: [String: String]
 
     enum CodingKeys: String, CodingKey { case name, version, variant, package, indexURL = "index_url", extra, companions }
 
-    public init(
+    package init(
         name: String, version: String, variant: String, package: String, indexURL: String?, extra: String?,
         companions: [String: String]
     ) {
@@ -127,21 +127,21 @@ public struct LockedFramework: Sendable, Hashable, Codable {
     }
 
     /// `torch 2.5.1+cu124`, or `tensorflow 2.18.1 [and-cuda]` where the variant is a pip extra, not a local version.
-    public var label: String { Self.label(name: name, version: version, variant: variant) }
+    package var label: String { Self.label(name: name, version: version, variant: variant) }
 
     /// Variants that name a wheel index (`cu124`) read as a local version; pip extras (`and-cuda`, `cuda12`) in brackets.
-    public static func label(name: String, version: String, variant: String) -> String {
+    package static func label(name: String, version: String, variant: String) -> String {
         let isIndexVariant = variant.hasPrefix("cu") && variant.dropFirst(2).allSatisfy(\.isNumber) || variant == "cpu"
         return isIndexVariant ? "\(name) \(version)+\(variant)" : "\(name) \(version) [\(variant)]"
     }
 
     /// The requirement lines this framework adds to the Python pins (`torch==2.5.1`, `torchvision==0.20.1`).
-    public var requirementLines: [String] {
+    package var requirementLines: [String] {
         let main = extra.map { "\(package)[\($0)]==\(version)" } ?? "\(package)==\(version)"
         return [main] + companions.keys.sorted().map { "\($0)==\(companions[$0]!)" }
     }
 
-    public init(from decoder: any Decoder) throws {
+    package init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         name = try c.decode(String.self, forKey: .name)
         version = try c.decode(String.self, forKey: .version)
@@ -152,7 +152,7 @@ public struct LockedFramework: Sendable, Hashable, Codable {
         companions = try c.decodeIfPresent(OrderedMap<String>.self, forKey: .companions)?.dictionary ?? [:]
     }
 
-    public func encode(to encoder: any Encoder) throws {
+    package func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
         try c.encode(name, forKey: .name)
         try c.encode(version, forKey: .version)
@@ -165,8 +165,8 @@ public struct LockedFramework: Sendable, Hashable, Codable {
 }
 
 /// What the fleet's driver must be for this environment, and which compatibility mode it relies on.
-public struct LockedDriver: Sendable, Hashable, Codable {
-    public enum Compatibility: String, Sendable, Hashable, Codable {
+package struct LockedDriver: Sendable, Hashable, Codable {
+    package enum Compatibility: String, Sendable, Hashable, Codable {
         /// The fleet driver is at least the toolkit's own driver: everything works, PTX JIT included.
         case full
         /// The fleet driver is older than the toolkit's but within CUDA minor-version compatibility:
@@ -176,13 +176,13 @@ public struct LockedDriver: Sendable, Hashable, Codable {
         case unchecked
     }
 
-    public var minimum: String?
-    public var fullCompatibility: String?
-    public var compatibility: Compatibility
+    package var minimum: String?
+    package var fullCompatibility: String?
+    package var compatibility: Compatibility
 
     enum CodingKeys: String, CodingKey { case minimum, fullCompatibility = "full_compatibility", compatibility }
 
-    public init(minimum: String?, fullCompatibility: String?, compatibility: Compatibility) {
+    package init(minimum: String?, fullCompatibility: String?, compatibility: Compatibility) {
         self.minimum = minimum
         self.fullCompatibility = fullCompatibility
         self.compatibility = compatibility
@@ -190,51 +190,51 @@ public struct LockedDriver: Sendable, Hashable, Codable {
 }
 
 /// A base or builder image: the tag it was chosen by and the digests it is pinned to.
-public struct LockedImage: Sendable, Hashable, Codable {
+package struct LockedImage: Sendable, Hashable, Codable {
     /// Fully qualified tag reference, e.g. `docker.io/nvidia/cuda:12.4.1-base-ubuntu22.04`.
-    public var reference: String
+    package var reference: String
     /// Digest of what the tag pointed to (an index for multi-platform images). Nil when locked offline.
-    public var digest: String?
+    package var digest: String?
     /// Digest of the `linux/amd64` manifest inside the index (equal to `digest` for single-platform images).
-    public var platformDigest: String?
+    package var platformDigest: String?
 
     enum CodingKeys: String, CodingKey { case reference, digest, platformDigest = "platform_digest" }
 
-    public init(reference: String, digest: String? = nil, platformDigest: String? = nil) {
+    package init(reference: String, digest: String? = nil, platformDigest: String? = nil) {
         self.reference = reference
         self.digest = digest
         self.platformDigest = platformDigest
     }
 
     /// `reference@digest` when pinned, else the tag reference. This is what a FROM line uses.
-    public var pinnedReference: String {
+    package var pinnedReference: String {
         guard let digest else { return reference }
         return "\(reference)@\(digest)"
     }
 }
 
-public struct LockedImages: Sendable, Hashable, Codable {
+package struct LockedImages: Sendable, Hashable, Codable {
     /// The runtime stage's base.
-    public var base: LockedImage
+    package var base: LockedImage
     /// The build stage's image (has nvcc and headers).
-    public var builder: LockedImage
+    package var builder: LockedImage
 
-    public init(base: LockedImage, builder: LockedImage) {
+    package init(base: LockedImage, builder: LockedImage) {
         self.base = base
         self.builder = builder
     }
 }
 
 /// One Python distribution pinned with its hashes.
-public struct LockedPackage: Sendable, Hashable, Codable {
-    public var name: String
-    public var version: String
+package struct LockedPackage: Sendable, Hashable, Codable {
+    package var name: String
+    package var version: String
     /// The index it was resolved from (canonical URL, before mirror rewriting).
-    public var index: String?
+    package var index: String?
     /// `sha256:<hex>` of every acceptable file (wheels and sdists) for the target platform.
-    public var hashes: [String]
+    package var hashes: [String]
 
-    public init(name: String, version: String, index: String?, hashes: [String]) {
+    package init(name: String, version: String, index: String?, hashes: [String]) {
         self.name = name
         self.version = version
         self.index = index
@@ -242,86 +242,86 @@ public struct LockedPackage: Sendable, Hashable, Codable {
     }
 
     /// `name==version --hash=sha256:...` lines for `pip install --require-hashes`.
-    public var requirementLine: String {
+    package var requirementLine: String {
         ([ "\(name)==\(version)" ] + hashes.map { "--hash=\($0)" }).joined(separator: " \\\n    ")
     }
 }
 
 /// Where a built image was pushed (`envctl push --record`, `envctl build --push --record`).
-public struct PushedImage: Sendable, Hashable, Codable {
-    public var reference: String
-    public var digest: String
+package struct PushedImage: Sendable, Hashable, Codable {
+    package var reference: String
+    package var digest: String
     /// The inputs besides the lock that went into the image (`build --push --record` only), so that
     /// `envctl reproduce --rebuild` can build the same bytes from a later commit.
-    public var build: BuildInputs?
+    package var build: BuildInputs?
 
     /// What an image's bytes depend on besides the lock: its labels carry the git revision and
     /// source URL, and every timestamp is `SOURCE_DATE_EPOCH`.
-    public struct BuildInputs: Sendable, Hashable, Codable {
-        public var revision: String?
-        public var source: String?
-        public var sourceDateEpoch: Int
+    package struct BuildInputs: Sendable, Hashable, Codable {
+        package var revision: String?
+        package var source: String?
+        package var sourceDateEpoch: Int
 
         enum CodingKeys: String, CodingKey {
             case revision, source, sourceDateEpoch = "source_date_epoch"
         }
 
-        public init(revision: String?, source: String?, sourceDateEpoch: Int) {
+        package init(revision: String?, source: String?, sourceDateEpoch: Int) {
             self.revision = revision
             self.source = source
             self.sourceDateEpoch = sourceDateEpoch
         }
     }
 
-    public init(reference: String, digest: String, build: BuildInputs? = nil) {
+    package init(reference: String, digest: String, build: BuildInputs? = nil) {
         self.reference = reference
         self.digest = digest
         self.build = build
     }
 }
 
-public struct LockedPython: Sendable, Hashable, Codable {
+package struct LockedPython: Sendable, Hashable, Codable {
     /// e.g. `x86_64-manylinux_2_28`
-    public var platform: String
-    public var packages: [LockedPackage]
+    package var platform: String
+    package var packages: [LockedPackage]
 
-    public init(platform: String, packages: [LockedPackage]) {
+    package init(platform: String, packages: [LockedPackage]) {
         self.platform = platform
         self.packages = packages
     }
 }
 
 /// One environment's locked stack.
-public struct LockedEnvironment: Sendable, Hashable, Codable {
-    public var name: String
+package struct LockedEnvironment: Sendable, Hashable, Codable {
+    package var name: String
     /// `sha256:` over the environment's locked content; the image tag is derived from it.
-    public var hash: String
-    public var framework: LockedFramework?
-    public var cuda: String
-    public var cudnn: String?
-    public var python: String
-    public var os: String
-    public var driver: LockedDriver
-    public var archs: [String]
+    package var hash: String
+    package var framework: LockedFramework?
+    package var cuda: String
+    package var cudnn: String?
+    package var python: String
+    package var os: String
+    package var driver: LockedDriver
+    package var archs: [String]
     /// `wheels` or `image`: where CUDA libraries come from (only one source ships them).
-    public var cudaLibraries: String
-    public var images: LockedImages
+    package var cudaLibraries: String
+    package var images: LockedImages
     /// Repository built images are pushed to.
-    public var image: String?
-    public var apt: [String]
-    public var env: [String: String]
-    public var pythonPackages: LockedPython
+    package var image: String?
+    package var apt: [String]
+    package var env: [String: String]
+    package var pythonPackages: LockedPython
     /// Why the resolver chose this, in sentences.
-    public var reasons: [String]
-    public var warnings: [String]
-    public var pushed: PushedImage?
+    package var reasons: [String]
+    package var warnings: [String]
+    package var pushed: PushedImage?
 
     enum CodingKeys: String, CodingKey {
         case hash, framework, cuda, cudnn, python, os, driver, archs, cudaLibraries = "cuda_libraries", images, image
         case apt, env, pythonPackages = "python_packages", reasons, warnings, pushed
     }
 
-    public init(
+    package init(
         name: String, hash: String = "", framework: LockedFramework?, cuda: String, cudnn: String?, python: String,
         os: String, driver: LockedDriver, archs: [String], cudaLibraries: String, images: LockedImages,
         image: String?, apt: [String], env: [String: String], pythonPackages: LockedPython, reasons: [String],
@@ -348,12 +348,12 @@ public struct LockedEnvironment: Sendable, Hashable, Codable {
     }
 
     /// The content-addressed image tag: `envctl-` and the first 16 hex digits of the hash.
-    public var contentTag: String {
+    package var contentTag: String {
         let hex = hash.hasPrefix("sha256:") ? String(hash.dropFirst(7)) : hash
         return "envctl-\(hex.prefix(16))"
     }
 
-    public init(from decoder: any Decoder) throws {
+    package init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         name = ""
         hash = try c.decode(String.self, forKey: .hash)
@@ -375,7 +375,7 @@ public struct LockedEnvironment: Sendable, Hashable, Codable {
         pushed = try c.decodeIfPresent(PushedImage.self, forKey: .pushed)
     }
 
-    public func encode(to encoder: any Encoder) throws {
+    package func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
         try c.encode(hash, forKey: .hash)
         try c.encodeIfPresent(framework, forKey: .framework)
@@ -400,7 +400,7 @@ public struct LockedEnvironment: Sendable, Hashable, Codable {
 extension Lockfile {
     /// Records where an environment's image was pushed (`push --record`, `build --push --record`).
     /// - Throws: ``DiagnosticsError`` when the lock has no such environment.
-    public func recordingPush(
+    package func recordingPush(
         environment name: String, reference: String, digest: String, build: PushedImage.BuildInputs? = nil
     ) throws(DiagnosticsError) -> Lockfile {
         guard let index = environments.firstIndex(where: { $0.name == name }) else {
@@ -413,7 +413,7 @@ extension Lockfile {
 
     /// Keeps push records from `previous` for environments whose content hash did not change, so
     /// re-locking an unchanged environment doesn't forget where its image is.
-    public func carryingPushRecords(from previous: Lockfile?) -> Lockfile {
+    package func carryingPushRecords(from previous: Lockfile?) -> Lockfile {
         guard let previous else { return self }
         var copy = self
         for i in copy.environments.indices {

@@ -2,32 +2,32 @@ import Foundation
 
 /// A value read from a file together with where it was written, so later checks
 /// (the resolver, the knowledge base) can point at the right line.
-public struct Located<Value: Sendable & Hashable>: Sendable, Hashable {
-    public var value: Value
-    public var location: SourceLocation?
+package struct Located<Value: Sendable & Hashable>: Sendable, Hashable {
+    package var value: Value
+    package var location: SourceLocation?
 
-    public init(_ value: Value, at location: SourceLocation? = nil) {
+    package init(_ value: Value, at location: SourceLocation? = nil) {
         self.value = value
         self.location = location
     }
 }
 
 /// The frameworks envctl knows how to solve for.
-public enum FrameworkName: String, Sendable, Hashable, Codable, CaseIterable {
+package enum FrameworkName: String, Sendable, Hashable, Codable, CaseIterable {
     case torch, tensorflow, jax
 }
 
 /// `torch==2.5.*`: a framework and the versions the user accepts.
-public struct FrameworkRequirement: Sendable, Hashable, CustomStringConvertible {
-    public var name: FrameworkName
-    public var versions: VersionSpecifier
+package struct FrameworkRequirement: Sendable, Hashable, CustomStringConvertible {
+    package var name: FrameworkName
+    package var versions: VersionSpecifier
 
-    public init(name: FrameworkName, versions: VersionSpecifier) {
+    package init(name: FrameworkName, versions: VersionSpecifier) {
         self.name = name
         self.versions = versions
     }
 
-    public var description: String { versions.isAny ? name.rawValue : "\(name.rawValue)\(versions.text)" }
+    package var description: String { versions.isAny ? name.rawValue : "\(name.rawValue)\(versions.text)" }
 }
 
 /// Where the CUDA user-space libraries (cuBLAS, cuDNN, ...) come from.
@@ -35,43 +35,43 @@ public struct FrameworkRequirement: Sendable, Hashable, CustomStringConvertible 
 /// Framework wheels normally bring their own (torch bundles them, `tensorflow[and-cuda]` and
 /// `jax[cuda12]` pull `nvidia-*` wheels), so the image only needs the driver-facing base.
 /// `image` asks for them from the CUDA image instead (e.g. `jax[cuda12-local]`).
-public enum CUDALibrarySource: String, Sendable, Hashable, Codable, CaseIterable {
+package enum CUDALibrarySource: String, Sendable, Hashable, Codable, CaseIterable {
     case wheels, image
 }
 
 /// The machines the images must run on.
-public struct Fleet: Sendable, Hashable {
+package struct Fleet: Sendable, Hashable {
     /// Lowest NVIDIA driver installed anywhere in the fleet.
-    public var driver: Located<Version>?
+    package var driver: Located<Version>?
     /// GPU names (`a100`) or compute capabilities (`sm_80`, `8.0`), as written.
-    public var gpus: [Located<String>]
+    package var gpus: [Located<String>]
 
-    public init(driver: Located<Version>? = nil, gpus: [Located<String>] = []) {
+    package init(driver: Located<Version>? = nil, gpus: [Located<String>] = []) {
         self.driver = driver
         self.gpus = gpus
     }
 }
 
 /// One environment of `envctl.yaml`.
-public struct EnvironmentSpec: Sendable, Hashable {
-    public var name: String
-    public var location: SourceLocation?
-    public var framework: Located<FrameworkRequirement>?
-    public var cuda: Located<VersionSpecifier>?
-    public var cudnn: Located<VersionSpecifier>?
-    public var python: Located<VersionSpecifier>?
-    public var os: Located<String>?
+package struct EnvironmentSpec: Sendable, Hashable {
+    package var name: String
+    package var location: SourceLocation?
+    package var framework: Located<FrameworkRequirement>?
+    package var cuda: Located<VersionSpecifier>?
+    package var cudnn: Located<VersionSpecifier>?
+    package var python: Located<VersionSpecifier>?
+    package var os: Located<String>?
     /// Path of a requirements file, relative to the spec's directory.
-    public var requirements: Located<String>?
+    package var requirements: Located<String>?
     /// Extra Python requirement lines written inline in the spec.
-    public var packages: [Located<String>]
-    public var apt: [Located<String>]
-    public var image: Located<String>?
-    public var cudaLibraries: Located<CUDALibrarySource>?
+    package var packages: [Located<String>]
+    package var apt: [Located<String>]
+    package var image: Located<String>?
+    package var cudaLibraries: Located<CUDALibrarySource>?
     /// Environment variables baked into the image, sorted by name for determinism.
-    public var env: [String: String]
+    package var env: [String: String]
 
-    public init(name: String, location: SourceLocation? = nil) {
+    package init(name: String, location: SourceLocation? = nil) {
         self.name = name
         self.location = location
         self.packages = []
@@ -82,21 +82,21 @@ public struct EnvironmentSpec: Sendable, Hashable {
 
 /// Where Python packages are fetched from when pinning.
 
-public struct PythonIndexSettings: Sendable, Hashable {
+package struct PythonIndexSettings: Sendable, Hashable {
     /// The default index, PyPI unless overridden.
-    public var defaultIndex: String
+    package var defaultIndex: String
     /// URL prefix rewrites for air-gapped mirrors: the lock records the canonical URL, uv talks to the mirror.
-    public var mirrors: [String: String]
+    package var mirrors: [String: String]
 
-    public static let pypi = "https://pypi.org/simple"
+    package static let pypi = "https://pypi.org/simple"
 
-    public init(defaultIndex: String = PythonIndexSettings.pypi, mirrors: [String: String] = [:]) {
+    package init(defaultIndex: String = PythonIndexSettings.pypi, mirrors: [String: String] = [:]) {
         self.defaultIndex = defaultIndex
         self.mirrors = mirrors
     }
 
     /// Parses `FROM=TO[,FROM=TO...]` (the `ENVCTL_INDEX_MIRRORS` / `--index-mirror` syntax).
-    public static func parseMirrors(_ text: String) -> [String: String]? {
+    package static func parseMirrors(_ text: String) -> [String: String]? {
         var out: [String: String] = [:]
         for pair in text.split(separator: ",") where !pair.trimmingCharacters(in: .whitespaces).isEmpty {
             let parts = pair.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
@@ -107,7 +107,7 @@ public struct PythonIndexSettings: Sendable, Hashable {
     }
 
     /// Whether every index uv will contact is on this machine (loopback or file:), so `--offline` may still use them.
-    public func allLocal(_ urls: [String]) -> Bool {
+    package func allLocal(_ urls: [String]) -> Bool {
         urls.map(mirrored).allSatisfy { url in
             guard let u = URL(string: url) else { return false }
             if u.scheme == "file" { return true }
@@ -116,7 +116,7 @@ public struct PythonIndexSettings: Sendable, Hashable {
     }
 
     /// Applies the longest matching mirror prefix.
-    public func mirrored(_ url: String) -> String {
+    package func mirrored(_ url: String) -> String {
         let match = mirrors.keys.filter { url.hasPrefix($0) }.max { $0.count < $1.count }
         guard let match, let target = mirrors[match] else { return url }
         return target + url.dropFirst(match.count)
@@ -124,19 +124,19 @@ public struct PythonIndexSettings: Sendable, Hashable {
 }
 
 /// The parsed `envctl.yaml`.
-public struct Spec: Sendable, Hashable {
-    public var path: String
-    public var version: Int
-    public var fleet: Fleet
+package struct Spec: Sendable, Hashable {
+    package var path: String
+    package var version: Int
+    package var fleet: Fleet
     /// Environments in the order written, which is also the order of the lock.
-    public var environments: [EnvironmentSpec]
-    public var pythonIndexes: PythonIndexSettings
+    package var environments: [EnvironmentSpec]
+    package var pythonIndexes: PythonIndexSettings
     /// Paths of extra knowledge-base files, relative to the spec.
-    public var knowledgeFiles: [Located<String>]
+    package var knowledgeFiles: [Located<String>]
     /// The raw bytes of the spec, hashed into the lock so `lock --check` notices edits.
-    public var source: String
+    package var source: String
 
-    public init(
+    package init(
         path: String, version: Int = 1, fleet: Fleet = Fleet(), environments: [EnvironmentSpec] = [],
         pythonIndexes: PythonIndexSettings = PythonIndexSettings(), knowledgeFiles: [Located<String>] = [],
         source: String = ""
@@ -150,7 +150,7 @@ public struct Spec: Sendable, Hashable {
         self.source = source
     }
 
-    public func environment(named name: String) -> EnvironmentSpec? {
+    package func environment(named name: String) -> EnvironmentSpec? {
         environments.first { $0.name == name }
     }
 }

@@ -5,8 +5,8 @@ import Yams
 ///
 /// The parser works on Yams' node tree rather than `Decodable` because Decodable loses source
 /// positions and stops at the first error; users fix specs faster when they see all problems at once.
-public struct SpecParser {
-    public init() {}
+package struct SpecParser {
+    package init() {}
 
     static let topLevelKeys = ["version", "fleet", "environments", "python_index", "knowledge"]
     static let fleetKeys = ["driver", "gpus"]
@@ -17,7 +17,7 @@ public struct SpecParser {
 
     /// Parses the spec at `path`.
     /// - Throws: ``DiagnosticsError`` with every error found, or when the file can't be read.
-    public func parse(fileAt path: String) throws(DiagnosticsError) -> Spec {
+    package func parse(fileAt path: String) throws(DiagnosticsError) -> Spec {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw DiagnosticsError([
                 .error("cannot read spec file '\(path)'", hint: "run envctl in the directory holding envctl.yaml, or pass --spec PATH")
@@ -30,7 +30,7 @@ public struct SpecParser {
     }
 
     /// Parses spec text; `path` is used only in diagnostics and as the base for relative paths.
-    public func parse(_ text: String, path: String) throws(DiagnosticsError) -> Spec {
+    package func parse(_ text: String, path: String) throws(DiagnosticsError) -> Spec {
         var ctx = Context(file: path)
         let root: Node
         do {
@@ -260,7 +260,7 @@ public struct SpecParser {
     }
 
     /// Returns why `text` can't be an image repository, or nil when it can.
-    public static func imageRepositoryProblem(_ text: String) -> String? {
+    package static func imageRepositoryProblem(_ text: String) -> String? {
         if text.contains("@") { return "image '\(text)' has a digest; envctl assigns digests" }
         let lastComponent = text.split(separator: "/").last.map(String.init) ?? text
         let hostPart = text.split(separator: "/").first.map(String.init) ?? ""
@@ -363,8 +363,8 @@ func editDistance(_ a: String, _ b: String) -> Int {
 }
 
 /// Turns a Yams error into a located diagnostic.
-public enum YAMLErrors {
-    public static func diagnostic(for error: any Error, file: String) -> Diagnostic {
+package enum YAMLErrors {
+    package static func diagnostic(for error: any Error, file: String) -> Diagnostic {
         if let y = error as? YamlError {
             switch y {
             case .scanner(_, let problem, let mark, _), .parser(_, let problem, let mark, _),

@@ -6,12 +6,12 @@ import Foundation
 /// so `12.4 == 12.4.0` and `535.104.05 > 535.86.10`. The local label (`+cu124`) never takes part
 /// in ordering, matching PEP 440's rule that specifiers without a local label ignore it.
 /// The original spelling is kept for display, because driver versions like `535.104.05` keep their zeros.
-public struct Version: Sendable, Hashable, Comparable, CustomStringConvertible, Codable {
-    public let components: [Int]
-    public let local: String?
-    public let text: String
+package struct Version: Sendable, Hashable, Comparable, CustomStringConvertible, Codable {
+    package let components: [Int]
+    package let local: String?
+    package let text: String
 
-    public init?(_ text: String) {
+    package init?(_ text: String) {
         let trimmed = text.trimmingCharacters(in: .whitespaces)
         var main = Substring(trimmed)
         var local: String?
@@ -35,40 +35,40 @@ public struct Version: Sendable, Hashable, Comparable, CustomStringConvertible, 
         self.text = trimmed
     }
 
-    public init(_ components: [Int]) {
+    package init(_ components: [Int]) {
         self.components = components
         self.local = nil
         self.text = components.map(String.init).joined(separator: ".")
     }
 
-    public var major: Int { components[0] }
-    public var minor: Int { components.count > 1 ? components[1] : 0 }
-    public var patch: Int { components.count > 2 ? components[2] : 0 }
+    package var major: Int { components[0] }
+    package var minor: Int { components.count > 1 ? components[1] : 0 }
+    package var patch: Int { components.count > 2 ? components[2] : 0 }
 
     /// The first `count` components, e.g. `12.4.1` -> `12.4` for count 2.
-    public func truncated(to count: Int) -> Version {
+    package func truncated(to count: Int) -> Version {
         var c = Array(components.prefix(count))
         while c.count < count { c.append(0) }
         return Version(c)
     }
 
     /// The version without its local label.
-    public var public_: Version { local == nil ? self : Version(components) }
+    package var public_: Version { local == nil ? self : Version(components) }
 
-    public var description: String { text }
+    package var description: String { text }
 
-    public static func == (a: Version, b: Version) -> Bool {
+    package static func == (a: Version, b: Version) -> Bool {
         compare(a.components, b.components) == 0 && a.local == b.local
     }
 
-    public func hash(into hasher: inout Hasher) {
+    package func hash(into hasher: inout Hasher) {
         var c = components
         while c.count > 1, c.last == 0 { c.removeLast() }
         hasher.combine(c)
         hasher.combine(local)
     }
 
-    public static func < (a: Version, b: Version) -> Bool {
+    package static func < (a: Version, b: Version) -> Bool {
         let c = compare(a.components, b.components)
         if c != 0 { return c < 0 }
         // Same public version: no local label sorts first, then labels lexically (deterministic order).
@@ -81,7 +81,7 @@ public struct Version: Sendable, Hashable, Comparable, CustomStringConvertible, 
     }
 
     /// Numeric comparison with zero padding; -1, 0 or 1.
-    public static func compare(_ a: [Int], _ b: [Int]) -> Int {
+    package static func compare(_ a: [Int], _ b: [Int]) -> Int {
         let n = max(a.count, b.count)
         for i in 0..<n {
             let x = i < a.count ? a[i] : 0
@@ -91,7 +91,7 @@ public struct Version: Sendable, Hashable, Comparable, CustomStringConvertible, 
         return 0
     }
 
-    public init(from decoder: any Decoder) throws {
+    package init(from decoder: any Decoder) throws {
         let c = try decoder.singleValueContainer()
         let s = try c.decode(String.self)
         guard let v = Version(s) else {
@@ -100,7 +100,7 @@ public struct Version: Sendable, Hashable, Comparable, CustomStringConvertible, 
         self = v
     }
 
-    public func encode(to encoder: any Encoder) throws {
+    package func encode(to encoder: any Encoder) throws {
         var c = encoder.singleValueContainer()
         try c.encode(text)
     }

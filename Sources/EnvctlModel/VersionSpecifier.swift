@@ -5,8 +5,8 @@ import Foundation
 /// envctl adds one convenience for CUDA-like fields: a bare version (`"12.4"`, `"9"`) means
 /// "that release line", i.e. `==12.4.*`. Everything else follows PEP 440:
 /// `==`, `!=`, `<`, `<=`, `>`, `>=`, `~=` (compatible release), `===` (exact string) and `.*` prefix matching.
-public struct VersionSpecifier: Sendable, Hashable, CustomStringConvertible, Codable {
-    public enum Operator: String, Sendable, Hashable, CaseIterable {
+package struct VersionSpecifier: Sendable, Hashable, CustomStringConvertible, Codable {
+    package enum Operator: String, Sendable, Hashable, CaseIterable {
         case arbitrary = "==="
         case compatible = "~="
         case equal = "=="
@@ -17,16 +17,16 @@ public struct VersionSpecifier: Sendable, Hashable, CustomStringConvertible, Cod
         case greater = ">"
     }
 
-    public struct Clause: Sendable, Hashable, CustomStringConvertible {
-        public let op: Operator
-        public let version: Version
+    package struct Clause: Sendable, Hashable, CustomStringConvertible {
+        package let op: Operator
+        package let version: Version
         /// `==1.2.*` / `!=1.2.*`
-        public let wildcard: Bool
-        public let raw: String
+        package let wildcard: Bool
+        package let raw: String
 
-        public var description: String { "\(op.rawValue)\(version.text)\(wildcard ? ".*" : "")" }
+        package var description: String { "\(op.rawValue)\(version.text)\(wildcard ? ".*" : "")" }
 
-        public func matches(_ candidate: Version) -> Bool {
+        package func matches(_ candidate: Version) -> Bool {
             switch op {
             case .arbitrary:
                 return candidate.text == raw
@@ -52,7 +52,7 @@ public struct VersionSpecifier: Sendable, Hashable, CustomStringConvertible, Cod
             }
         }
 
-        public static func hasPrefix(_ candidate: Version, _ prefix: Version) -> Bool {
+        package static func hasPrefix(_ candidate: Version, _ prefix: Version) -> Bool {
             for (i, p) in prefix.components.enumerated() {
                 let c = i < candidate.components.count ? candidate.components[i] : 0
                 if c != p { return false }
@@ -61,18 +61,18 @@ public struct VersionSpecifier: Sendable, Hashable, CustomStringConvertible, Cod
         }
     }
 
-    public let clauses: [Clause]
-    public let text: String
+    package let clauses: [Clause]
+    package let text: String
 
     /// An error in a specifier, with the offending piece named so the diagnostic can quote it.
-    public struct ParseError: Error, Sendable, Hashable, CustomStringConvertible {
-        public let message: String
-        public var description: String { message }
+    package struct ParseError: Error, Sendable, Hashable, CustomStringConvertible {
+        package let message: String
+        package var description: String { message }
     }
 
     /// Parses a specifier.
     /// - Parameter bareMeansSeries: when true, `"12.4"` means `==12.4.*` (used for cuda, cudnn, python).
-    public init(parsing text: String, bareMeansSeries: Bool = true) throws(ParseError) {
+    package init(parsing text: String, bareMeansSeries: Bool = true) throws(ParseError) {
         let trimmed = text.trimmingCharacters(in: .whitespaces)
         guard !trimmed.isEmpty else { throw ParseError(message: "empty version specifier") }
         var clauses: [Clause] = []
@@ -122,20 +122,20 @@ public struct VersionSpecifier: Sendable, Hashable, CustomStringConvertible, Cod
     }
 
     /// A specifier that accepts any version.
-    public static let any = VersionSpecifier(clauses: [], text: "*")
+    package static let any = VersionSpecifier(clauses: [], text: "*")
 
     init(clauses: [Clause], text: String) {
         self.clauses = clauses
         self.text = text
     }
 
-    public func matches(_ version: Version) -> Bool { clauses.allSatisfy { $0.matches(version) } }
+    package func matches(_ version: Version) -> Bool { clauses.allSatisfy { $0.matches(version) } }
 
-    public var isAny: Bool { clauses.isEmpty }
+    package var isAny: Bool { clauses.isEmpty }
 
-    public var description: String { text }
+    package var description: String { text }
 
-    public init(from decoder: any Decoder) throws {
+    package init(from decoder: any Decoder) throws {
         let c = try decoder.singleValueContainer()
         let s = try c.decode(String.self)
         do { try self.init(parsing: s) } catch {
@@ -143,7 +143,7 @@ public struct VersionSpecifier: Sendable, Hashable, CustomStringConvertible, Cod
         }
     }
 
-    public func encode(to encoder: any Encoder) throws {
+    package func encode(to encoder: any Encoder) throws {
         var c = encoder.singleValueContainer()
         try c.encode(text)
     }

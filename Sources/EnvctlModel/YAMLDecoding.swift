@@ -1,12 +1,12 @@
 import Foundation
-import Yams
+package import Yams
 
 /// Decodes YAML into `Decodable` types while keeping `file:line:col` for errors.
 ///
 /// `Decodable` reports a coding path, not a position; we compose the node tree as well and walk the
 /// coding path through it to find the line the user must edit.
-public enum LocatedYAMLDecoder {
-    public static func decode<T: Decodable>(_ type: T.Type, from text: String, file: String) throws(DiagnosticsError) -> T {
+package enum LocatedYAMLDecoder {
+    package static func decode<T: Decodable>(_ type: T.Type, from text: String, file: String) throws(DiagnosticsError) -> T {
         let root: Node?
         do {
             root = try Yams.compose(yaml: text)
@@ -44,7 +44,7 @@ public enum LocatedYAMLDecoder {
     }
 
     /// Follows a coding path through the node tree, returning the deepest node's position reached.
-    public static func locate(_ path: [any CodingKey], in root: Node) -> Mark? {
+    package static func locate(_ path: [any CodingKey], in root: Node) -> Mark? {
         var node = root
         for key in path {
             if let index = key.intValue, case .sequence(let seq) = node, index < seq.count {

@@ -1,4 +1,4 @@
-import EnvctlModel
+package import EnvctlModel
 import Foundation
 import Subprocess
 
@@ -9,8 +9,8 @@ import Subprocess
 #endif
 
 /// Errors from pinning Python requirements.
-public struct PythonPinError: Error, Sendable, Hashable, CustomStringConvertible {
-    public enum Code: String, Sendable, Hashable {
+package struct PythonPinError: Error, Sendable, Hashable, CustomStringConvertible {
+    package enum Code: String, Sendable, Hashable {
         /// `uv` is not on PATH.
         case toolMissing
         /// uv ran and failed (no solution, network, bad requirement).
@@ -21,31 +21,31 @@ public struct PythonPinError: Error, Sendable, Hashable, CustomStringConvertible
         case temporaryFileUnwritable
     }
 
-    public var code: Code
-    public var message: String
+    package var code: Code
+    package var message: String
 
-    public init(_ code: Code, _ message: String) {
+    package init(_ code: Code, _ message: String) {
         self.code = code
         self.message = message
     }
 
-    public var description: String { message }
+    package var description: String { message }
 }
 
 /// What to pin: requirement lines, the target interpreter and platform, and where to look.
-public struct PinRequest: Sendable, Hashable {
-    public var requirements: [String]
-    public var python: String
+package struct PinRequest: Sendable, Hashable {
+    package var requirements: [String]
+    package var python: String
     /// uv's `--python-platform`, e.g. `x86_64-manylinux_2_28`.
-    public var platform: String
+    package var platform: String
     /// Canonical default index (PyPI unless the spec says otherwise).
-    public var defaultIndex: String
+    package var defaultIndex: String
     /// Canonical extra index searched first (the framework's CUDA-specific index).
-    public var frameworkIndex: String?
-    public var mirrors: [String: String]
-    public var offline: Bool
+    package var frameworkIndex: String?
+    package var mirrors: [String: String]
+    package var offline: Bool
 
-    public init(
+    package init(
         requirements: [String], python: String, platform: String = "x86_64-manylinux_2_28",
         defaultIndex: String = PythonIndexSettings.pypi, frameworkIndex: String? = nil, mirrors: [String: String] = [:],
         offline: Bool = false
@@ -65,12 +65,12 @@ public struct PinRequest: Sendable, Hashable {
 /// uv does the resolution (it is the fastest, most correct resolver available and users already trust it);
 /// envctl adds the GPU-specific inputs (the framework's CUDA index, target platform and Python) and records
 /// the canonical index of each package even when a mirror served it.
-public struct UVPinner: Sendable {
-    public var uvPath: String
+package struct UVPinner: Sendable {
+    package var uvPath: String
 
     /// Finds `uv` on PATH (or `ENVCTL_UV`).
     /// - Throws: ``PythonPinError`` `.toolMissing` with install instructions.
-    public init(environment: [String: String] = ProcessInfo.processInfo.environment) throws(PythonPinError) {
+    package init(environment: [String: String] = ProcessInfo.processInfo.environment) throws(PythonPinError) {
         if let explicit = environment["ENVCTL_UV"], FileManager.default.isExecutableFile(atPath: explicit) {
             uvPath = explicit
             return
@@ -88,10 +88,10 @@ public struct UVPinner: Sendable {
             """)
     }
 
-    public init(uvPath: String) { self.uvPath = uvPath }
+    package init(uvPath: String) { self.uvPath = uvPath }
 
     /// The arguments passed to uv, exposed for tests and `--verbose`.
-    public func arguments(for request: PinRequest, inputFile: String) -> [String] {
+    package func arguments(for request: PinRequest, inputFile: String) -> [String] {
         let settings = PythonIndexSettings(defaultIndex: request.defaultIndex, mirrors: request.mirrors)
         // --no-python-downloads: resolving for another Python version needs no interpreter of that version,
         // and uv would otherwise try to download one.
@@ -108,7 +108,7 @@ public struct UVPinner: Sendable {
     }
 
     /// Runs uv and returns the pinned packages sorted by name.
-    public func pin(_ request: PinRequest) async throws(PythonPinError) -> [LockedPackage] {
+    package func pin(_ request: PinRequest) async throws(PythonPinError) -> [LockedPackage] {
         if request.requirements.isEmpty { return [] }
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("envctl-pin-\(UUID().uuidString)")
         let input = dir.appendingPathComponent("requirements.in")
@@ -137,7 +137,7 @@ public struct UVPinner: Sendable {
     }
 
     /// Parses `uv pip compile --generate-hashes --emit-index-annotation` output.
-    public static func parse(_ output: String, unmirror: PythonIndexSettings = PythonIndexSettings()) throws(PythonPinError)
+    package static func parse(_ output: String, unmirror: PythonIndexSettings = PythonIndexSettings()) throws(PythonPinError)
         -> [LockedPackage]
     {
         // Join backslash continuations so each requirement is one logical line.
@@ -179,5 +179,5 @@ public struct UVPinner: Sendable {
 }
 
 extension PythonPinError: EnvctlFailure {
-    public var failureKind: FailureKind { code == .toolMissing ? .missingTool : .failure }
+    package var failureKind: FailureKind { code == .toolMissing ? .missingTool : .failure }
 }

@@ -1,54 +1,54 @@
 import EnvctlKnowledge
-import EnvctlModel
+package import EnvctlModel
 
 /// The solved stack for one environment.
-public struct Resolution: Sendable, Hashable {
-    public struct Framework: Sendable, Hashable {
-        public var name: FrameworkName
-        public var version: Version
-        public var variant: String
-        public var package: String
+package struct Resolution: Sendable, Hashable {
+    package struct Framework: Sendable, Hashable {
+        package var name: FrameworkName
+        package var version: Version
+        package var variant: String
+        package var package: String
         /// Canonical index URL for the build (nil: default index).
-        public var indexURL: String?
-        public var extra: String?
-        public var companions: [String: Version]
+        package var indexURL: String?
+        package var extra: String?
+        package var companions: [String: Version]
     }
 
-    public var environment: String
-    public var framework: Framework?
+    package var environment: String
+    package var framework: Framework?
     /// Full CUDA version of the images (e.g. 12.4.1).
-    public var cuda: Version
-    public var cudnn: Version?
-    public var python: Version
-    public var os: String
-    public var driverMinimum: Version?
-    public var driverFull: Version?
-    public var compatibility: LockedDriver.Compatibility
+    package var cuda: Version
+    package var cudnn: Version?
+    package var python: Version
+    package var os: String
+    package var driverMinimum: Version?
+    package var driverFull: Version?
+    package var compatibility: LockedDriver.Compatibility
     /// Fleet GPU architectures (`sm_80`), or the build's list when no fleet GPUs were given.
-    public var archs: [String]
-    public var cudaLibraries: CUDALibrarySource
-    public var baseImage: String
-    public var builderImage: String
-    public var reasons: [String]
-    public var warnings: [String]
+    package var archs: [String]
+    package var cudaLibraries: CUDALibrarySource
+    package var baseImage: String
+    package var builderImage: String
+    package var reasons: [String]
+    package var warnings: [String]
 }
 
 /// The user constraints the resolver checks, in the order reports name them.
-public enum ConstraintKind: String, Sendable, Hashable, CaseIterable, Comparable {
+package enum ConstraintKind: String, Sendable, Hashable, CaseIterable, Comparable {
     case framework, cuda, cudnn, python, os, driver, gpus, images
 
-    public static func < (a: Self, b: Self) -> Bool { allCases.firstIndex(of: a)! < allCases.firstIndex(of: b)! }
+    package static func < (a: Self, b: Self) -> Bool { allCases.firstIndex(of: a)! < allCases.firstIndex(of: b)! }
 }
 
 /// Why no combination satisfies an environment: the rejected candidates and what relaxing one constraint would give.
-public struct ResolutionFailure: Error, Sendable, Hashable {
-    public var environment: String
+package struct ResolutionFailure: Error, Sendable, Hashable {
+    package var environment: String
     /// Numbered sentences, ready to print.
-    public var sentences: [String]
-    public var suggestions: [String]
+    package var sentences: [String]
+    package var suggestions: [String]
 
     /// The report printed on stderr.
-    public var report: String {
+    package var report: String {
         var lines = ["error: no combination satisfies environment '\(environment)'"]
         for (i, s) in sentences.enumerated() { lines.append("  \(i + 1). \(s)") }
         if suggestions.isEmpty {
@@ -62,11 +62,11 @@ public struct ResolutionFailure: Error, Sendable, Hashable {
 }
 
 /// Every environment that failed, plus spec problems found while resolving (unknown GPUs...).
-public struct ResolverError: Error, Sendable, Hashable, CustomStringConvertible {
-    public var failures: [ResolutionFailure]
-    public var diagnostics: [Diagnostic]
+package struct ResolverError: Error, Sendable, Hashable, CustomStringConvertible {
+    package var failures: [ResolutionFailure]
+    package var diagnostics: [Diagnostic]
 
-    public var description: String {
+    package var description: String {
         (diagnostics.map(\.description) + failures.map(\.report)).joined(separator: "\n")
     }
 }
@@ -74,5 +74,5 @@ public struct ResolverError: Error, Sendable, Hashable, CustomStringConvertible 
 extension ResolverError: EnvctlFailure {
     /// Diagnostics alone (a spec that asks for something impossible) are bad input; a search that found
     /// no combination is a failure.
-    public var failureKind: FailureKind { failures.isEmpty && !diagnostics.isEmpty ? .badInput : .failure }
+    package var failureKind: FailureKind { failures.isEmpty && !diagnostics.isEmpty ? .badInput : .failure }
 }

@@ -1,5 +1,5 @@
-import EnvctlKnowledge
-import EnvctlModel
+package import EnvctlKnowledge
+package import EnvctlModel
 
 /// Solves each environment of a spec against the knowledge base.
 ///
@@ -8,16 +8,16 @@ import EnvctlModel
 /// image patch, preferred OS, newest Python) and takes the first that meets every constraint. Because
 /// every candidate is checked against every constraint, a failure can say exactly which constraints
 /// conflict, and re-solving with one constraint relaxed yields the "what would work" suggestions.
-public struct Resolver: Sendable {
-    public let knowledgeBase: KnowledgeBase
+package struct Resolver: Sendable {
+    package let knowledgeBase: KnowledgeBase
 
-    public init(knowledgeBase: KnowledgeBase) {
+    package init(knowledgeBase: KnowledgeBase) {
         self.knowledgeBase = knowledgeBase
     }
 
     /// Resolves every environment (or only `environment`).
     /// - Throws: ``ResolverError`` with a report per unsolvable environment and spec diagnostics.
-    public func resolve(_ spec: Spec, environment: String? = nil) throws(ResolverError) -> [Resolution] {
+    package func resolve(_ spec: Spec, environment: String? = nil) throws(ResolverError) -> [Resolution] {
         var diagnostics: [Diagnostic] = []
         let gpus = fleetGPUs(spec.fleet, &diagnostics)
         var results: [Resolution] = []

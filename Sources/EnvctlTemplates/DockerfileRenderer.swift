@@ -1,22 +1,22 @@
-import EnvctlModel
+package import EnvctlModel
 import Mustache
 
 /// Renders a Dockerfile for one locked environment.
 ///
 /// The output follows from the lock and `RenderInputs` alone: no clock, no environment variables,
 /// no dictionary iteration order. Every lock value reaches the template through `DockerfileSafety`.
-public struct DockerfileRenderer: Sendable {
-    public var templates: TemplateSet
+package struct DockerfileRenderer: Sendable {
+    package var templates: TemplateSet
 
     /// Where the venv lives in both stages.
-    public static let venvDir = "/opt/envctl/venv"
+    package static let venvDir = "/opt/envctl/venv"
     /// The image's non-root user.
-    public static let user = (name: "envctl", uid: 1000)
+    package static let user = (name: "envctl", uid: 1000)
 
-    public init(templates: TemplateSet = .builtin) { self.templates = templates }
+    package init(templates: TemplateSet = .builtin) { self.templates = templates }
 
     /// The family template for an environment: its framework (`torch`, `tensorflow`, `jax`), or `cuda`.
-    public static func templateName(for env: LockedEnvironment) -> String {
+    package static func templateName(for env: LockedEnvironment) -> String {
         env.framework?.name ?? "cuda"
     }
 
@@ -27,7 +27,7 @@ public struct DockerfileRenderer: Sendable {
     ///   - template: A family name to use instead of the one the lock implies.
     /// - Returns: The Dockerfile text, ending in a newline.
     /// - Throws: `TemplateError` for unsafe values, an inconsistent lock, or a broken template.
-    public func render(_ env: LockedEnvironment, inputs: RenderInputs, template: String? = nil)
+    package func render(_ env: LockedEnvironment, inputs: RenderInputs, template: String? = nil)
         throws(TemplateError) -> String
     {
         let name = template ?? Self.templateName(for: env)

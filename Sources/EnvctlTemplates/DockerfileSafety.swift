@@ -5,7 +5,7 @@
 /// against a narrow character set and rejected otherwise; free text is rejected if it holds a control
 /// character (a newline would start a new instruction) and otherwise double-quoted with `\`, `"`
 /// and `$` escaped, so the Dockerfile parser reads exactly the original string.
-public enum DockerfileSafety {
+package enum DockerfileSafety {
     /// Rejects `value` unless every character is in `allowed` and it matches `first`'s rule for its
     /// first character.
     static func identifier(
@@ -23,19 +23,19 @@ public enum DockerfileSafety {
     static func isAlnum(_ c: Character) -> Bool { c.isASCII && (c.isLetter || c.isNumber) }
 
     /// A Python distribution name (PEP 508): letters, digits, `.`, `_`, `-`.
-    public static func packageName(_ s: String) throws(TemplateError) -> String {
+    package static func packageName(_ s: String) throws(TemplateError) -> String {
         try identifier(s, what: "Python package name", allowed: { isAlnum($0) || "._-".contains($0) },
                        firstAllowed: isAlnum, example: "torch")
     }
 
     /// A pinned version (PEP 440 public + local): letters, digits, `.`, `+`, `!`, `_`, `-`.
-    public static func packageVersion(_ s: String) throws(TemplateError) -> String {
+    package static func packageVersion(_ s: String) throws(TemplateError) -> String {
         try identifier(s, what: "version", allowed: { isAlnum($0) || ".+!_-".contains($0) }, firstAllowed: isAlnum,
                        example: "2.5.1+cu124")
     }
 
     /// `sha256:<64 hex>` (also sha384/sha512, which pip accepts).
-    public static func hash(_ s: String) throws(TemplateError) -> String {
+    package static func hash(_ s: String) throws(TemplateError) -> String {
         let parts = s.split(separator: ":", maxSplits: 1)
         let lengths = ["sha256": 64, "sha384": 96, "sha512": 128]
         guard parts.count == 2, let n = lengths[String(parts[0])], parts[1].count == n,
@@ -48,25 +48,25 @@ public enum DockerfileSafety {
     }
 
     /// A Debian package, optionally `=version` and/or `:arch`: `libgl1`, `libgl1=1.4.0-1`.
-    public static func aptPackage(_ s: String) throws(TemplateError) -> String {
+    package static func aptPackage(_ s: String) throws(TemplateError) -> String {
         try identifier(s, what: "apt package", allowed: { isAlnum($0) || "+.-=:~".contains($0) },
                        firstAllowed: { $0.isASCII && ($0.isLowercase || $0.isNumber) }, example: "libgl1=1.4.0-1")
     }
 
     /// An environment variable name: `[A-Za-z_][A-Za-z0-9_]*`.
-    public static func envName(_ s: String) throws(TemplateError) -> String {
+    package static func envName(_ s: String) throws(TemplateError) -> String {
         try identifier(s, what: "environment variable name", allowed: { isAlnum($0) || $0 == "_" },
                        firstAllowed: { ($0.isASCII && $0.isLetter) || $0 == "_" }, example: "HF_HOME")
     }
 
     /// A name that also appears in comments and tags: `[A-Za-z0-9][A-Za-z0-9._-]*`.
-    public static func simpleName(_ s: String, what: String) throws(TemplateError) -> String {
+    package static func simpleName(_ s: String, what: String) throws(TemplateError) -> String {
         try identifier(s, what: what, allowed: { isAlnum($0) || "._-".contains($0) }, firstAllowed: isAlnum,
                        example: "train")
     }
 
     /// A dotted numeric version: `12.4.1`, `3.11`.
-    public static func dottedVersion(_ s: String, what: String) throws(TemplateError) -> String {
+    package static func dottedVersion(_ s: String, what: String) throws(TemplateError) -> String {
         let parts = s.split(separator: ".", omittingEmptySubsequences: false)
         guard !parts.isEmpty, parts.count <= 4, parts.allSatisfy({ !$0.isEmpty && $0.allSatisfy(\.isASCII) && $0.allSatisfy(\.isNumber) }) else {
             throw TemplateError(.unsafeValue, "\(what) \(describe(s)) is not a dotted version", hint: "expected e.g. '12.4.1'")
@@ -75,7 +75,7 @@ public enum DockerfileSafety {
     }
 
     /// An image reference `host[:port]/path[:tag][@sha256:hex]`, per the distribution reference grammar.
-    public static func imageReference(_ s: String) throws(TemplateError) -> String {
+    package static func imageReference(_ s: String) throws(TemplateError) -> String {
         let allowed: (Character) -> Bool = { isAlnum($0) || "._-/:@".contains($0) }
         _ = try identifier(s, what: "image reference", allowed: allowed, firstAllowed: isAlnum,
                            example: "docker.io/nvidia/cuda:12.4.1-base-ubuntu22.04@sha256:...")
@@ -88,7 +88,7 @@ public enum DockerfileSafety {
     }
 
     /// An http(s) URL with no whitespace, quotes, `$`, backslash or backtick.
-    public static func url(_ s: String, what: String) throws(TemplateError) -> String {
+    package static func url(_ s: String, what: String) throws(TemplateError) -> String {
         let allowed: (Character) -> Bool = { isAlnum($0) || "-._~:/?#[]@!&()*+,;=%".contains($0) }
         guard s.hasPrefix("https://") || s.hasPrefix("http://"), s.allSatisfy(allowed) else {
             throw TemplateError(.unsafeValue, "\(what) \(describe(s)) is not a plain http(s) URL",
@@ -101,7 +101,7 @@ public enum DockerfileSafety {
     ///
     /// - Throws: `unsafeValue` for control characters: Dockerfiles have no escape for a newline
     ///   inside a value, and a raw one would start a new instruction.
-    public static func quoted(_ s: String, what: String) throws(TemplateError) -> String {
+    package static func quoted(_ s: String, what: String) throws(TemplateError) -> String {
         if let bad = s.unicodeScalars.first(where: { $0.value < 0x20 || $0.value == 0x7f || (0x80...0x9f).contains($0.value) || $0 == "\u{2028}" || $0 == "\u{2029}" }) {
             throw TemplateError(
                 .unsafeValue,

@@ -1,41 +1,41 @@
-import EnvctlModel
+package import EnvctlModel
 
 /// What a Dockerfile depends on besides the lock. All of it is explicit, so the same lock and the
 /// same inputs give the same bytes on any machine.
-public struct RenderInputs: Sendable, Hashable {
+package struct RenderInputs: Sendable, Hashable {
     /// The git revision (`org.opencontainers.image.revision`), repository URL
     /// (`org.opencontainers.image.source`, without credentials) and `SOURCE_DATE_EPOCH` (the image's
     /// `created` time and the builder's file timestamps; envctl uses the commit time, so rebuilding a
     /// commit gives the same image).
-    public var build: BuildInputs
+    package var build: BuildInputs
     /// Emit BuildKit/buildah cache mounts (`RUN --mount=type=cache`) for apt and pip. Turn off for
     /// builders without them (Docker's legacy builder, `DOCKER_BUILDKIT=0`).
-    public var cacheMounts: Bool
+    package var cacheMounts: Bool
 
-    public var revision: String? {
+    package var revision: String? {
         get { build.revision }
         set { build.revision = newValue }
     }
-    public var source: String? {
+    package var source: String? {
         get { build.source }
         set { build.source = newValue }
     }
-    public var sourceDateEpoch: Int {
+    package var sourceDateEpoch: Int {
         get { build.sourceDateEpoch }
         set { build.sourceDateEpoch = newValue }
     }
 
-    public init(_ build: BuildInputs, cacheMounts: Bool = true) {
+    package init(_ build: BuildInputs, cacheMounts: Bool = true) {
         self.build = build
         self.cacheMounts = cacheMounts
     }
 
-    public init(revision: String? = nil, source: String? = nil, sourceDateEpoch: Int = 0, cacheMounts: Bool = true) {
+    package init(revision: String? = nil, source: String? = nil, sourceDateEpoch: Int = 0, cacheMounts: Bool = true) {
         self.init(BuildInputs(revision: revision, source: source, sourceDateEpoch: sourceDateEpoch), cacheMounts: cacheMounts)
     }
 
     /// `SOURCE_DATE_EPOCH` as RFC 3339 UTC (`2024-05-01T12:00:00Z`), computed without a locale.
-    public var createdRFC3339: String {
+    package var createdRFC3339: String {
         let secs = sourceDateEpoch
         let days = secs >= 0 ? secs / 86400 : (secs - 86399) / 86400
         let rem = secs - days * 86400

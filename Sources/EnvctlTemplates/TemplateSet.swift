@@ -6,20 +6,20 @@ import Mustache
 /// A user directory may hold whole family templates (`torch.mustache`) or single blocks
 /// (`_system-setup.mustache`, `_app.mustache`, ...): a file replaces the built-in of the same name
 /// and everything else stays built-in, so one block can change without forking a template.
-public struct TemplateSet: Sendable {
+package struct TemplateSet: Sendable {
     /// Name → Mustache text.
-    public private(set) var sources: [String: String]
+    package private(set) var sources: [String: String]
     /// Names that came from a user directory rather than the built-ins.
-    public private(set) var overridden: Set<String> = []
+    package private(set) var overridden: Set<String> = []
 
     /// envctl's own templates, compiled into the binary from `templates/`.
-    public static var builtin: TemplateSet { TemplateSet(sources: builtinTemplates) }
+    package static var builtin: TemplateSet { TemplateSet(sources: builtinTemplates) }
 
-    public init(sources: [String: String]) { self.sources = sources }
+    package init(sources: [String: String]) { self.sources = sources }
 
     /// The built-ins overlaid with every `*.mustache` file directly inside `directory`.
     /// - Throws: `TemplateError` (`.template`) when the directory cannot be read.
-    public static func builtin(overlaidWith directory: String?) throws(TemplateError) -> TemplateSet {
+    package static func builtin(overlaidWith directory: String?) throws(TemplateError) -> TemplateSet {
         var set = TemplateSet.builtin
         guard let directory else { return set }
         let names: [String]
@@ -41,7 +41,7 @@ public struct TemplateSet: Sendable {
     }
 
     /// Family templates: names without a leading underscore (partials/blocks start with `_`).
-    public var families: [String] { sources.keys.filter { !$0.hasPrefix("_") }.sorted() }
+    package var families: [String] { sources.keys.filter { !$0.hasPrefix("_") }.sorted() }
 
     /// A Mustache library with HTML escaping turned off in every template (see `DockerfileSafety`).
     func library() throws(TemplateError) -> MustacheLibrary {

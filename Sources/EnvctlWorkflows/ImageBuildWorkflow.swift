@@ -1,22 +1,22 @@
-import EnvctlImageBuild
-import EnvctlModel
+package import EnvctlImageBuild
+package import EnvctlModel
 import EnvctlTemplates
 import Foundation
-import OCIRegistry
+package import OCIRegistry
 
 /// What a build is made of besides the lock and its inputs: the builder, build arguments and templates.
 /// `build` and `reproduce --rebuild` fill it from the same flags, so the same flags run the same build.
-public struct BuildRecipe: Sendable {
+package struct BuildRecipe: Sendable {
     /// buildah, podman or docker; nil picks the first on PATH.
-    public var builder: BuilderKind?
-    public var buildArgs: [String: String]
+    package var builder: BuilderKind?
+    package var buildArgs: [String: String]
     /// `.mustache` files laid over the built-in templates.
-    public var templatesDirectory: String?
+    package var templatesDirectory: String?
     /// A template family instead of the lock's framework.
-    public var template: String?
-    public var cacheMounts: Bool
+    package var template: String?
+    package var cacheMounts: Bool
 
-    public init(
+    package init(
         builder: BuilderKind? = nil, buildArgs: [String: String] = [:], templatesDirectory: String? = nil,
         template: String? = nil, cacheMounts: Bool = true
     ) {
@@ -29,22 +29,22 @@ public struct BuildRecipe: Sendable {
 }
 
 /// One build: which environment, from which inputs, where the files go, and what happens after.
-public struct BuildJob: Sendable {
-    public var environment: LockedEnvironment
-    public var inputs: BuildInputs
-    public var recipe: BuildRecipe
+package struct BuildJob: Sendable {
+    package var environment: LockedEnvironment
+    package var inputs: BuildInputs
+    package var recipe: BuildRecipe
     /// Build context; the Dockerfile goes to `dockerfileDirectory` when set (a tree that must stay untouched).
-    public var contextDirectory: String
-    public var dockerfileDirectory: String?
-    public var ociLayout: String
+    package var contextDirectory: String
+    package var dockerfileDirectory: String?
+    package var ociLayout: String
     /// Where to push (`<repository>:<content tag>`, as written: it is recorded so); nil builds only.
-    public var target: String?
+    package var target: String?
     /// Skip the build when `target` already holds an image labelled with this environment's lock hash.
-    public var skipIfPublished: Bool
+    package var skipIfPublished: Bool
     /// Record the push in this lock (`PushRecording`'s rule).
-    public var recordIn: String?
+    package var recordIn: String?
 
-    public init(
+    package init(
         environment: LockedEnvironment, inputs: BuildInputs, recipe: BuildRecipe, contextDirectory: String,
         dockerfileDirectory: String? = nil, ociLayout: String, target: String? = nil,
         skipIfPublished: Bool = false, recordIn: String? = nil
@@ -61,11 +61,11 @@ public struct BuildJob: Sendable {
     }
 
     /// The builder's local name for the image.
-    public var localTag: String { "localhost/envctl/\(environment.name):\(environment.contentTag)" }
+    package var localTag: String { "localhost/envctl/\(environment.name):\(environment.contentTag)" }
 }
 
 /// What happened during a build, for the CLI to present.
-public enum BuildEvent: Sendable {
+package enum BuildEvent: Sendable {
     /// The target already holds this lock's image; nothing is built.
     case alreadyPublished(reference: String, lockHash: String)
     /// The target holds an image of another lock hash (or none); it is rebuilt and overwritten.
@@ -79,27 +79,27 @@ public enum BuildEvent: Sendable {
 }
 
 /// How a build ended.
-public struct BuildOutcome: Sendable {
+package struct BuildOutcome: Sendable {
     /// Nil when the build was skipped because the registry had the image.
-    public var result: BuildResult?
+    package var result: BuildResult?
     /// The manifest digest pushed (or found, when skipped); nil without a target.
-    public var digest: String?
+    package var digest: String?
 }
 
 /// The one build pipeline: render → build → push → record. `envctl build` and `envctl reproduce
 /// --rebuild` both run it; they differ only in the job they describe.
-public struct ImageBuildWorkflow: Sendable {
-    public var registry: (any ImageRegistry)?
-    public var runner: ToolRunner
-    public var events: @Sendable (BuildEvent) -> Void
+package struct ImageBuildWorkflow: Sendable {
+    package var registry: (any ImageRegistry)?
+    package var runner: ToolRunner
+    package var events: @Sendable (BuildEvent) -> Void
 
-    public init(registry: (any ImageRegistry)?, runner: ToolRunner = ToolRunner(), events: @escaping @Sendable (BuildEvent) -> Void) {
+    package init(registry: (any ImageRegistry)?, runner: ToolRunner = ToolRunner(), events: @escaping @Sendable (BuildEvent) -> Void) {
         self.registry = registry
         self.runner = runner
         self.events = events
     }
 
-    public func run(_ job: BuildJob) async throws(ImageBuildError) -> BuildOutcome {
+    package func run(_ job: BuildJob) async throws(ImageBuildError) -> BuildOutcome {
         let env = job.environment
         // Parse the push target before the (long) build, so a bad one fails fast.
         let target = try job.target.map { text throws(ImageBuildError) in try Self.parseTarget(text) }
@@ -129,7 +129,7 @@ public struct ImageBuildWorkflow: Sendable {
     }
 
     /// The Dockerfile for `env`: the built-in templates with `recipe.templatesDirectory` laid over them.
-    public static func render(_ env: LockedEnvironment, inputs: BuildInputs, recipe: BuildRecipe) throws(ImageBuildError) -> String {
+    package static func render(_ env: LockedEnvironment, inputs: BuildInputs, recipe: BuildRecipe) throws(ImageBuildError) -> String {
         do {
             let renderer = DockerfileRenderer(templates: try TemplateSet.builtin(overlaidWith: recipe.templatesDirectory))
             return try renderer.render(env, inputs: RenderInputs(inputs, cacheMounts: recipe.cacheMounts), template: recipe.template)

@@ -1,14 +1,14 @@
-import EnvctlKnowledge
+package import EnvctlKnowledge
 import EnvctlLocking
-import EnvctlModel
+package import EnvctlModel
 import EnvctlResolver
 import Foundation
-import OCIRegistry
+package import OCIRegistry
 
 /// What makes a lock stale, in sentences.
-public enum LockCheck {
+package enum LockCheck {
     /// The verdict of `envctl lock --check`.
-    public enum Status: Sendable, Hashable {
+    package enum Status: Sendable, Hashable {
         /// There is no lock at all.
         case missing
         case upToDate
@@ -18,7 +18,7 @@ public enum LockCheck {
 
     /// Compares the lock at `lockPath` with what `envctl lock` would write now; writes nothing.
     /// - Parameter registry: when given (`--refresh`), each pinned tag is resolved again and compared.
-    public static func check(spec: Spec, knowledgeBase: KnowledgeBase, lockPath: String, registry: (any ImageRegistry)?)
+    package static func check(spec: Spec, knowledgeBase: KnowledgeBase, lockPath: String, registry: (any ImageRegistry)?)
         async throws -> Status
     {
         guard FileManager.default.fileExists(atPath: lockPath) else { return .missing }
@@ -40,7 +40,7 @@ public enum LockCheck {
     }
 
     /// - Parameter registry: when given (`--refresh`), each pinned tag is resolved again and compared.
-    public static func changes(spec: Spec, knowledgeBase: KnowledgeBase, lock: Lockfile, registry: (any ImageRegistry)?)
+    package static func changes(spec: Spec, knowledgeBase: KnowledgeBase, lock: Lockfile, registry: (any ImageRegistry)?)
         async throws -> [String]
     {
         var out: [String] = []

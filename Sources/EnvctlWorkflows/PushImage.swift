@@ -1,6 +1,6 @@
 import EnvctlImageBuild
-import EnvctlModel
-import OCIRegistry
+package import EnvctlModel
+package import OCIRegistry
 
 /// `envctl push`: where an image goes, which tags it gets, which blobs may be mounted instead of uploaded,
 /// and (with `--record`) the push written into the lock through `PushRecording`.

@@ -1,5 +1,5 @@
-import EnvctlImageBuild
-import EnvctlModel
+package import EnvctlImageBuild
+package import EnvctlModel
 
 /// The one rule for writing a push into `envctl.lock` (`push --record`, `build --push --record`).
 ///
@@ -7,11 +7,11 @@ import EnvctlModel
 /// is refused when the environment's lock hash changed since `environment` was read: the image was built
 /// from another lock. The build inputs are `build` when given; otherwise the recorded ones stay when the
 /// same digest is pushed again, and are dropped for a different image.
-public enum PushRecording {
+package enum PushRecording {
     /// - Returns: the lock as written.
     /// - Throws: `ImageBuildError` (step `record`): the lock is unreadable, lacks the environment, or changed.
     @discardableResult
-    public static func record(
+    package static func record(
         _ environment: LockedEnvironment, reference: String, digest: String, build: BuildInputs?, lockPath: String
     ) throws(ImageBuildError) -> Lockfile {
         let lock: Lockfile

@@ -1,6 +1,6 @@
-import EnvctlImageBuild
-import EnvctlModel
-import EnvctlRuns
+package import EnvctlImageBuild
+package import EnvctlModel
+package import EnvctlRuns
 import Foundation
 import GitSupport
 import OCIRegistry
@@ -11,10 +11,10 @@ import OCIRegistry
 /// The Dockerfile follows from the lock alone, so the same lock renders the same bytes. The image's labels
 /// also carry the git revision, source URL and `SOURCE_DATE_EPOCH` of the original build; these come from
 /// the lock's push record (`build --push --record`), or, for older records, from the commit.
-public enum Rebuild {
+package enum Rebuild {
     /// The inputs to rebuild with, and whether they had to be guessed from the commit (the lock records
     /// a push but not its inputs, so the labels and the digest may differ).
-    public static func inputs(for plan: ReproducePlan, workspace: String) -> (inputs: BuildInputs, guessed: Bool) {
+    package static func inputs(for plan: ReproducePlan, workspace: String) -> (inputs: BuildInputs, guessed: Bool) {
         if let recorded = plan.locked.pushed?.build { return (recorded, false) }
         let here = SourceInfo.detect(in: workspace)
         return (BuildInputs(revision: plan.commit.id, source: here.source, sourceDateEpoch: Int(plan.commit.time)), plan.locked.pushed != nil)
@@ -24,7 +24,7 @@ public enum Rebuild {
     /// mounted into the run afterwards and must stay exactly the commit's. The commit's own
     /// `.envctl/templates` are laid over the built-in templates.
     /// - Returns: the rebuilt image, pinned by its digest.
-    public static func run(
+    package static func run(
         _ plan: ReproducePlan, inputs: BuildInputs, recipe: BuildRecipe, projectDirectory: String, workflow: ImageBuildWorkflow
     ) async throws(ImageBuildError) -> RunRecord.ImageStamp {
         guard let target = plan.rebuildTarget else {

@@ -5,22 +5,22 @@ internal import CLibGit2
 /// A struct with an open `Code` (rather than a closed enum) so new codes can be added without breaking
 /// callers, as swift-subprocess's `SubprocessError` does. The message is read from `git_error_last()`
 /// synchronously, on the thread that made the failing call: libgit2 keeps it in thread-local storage.
-public struct GitError: Error, Sendable, Hashable, CustomStringConvertible {
-    public struct Code: Hashable, Sendable, CustomStringConvertible {
-        public let rawValue: Int32
-        public init(rawValue: Int32) { self.rawValue = rawValue }
+package struct GitError: Error, Sendable, Hashable, CustomStringConvertible {
+    package struct Code: Hashable, Sendable, CustomStringConvertible {
+        package let rawValue: Int32
+        package init(rawValue: Int32) { self.rawValue = rawValue }
 
-        public static let generic = Code(rawValue: -1)  // GIT_ERROR
-        public static let notFound = Code(rawValue: -3)  // GIT_ENOTFOUND
-        public static let exists = Code(rawValue: -4)  // GIT_EEXISTS
-        public static let ambiguous = Code(rawValue: -5)  // GIT_EAMBIGUOUS
-        public static let bareRepository = Code(rawValue: -8)  // GIT_EBAREREPO
-        public static let unbornBranch = Code(rawValue: -9)  // GIT_EUNBORNBRANCH
-        public static let invalidSpec = Code(rawValue: -12)  // GIT_EINVALIDSPEC
+        package static let generic = Code(rawValue: -1)  // GIT_ERROR
+        package static let notFound = Code(rawValue: -3)  // GIT_ENOTFOUND
+        package static let exists = Code(rawValue: -4)  // GIT_EEXISTS
+        package static let ambiguous = Code(rawValue: -5)  // GIT_EAMBIGUOUS
+        package static let bareRepository = Code(rawValue: -8)  // GIT_EBAREREPO
+        package static let unbornBranch = Code(rawValue: -9)  // GIT_EUNBORNBRANCH
+        package static let invalidSpec = Code(rawValue: -12)  // GIT_EINVALIDSPEC
         /// Not a libgit2 code: envctl's own checks (a path that is a tree, not a file, …).
-        public static let invalidInput = Code(rawValue: -10_000)
+        package static let invalidInput = Code(rawValue: -10_000)
 
-        public var description: String {
+        package var description: String {
             switch self {
             case .notFound: "not found"
             case .exists: "already exists"
@@ -34,19 +34,19 @@ public struct GitError: Error, Sendable, Hashable, CustomStringConvertible {
         }
     }
 
-    public var code: Code
+    package var code: Code
     /// The libgit2 function (or envctl operation) that failed.
-    public var operation: String
+    package var operation: String
     /// libgit2's message, or envctl's explanation.
-    public var message: String
+    package var message: String
 
-    public init(code: Code, operation: String, message: String) {
+    package init(code: Code, operation: String, message: String) {
         self.code = code
         self.operation = operation
         self.message = message
     }
 
-    public var description: String { "git: \(message) (\(operation))" }
+    package var description: String { "git: \(message) (\(operation))" }
 
     /// Builds an error from a negative libgit2 return code, reading the thread's last error now.
     /// Call it directly after the failing call, with no `await` in between.

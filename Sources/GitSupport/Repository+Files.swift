@@ -1,4 +1,4 @@
-import Foundation
+package import Foundation
 internal import CLibGit2
 
 extension Repository {
@@ -6,7 +6,7 @@ extension Repository {
     /// object database: the working tree and index are not touched.
     /// - Returns: nil when the commit has no such file.
     /// - Throws: `GitError` for an unknown revision, or `.invalidInput` when `path` is a directory.
-    public func readFile(_ path: String, at revision: String) throws(GitError) -> Data? {
+    package func readFile(_ path: String, at revision: String) throws(GitError) -> Data? {
         let commit = try lookupCommit(revision)
         defer { git_commit_free(commit) }
         return try withTreeEntry(path, in: commit) { entry throws(GitError) -> Data in
@@ -45,7 +45,7 @@ extension Repository {
     /// The repository's working tree, index and HEAD are not touched: blobs are read from the object
     /// database and written as they are stored (no smudge filters, so LFS files stay pointers).
     /// Executable bits and symlinks are kept; submodules become empty directories.
-    public func exportTree(of revision: String, to directory: String) throws(GitError) {
+    package func exportTree(of revision: String, to directory: String) throws(GitError) {
         let commit = try lookupCommit(revision)
         defer { git_commit_free(commit) }
         var tree: OpaquePointer?

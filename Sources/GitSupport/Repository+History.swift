@@ -4,7 +4,7 @@ extension Repository {
     /// Commits reachable from `start` whose version of `path` differs from their parents' (added,
     /// changed or removed), newest first. A merge is listed only when `path` differs from every parent,
     /// as `git log -- path` does.
-    public func commits(changing path: String, from start: String = "HEAD", limit: Int = .max) throws(GitError) -> [CommitInfo] {
+    package func commits(changing path: String, from start: String = "HEAD", limit: Int = .max) throws(GitError) -> [CommitInfo] {
         if start == "HEAD" && git_repository_head_unborn(pointer) == 1 { return [] }
         let startCommit = try lookupCommit(start)
         var walk: OpaquePointer?

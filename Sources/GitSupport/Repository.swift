@@ -5,7 +5,7 @@ internal import CLibGit2
 ///
 /// A non-Sendable final class: libgit2 objects must not be used from two threads at once, so a
 /// `Repository` stays in the task that opened it. C pointers never leave this module.
-public final class Repository {
+package final class Repository {
     let pointer: OpaquePointer
 
     private init(pointer: OpaquePointer) { self.pointer = pointer }
@@ -14,7 +14,7 @@ public final class Repository {
 
     /// Opens the repository containing `path`, searching parent directories as `git` does.
     /// - Throws: `GitError` with code `.notFound` when no repository encloses `path`.
-    public static func discover(from path: String) throws(GitError) -> Repository {
+    package static func discover(from path: String) throws(GitError) -> Repository {
         LibGit2.ensureInitialised()
         var repo: OpaquePointer?
         let rc = git_repository_open_ext(&repo, path, 0, nil)
@@ -27,7 +27,7 @@ public final class Repository {
     }
 
     /// Opens exactly the repository at `path` (its working directory or `.git`), without searching upward.
-    public static func open(at path: String) throws(GitError) -> Repository {
+    package static func open(at path: String) throws(GitError) -> Repository {
         LibGit2.ensureInitialised()
         var repo: OpaquePointer?
         try check(git_repository_open_ext(&repo, path, UInt32(GIT_REPOSITORY_OPEN_NO_SEARCH.rawValue), nil), "git_repository_open_ext")
@@ -35,7 +35,7 @@ public final class Repository {
     }
 
     /// The working directory (no trailing slash), or nil for a bare repository.
-    public var workingDirectory: String? {
+    package var workingDirectory: String? {
         guard let p = git_repository_workdir(pointer) else { return nil }
         var s = String(cString: p)
         while s.count > 1 && s.hasSuffix("/") { s.removeLast() }
@@ -43,10 +43,10 @@ public final class Repository {
     }
 
     /// The `.git` directory.
-    public var gitDirectory: String { String(cString: git_repository_path(pointer)) }
+    package var gitDirectory: String { String(cString: git_repository_path(pointer)) }
 
     /// The libgit2 version envctl is linked against.
-    public static var libgit2Version: String { LibGit2.version }
+    package static var libgit2Version: String { LibGit2.version }
 
     // MARK: Revisions
 
@@ -54,14 +54,14 @@ public final class Repository {
     /// expression (`HEAD~2`) to the commit it names.
     /// - Throws: `.notFound` for an unknown name, `.ambiguous` for a short SHA that matches several objects,
     ///   `.invalidInput` when it names something that is not a commit (a tree or a blob).
-    public func resolveCommit(_ revision: String) throws(GitError) -> CommitInfo {
+    package func resolveCommit(_ revision: String) throws(GitError) -> CommitInfo {
         let commit = try lookupCommit(revision)
         defer { git_commit_free(commit) }
         return info(of: commit)
     }
 
     /// HEAD's commit and whether tracked files differ from it.
-    public func workingTreeState() throws(GitError) -> WorkingTreeState {
+    package func workingTreeState() throws(GitError) -> WorkingTreeState {
         let head: String?
         if git_repository_head_unborn(pointer) == 1 {
             head = nil

@@ -2,31 +2,31 @@ import Foundation
 
 /// One challenge from a `WWW-Authenticate` header (RFC 9110 §11.6.1), e.g.
 /// `Bearer realm="https://auth.example/token",service="registry",scope="repository:a/b:pull"`.
-public struct AuthChallenge: Sendable, Hashable {
+package struct AuthChallenge: Sendable, Hashable {
     /// Lowercased scheme: `basic`, `bearer`, …
-    public var scheme: String
+    package var scheme: String
     /// Parameters with lowercased names; values unquoted.
-    public var parameters: [String: String]
+    package var parameters: [String: String]
     /// A token68 credential form instead of parameters (rare in challenges).
-    public var token68: String?
+    package var token68: String?
 
-    public init(scheme: String, parameters: [String: String] = [:], token68: String? = nil) {
+    package init(scheme: String, parameters: [String: String] = [:], token68: String? = nil) {
         self.scheme = scheme.lowercased()
         self.parameters = parameters
         self.token68 = token68
     }
 
-    public var realm: String? { parameters["realm"] }
-    public var service: String? { parameters["service"] }
+    package var realm: String? { parameters["realm"] }
+    package var service: String? { parameters["service"] }
     /// Space-separated scopes, split.
-    public var scopes: [String] { (parameters["scope"] ?? "").split(separator: " ").map(String.init) }
-    public var error: String? { parameters["error"] }
+    package var scopes: [String] { (parameters["scope"] ?? "").split(separator: " ").map(String.init) }
+    package var error: String? { parameters["error"] }
 
     /// Parses every challenge in a header value. Several headers may be joined with `,` first.
     ///
     /// Handles quoted strings with commas and escapes, several challenges in one header, token68, and
     /// stray whitespace or empty list elements. Malformed input throws; it never traps.
-    public static func parse(_ header: String) throws(RegistryError) -> [AuthChallenge] {
+    package static func parse(_ header: String) throws(RegistryError) -> [AuthChallenge] {
         var scanner = Scanner(Array(header.utf8))
         var result: [AuthChallenge] = []
         func fail(_ why: String) -> RegistryError {

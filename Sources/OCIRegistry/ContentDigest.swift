@@ -1,13 +1,13 @@
 import Digest
-import Foundation
+package import Foundation
 
 /// A content digest `algorithm:encoded` (OCI image-spec descriptor digest grammar).
-public struct ContentDigest: Sendable, Hashable, Comparable, Codable, CustomStringConvertible {
-    public let algorithm: String
-    public let encoded: String
+package struct ContentDigest: Sendable, Hashable, Comparable, Codable, CustomStringConvertible {
+    package let algorithm: String
+    package let encoded: String
 
     /// Parses `sha256:<64 lowercase hex>` (or `sha512:<128 hex>`, or another registered-looking algorithm).
-    public init(_ text: String) throws(RegistryError) {
+    package init(_ text: String) throws(RegistryError) {
         guard let colon = text.firstIndex(of: ":") else {
             throw RegistryError(.invalidReference, "invalid digest '\(Self.excerpt(text))': expected algorithm:hex")
         }
@@ -29,31 +29,31 @@ public struct ContentDigest: Sendable, Hashable, Comparable, Codable, CustomStri
         encoded = enc
     }
 
-    public init(sha256Hex hex: String) {
+    package init(sha256Hex hex: String) {
         algorithm = "sha256"
         encoded = hex
     }
 
     /// The SHA-256 digest of `data`.
-    public static func sha256(of data: some DataProtocol) -> ContentDigest {
+    package static func sha256(of data: some DataProtocol) -> ContentDigest {
         ContentDigest(sha256Hex: SHA256.hex(data))
     }
 
-    public var description: String { "\(algorithm):\(encoded)" }
+    package var description: String { "\(algorithm):\(encoded)" }
 
     /// `sha256:0123456789ab` for progress lines.
-    public var short: String { "\(algorithm):\(encoded.prefix(12))" }
+    package var short: String { "\(algorithm):\(encoded.prefix(12))" }
 
-    public static func < (a: ContentDigest, b: ContentDigest) -> Bool { a.description < b.description }
+    package static func < (a: ContentDigest, b: ContentDigest) -> Bool { a.description < b.description }
 
-    public init(from decoder: any Decoder) throws {
+    package init(from decoder: any Decoder) throws {
         let text = try decoder.singleValueContainer().decode(String.self)
         do { self = try ContentDigest(text) } catch {
             throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: error.message))
         }
     }
 
-    public func encode(to encoder: any Encoder) throws {
+    package func encode(to encoder: any Encoder) throws {
         var c = encoder.singleValueContainer()
         try c.encode(description)
     }

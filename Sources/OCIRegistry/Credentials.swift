@@ -1,29 +1,29 @@
 import Foundation
 
 /// A credential for one registry. `description` never shows the secret.
-public struct RegistryCredential: Sendable, Hashable, CustomStringConvertible {
-    public enum Kind: Sendable, Hashable {
+package struct RegistryCredential: Sendable, Hashable, CustomStringConvertible {
+    package enum Kind: Sendable, Hashable {
         case basic(username: String, password: String)
         /// An OAuth2 refresh token ("identity token"), exchanged at the token realm by POST.
         case identityToken(String)
         /// A bearer token sent as is.
         case registryToken(String)
     }
-    public var kind: Kind
+    package var kind: Kind
     /// Where it came from, for `--verbose` ("flag", "~/.docker/config.json", "helper pass", …).
-    public var source: String
+    package var source: String
 
-    public init(_ kind: Kind, source: String) {
+    package init(_ kind: Kind, source: String) {
         self.kind = kind
         self.source = source
     }
 
-    public var username: String? {
+    package var username: String? {
         if case .basic(let u, _) = kind { return u }
         return nil
     }
 
-    public var description: String {
+    package var description: String {
         switch kind {
         case .basic(let u, _): "user '\(u)' from \(source)"
         case .identityToken: "identity token from \(source)"
@@ -32,7 +32,7 @@ public struct RegistryCredential: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// Every secret string in this credential (tests assert none of them reaches output).
-    public var secrets: [String] {
+    package var secrets: [String] {
         switch kind {
         case .basic(_, let p): [p]
         case .identityToken(let t), .registryToken(let t): [t]
@@ -41,7 +41,7 @@ public struct RegistryCredential: Sendable, Hashable, CustomStringConvertible {
 }
 
 /// Finds credentials for a registry host.
-public protocol CredentialProvider: Sendable {
+package protocol CredentialProvider: Sendable {
     func credential(for registry: String) async throws(RegistryError) -> RegistryCredential?
 }
 
@@ -51,22 +51,22 @@ public protocol CredentialProvider: Sendable {
 /// 3. `~/.docker/config.json` (`$DOCKER_CONFIG/config.json`): `credHelpers`, `credsStore`, `auths`;
 /// 4. podman's `auth.json` (`$REGISTRY_AUTH_FILE`, `$XDG_RUNTIME_DIR/containers/auth.json`,
 ///    `~/.config/containers/auth.json`).
-public struct CredentialStore: CredentialProvider {
-    public var explicit: [String: RegistryCredential]
-    public var authFiles: [String]
+package struct CredentialStore: CredentialProvider {
+    package var explicit: [String: RegistryCredential]
+    package var authFiles: [String]
 
-    public init(explicit: [String: RegistryCredential] = [:], authFiles: [String]? = nil) {
+    package init(explicit: [String: RegistryCredential] = [:], authFiles: [String]? = nil) {
         self.explicit = Dictionary(explicit.map { (ImageReference.canonicalRegistry($0.key), $0.value) }) { a, _ in a }
         self.authFiles = authFiles ?? Self.defaultAuthFiles
     }
 
     /// envctl's own auth file (written by `envctl login`).
-    public static var envctlAuthFile: String {
+    package static var envctlAuthFile: String {
         if let p = ProcessInfo.processInfo.environment["ENVCTL_AUTH_FILE"], !p.isEmpty { return p }
         return RegistryConfiguration.configHome + "/envctl/auth.json"
     }
 
-    public static var defaultAuthFiles: [String] {
+    package static var defaultAuthFiles: [String] {
         let env = ProcessInfo.processInfo.environment
         let home = env["HOME"] ?? NSHomeDirectory()
         var files = [envctlAuthFile]
@@ -77,7 +77,7 @@ public struct CredentialStore: CredentialProvider {
         return files
     }
 
-    public func credential(for registry: String) async throws(RegistryError) -> RegistryCredential? {
+    package func credential(for registry: String) async throws(RegistryError) -> RegistryCredential? {
         let key = ImageReference.canonicalRegistry(registry)
         if let c = explicit[key] { return c }
         for file in authFiles {
@@ -88,7 +88,7 @@ public struct CredentialStore: CredentialProvider {
 }
 
 /// docker `config.json` / podman `auth.json` reading and writing.
-public enum AuthFile {
+package enum AuthFile {
     /// The keys a registry may appear under in `auths` (docker writes Docker Hub as its v1 URL).
     static func keys(for registry: String) -> [String] {
         if registry == ImageReference.dockerHub {
@@ -99,7 +99,7 @@ public enum AuthFile {
     }
 
     /// The server name handed to credential helpers and written by `login` (docker's convention).
-    public static func serverKey(for registry: String) -> String {
+    package static func serverKey(for registry: String) -> String {
         registry == ImageReference.dockerHub ? "https://index.docker.io/v1/" : registry
     }
 
@@ -112,7 +112,7 @@ public enum AuthFile {
         return obj
     }
 
-    public static func lookup(_ registry: String, in path: String) throws(RegistryError) -> RegistryCredential? {
+    package static func lookup(_ registry: String, in path: String) throws(RegistryError) -> RegistryCredential? {
         guard let obj = try readJSON(path) else { return nil }
         let keys = keys(for: registry)
         if let helpers = obj["credHelpers"] as? [String: String] {
@@ -153,7 +153,7 @@ public enum AuthFile {
 
     /// Stores `credential` for `registry` the way `docker login` does: through the file's `credsStore`
     /// (or a `credHelpers` entry) when set, else base64 `auth` in `auths`. The file is written 0600.
-    public static func store(_ credential: RegistryCredential, for registry: String, in path: String) throws(RegistryError) {
+    package static func store(_ credential: RegistryCredential, for registry: String, in path: String) throws(RegistryError) {
         var obj = try readJSON(path) ?? [:]
         let key = serverKey(for: registry)
         let helperName = (obj["credHelpers"] as? [String: String])?[key] ?? (obj["credsStore"] as? String)
@@ -174,7 +174,7 @@ public enum AuthFile {
 
     /// Removes stored credentials for `registry`; returns whether any were there.
     @discardableResult
-    public static func remove(_ registry: String, from path: String) throws(RegistryError) -> Bool {
+    package static func remove(_ registry: String, from path: String) throws(RegistryError) -> Bool {
         guard var obj = try readJSON(path) else { return false }
         let key = serverKey(for: registry)
         if let helperName = (obj["credHelpers"] as? [String: String])?[key] ?? (obj["credsStore"] as? String),
@@ -210,9 +210,9 @@ public enum AuthFile {
 }
 
 /// The `docker-credential-<name>` protocol: `get`/`store`/`erase` with JSON on stdin/stdout.
-public struct CredentialHelper: Sendable {
-    public var name: String
-    public init(name: String) { self.name = name }
+package struct CredentialHelper: Sendable {
+    package var name: String
+    package init(name: String) { self.name = name }
 
     var executable: String { "docker-credential-\(name)" }
 
@@ -239,7 +239,7 @@ public struct CredentialHelper: Sendable {
         return (p.terminationStatus, out, err)
     }
 
-    public func get(_ server: String) throws(RegistryError) -> RegistryCredential? {
+    package func get(_ server: String) throws(RegistryError) -> RegistryCredential? {
         let r = try run("get", input: Data((server + "\n").utf8))
         if r.status != 0 {
             let msg = String(decoding: r.out + r.err, as: UTF8.self)
@@ -255,7 +255,7 @@ public struct CredentialHelper: Sendable {
         return RegistryCredential(.basic(username: user, password: secret), source: "helper \(name)")
     }
 
-    public func store(_ server: String, _ credential: RegistryCredential) throws(RegistryError) {
+    package func store(_ server: String, _ credential: RegistryCredential) throws(RegistryError) {
         let (user, secret): (String, String) =
             switch credential.kind {
             case .basic(let u, let p): (u, p)
@@ -266,7 +266,7 @@ public struct CredentialHelper: Sendable {
         if r.status != 0 { throw RegistryError(.credentialHelper, "\(executable) store failed with exit status \(r.status)") }
     }
 
-    public func erase(_ server: String) throws(RegistryError) {
+    package func erase(_ server: String) throws(RegistryError) {
         let r = try run("erase", input: Data((server + "\n").utf8))
         if r.status != 0 { throw RegistryError(.credentialHelper, "\(executable) erase failed with exit status \(r.status)") }
     }

@@ -4,13 +4,13 @@ import Foundation
 /// A `docker save` archive (tar). Layers are pushed as they are stored (uncompressed tar, or gzip when
 /// the member is gzip), streamed straight from their byte range in the archive; the manifest is an OCI
 /// image manifest built here, so its digest is deterministic for a given archive.
-public struct DockerArchiveSource: ImageSource {
-    public let path: String
+package struct DockerArchiveSource: ImageSource {
+    package let path: String
     let members: [String: (offset: Int64, size: Int64)]
     let root: ManifestBlob
     let blobs: [ContentDigest: BlobSource]
 
-    public init(path: String) throws(RegistryError) {
+    package init(path: String) throws(RegistryError) {
         self.path = path
         let members = try TarIndex.read(path)
         self.members = members
@@ -63,12 +63,12 @@ public struct DockerArchiveSource: ImageSource {
         self.blobs = blobs
     }
 
-    public var sourceDescription: String { "docker-archive:\(path)" }
-    public func rootManifest() throws(RegistryError) -> ManifestBlob { root }
-    public func manifest(_ digest: ContentDigest) throws(RegistryError) -> ManifestBlob {
+    package var sourceDescription: String { "docker-archive:\(path)" }
+    package func rootManifest() throws(RegistryError) -> ManifestBlob { root }
+    package func manifest(_ digest: ContentDigest) throws(RegistryError) -> ManifestBlob {
         throw RegistryError(.invalidSource, "\(sourceDescription) has no manifest \(digest)")
     }
-    public func blob(_ descriptor: Descriptor) throws(RegistryError) -> BlobSource {
+    package func blob(_ descriptor: Descriptor) throws(RegistryError) -> BlobSource {
         guard let b = blobs[descriptor.digest] else {
             throw RegistryError(.invalidSource, "\(sourceDescription) has no blob \(descriptor.digest)")
         }

@@ -8,16 +8,16 @@ import Foundation
 /// - `127.0.0.1:5000/team/img` → a registry is the first component when it has a `.` or `:` or is `localhost`
 ///
 /// `registry` is the canonical name (`docker.io`); `apiHost` is where requests go (`registry-1.docker.io`).
-public struct ImageReference: Sendable, Hashable, CustomStringConvertible {
-    public var registry: String
-    public var repository: String
-    public var tag: String?
-    public var digest: ContentDigest?
+package struct ImageReference: Sendable, Hashable, CustomStringConvertible {
+    package var registry: String
+    package var repository: String
+    package var tag: String?
+    package var digest: ContentDigest?
 
-    public static let dockerHub = "docker.io"
+    package static let dockerHub = "docker.io"
     static let dockerHubAPIHost = "registry-1.docker.io"
 
-    public init(registry: String, repository: String, tag: String? = nil, digest: ContentDigest? = nil) {
+    package init(registry: String, repository: String, tag: String? = nil, digest: ContentDigest? = nil) {
         self.registry = Self.canonicalRegistry(registry)
         self.repository = repository
         self.tag = tag
@@ -25,7 +25,7 @@ public struct ImageReference: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// Parses and normalises `text`; a missing tag becomes `latest` unless a digest is given.
-    public init(parsing text: String) throws(RegistryError) {
+    package init(parsing text: String) throws(RegistryError) {
         var s = text.trimmingCharacters(in: .whitespaces)
         if s.hasPrefix("docker://") { s.removeFirst("docker://".count) }
         func fail(_ why: String, hint: String? = nil) -> RegistryError {
@@ -79,7 +79,7 @@ public struct ImageReference: Sendable, Hashable, CustomStringConvertible {
     /// normalisation. The tag is the text after the last `:` that follows the last `/` (so
     /// `host:5000/repo` has no tag). Use it to rewrite a reference a user wrote without changing its
     /// spelling (`python:3.11` stays `python`, not `docker.io/library/python`).
-    public static func components(of text: String) -> (name: String, tag: String?, digest: String?) {
+    package static func components(of text: String) -> (name: String, tag: String?, digest: String?) {
         var rest = Substring(text)
         var digest: String?
         if let at = rest.firstIndex(of: "@") {
@@ -95,43 +95,43 @@ public struct ImageReference: Sendable, Hashable, CustomStringConvertible {
 
     /// `docker.io/library/python` for `python`: the canonical repository name of `text` (registry and
     /// path), or `text` unchanged when it does not parse.
-    public static func canonicalName(_ text: String) -> String {
+    package static func canonicalName(_ text: String) -> String {
         (try? ImageReference(parsing: components(of: text).name))?.name ?? text
     }
 
     /// Whether `text` is pinned: `repo[:tag]@sha256:<64 lowercase hex>`.
-    public static func isPinned(_ text: String) -> Bool {
+    package static func isPinned(_ text: String) -> Bool {
         components(of: text).digest.map(isSHA256Digest) ?? false
     }
 
     /// `sha256:` and 64 lowercase hex digits.
-    public static func isSHA256Digest(_ s: String) -> Bool {
+    package static func isSHA256Digest(_ s: String) -> Bool {
         guard s.hasPrefix("sha256:") else { return false }
         let hex = s.dropFirst(7)
         return hex.count == 64 && hex.allSatisfy { ("0"..."9").contains($0) || ("a"..."f").contains($0) }
     }
 
     /// The host requests go to (`docker.io` → `registry-1.docker.io`).
-    public var apiHost: String { registry == Self.dockerHub ? Self.dockerHubAPIHost : registry }
+    package var apiHost: String { registry == Self.dockerHub ? Self.dockerHubAPIHost : registry }
 
     /// The manifest reference used in URLs: the digest when there is one, else the tag.
-    public var reference: String { digest?.description ?? tag ?? "latest" }
+    package var reference: String { digest?.description ?? tag ?? "latest" }
 
     /// `registry/repository` (no tag or digest).
-    public var name: String { "\(registry)/\(repository)" }
+    package var name: String { "\(registry)/\(repository)" }
 
-    public var description: String {
+    package var description: String {
         var s = name
         if let tag { s += ":\(tag)" }
         if let digest { s += "@\(digest)" }
         return s
     }
 
-    public func withTag(_ tag: String?) -> ImageReference {
+    package func withTag(_ tag: String?) -> ImageReference {
         ImageReference(registry: registry, repository: repository, tag: tag, digest: nil)
     }
 
-    public func withDigest(_ digest: ContentDigest) -> ImageReference {
+    package func withDigest(_ digest: ContentDigest) -> ImageReference {
         ImageReference(registry: registry, repository: repository, tag: tag, digest: digest)
     }
 
@@ -174,7 +174,7 @@ public struct ImageReference: Sendable, Hashable, CustomStringConvertible {
     private static func isLowerAlnum(_ c: UInt8) -> Bool { (c >= 48 && c <= 57) || (c >= 97 && c <= 122) }
 
     /// `[a-z0-9]+((\.|_|__|-+)[a-z0-9]+)*(\/[a-z0-9]+((\.|_|__|-+)[a-z0-9]+)*)*`
-    public static func isValidRepository(_ path: String) -> Bool {
+    package static func isValidRepository(_ path: String) -> Bool {
         guard !path.isEmpty, path.utf8.count <= 255 else { return false }
         for component in path.split(separator: "/", omittingEmptySubsequences: false) {
             let bytes = Array(component.utf8)
@@ -199,7 +199,7 @@ public struct ImageReference: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// `[A-Za-z0-9_][A-Za-z0-9._-]{0,127}`
-    public static func isValidTag(_ tag: String) -> Bool {
+    package static func isValidTag(_ tag: String) -> Bool {
         let b = Array(tag.utf8)
         guard let first = b.first, b.count <= 128, isAlnum(first) || first == 95 else { return false }
         return b.dropFirst().allSatisfy { isAlnum($0) || $0 == 95 || $0 == 46 || $0 == 45 }
@@ -208,7 +208,7 @@ public struct ImageReference: Sendable, Hashable, CustomStringConvertible {
 
 extension ImageReference {
     /// Normalises a registry name given alone (`envctl login docker.io`, `https://ghcr.io/`).
-    public static func canonicalHost(_ text: String) -> String {
+    package static func canonicalHost(_ text: String) -> String {
         var t = text.trimmingCharacters(in: .whitespaces)
         for p in ["https://", "http://"] where t.hasPrefix(p) { t.removeFirst(p.count) }
         if let slash = t.firstIndex(of: "/") { t = String(t[..<slash]) }

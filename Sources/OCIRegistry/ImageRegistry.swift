@@ -6,7 +6,7 @@ import Foundation
 /// runs and reproduce) take `any ImageRegistry` so that a test can substitute a fake where a real
 /// registry cannot answer (an image on docker.io, say). The CLI builds the one client for every command
 /// through `RegistryOptions.makeClient` (registries config, credentials, certificates, verbose log).
-public protocol ImageRegistry: Sendable {
+package protocol ImageRegistry: Sendable {
     /// The manifest digest `reference` (tag or digest) points to now; nil when the registry does not have it.
     func manifestDigest(_ reference: ImageReference) async throws(RegistryError) -> ContentDigest?
     /// Resolves a tag to its index digest and the manifest digest for `platform` (`envctl lock`).
@@ -20,22 +20,22 @@ public protocol ImageRegistry: Sendable {
 }
 
 extension RegistryClient: ImageRegistry {
-    public func manifestDigest(_ reference: ImageReference) async throws(RegistryError) -> ContentDigest? {
+    package func manifestDigest(_ reference: ImageReference) async throws(RegistryError) -> ContentDigest? {
         try await headManifest(reference)?.digest
     }
 
-    public func labels(_ reference: ImageReference) async throws(RegistryError) -> (digest: ContentDigest, labels: [String: String])? {
+    package func labels(_ reference: ImageReference) async throws(RegistryError) -> (digest: ContentDigest, labels: [String: String])? {
         guard try await exists(reference) else { return nil }
         let inspection = try await inspect(reference)
         return (inspection.digest, inspection.labels)
     }
 
-    public func tag(_ source: ImageReference, as destination: ImageReference) async throws(RegistryError) {
+    package func tag(_ source: ImageReference, as destination: ImageReference) async throws(RegistryError) {
         let manifest = try await fetchManifest(source)
         _ = try await pushManifest(manifest, to: destination)
     }
 
-    public func publish(_ source: any ImageSource, to destination: ImageReference) async throws(RegistryError) -> ContentDigest {
+    package func publish(_ source: any ImageSource, to destination: ImageReference) async throws(RegistryError) -> ContentDigest {
         try await push(source, to: destination, additionalTags: [], mountFrom: []).digest
     }
 }

@@ -2,7 +2,7 @@ import Digest
 import Foundation
 
 /// Where `push` reads an image from: manifests as bytes, blobs as file ranges (never loaded whole).
-public protocol ImageSource: Sendable {
+package protocol ImageSource: Sendable {
     /// The top-level manifest or index.
     func rootManifest() throws(RegistryError) -> ManifestBlob
     /// A child manifest of an index, by digest (verified).
@@ -14,15 +14,15 @@ public protocol ImageSource: Sendable {
 }
 
 /// An OCI image layout directory (`oci-layout`, `index.json`, `blobs/<alg>/<hex>`).
-public struct OCILayoutSource: ImageSource {
-    public let directory: String
-    public let tag: String?
+package struct OCILayoutSource: ImageSource {
+    package let directory: String
+    package let tag: String?
     let root: Descriptor
 
-    public static let refNameAnnotation = "org.opencontainers.image.ref.name"
+    package static let refNameAnnotation = "org.opencontainers.image.ref.name"
 
     /// Opens `directory`, selecting the manifest annotated with `tag` (or the only one when `tag` is nil).
-    public init(directory: String, tag: String? = nil) throws(RegistryError) {
+    package init(directory: String, tag: String? = nil) throws(RegistryError) {
         self.directory = directory
         self.tag = tag
         let fm = FileManager.default
@@ -53,13 +53,13 @@ public struct OCILayoutSource: ImageSource {
         }
     }
 
-    public var sourceDescription: String { "oci:\(directory)" + (tag.map { ":\($0)" } ?? "") }
+    package var sourceDescription: String { "oci:\(directory)" + (tag.map { ":\($0)" } ?? "") }
 
     func path(_ digest: ContentDigest) -> String { "\(directory)/blobs/\(digest.algorithm)/\(digest.encoded)" }
 
-    public func rootManifest() throws(RegistryError) -> ManifestBlob { try manifest(root.digest, mediaType: root.mediaType) }
+    package func rootManifest() throws(RegistryError) -> ManifestBlob { try manifest(root.digest, mediaType: root.mediaType) }
 
-    public func manifest(_ digest: ContentDigest) throws(RegistryError) -> ManifestBlob { try manifest(digest, mediaType: nil) }
+    package func manifest(_ digest: ContentDigest) throws(RegistryError) -> ManifestBlob { try manifest(digest, mediaType: nil) }
 
     func manifest(_ digest: ContentDigest, mediaType: String?) throws(RegistryError) -> ManifestBlob {
         guard let data = FileManager.default.contents(atPath: path(digest)) else {
@@ -72,7 +72,7 @@ public struct OCILayoutSource: ImageSource {
         return blob
     }
 
-    public func blob(_ descriptor: Descriptor) throws(RegistryError) -> BlobSource {
+    package func blob(_ descriptor: Descriptor) throws(RegistryError) -> BlobSource {
         let p = path(descriptor.digest)
         guard let attrs = try? FileManager.default.attributesOfItem(atPath: p), let size = attrs[.size] as? NSNumber else {
             throw RegistryError(.invalidSource, "\(sourceDescription): blob \(descriptor.digest) is missing")

@@ -1,13 +1,13 @@
 import Foundation
 
 /// A blob to upload: a byte range of a local file and the digest it must hash to.
-public struct BlobSource: Sendable, Hashable {
-    public var path: String
-    public var offset: Int64
-    public var length: Int64
-    public var digest: ContentDigest
+package struct BlobSource: Sendable, Hashable {
+    package var path: String
+    package var offset: Int64
+    package var length: Int64
+    package var digest: ContentDigest
 
-    public init(path: String, offset: Int64 = 0, length: Int64, digest: ContentDigest) {
+    package init(path: String, offset: Int64 = 0, length: Int64, digest: ContentDigest) {
         self.path = path
         self.offset = offset
         self.length = length
@@ -17,7 +17,7 @@ public struct BlobSource: Sendable, Hashable {
 
 extension RegistryClient {
     /// `HEAD` a blob; returns its size, or nil when absent.
-    public func blobSize(_ repo: ImageReference, _ digest: ContentDigest, push: Bool = false) async throws(RegistryError) -> Int64? {
+    package func blobSize(_ repo: ImageReference, _ digest: ContentDigest, push: Bool = false) async throws(RegistryError) -> Int64? {
         var call = Call(method: "HEAD", host: repo.apiHost, target: "/v2/\(repo.repository)/blobs/\(digest)")
         call.scopes = [push ? Self.pushScope(repo) : Self.pullScope(repo)]
         let r = try await send(call)
@@ -30,7 +30,7 @@ extension RegistryClient {
 
     /// Downloads a blob to `path`, verifying size and digest while it streams. A blob that fails
     /// verification is deleted and reported as `.digestMismatch`; nothing unverified is left behind.
-    public func fetchBlob(_ repo: ImageReference, _ descriptor: Descriptor, to path: String) async throws(RegistryError) {
+    package func fetchBlob(_ repo: ImageReference, _ descriptor: Descriptor, to path: String) async throws(RegistryError) {
         try await withMirrors(repo) { r throws(RegistryError) in try await fetchBlobDirect(r, descriptor, to: path) }
     }
 
@@ -65,7 +65,7 @@ extension RegistryClient {
     /// Monolithic `PUT` by default; chunked `PATCH` with `Content-Range` when the registry is configured
     /// so, above `monolithicMaxMiB`, or after a failed monolithic attempt. A chunked upload that loses its
     /// connection asks the registry for the session's `Range` and resumes from there.
-    public func uploadBlob(
+    package func uploadBlob(
         _ source: BlobSource, to repo: ImageReference, mountFrom: [ImageReference] = []
     ) async throws(RegistryError) -> BlobOutcome {
         emit(.blobStarted(digest: source.digest, size: source.length))

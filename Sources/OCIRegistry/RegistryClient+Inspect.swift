@@ -1,39 +1,39 @@
 import Foundation
 
 /// What `envctl inspect` shows about an image.
-public struct ImageInspection: Sendable, Hashable, Codable {
-    public struct PlatformEntry: Sendable, Hashable, Codable {
-        public var platform: String
-        public var digest: ContentDigest
-        public var mediaType: String
-        public var size: Int64
+package struct ImageInspection: Sendable, Hashable, Codable {
+    package struct PlatformEntry: Sendable, Hashable, Codable {
+        package var platform: String
+        package var digest: ContentDigest
+        package var mediaType: String
+        package var size: Int64
     }
-    public struct Layer: Sendable, Hashable, Codable {
-        public var digest: ContentDigest
-        public var mediaType: String
-        public var size: Int64
+    package struct Layer: Sendable, Hashable, Codable {
+        package var digest: ContentDigest
+        package var mediaType: String
+        package var size: Int64
     }
-    public var reference: String
-    public var digest: ContentDigest
-    public var mediaType: String
-    public var size: Int64
+    package var reference: String
+    package var digest: ContentDigest
+    package var mediaType: String
+    package var size: Int64
     /// Index entries (empty for a single-platform image).
-    public var platforms: [PlatformEntry]
+    package var platforms: [PlatformEntry]
     /// The image manifest described below (the selected platform's for an index).
-    public var manifestDigest: ContentDigest?
-    public var platform: String?
-    public var config: ContentDigest?
-    public var created: String?
-    public var layers: [Layer]
-    public var labels: [String: String]
-    public var env: [String]
-    public var entrypoint: [String]?
-    public var cmd: [String]?
+    package var manifestDigest: ContentDigest?
+    package var platform: String?
+    package var config: ContentDigest?
+    package var created: String?
+    package var layers: [Layer]
+    package var labels: [String: String]
+    package var env: [String]
+    package var entrypoint: [String]?
+    package var cmd: [String]?
 }
 
 extension RegistryClient {
     /// Fetches a manifest (and, for an index, the entry for `platform`) plus its config.
-    public func inspect(_ ref: ImageReference, platform: Platform = .linuxAMD64) async throws(RegistryError) -> ImageInspection {
+    package func inspect(_ ref: ImageReference, platform: Platform = .linuxAMD64) async throws(RegistryError) -> ImageInspection {
         let top = try await fetchManifest(ref)
         var result = ImageInspection(
             reference: ref.description, digest: top.digest, mediaType: top.mediaType, size: Int64(top.data.count),

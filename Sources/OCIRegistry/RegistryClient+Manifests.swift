@@ -1,10 +1,10 @@
 import Foundation
 
 /// The result of a manifest `HEAD`.
-public struct ManifestHead: Sendable, Hashable {
-    public var digest: ContentDigest
-    public var mediaType: String
-    public var size: Int64
+package struct ManifestHead: Sendable, Hashable {
+    package var digest: ContentDigest
+    package var mediaType: String
+    package var size: Int64
 }
 
 extension RegistryClient {
@@ -12,7 +12,7 @@ extension RegistryClient {
     static func pushScope(_ ref: ImageReference) -> String { "repository:\(ref.repository):pull,push" }
 
     /// References to try for a read of `ref`: configured mirrors in order, then `ref` itself.
-    public func pullCandidates(_ ref: ImageReference) -> [ImageReference] {
+    package func pullCandidates(_ ref: ImageReference) -> [ImageReference] {
         let mirrors = (options.configuration.settings(for: ref.registry).mirrors ?? []).compactMap { try? Mirror($0) }
         return mirrors.map { $0.rewrite(ref) } + [ref]
     }
@@ -33,7 +33,7 @@ extension RegistryClient {
 
     /// `HEAD` a manifest by tag or digest; nil when it does not exist. Falls back to `GET` when the registry
     /// gives no `Docker-Content-Digest`, so the digest is always computed from bytes when in doubt.
-    public func headManifest(_ ref: ImageReference) async throws(RegistryError) -> ManifestHead? {
+    package func headManifest(_ ref: ImageReference) async throws(RegistryError) -> ManifestHead? {
         try await withMirrors(ref) { r throws(RegistryError) in try await headManifestDirect(r, scopes: [Self.pullScope(r)]) }
     }
 
@@ -70,13 +70,13 @@ extension RegistryClient {
     }
 
     /// Whether `ref` (tag or digest) exists.
-    public func exists(_ ref: ImageReference) async throws(RegistryError) -> Bool {
+    package func exists(_ ref: ImageReference) async throws(RegistryError) -> Bool {
         try await headManifest(ref) != nil
     }
 
     /// Fetches a manifest or index and verifies it: against the digest in `ref`, and against the
     /// registry's `Docker-Content-Digest` when present. The digest returned is computed from the bytes.
-    public func fetchManifest(_ ref: ImageReference) async throws(RegistryError) -> ManifestBlob {
+    package func fetchManifest(_ ref: ImageReference) async throws(RegistryError) -> ManifestBlob {
         try await withMirrors(ref) { r throws(RegistryError) in try await fetchManifestDirect(r, scopes: [Self.pullScope(r)]) }
     }
 
@@ -111,7 +111,7 @@ extension RegistryClient {
 
     /// Pushes manifest bytes unchanged under `ref`'s tag (or digest). Returns the digest.
     @discardableResult
-    public func pushManifest(_ blob: ManifestBlob, to ref: ImageReference) async throws(RegistryError) -> ContentDigest {
+    package func pushManifest(_ blob: ManifestBlob, to ref: ImageReference) async throws(RegistryError) -> ContentDigest {
         var call = Call(method: "PUT", host: ref.apiHost, target: "/v2/\(ref.repository)/manifests/\(ref.reference)")
         call.headers.set("Content-Type", blob.mediaType)
         call.body = .bytes(blob.data)
@@ -133,7 +133,7 @@ extension RegistryClient {
     }
 
     /// Lists tags (follows `Link` pagination).
-    public func listTags(_ ref: ImageReference) async throws(RegistryError) -> [String] {
+    package func listTags(_ ref: ImageReference) async throws(RegistryError) -> [String] {
         var tags: [String] = []
         var target = "/v2/\(ref.repository)/tags/list?n=1000"
         for _ in 0..<1000 {

@@ -1,23 +1,23 @@
 import Foundation
 
 /// An image reference resolved to digests, as `envctl lock` records it.
-public struct PinnedImage: Sendable, Hashable, Codable {
+package struct PinnedImage: Sendable, Hashable, Codable {
     /// The normalised reference that was resolved, e.g. `docker.io/nvidia/cuda:12.4.1-base-ubuntu22.04`.
-    public var reference: String
+    package var reference: String
     /// The digest the tag points at: an index (multi-platform) or a single image manifest.
-    public var digest: ContentDigest
+    package var digest: ContentDigest
     /// The media type of `digest`'s manifest.
-    public var mediaType: String
+    package var mediaType: String
     /// The platform that was selected.
-    public var platform: Platform
+    package var platform: Platform
     /// The image manifest for `platform` (equal to `digest` for a single-platform image).
-    public var platformManifestDigest: ContentDigest
+    package var platformManifestDigest: ContentDigest
 
     /// The index digest, or nil when the tag points straight at an image manifest.
-    public var indexDigest: ContentDigest? { MediaType.isIndex(mediaType) ? digest : nil }
+    package var indexDigest: ContentDigest? { MediaType.isIndex(mediaType) ? digest : nil }
 
     /// `registry/repository@digest`: the reference to build from.
-    public var pinnedReference: String {
+    package var pinnedReference: String {
         let base = reference.split(separator: "@").first.map(String.init) ?? reference
         let name: String
         if let slash = base.lastIndex(of: "/"), let colon = base.lastIndex(of: ":"), colon > slash {
@@ -34,13 +34,13 @@ extension RegistryClient {
     ///
     /// Mirrors configured for the registry are consulted first. The digest is computed from the bytes,
     /// not taken from headers. Throws `.platformNotFound` when the image has no such platform.
-    public func pin(_ reference: String, platform: String = "linux/amd64") async throws(RegistryError) -> PinnedImage {
+    package func pin(_ reference: String, platform: String = "linux/amd64") async throws(RegistryError) -> PinnedImage {
         let ref = try ImageReference(parsing: reference)
         return try await resolve(ref, platform: try Platform(parsing: platform))
     }
 
     /// `pin` for an already parsed reference.
-    public func resolve(_ ref: ImageReference, platform: Platform = .linuxAMD64) async throws(RegistryError) -> PinnedImage {
+    package func resolve(_ ref: ImageReference, platform: Platform = .linuxAMD64) async throws(RegistryError) -> PinnedImage {
         let top = try await fetchManifest(ref)
         switch top.manifest {
         case .index(let index):
@@ -73,7 +73,7 @@ extension RegistryClient {
     }
 
     /// Fetches and decodes an image's config blob (small; held in memory and verified).
-    public func fetchConfig(_ ref: ImageReference, _ manifest: ImageManifest) async throws(RegistryError) -> ImageConfiguration {
+    package func fetchConfig(_ ref: ImageReference, _ manifest: ImageManifest) async throws(RegistryError) -> ImageConfiguration {
         let d = manifest.config
         guard d.size <= 16 * 1024 * 1024 else {
             throw RegistryError(.invalidManifest, "config blob of \(ref) is implausibly large (\(d.size) bytes)")

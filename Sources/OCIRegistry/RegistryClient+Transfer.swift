@@ -1,21 +1,21 @@
 import Foundation
 
 /// The outcome of `push` or `copy`, as `--json` prints it.
-public struct TransferResult: Sendable, Hashable, Codable {
+package struct TransferResult: Sendable, Hashable, Codable {
     /// Destination references written (tags, or the digest reference when no tag was given).
-    public var references: [String]
-    public var digest: ContentDigest
-    public var mediaType: String
+    package var references: [String]
+    package var digest: ContentDigest
+    package var mediaType: String
     /// Size of the top-level manifest in bytes.
-    public var manifestSize: Int64
+    package var manifestSize: Int64
     /// Sum of all distinct blob sizes (what a full pull transfers).
-    public var totalBlobBytes: Int64
-    public var blobsSkipped: Int
-    public var blobsMounted: Int
-    public var blobsUploaded: Int
-    public var bytesUploaded: Int64
+    package var totalBlobBytes: Int64
+    package var blobsSkipped: Int
+    package var blobsMounted: Int
+    package var blobsUploaded: Int
+    package var bytesUploaded: Int64
     /// True when `copy --platform` wrote a filtered index whose digest differs from the source.
-    public var digestChanged: Bool
+    package var digestChanged: Bool
 }
 
 extension RegistryClient {
@@ -46,7 +46,7 @@ extension RegistryClient {
     ///   image, an earlier push). Each is read first (manifest, and an index's children) to learn which blobs it
     ///   holds; a blob missing from the destination is then mounted from a repository known to hold it, and
     ///   uploaded only when no mount succeeds. A candidate that can't be read is tried for every blob.
-    public func push(
+    package func push(
         _ source: any ImageSource, to destination: ImageReference, additionalTags: [String] = [],
         mountFrom: [ImageReference] = []
     ) async throws(RegistryError) -> TransferResult {
@@ -73,7 +73,7 @@ extension RegistryClient {
 
     /// Copies `source` to `destination` keeping the digest. With `platforms`, an index is filtered to those
     /// platforms and re-written, which changes its digest (a warning is emitted).
-    public func copy(
+    package func copy(
         from source: ImageReference, to destination: ImageReference, platforms: [Platform]? = nil,
         additionalTags: [String] = []
     ) async throws(RegistryError) -> TransferResult {

@@ -1,7 +1,7 @@
 import Foundation
 
 /// Events a long operation reports (push, copy); the CLI renders them.
-public enum RegistryEvent: Sendable {
+package enum RegistryEvent: Sendable {
     case blobStarted(digest: ContentDigest, size: Int64)
     case blobProgress(digest: ContentDigest, bytes: Int64, size: Int64)
     case blobFinished(digest: ContentDigest, size: Int64, outcome: BlobOutcome)
@@ -13,7 +13,7 @@ public enum RegistryEvent: Sendable {
 }
 
 /// What happened to one blob during a push or copy.
-public enum BlobOutcome: String, Sendable, Hashable, Codable {
+package enum BlobOutcome: String, Sendable, Hashable, Codable {
     case skipped, mounted, uploaded
 }
 
@@ -27,19 +27,19 @@ public enum BlobOutcome: String, Sendable, Hashable, Codable {
 /// let client = RegistryClient(transport: CurlTransport())
 /// let pin = try await client.pin("docker.io/nvidia/cuda:12.4.1-base-ubuntu22.04", platform: "linux/amd64")
 /// ```
-public final class RegistryClient: Sendable {
-    public struct Options: Sendable {
-        public var configuration: RegistryConfiguration
-        public var credentials: any CredentialProvider
-        public var retry: RetryPolicy
+package final class RegistryClient: Sendable {
+    package struct Options: Sendable {
+        package var configuration: RegistryConfiguration
+        package var credentials: any CredentialProvider
+        package var retry: RetryPolicy
         /// Receives progress, warnings and (when verbose) request lines.
-        public var events: (@Sendable (RegistryEvent) -> Void)?
+        package var events: (@Sendable (RegistryEvent) -> Void)?
         /// Default number of blobs transferred at once (per registry override: `maxConcurrentUploads`).
-        public var concurrency: Int
+        package var concurrency: Int
         /// Directory for temporary blob files during copy (default: the system temporary directory).
-        public var temporaryDirectory: String?
+        package var temporaryDirectory: String?
 
-        public init(
+        package init(
             configuration: RegistryConfiguration = RegistryConfiguration(),
             credentials: any CredentialProvider = CredentialStore(), retry: RetryPolicy = .default,
             concurrency: Int = 4, events: (@Sendable (RegistryEvent) -> Void)? = nil
@@ -52,11 +52,11 @@ public final class RegistryClient: Sendable {
         }
     }
 
-    public let transport: any HTTPTransport
-    public let options: Options
+    package let transport: any HTTPTransport
+    package let options: Options
     let state = ClientState()
 
-    public init(transport: any HTTPTransport, options: Options = Options()) {
+    package init(transport: any HTTPTransport, options: Options = Options()) {
         self.transport = transport
         self.options = options
     }
@@ -298,7 +298,7 @@ extension String {
 
 extension RegistryClient {
     /// Verifies that the configured credentials for `host` are accepted (`GET /v2/` with auth).
-    public func checkLogin(_ host: String) async throws(RegistryError) {
+    package func checkLogin(_ host: String) async throws(RegistryError) {
         let apiHost = host == ImageReference.dockerHub ? ImageReference.dockerHubAPIHost : host
         _ = try await endpoint(apiHost)
         var call = Call(method: "GET", host: apiHost, target: "/v2/")

@@ -2,7 +2,7 @@ import EnvctlModel
 import Foundation
 
 /// How blobs are uploaded to a registry.
-public enum UploadMode: String, Sendable, Hashable, Codable {
+package enum UploadMode: String, Sendable, Hashable, Codable {
     /// Monolithic PUT; chunked above `monolithicMaxMiB` or after a failed PUT.
     case auto
     /// Always monolithic (no chunked fallback).
@@ -26,19 +26,19 @@ public enum UploadMode: String, Sendable, Hashable, Codable {
 ///     monolithicMaxMiB: 10240  # above this size, upload chunked
 ///     maxConcurrentUploads: 4
 /// ```
-public struct RegistryHostSettings: Sendable, Hashable, Codable {
-    public var mirrors: [String]?
-    public var plainHTTP: Bool?
-    public var skipTLSVerify: Bool?
-    public var caFile: String?
-    public var clientCertificate: String?
-    public var clientKey: String?
-    public var uploadMode: UploadMode?
-    public var chunkSizeMiB: Int?
-    public var monolithicMaxMiB: Int?
-    public var maxConcurrentUploads: Int?
+package struct RegistryHostSettings: Sendable, Hashable, Codable {
+    package var mirrors: [String]?
+    package var plainHTTP: Bool?
+    package var skipTLSVerify: Bool?
+    package var caFile: String?
+    package var clientCertificate: String?
+    package var clientKey: String?
+    package var uploadMode: UploadMode?
+    package var chunkSizeMiB: Int?
+    package var monolithicMaxMiB: Int?
+    package var maxConcurrentUploads: Int?
 
-    public init(
+    package init(
         mirrors: [String]? = nil, plainHTTP: Bool? = nil, skipTLSVerify: Bool? = nil, caFile: String? = nil,
         uploadMode: UploadMode? = nil, chunkSizeMiB: Int? = nil, monolithicMaxMiB: Int? = nil,
         maxConcurrentUploads: Int? = nil
@@ -71,16 +71,16 @@ public struct RegistryHostSettings: Sendable, Hashable, Codable {
 }
 
 /// Registry settings for a whole run: per-host settings, defaults, and where `certs.d` trees live.
-public struct RegistryConfiguration: Sendable, Hashable {
-    public var registries: [String: RegistryHostSettings]
+package struct RegistryConfiguration: Sendable, Hashable {
+    package var registries: [String: RegistryHostSettings]
     /// Settings applied to every registry before its own.
-    public var defaults: RegistryHostSettings
+    package var defaults: RegistryHostSettings
     /// `certs.d` roots searched for `<host[:port]>/ca.crt` (and `client.cert`/`client.key`).
-    public var certDirectories: [String]
+    package var certDirectories: [String]
     /// The file this came from, if any (for messages).
-    public var sourcePath: String?
+    package var sourcePath: String?
 
-    public init(
+    package init(
         registries: [String: RegistryHostSettings] = [:], defaults: RegistryHostSettings = RegistryHostSettings(),
         certDirectories: [String] = RegistryConfiguration.defaultCertDirectories
     ) {
@@ -89,7 +89,7 @@ public struct RegistryConfiguration: Sendable, Hashable {
         self.certDirectories = certDirectories
     }
 
-    public static var defaultCertDirectories: [String] {
+    package static var defaultCertDirectories: [String] {
         var dirs: [String] = []
         let env = ProcessInfo.processInfo.environment
         if let d = env["ENVCTL_CERTS_DIR"], !d.isEmpty { dirs.append(d) }
@@ -105,7 +105,7 @@ public struct RegistryConfiguration: Sendable, Hashable {
     }
 
     /// The file `load(path: nil)` reads: `$ENVCTL_REGISTRIES_CONFIG`, else `~/.config/envctl/registries.yaml`.
-    public static var defaultPath: String {
+    package static var defaultPath: String {
         if let p = ProcessInfo.processInfo.environment["ENVCTL_REGISTRIES_CONFIG"], !p.isEmpty { return p }
         return configHome + "/envctl/registries.yaml"
     }
@@ -117,7 +117,7 @@ public struct RegistryConfiguration: Sendable, Hashable {
     }
 
     /// Loads `path` (or the default path; a missing default file means "no settings").
-    public static func load(path: String? = nil) throws(RegistryError) -> RegistryConfiguration {
+    package static func load(path: String? = nil) throws(RegistryError) -> RegistryConfiguration {
         let file = path ?? defaultPath
         let explicit = path != nil || !(ProcessInfo.processInfo.environment["ENVCTL_REGISTRIES_CONFIG"] ?? "").isEmpty
         guard let data = try? Data(contentsOf: URL(fileURLWithPath: file)) else {
@@ -130,7 +130,7 @@ public struct RegistryConfiguration: Sendable, Hashable {
         return try parse(String(decoding: data, as: UTF8.self), file: file)
     }
 
-    public static func parse(_ text: String, file: String) throws(RegistryError) -> RegistryConfiguration {
+    package static func parse(_ text: String, file: String) throws(RegistryError) -> RegistryConfiguration {
         let decoded: FileFormat
         do {
             decoded = try LocatedYAMLDecoder.decode(FileFormat.self, from: text, file: file)
@@ -156,13 +156,13 @@ public struct RegistryConfiguration: Sendable, Hashable {
     }
 
     /// Effective settings for `host` (canonical registry name or API host).
-    public func settings(for host: String) -> RegistryHostSettings {
+    package func settings(for host: String) -> RegistryHostSettings {
         let key = ImageReference.canonicalRegistry(host)
         return defaults.overlaid(by: registries[key] ?? RegistryHostSettings())
     }
 
     /// Whether `host` is loopback (plain HTTP allowed without configuration).
-    public static func isLoopback(_ host: String) -> Bool {
+    package static func isLoopback(_ host: String) -> Bool {
         var h = host
         if h.hasPrefix("[") , let close = h.firstIndex(of: "]") { h = String(h[h.index(after: h.startIndex)..<close]) }
         else if let colon = h.lastIndex(of: ":"), h.filter({ $0 == ":" }).count == 1 { h = String(h[..<colon]) }
@@ -170,7 +170,7 @@ public struct RegistryConfiguration: Sendable, Hashable {
     }
 
     /// TLS settings for `host`: config `caFile`, else the first `certs.d/<host>/ca.crt` (or `*.crt`).
-    public func tls(for host: String) -> TLSSettings {
+    package func tls(for host: String) -> TLSSettings {
         let s = settings(for: host)
         var tls = TLSSettings(verify: !(s.skipTLSVerify ?? false), caFile: s.caFile)
         tls.clientCertificate = s.clientCertificate
@@ -197,11 +197,11 @@ public struct RegistryConfiguration: Sendable, Hashable {
 }
 
 /// A pull-through mirror location: `host[:port][/path/prefix]`.
-public struct Mirror: Sendable, Hashable {
-    public var host: String
-    public var pathPrefix: String
+package struct Mirror: Sendable, Hashable {
+    package var host: String
+    package var pathPrefix: String
 
-    public init(_ text: String) throws(RegistryError) {
+    package init(_ text: String) throws(RegistryError) {
         var t = text
         for scheme in ["https://", "http://"] where t.hasPrefix(scheme) { t.removeFirst(scheme.count) }
         let parts = t.split(separator: "/", maxSplits: 1).map(String.init)
@@ -216,7 +216,7 @@ public struct Mirror: Sendable, Hashable {
     }
 
     /// The reference on the mirror for `ref` (same tag/digest).
-    public func rewrite(_ ref: ImageReference) -> ImageReference {
+    package func rewrite(_ ref: ImageReference) -> ImageReference {
         ImageReference(
             registry: host, repository: pathPrefix.isEmpty ? ref.repository : pathPrefix + "/" + ref.repository,
             tag: ref.tag, digest: ref.digest)

@@ -1,23 +1,23 @@
-import EnvctlModel
-import Foundation
+package import EnvctlModel
+package import Foundation
 
 /// One entry of a registry's `{"errors":[{"code":…,"message":…,"detail":…}]}` body (distribution-spec).
-public struct DistributionError: Sendable, Hashable, Codable, CustomStringConvertible {
-    public var code: String
-    public var message: String?
+package struct DistributionError: Sendable, Hashable, Codable, CustomStringConvertible {
+    package var code: String
+    package var message: String?
     /// `detail` re-encoded as compact JSON text (it may be any JSON value).
-    public var detail: String?
+    package var detail: String?
 
-    public init(code: String, message: String? = nil, detail: String? = nil) {
+    package init(code: String, message: String? = nil, detail: String? = nil) {
         self.code = code
         self.message = message
         self.detail = detail
     }
 
-    public var description: String { message.map { "\(code): \($0)" } ?? code }
+    package var description: String { message.map { "\(code): \($0)" } ?? code }
 
     /// Decodes the OCI error body; returns [] for anything else (HTML from a proxy, plain text…).
-    public static func decode(_ body: Data) -> [DistributionError] {
+    package static func decode(_ body: Data) -> [DistributionError] {
         guard !body.isEmpty, let object = try? JSONSerialization.jsonObject(with: body) as? [String: Any],
             let errors = object["errors"] as? [[String: Any]]
         else { return [] }
@@ -39,61 +39,61 @@ public struct DistributionError: Sendable, Hashable, Codable, CustomStringConver
 /// A struct with an open set of codes (swift-subprocess `SubprocessError` shape), so codes can be added
 /// without breaking callers. Messages never contain credentials: URLs are printed without their query,
 /// and header values are never copied into errors.
-public struct RegistryError: Error, Sendable, Hashable, CustomStringConvertible {
-    public struct Code: Hashable, Sendable, CustomStringConvertible {
-        public let name: String
-        public var description: String { name }
+package struct RegistryError: Error, Sendable, Hashable, CustomStringConvertible {
+    package struct Code: Hashable, Sendable, CustomStringConvertible {
+        package let name: String
+        package var description: String { name }
         init(_ name: String) { self.name = name }
 
         /// The reference text does not parse (user input).
-        public static let invalidReference = Code("invalid-reference")
+        package static let invalidReference = Code("invalid-reference")
         /// registries.yaml, auth files or flags are wrong (user input).
-        public static let invalidConfiguration = Code("invalid-configuration")
+        package static let invalidConfiguration = Code("invalid-configuration")
         /// An image source (OCI layout, docker archive) is missing or malformed (user input).
-        public static let invalidSource = Code("invalid-source")
+        package static let invalidSource = Code("invalid-source")
         /// A manifest or index could not be parsed, or declares an unsupported schema.
-        public static let invalidManifest = Code("invalid-manifest")
+        package static let invalidManifest = Code("invalid-manifest")
         /// Credentials were missing or rejected (401).
-        public static let unauthorized = Code("unauthorized")
+        package static let unauthorized = Code("unauthorized")
         /// Authenticated but not allowed (403, or `insufficient_scope` after re-scoping).
-        public static let denied = Code("denied")
+        package static let denied = Code("denied")
         /// Repository, tag, manifest or blob does not exist.
-        public static let notFound = Code("not-found")
+        package static let notFound = Code("not-found")
         /// Bytes did not hash to the digest they were addressed by or announced with.
-        public static let digestMismatch = Code("digest-mismatch")
+        package static let digestMismatch = Code("digest-mismatch")
         /// 429 persisted through every retry.
-        public static let rateLimited = Code("rate-limited")
+        package static let rateLimited = Code("rate-limited")
         /// 5xx persisted through every retry.
-        public static let serverError = Code("server-error")
+        package static let serverError = Code("server-error")
         /// Any other unexpected status or protocol violation.
-        public static let unexpectedResponse = Code("unexpected-response")
+        package static let unexpectedResponse = Code("unexpected-response")
         /// No HTTP response (connection, DNS, timeout) after every retry.
-        public static let transport = Code("transport")
+        package static let transport = Code("transport")
         /// TLS failed: untrusted certificate, wrong host, or handshake error.
-        public static let tls = Code("tls")
+        package static let tls = Code("tls")
         /// Plain HTTP to a non-loopback host without `plainHTTP: true` for it.
-        public static let insecureRefused = Code("insecure-refused")
+        package static let insecureRefused = Code("insecure-refused")
         /// A `docker-credential-*` helper failed.
-        public static let credentialHelper = Code("credential-helper")
+        package static let credentialHelper = Code("credential-helper")
         /// The requested platform is not in the index.
-        public static let platformNotFound = Code("platform-not-found")
+        package static let platformNotFound = Code("platform-not-found")
         /// A local file could not be read or written.
-        public static let localIO = Code("local-io")
+        package static let localIO = Code("local-io")
     }
 
-    public var code: Code
-    public var message: String
+    package var code: Code
+    package var message: String
     /// The registry host (as configured, e.g. `docker.io`), when one was involved.
-    public var registry: String?
-    public var method: String?
+    package var registry: String?
+    package var method: String?
     /// The request URL without query or fragment (query strings can carry upload state).
-    public var url: String?
-    public var status: Int?
+    package var url: String?
+    package var status: Int?
     /// The registry's own error list, decoded from the response body.
-    public var errors: [DistributionError]
-    public var hint: String?
+    package var errors: [DistributionError]
+    package var hint: String?
 
-    public init(
+    package init(
         _ code: Code, _ message: String, registry: String? = nil, method: String? = nil, url: URL? = nil,
         status: Int? = nil, errors: [DistributionError] = [], hint: String? = nil
     ) {
@@ -108,7 +108,7 @@ public struct RegistryError: Error, Sendable, Hashable, CustomStringConvertible 
     }
 
     /// `scheme://host/path`, dropping user info, query and fragment.
-    public static func redact(_ url: URL) -> String {
+    package static func redact(_ url: URL) -> String {
         guard var c = URLComponents(url: url, resolvingAgainstBaseURL: true) else { return "<url>" }
         c.user = nil
         c.password = nil
@@ -118,11 +118,11 @@ public struct RegistryError: Error, Sendable, Hashable, CustomStringConvertible 
     }
 
     /// Whether the problem is in what the user gave envctl (exit 64) rather than the remote side (exit 1).
-    public var isUserInputError: Bool {
+    package var isUserInputError: Bool {
         [.invalidReference, .invalidConfiguration, .invalidSource, .platformNotFound].contains(code)
     }
 
-    public var description: String {
+    package var description: String {
         var text = message
         if let status, let method, let url { text += " (\(method) \(url) → \(status))" }
         else if let method, let url { text += " (\(method) \(url))" }
@@ -133,11 +133,11 @@ public struct RegistryError: Error, Sendable, Hashable, CustomStringConvertible 
 }
 
 extension RegistryError: LocalizedError {
-    public var errorDescription: String? { description }
+    package var errorDescription: String? { description }
 }
 
 extension RegistryError: EnvctlFailure {
     /// A malformed reference, registries config or image source is bad input; anything the registry or
     /// the network did is a failure. The registry's own error code stays in `code` and `errors`.
-    public var failureKind: FailureKind { isUserInputError ? .badInput : .failure }
+    package var failureKind: FailureKind { isUserInputError ? .badInput : .failure }
 }

@@ -1,23 +1,23 @@
-import Foundation
+package import Foundation
 
 /// Exponential backoff with full jitter, honouring `Retry-After` up to `maxDelay`.
-public struct RetryPolicy: Sendable, Hashable {
+package struct RetryPolicy: Sendable, Hashable {
     /// Attempts in total (1 = no retry).
-    public var maxAttempts: Int
-    public var baseDelay: Double
-    public var maxDelay: Double
+    package var maxAttempts: Int
+    package var baseDelay: Double
+    package var maxDelay: Double
 
-    public init(maxAttempts: Int = 6, baseDelay: Double = 0.5, maxDelay: Double = 30) {
+    package init(maxAttempts: Int = 6, baseDelay: Double = 0.5, maxDelay: Double = 30) {
         self.maxAttempts = max(1, maxAttempts)
         self.baseDelay = baseDelay
         self.maxDelay = maxDelay
     }
 
-    public static let `default` = RetryPolicy()
+    package static let `default` = RetryPolicy()
 
     /// Delay before retry number `attempt` (1-based): random in [d/2, d] with d = base·2^(attempt-1),
     /// or the server's `Retry-After` when it asks for longer (capped at `maxDelay`).
-    public func delay(attempt: Int, retryAfter: Double? = nil) -> Double {
+    package func delay(attempt: Int, retryAfter: Double? = nil) -> Double {
         let d = min(maxDelay, baseDelay * pow(2, Double(max(0, attempt - 1))))
         let jittered = d / 2 + Double.random(in: 0...(d / 2))
         if let retryAfter { return min(maxDelay, max(retryAfter, jittered)) }
@@ -25,12 +25,12 @@ public struct RetryPolicy: Sendable, Hashable {
     }
 
     /// Statuses worth retrying: 408, 429, 5xx except 501/505 (and the CDN 499/522 seen in the wild).
-    public static func isRetryable(status: Int) -> Bool {
+    package static func isRetryable(status: Int) -> Bool {
         status == 408 || status == 429 || status == 499 || ((500...599).contains(status) && status != 501 && status != 505)
     }
 
     /// Parses `Retry-After`: delta-seconds or an HTTP-date.
-    public static func parseRetryAfter(_ value: String?, now: Date = Date()) -> Double? {
+    package static func parseRetryAfter(_ value: String?, now: Date = Date()) -> Double? {
         guard let v = value?.trimmingCharacters(in: .whitespaces), !v.isEmpty else { return nil }
         if let s = Double(v), s >= 0, s.isFinite { return s }
         let f = DateFormatter()

@@ -1,36 +1,36 @@
-import Foundation
+package import Foundation
 
 // OCI image-spec and Docker schema 2 types. See
 // https://github.com/opencontainers/image-spec/blob/main/manifest.md and .../image-index.md
 
 /// Media types envctl reads and writes.
-public enum MediaType {
-    public static let ociManifest = "application/vnd.oci.image.manifest.v1+json"
-    public static let ociIndex = "application/vnd.oci.image.index.v1+json"
-    public static let dockerManifest = "application/vnd.docker.distribution.manifest.v2+json"
-    public static let dockerManifestList = "application/vnd.docker.distribution.manifest.list.v2+json"
-    public static let dockerSchema1 = "application/vnd.docker.distribution.manifest.v1+json"
-    public static let dockerSchema1Signed = "application/vnd.docker.distribution.manifest.v1+prettyjws"
-    public static let ociConfig = "application/vnd.oci.image.config.v1+json"
-    public static let dockerConfig = "application/vnd.docker.container.image.v1+json"
-    public static let ociLayerTar = "application/vnd.oci.image.layer.v1.tar"
-    public static let ociLayerGzip = "application/vnd.oci.image.layer.v1.tar+gzip"
-    public static let dockerLayerGzip = "application/vnd.docker.image.rootfs.diff.tar.gzip"
+package enum MediaType {
+    package static let ociManifest = "application/vnd.oci.image.manifest.v1+json"
+    package static let ociIndex = "application/vnd.oci.image.index.v1+json"
+    package static let dockerManifest = "application/vnd.docker.distribution.manifest.v2+json"
+    package static let dockerManifestList = "application/vnd.docker.distribution.manifest.list.v2+json"
+    package static let dockerSchema1 = "application/vnd.docker.distribution.manifest.v1+json"
+    package static let dockerSchema1Signed = "application/vnd.docker.distribution.manifest.v1+prettyjws"
+    package static let ociConfig = "application/vnd.oci.image.config.v1+json"
+    package static let dockerConfig = "application/vnd.docker.container.image.v1+json"
+    package static let ociLayerTar = "application/vnd.oci.image.layer.v1.tar"
+    package static let ociLayerGzip = "application/vnd.oci.image.layer.v1.tar+gzip"
+    package static let dockerLayerGzip = "application/vnd.docker.image.rootfs.diff.tar.gzip"
 
     /// Every manifest type envctl can parse, for `Accept` (distribution 2.8.2 404s OCI manifests without it).
-    public static let manifestAccept = [ociIndex, dockerManifestList, ociManifest, dockerManifest]
+    package static let manifestAccept = [ociIndex, dockerManifestList, ociManifest, dockerManifest]
 
-    public static func isIndex(_ t: String) -> Bool { t == ociIndex || t == dockerManifestList }
-    public static func isImageManifest(_ t: String) -> Bool { t == ociManifest || t == dockerManifest }
+    package static func isIndex(_ t: String) -> Bool { t == ociIndex || t == dockerManifestList }
+    package static func isImageManifest(_ t: String) -> Bool { t == ociManifest || t == dockerManifest }
 }
 
 /// `os/architecture[/variant]`, e.g. `linux/amd64`, `linux/arm64/v8`.
-public struct Platform: Sendable, Hashable, Codable, CustomStringConvertible {
-    public var architecture: String
-    public var os: String
-    public var variant: String?
-    public var osVersion: String?
-    public var osFeatures: [String]?
+package struct Platform: Sendable, Hashable, Codable, CustomStringConvertible {
+    package var architecture: String
+    package var os: String
+    package var variant: String?
+    package var osVersion: String?
+    package var osFeatures: [String]?
 
     enum CodingKeys: String, CodingKey {
         case architecture, os, variant
@@ -38,15 +38,15 @@ public struct Platform: Sendable, Hashable, Codable, CustomStringConvertible {
         case osFeatures = "os.features"
     }
 
-    public init(os: String, architecture: String, variant: String? = nil) {
+    package init(os: String, architecture: String, variant: String? = nil) {
         self.os = os
         self.architecture = architecture
         self.variant = variant
     }
 
-    public static let linuxAMD64 = Platform(os: "linux", architecture: "amd64")
+    package static let linuxAMD64 = Platform(os: "linux", architecture: "amd64")
 
-    public init(parsing text: String) throws(RegistryError) {
+    package init(parsing text: String) throws(RegistryError) {
         let parts = text.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
         guard (2...3).contains(parts.count), parts.allSatisfy({ !$0.isEmpty && !$0.contains(" ") }) else {
             throw RegistryError(.invalidReference, "invalid platform '\(text)': expected os/arch[/variant], e.g. linux/amd64")
@@ -54,10 +54,10 @@ public struct Platform: Sendable, Hashable, Codable, CustomStringConvertible {
         self.init(os: parts[0], architecture: parts[1], variant: parts.count == 3 ? parts[2] : nil)
     }
 
-    public var description: String { [os, architecture, variant].compactMap { $0 }.joined(separator: "/") }
+    package var description: String { [os, architecture, variant].compactMap { $0 }.joined(separator: "/") }
 
     /// Whether an index entry's platform satisfies this requested one (a missing variant matches any).
-    public func matches(_ candidate: Platform) -> Bool {
+    package func matches(_ candidate: Platform) -> Bool {
         guard os == candidate.os, architecture == candidate.architecture else { return false }
         guard let variant else { return true }
         return candidate.variant == variant || (candidate.variant == nil && architecture == "arm64" && variant == "v8")
@@ -65,16 +65,16 @@ public struct Platform: Sendable, Hashable, Codable, CustomStringConvertible {
 }
 
 /// A content descriptor.
-public struct Descriptor: Sendable, Hashable, Codable {
-    public var mediaType: String
-    public var digest: ContentDigest
-    public var size: Int64
-    public var platform: Platform?
-    public var annotations: [String: String]?
-    public var urls: [String]?
-    public var artifactType: String?
+package struct Descriptor: Sendable, Hashable, Codable {
+    package var mediaType: String
+    package var digest: ContentDigest
+    package var size: Int64
+    package var platform: Platform?
+    package var annotations: [String: String]?
+    package var urls: [String]?
+    package var artifactType: String?
 
-    public init(mediaType: String, digest: ContentDigest, size: Int64, platform: Platform? = nil,
+    package init(mediaType: String, digest: ContentDigest, size: Int64, platform: Platform? = nil,
                 annotations: [String: String]? = nil) {
         self.mediaType = mediaType
         self.digest = digest
@@ -84,16 +84,16 @@ public struct Descriptor: Sendable, Hashable, Codable {
     }
 }
 
-public struct ImageManifest: Sendable, Hashable, Codable {
-    public var schemaVersion: Int
-    public var mediaType: String?
-    public var artifactType: String?
-    public var config: Descriptor
-    public var layers: [Descriptor]
-    public var subject: Descriptor?
-    public var annotations: [String: String]?
+package struct ImageManifest: Sendable, Hashable, Codable {
+    package var schemaVersion: Int
+    package var mediaType: String?
+    package var artifactType: String?
+    package var config: Descriptor
+    package var layers: [Descriptor]
+    package var subject: Descriptor?
+    package var annotations: [String: String]?
 
-    public init(mediaType: String = MediaType.ociManifest, config: Descriptor, layers: [Descriptor],
+    package init(mediaType: String = MediaType.ociManifest, config: Descriptor, layers: [Descriptor],
                 annotations: [String: String]? = nil) {
         self.schemaVersion = 2
         self.mediaType = mediaType
@@ -103,15 +103,15 @@ public struct ImageManifest: Sendable, Hashable, Codable {
     }
 }
 
-public struct ImageIndex: Sendable, Hashable, Codable {
-    public var schemaVersion: Int
-    public var mediaType: String?
-    public var artifactType: String?
-    public var manifests: [Descriptor]
-    public var subject: Descriptor?
-    public var annotations: [String: String]?
+package struct ImageIndex: Sendable, Hashable, Codable {
+    package var schemaVersion: Int
+    package var mediaType: String?
+    package var artifactType: String?
+    package var manifests: [Descriptor]
+    package var subject: Descriptor?
+    package var annotations: [String: String]?
 
-    public init(mediaType: String = MediaType.ociIndex, manifests: [Descriptor], annotations: [String: String]? = nil) {
+    package init(mediaType: String = MediaType.ociIndex, manifests: [Descriptor], annotations: [String: String]? = nil) {
         self.schemaVersion = 2
         self.mediaType = mediaType
         self.manifests = manifests
@@ -120,33 +120,33 @@ public struct ImageIndex: Sendable, Hashable, Codable {
 }
 
 /// The subset of the image configuration that `inspect` shows.
-public struct ImageConfiguration: Sendable, Hashable, Codable {
-    public struct Config: Sendable, Hashable, Codable {
-        public var Labels: [String: String]?
-        public var Env: [String]?
-        public var Entrypoint: [String]?
-        public var Cmd: [String]?
-        public var WorkingDir: String?
-        public var User: String?
+package struct ImageConfiguration: Sendable, Hashable, Codable {
+    package struct Config: Sendable, Hashable, Codable {
+        package var Labels: [String: String]?
+        package var Env: [String]?
+        package var Entrypoint: [String]?
+        package var Cmd: [String]?
+        package var WorkingDir: String?
+        package var User: String?
     }
-    public var architecture: String?
-    public var os: String?
-    public var variant: String?
-    public var created: String?
-    public var config: Config?
+    package var architecture: String?
+    package var os: String?
+    package var variant: String?
+    package var created: String?
+    package var config: Config?
 }
 
 /// A parsed manifest or index together with the exact bytes it came from.
-public enum Manifest: Sendable, Hashable {
+package enum Manifest: Sendable, Hashable {
     case image(ImageManifest)
     case index(ImageIndex)
 
     /// The largest manifest envctl reads (the spec requires registries accept at least 4 MB).
-    public static let maxBytes = 8 * 1024 * 1024
+    package static let maxBytes = 8 * 1024 * 1024
 
     /// Parses manifest bytes. `contentType` (the HTTP header, parameters ignored) must agree with the
     /// body's `mediaType` when both are present. Malformed input throws; it never traps.
-    public static func parse(_ data: Data, contentType: String? = nil) throws(RegistryError) -> (Manifest, mediaType: String) {
+    package static func parse(_ data: Data, contentType: String? = nil) throws(RegistryError) -> (Manifest, mediaType: String) {
         func fail(_ why: String) -> RegistryError { RegistryError(.invalidManifest, "invalid manifest: \(why)") }
         guard data.count <= maxBytes else { throw fail("larger than \(maxBytes) bytes") }
         let object: [String: Any]
@@ -210,20 +210,20 @@ public enum Manifest: Sendable, Hashable {
     }
 
     /// Config and layer descriptors (for an image manifest), in order.
-    public var blobs: [Descriptor] {
+    package var blobs: [Descriptor] {
         if case .image(let m) = self { return [m.config] + m.layers }
         return []
     }
 }
 
 /// Manifest bytes as stored, with their digest and media type.
-public struct ManifestBlob: Sendable, Hashable {
-    public var data: Data
-    public var mediaType: String
-    public var digest: ContentDigest
-    public var manifest: Manifest
+package struct ManifestBlob: Sendable, Hashable {
+    package var data: Data
+    package var mediaType: String
+    package var digest: ContentDigest
+    package var manifest: Manifest
 
-    public init(data: Data, mediaType: String? = nil) throws(RegistryError) {
+    package init(data: Data, mediaType: String? = nil) throws(RegistryError) {
         let (m, t) = try Manifest.parse(data, contentType: mediaType)
         self.data = data
         self.mediaType = t
@@ -231,5 +231,5 @@ public struct ManifestBlob: Sendable, Hashable {
         self.manifest = m
     }
 
-    public var descriptor: Descriptor { Descriptor(mediaType: mediaType, digest: digest, size: Int64(data.count)) }
+    package var descriptor: Descriptor { Descriptor(mediaType: mediaType, digest: digest, size: Int64(data.count)) }
 }

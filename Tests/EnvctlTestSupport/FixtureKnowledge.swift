@@ -1,4 +1,4 @@
-import EnvctlKnowledge
+package import EnvctlKnowledge
 
 /// A small, fixed knowledge base for resolver tests, so report texts don't move when the built-in data grows.
 /// Values mirror real facts (sources in knowledge/builtin.yaml) but only a few rows of each.

@@ -1,4 +1,4 @@
-import Foundation
+package import Foundation
 
 /// Locations inside the repository, for tests that read fixtures or run the built binary.
 package enum RepoPaths {

@@ -1,5 +1,5 @@
 import Foundation
-import Testing
+package import Testing
 
 /// The external tools tests drive (registry, container tools, uv, hadolint, kfp), and the gate that
 /// turns a missing one into a visible skip locally but a failure under CI.

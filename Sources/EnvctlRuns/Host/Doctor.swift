@@ -1,26 +1,26 @@
 import Foundation
 
 /// A container runtime found on the host.
-public struct RuntimeInfo: Sendable, Hashable, Codable {
-    public var name: String
-    public var path: String?
-    public var version: String?
-    public var found: Bool { path != nil }
+package struct RuntimeInfo: Sendable, Hashable, Codable {
+    package var name: String
+    package var path: String?
+    package var version: String?
+    package var found: Bool { path != nil }
 }
 
 /// Everything `envctl doctor` reports.
-public struct DoctorReport: Sendable, Hashable, Codable {
-    public var gpu: HostGPUReport
-    public var runtimes: [RuntimeInfo]
+package struct DoctorReport: Sendable, Hashable, Codable {
+    package var gpu: HostGPUReport
+    package var runtimes: [RuntimeInfo]
     /// Path of `nvidia-ctk`, the NVIDIA Container Toolkit CLI.
-    public var nvidiaCTK: String?
+    package var nvidiaCTK: String?
     /// CDI spec files that name NVIDIA devices (for `podman --device nvidia.com/gpu=all`).
-    public var cdiSpecs: [String]
+    package var cdiSpecs: [String]
     /// One preflight per environment in the lock, when a lock was found.
-    public var environments: [PreflightReport]
+    package var environments: [PreflightReport]
 
     /// Problems and their fixes, in the order a user should address them.
-    public var advice: [String] {
+    package var advice: [String] {
         var out: [String] = []
         if !runtimes.contains(where: \.found) { out.append("install podman or docker: envctl runs containers with one of them") }
         if gpu.hasGPU {
@@ -33,10 +33,10 @@ public struct DoctorReport: Sendable, Hashable, Codable {
     }
 }
 
-public enum Doctor {
-    public static let cdiDirectories = ["/etc/cdi", "/var/run/cdi"]
+package enum Doctor {
+    package static let cdiDirectories = ["/etc/cdi", "/var/run/cdi"]
 
-    public static func run(
+    package static func run(
         using runner: any CommandRunner, cdiDirectories: [String] = cdiDirectories,
         environments: (HostGPUReport) -> [PreflightReport] = { _ in [] }
     ) async -> DoctorReport {
@@ -59,7 +59,7 @@ public enum Doctor {
     }
 
     /// CDI spec files (`*.yaml`, `*.json`) that declare the `nvidia.com/gpu` kind.
-    public static func findCDISpecs(in directories: [String]) -> [String] {
+    package static func findCDISpecs(in directories: [String]) -> [String] {
         var found: [String] = []
         for dir in directories {
             guard let names = try? FileManager.default.contentsOfDirectory(atPath: dir) else { continue }

@@ -1,26 +1,26 @@
 import Foundation
-import EnvctlKnowledge
+package import EnvctlKnowledge
 import EnvctlModel
 
 /// One GPU as `nvidia-smi` reports it.
-public struct HostGPU: Sendable, Hashable, Codable {
-    public var index: Int
-    public var name: String
+package struct HostGPU: Sendable, Hashable, Codable {
+    package var index: Int
+    package var name: String
     /// `8.0`; nil when the driver is too old to report it and the name is not one envctl knows.
-    public var computeCapability: String?
+    package var computeCapability: String?
 
-    public init(index: Int, name: String, computeCapability: String?) {
+    package init(index: Int, name: String, computeCapability: String?) {
         self.index = index
         self.name = name
         self.computeCapability = computeCapability
     }
 
-    public var capability: ComputeCapability? { computeCapability.flatMap(ComputeCapability.init) }
+    package var capability: ComputeCapability? { computeCapability.flatMap(ComputeCapability.init) }
 }
 
 /// What the host's NVIDIA driver and GPUs look like, or why they could not be read.
-public struct HostGPUReport: Sendable, Hashable, Codable {
-    public enum Status: String, Sendable, Hashable, Codable {
+package struct HostGPUReport: Sendable, Hashable, Codable {
+    package enum Status: String, Sendable, Hashable, Codable {
         /// Driver answered and listed at least one GPU.
         case ok
         /// `nvidia-smi` is not installed: no NVIDIA driver on this machine.
@@ -31,15 +31,15 @@ public struct HostGPUReport: Sendable, Hashable, Codable {
         case noDevices = "no-devices"
     }
 
-    public var status: Status
-    public var driver: String?
-    public var gpus: [HostGPU]
+    package var status: Status
+    package var driver: String?
+    package var gpus: [HostGPU]
     /// nvidia-smi's own words when it failed.
-    public var detail: String?
+    package var detail: String?
     /// True when compute capabilities came from the GPU name because the driver predates `compute_cap`.
-    public var capabilityFromName: Bool
+    package var capabilityFromName: Bool
 
-    public init(status: Status, driver: String? = nil, gpus: [HostGPU] = [], detail: String? = nil, capabilityFromName: Bool = false) {
+    package init(status: Status, driver: String? = nil, gpus: [HostGPU] = [], detail: String? = nil, capabilityFromName: Bool = false) {
         self.status = status
         self.driver = driver
         self.gpus = gpus
@@ -47,11 +47,11 @@ public struct HostGPUReport: Sendable, Hashable, Codable {
         self.capabilityFromName = capabilityFromName
     }
 
-    public var hasGPU: Bool { status == .ok && !gpus.isEmpty }
+    package var hasGPU: Bool { status == .ok && !gpus.isEmpty }
 
     /// Why there is no usable GPU and what to do about it (nil when there is one); `envctl doctor` prints
     /// it, and `envctl run --require-gpu` refuses with it.
-    public var explanation: String? {
+    package var explanation: String? {
         switch status {
         case .ok where !gpus.isEmpty: return nil
         case .ok, .noDevices:
@@ -69,7 +69,7 @@ public struct HostGPUReport: Sendable, Hashable, Codable {
     }
 
     /// One line for humans: `550.54.15, 2 GPUs: NVIDIA A100-SXM4-80GB (8.0) ×2`.
-    public var summary: String {
+    package var summary: String {
         switch status {
         case .noTool: return "no NVIDIA GPU (nvidia-smi not found)"
         case .driverFailed: return "no usable NVIDIA GPU (nvidia-smi failed: \(detail ?? "unknown error"))"
@@ -87,14 +87,14 @@ public struct HostGPUReport: Sendable, Hashable, Codable {
 }
 
 /// Parses `nvidia-smi` output.
-public enum NvidiaSMI {
+package enum NvidiaSMI {
     /// The query envctl runs first.
-    public static let queryArguments = ["--query-gpu=driver_version,compute_cap,name", "--format=csv,noheader"]
+    package static let queryArguments = ["--query-gpu=driver_version,compute_cap,name", "--format=csv,noheader"]
     /// The fallback for drivers older than `compute_cap` support (added around R510).
-    public static let legacyQueryArguments = ["--query-gpu=driver_version,name", "--format=csv,noheader"]
+    package static let legacyQueryArguments = ["--query-gpu=driver_version,name", "--format=csv,noheader"]
 
     /// Whether a failed query means "this driver does not know the compute_cap field".
-    public static func isUnsupportedField(_ output: CommandOutput) -> Bool {
+    package static func isUnsupportedField(_ output: CommandOutput) -> Bool {
         let text = (output.stdout + output.stderr).lowercased()
         return !output.succeeded && text.contains("compute_cap") && (text.contains("not a valid field") || text.contains("invalid"))
     }
@@ -103,7 +103,7 @@ public enum NvidiaSMI {
     /// - Parameters:
     ///   - primary: output of `queryArguments`.
     ///   - legacy: output of `legacyQueryArguments`, when the primary query was rejected.
-    public static func report(primary: CommandOutput, legacy: CommandOutput? = nil) -> HostGPUReport {
+    package static func report(primary: CommandOutput, legacy: CommandOutput? = nil) -> HostGPUReport {
         guard primary.launched else { return HostGPUReport(status: .noTool) }
         if let legacy, isUnsupportedField(primary) {
             guard legacy.succeeded else { return failure(legacy) }
@@ -122,7 +122,7 @@ public enum NvidiaSMI {
 
     /// Parses CSV rows `driver, compute_cap, name` (or `driver, name` when `hasCapability` is false).
     /// GPU names may contain commas in principle, so the name is everything after the known columns.
-    public static func parse(_ csv: String, hasCapability: Bool) -> HostGPUReport {
+    package static func parse(_ csv: String, hasCapability: Bool) -> HostGPUReport {
         var gpus: [HostGPU] = []
         var driver: String?
         var fromName = false
@@ -149,7 +149,7 @@ public enum NvidiaSMI {
 
     /// Compute capability from a marketing name, for drivers that cannot report it. Consults the
     /// knowledge base first, then a short table of GPUs from the era before `compute_cap` existed.
-    public static func capability(forName name: String) -> ComputeCapability? {
+    package static func capability(forName name: String) -> ComputeCapability? {
         if let hit = KnowledgeBase.builtin.gpu(named: name) { return hit.sm }
         let key = GPUModel.normalise(name)
         // Longest prefix wins (so "a100" beats "a10").
@@ -164,7 +164,7 @@ public enum NvidiaSMI {
     }
 
     /// Runs the queries through `runner`.
-    public static func probe(using runner: any CommandRunner) async -> HostGPUReport {
+    package static func probe(using runner: any CommandRunner) async -> HostGPUReport {
         let primary = await runner.run("nvidia-smi", queryArguments)
         if isUnsupportedField(primary) {
             let legacy = await runner.run("nvidia-smi", legacyQueryArguments)

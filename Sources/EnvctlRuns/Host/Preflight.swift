@@ -1,31 +1,31 @@
 import Foundation
 import EnvctlKnowledge
-import EnvctlModel
+package import EnvctlModel
 
 /// One result of checking a host against a locked environment.
-public struct PreflightFinding: Sendable, Hashable, Codable, CustomStringConvertible {
-    public enum Severity: String, Sendable, Hashable, Codable { case error, warning, note }
-    public var severity: Severity
-    public var message: String
+package struct PreflightFinding: Sendable, Hashable, Codable, CustomStringConvertible {
+    package enum Severity: String, Sendable, Hashable, Codable { case error, warning, note }
+    package var severity: Severity
+    package var message: String
 
-    public init(_ severity: Severity, _ message: String) {
+    package init(_ severity: Severity, _ message: String) {
         self.severity = severity
         self.message = message
     }
 
-    public var description: String { "\(severity.rawValue): \(message)" }
+    package var description: String { "\(severity.rawValue): \(message)" }
 }
 
 /// Whether a locked environment can run on this host's driver and GPUs.
-public struct PreflightReport: Sendable, Hashable, Codable {
-    public var environment: String
-    public var host: HostGPUReport
-    public var findings: [PreflightFinding]
+package struct PreflightReport: Sendable, Hashable, Codable {
+    package var environment: String
+    package var host: HostGPUReport
+    package var findings: [PreflightFinding]
 
     /// No finding is an error. A host without a GPU passes (with a warning): the container runs, on CPU.
-    public var canRun: Bool { !findings.contains { $0.severity == .error } }
+    package var canRun: Bool { !findings.contains { $0.severity == .error } }
     /// Whether GPU flags should be passed to the container runtime.
-    public var useGPU: Bool { host.hasGPU }
+    package var useGPU: Bool { host.hasGPU }
 }
 
 /// The checks `envctl run` makes before starting a container, and `envctl doctor` reports.
@@ -35,8 +35,8 @@ public struct PreflightReport: Sendable, Hashable, Codable {
 /// * Architectures: SASS for `sm_XY` runs on a GPU of the same major with an equal or higher minor
 ///   (sm_80 code runs on 8.6, never on 9.0). PTX (`compute_XY` or `sm_XY+PTX`) is JIT-compiled for any
 ///   equal-or-newer GPU, but only with the full driver: under minor-version compatibility there is no PTX JIT.
-public enum Preflight {
-    public static func check(_ env: LockedEnvironment, host: HostGPUReport) -> PreflightReport {
+package enum Preflight {
+    package static func check(_ env: LockedEnvironment, host: HostGPUReport) -> PreflightReport {
         var findings: [PreflightFinding] = []
         guard host.hasGPU else {
             findings.append(.init(.warning, "\(host.summary): running '\(env.name)' without GPU access; CUDA code will not find a device"))

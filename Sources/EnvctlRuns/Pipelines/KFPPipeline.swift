@@ -1,23 +1,23 @@
 import Foundation
-import Yams
+package import Yams
 
 /// A KFP v2 compiled pipeline (IR YAML): the `PipelineSpec` document and, optionally, the kfp-kubernetes
 /// platform spec in a second document. Only the parts envctl touches are interpreted; everything else
 /// is carried through as YAML nodes.
-public struct KFPPipeline: @unchecked Sendable {
+package struct KFPPipeline: @unchecked Sendable {
     /// Comment lines before the first document (`# PIPELINE DEFINITION …`), kept on output.
-    public var header: String
-    public var spec: Node
+    package var header: String
+    package var spec: Node
     /// Documents after the first (the platform spec), unchanged.
-    public var otherDocuments: [Node]
+    package var otherDocuments: [Node]
 
-    public var name: String { spec["pipelineInfo"]?["name"]?.string ?? "pipeline" }
-    public var description: String? { spec["pipelineInfo"]?["description"]?.string }
-    public var schemaVersion: String? { spec["schemaVersion"]?.string }
-    public var platformSpec: Node? { otherDocuments.first { $0["platforms"] != nil } }
+    package var name: String { spec["pipelineInfo"]?["name"]?.string ?? "pipeline" }
+    package var description: String? { spec["pipelineInfo"]?["description"]?.string }
+    package var schemaVersion: String? { spec["schemaVersion"]?.string }
+    package var platformSpec: Node? { otherDocuments.first { $0["platforms"] != nil } }
 
     /// Parses and checks that this is a compiled KFP v2 pipeline.
-    public static func parse(_ text: String, file: String) throws(RunsError) -> KFPPipeline {
+    package static func parse(_ text: String, file: String) throws(RunsError) -> KFPPipeline {
         var documents: [Node] = []
         do {
             // Parser.nextRoot throws on malformed input (compose_all's lazy sequence would stop silently).
@@ -50,7 +50,7 @@ public struct KFPPipeline: @unchecked Sendable {
     }
 
     /// Container executors: label → (image, command + args).
-    public var containerExecutors: [(label: String, image: String, command: [String])] {
+    package var containerExecutors: [(label: String, image: String, command: [String])] {
         guard let executors = spec["deploymentSpec"]?["executors"]?.mapping else { return [] }
         return executors.compactMap { key, value in
             guard let label = key.string, let container = value["container"], let image = container["image"]?.string else { return nil }
@@ -76,12 +76,12 @@ public struct KFPPipeline: @unchecked Sendable {
     }
 
     /// YAML text: the header comments, then every document (`---` between them).
-    public func yaml() throws -> String {
+    package func yaml() throws -> String {
         header + (try serialize(nodes: [spec] + otherDocuments, width: -1, allowUnicode: true))
     }
 
     /// The spec as JSON-compatible values (for REST bodies).
-    public func jsonObject(_ node: Node? = nil) -> Any {
+    package func jsonObject(_ node: Node? = nil) -> Any {
         let node = node ?? spec
         switch node {
         case .scalar(let s):

@@ -1,6 +1,6 @@
-import EnvctlModel
+package import EnvctlModel
 import Foundation
-import OCIRegistry
+package import OCIRegistry
 
 /// The shared steps of `pipeline pin`, `pipeline submit` and `reproduce` of a pipeline run: pin a compiled
 /// pipeline, submit it, record the run, protect its images, and (with `wait`) follow it to the end.

@@ -1,22 +1,22 @@
-import EnvctlModel
+package import EnvctlModel
 import Foundation
-import OCIRegistry
+package import OCIRegistry
 
 /// How one executor's image was pinned.
-public struct ExecutorPin: Sendable, Hashable, Codable {
-    public var executor: String
-    public var original: String
-    public var pinned: String
+package struct ExecutorPin: Sendable, Hashable, Codable {
+    package var executor: String
+    package var original: String
+    package var pinned: String
     /// `environment <name>`, `registry`, `already pinned`, or `parameter <name>`.
-    public var source: String
+    package var source: String
 }
 
-public struct PinResult: @unchecked Sendable {
-    public var pipeline: KFPPipeline
-    public var pins: [ExecutorPin]
-    public var warnings: [String]
+package struct PinResult: @unchecked Sendable {
+    package var pipeline: KFPPipeline
+    package var pins: [ExecutorPin]
+    package var warnings: [String]
     /// Environments whose digests the pipeline uses (for labels and the run record).
-    public var environments: [LockedEnvironment]
+    package var environments: [LockedEnvironment]
 }
 
 /// Rewrites every executor image of a compiled KFP pipeline to a digest.
@@ -26,23 +26,23 @@ public struct PinResult: @unchecked Sendable {
 /// * an image taken from a pipeline parameter (`{{$.inputs.parameters['pipelinechannel--x']}}`) is pinned
 ///   by rewriting the parameter's default value;
 /// * executors that `pip install` at start-up get a warning: the digest does not pin those packages.
-public struct PipelinePinner: Sendable {
-    public var lock: Lockfile
-    public var registry: (any ImageRegistry)?
-    public var pinExternal: Bool
+package struct PipelinePinner: Sendable {
+    package var lock: Lockfile
+    package var registry: (any ImageRegistry)?
+    package var pinExternal: Bool
     /// Digests already chosen for images of no environment (image as written → pinned reference), used
     /// before the registry: `reproduce` pins external images to what the original run used, even if
     /// their tags moved since.
-    public var knownPins: [String: String]
+    package var knownPins: [String: String]
 
-    public init(lock: Lockfile, registry: (any ImageRegistry)?, pinExternal: Bool, knownPins: [String: String] = [:]) {
+    package init(lock: Lockfile, registry: (any ImageRegistry)?, pinExternal: Bool, knownPins: [String: String] = [:]) {
         self.lock = lock
         self.registry = registry
         self.pinExternal = pinExternal
         self.knownPins = knownPins
     }
 
-    public func pin(_ input: KFPPipeline, file: String) async throws(RunsError) -> PinResult {
+    package func pin(_ input: KFPPipeline, file: String) async throws(RunsError) -> PinResult {
         var pipeline = input
         var pins: [ExecutorPin] = []
         var rejected: [String] = []

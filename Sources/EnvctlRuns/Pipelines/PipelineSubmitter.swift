@@ -1,16 +1,16 @@
 import EnvctlModel
-import Foundation
-import OCIRegistry
+package import Foundation
+package import OCIRegistry
 import Yams
 
 /// Where a pinned pipeline is submitted.
-public enum PipelineTarget: Sendable, Hashable {
+package enum PipelineTarget: Sendable, Hashable {
     /// KFP REST v2beta1 at `baseURL` (e.g. `https://kubeflow.example.com/pipeline`), in `namespace`.
     case kfp(baseURL: URL, namespace: String?, experiment: String)
     /// Vertex AI pipelineJobs in `project`/`region`; `endpoint` overrides `https://{region}-aiplatform.googleapis.com`.
     case vertex(project: String, region: String, endpoint: URL?, outputDirectory: String?)
 
-    public var description: String {
+    package var description: String {
         switch self {
         case .kfp(let url, let ns, _): "kfp \(url.absoluteString)\(ns.map { " (namespace \($0))" } ?? "")"
         case .vertex(let p, let r, _, _): "vertex \(p)/\(r)"
@@ -19,11 +19,11 @@ public enum PipelineTarget: Sendable, Hashable {
 }
 
 /// What a submission created.
-public struct SubmittedRun: Sendable, Hashable {
-    public var pipelineID: String?
-    public var versionID: String?
-    public var runID: String
-    public var state: String?
+package struct SubmittedRun: Sendable, Hashable {
+    package var pipelineID: String?
+    package var versionID: String?
+    package var runID: String
+    package var state: String?
 }
 
 /// Uploads a pinned pipeline and starts a run, speaking the same REST shapes as the kfp SDK
@@ -32,25 +32,25 @@ public struct SubmittedRun: Sendable, Hashable {
 /// KFP: upload (or reuse) the pipeline, upload a new version, then create the run against that
 /// version id, never the pipeline's "latest" version. Vertex: one `pipelineJobs` create with the spec
 /// inline. Labels carry the git commit and lock hash within each platform's rules.
-public struct PipelineSubmitter: Sendable {
-    public var transport: any HTTPTransport
-    public var token: String?
-    public var log: @Sendable (String) -> Void
+package struct PipelineSubmitter: Sendable {
+    package var transport: any HTTPTransport
+    package var token: String?
+    package var log: @Sendable (String) -> Void
 
-    public init(transport: any HTTPTransport, token: String?, log: @escaping @Sendable (String) -> Void) {
+    package init(transport: any HTTPTransport, token: String?, log: @escaping @Sendable (String) -> Void) {
         self.transport = transport
         self.token = token
         self.log = log
     }
 
-    public static let kfpTerminal: Set<String> = ["SUCCEEDED", "FAILED", "SKIPPED", "CANCELED", "PAUSED"]
-    public static let vertexTerminal: Set<String> = [
+    package static let kfpTerminal: Set<String> = ["SUCCEEDED", "FAILED", "SKIPPED", "CANCELED", "PAUSED"]
+    package static let vertexTerminal: Set<String> = [
         "PIPELINE_STATE_SUCCEEDED", "PIPELINE_STATE_FAILED", "PIPELINE_STATE_CANCELLED", "PIPELINE_STATE_PAUSED",
     ]
 
     /// Labels for the run: git commit, lock hash, environments. Vertex rules: ≤ 64 characters of
     /// lowercase letters, digits, `_` and `-`, keys starting with a letter.
-    public static func labels(commit: String?, lockHash: String?, environments: [String]) -> [String: String] {
+    package static func labels(commit: String?, lockHash: String?, environments: [String]) -> [String: String] {
         func clean(_ s: String) -> String {
             String(s.lowercased().map { ($0.isLetter && $0.isASCII) || $0.isNumber || $0 == "_" || $0 == "-" ? $0 : "-" }.prefix(64))
         }
@@ -61,7 +61,7 @@ public struct PipelineSubmitter: Sendable {
         return l
     }
 
-    public func submit(
+    package func submit(
         _ pipeline: KFPPipeline, to target: PipelineTarget, displayName: String, labels: [String: String],
         parameters: [String: String], versionName: String
     ) async throws(RunsError) -> SubmittedRun {
@@ -74,7 +74,7 @@ public struct PipelineSubmitter: Sendable {
     }
 
     /// Polls until a terminal state (CANCELED counts), returning it.
-    public func wait(for run: SubmittedRun, on target: PipelineTarget, interval: Double, timeout: Double) async throws(RunsError) -> String {
+    package func wait(for run: SubmittedRun, on target: PipelineTarget, interval: Double, timeout: Double) async throws(RunsError) -> String {
         let start = Date()
         while true {
             let state: String

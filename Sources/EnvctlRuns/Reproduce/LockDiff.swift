@@ -1,35 +1,35 @@
-import EnvctlModel
+package import EnvctlModel
 
 /// What changed in the locked environments between two locks.
-public struct LockDiff: Sendable, Hashable, Codable {
-    public struct Change: Sendable, Hashable, Codable {
+package struct LockDiff: Sendable, Hashable, Codable {
+    package struct Change: Sendable, Hashable, Codable {
         /// `cuda`, `cudnn`, `driver floor`, `framework`, `python`, `image base`, `pushed digest`,
         /// or `package <name>` for a Python package.
-        public var field: String
-        public var a: String?
-        public var b: String?
+        package var field: String
+        package var a: String?
+        package var b: String?
 
-        public init(field: String, a: String?, b: String?) {
+        package init(field: String, a: String?, b: String?) {
             self.field = field
             self.a = a
             self.b = b
         }
     }
 
-    public struct EnvironmentDiff: Sendable, Hashable, Codable {
-        public enum Status: String, Sendable, Hashable, Codable { case added, removed, changed, unchanged }
-        public var name: String
-        public var status: Status
-        public var changes: [Change]
+    package struct EnvironmentDiff: Sendable, Hashable, Codable {
+        package enum Status: String, Sendable, Hashable, Codable { case added, removed, changed, unchanged }
+        package var name: String
+        package var status: Status
+        package var changes: [Change]
     }
 
-    public var a: String
-    public var b: String
-    public var environments: [EnvironmentDiff]
+    package var a: String
+    package var b: String
+    package var environments: [EnvironmentDiff]
 
-    public var hasChanges: Bool { environments.contains { $0.status != .unchanged } }
+    package var hasChanges: Bool { environments.contains { $0.status != .unchanged } }
 
-    public static func compare(_ la: Lockfile, _ lb: Lockfile, labels: (String, String)) -> LockDiff {
+    package static func compare(_ la: Lockfile, _ lb: Lockfile, labels: (String, String)) -> LockDiff {
         var out: [EnvironmentDiff] = []
         var names = la.environments.map(\.name)
         for n in lb.environments.map(\.name) where !names.contains(n) { names.append(n) }

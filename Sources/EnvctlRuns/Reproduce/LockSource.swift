@@ -1,15 +1,15 @@
-import EnvctlModel
+package import EnvctlModel
 import Foundation
-import GitSupport
+package import GitSupport
 
 /// Reads `envctl.lock` from a commit (through libgit2, without touching the working tree) or a file.
-public struct LockSource {
-    public let repository: Repository
+package struct LockSource {
+    package let repository: Repository
     /// The lock's path inside the repository (`envctl.lock`, or `ml/envctl.lock` in a subdirectory).
-    public let lockPath: String
+    package let lockPath: String
 
     /// Opens the repository around `directory`; the lock path is `directory`'s workspace relative to the root.
-    public static func open(from directory: String) throws(RunsError) -> LockSource {
+    package static func open(from directory: String) throws(RunsError) -> LockSource {
         let repo: Repository
         do { repo = try Repository.discover(from: directory) } catch {
             throw RunsError(.badInput, error.message, hint: "reproduce and diff by commit need a git repository")
@@ -24,7 +24,7 @@ public struct LockSource {
     }
 
     /// The commit and the lock it contains.
-    public func lock(at revision: String) throws(RunsError) -> (commit: CommitInfo, lock: Lockfile) {
+    package func lock(at revision: String) throws(RunsError) -> (commit: CommitInfo, lock: Lockfile) {
         let commit: CommitInfo
         do { commit = try repository.resolveCommit(revision) } catch {
             throw RunsError(.badInput, error.message, hint: "'git log --oneline -- \(lockPath)' lists the commits that changed the lock")

@@ -1,32 +1,32 @@
-import EnvctlModel
+package import EnvctlModel
 import Foundation
-import GitSupport
+package import GitSupport
 import OCIRegistry
 
 /// What `envctl reproduce COMMIT --run ID` resubmits when run ID was a pipeline submission.
-public struct PipelineReproducePlan: Sendable {
-    public var commit: CommitInfo
-    public var record: RunRecord
+package struct PipelineReproducePlan: Sendable {
+    package var commit: CommitInfo
+    package var record: RunRecord
     /// The lock at the commit: environment images are pinned from it.
-    public var lock: Lockfile
+    package var lock: Lockfile
     /// The compiled pipeline's path inside the repository, and its text at the commit.
-    public var repositoryPath: String
-    public var text: String
+    package var repositoryPath: String
+    package var text: String
     /// Images of no environment, pinned to the digests the original run used (image as written → pinned).
-    public var knownPins: [String: String]
-    public var notes: [String]
+    package var knownPins: [String: String]
+    package var notes: [String]
 }
 
 extension Reproducer {
     /// The run record `id`, from the commit's tree when it was committed, else from this workspace.
-    public func record(_ id: String, at revision: String) throws(RunsError) -> RunRecord {
+    package func record(_ id: String, at revision: String) throws(RunsError) -> RunRecord {
         let (commit, _) = try source.lock(at: revision)
         return try loadRecord(id, commit: commit)
     }
 
     /// Reads the lock and the compiled pipeline that `record` submitted, both at `revision`; writes nothing.
     /// - Throws: `badInput` when the record is not a pipeline run or the commit lacks the pipeline file.
-    public func pipelinePlan(revision: String, record: RunRecord) throws(RunsError) -> PipelineReproducePlan {
+    package func pipelinePlan(revision: String, record: RunRecord) throws(RunsError) -> PipelineReproducePlan {
         let (commit, lock) = try source.lock(at: revision)
         guard record.kind != .container, let stamp = record.pipeline else {
             throw RunsError(.badInput, "run \(record.id) is not a pipeline submission")
@@ -70,7 +70,7 @@ extension Reproducer {
     }
 
     /// The pinned images the registry no longer has (`repository@digest`), in order.
-    public func missingImages(_ pins: [ExecutorPin]) async throws(RunsError) -> [String] {
+    package func missingImages(_ pins: [ExecutorPin]) async throws(RunsError) -> [String] {
         guard let registry else {
             throw RunsError(.missingTool, "no registry client available to check the pipeline's images")
         }

@@ -1,34 +1,34 @@
-import EnvctlModel
+package import EnvctlModel
 import Foundation
-import GitSupport
-import OCIRegistry
+package import GitSupport
+package import OCIRegistry
 
 /// What `envctl reproduce` will do; printed by `--dry-run`.
-public struct ReproducePlan: Sendable, Hashable, Codable {
-    public var commit: CommitInfo
+package struct ReproducePlan: Sendable, Hashable, Codable {
+    package var commit: CommitInfo
     /// The environment as the lock at `commit` has it: what runs, and what `--rebuild` builds.
-    public var locked: LockedEnvironment
-    public var environment: String { locked.name }
-    public var lockHash: String
-    public var image: RunRecord.ImageStamp
-    public var command: [String]
+    package var locked: LockedEnvironment
+    package var environment: String { locked.name }
+    package var lockHash: String
+    package var image: RunRecord.ImageStamp
+    package var command: [String]
     /// The run record the command came from, when `--run` was given.
-    public var fromRun: String?
-    public var notes: [String]
+    package var fromRun: String?
+    package var notes: [String]
     /// With `--rebuild`: where a rebuilt image is pushed (`<repository>:<content tag>`).
-    public var rebuildTarget: String?
+    package var rebuildTarget: String?
 }
 
 /// `envctl reproduce`: the lock (and run record) at a commit, the image digest checked in the registry,
 /// the commit's tree checked out into a temporary directory, and the command run there.
 ///
 /// Every check happens before anything is written, so bad input leaves the workspace untouched.
-public struct Reproducer {
-    public var source: LockSource
-    public var workspace: String
-    public var registry: (any ImageRegistry)?
+package struct Reproducer {
+    package var source: LockSource
+    package var workspace: String
+    package var registry: (any ImageRegistry)?
 
-    public init(source: LockSource, workspace: String, registry: (any ImageRegistry)?) {
+    package init(source: LockSource, workspace: String, registry: (any ImageRegistry)?) {
         self.source = source
         self.workspace = workspace
         self.registry = registry
@@ -37,7 +37,7 @@ public struct Reproducer {
     /// Reads and checks everything the reproduction needs; writes nothing.
     /// - Parameter rebuild: `--rebuild`: an environment without a pushed digest is not an error, its
     ///   image will be built from the lock.
-    public func plan(
+    package func plan(
         revision: String, environment: String?, runID: String?, command: [String], rebuild: Bool = false
     ) async throws(RunsError) -> ReproducePlan {
         let (commit, lock) = try source.lock(at: revision)
@@ -86,7 +86,7 @@ public struct Reproducer {
     }
 
     /// Whether the plan's digest is still in the registry (false when the plan has no digest).
-    public func imageExists(_ plan: ReproducePlan) async throws(RunsError) -> Bool {
+    package func imageExists(_ plan: ReproducePlan) async throws(RunsError) -> Bool {
         guard let digest = plan.image.digest else { return false }
         guard let registry else {
             throw RunsError(.missingTool, "no registry client available to check \(plan.image.reference)")
@@ -95,7 +95,7 @@ public struct Reproducer {
     }
 
     /// Checks the plan's digest is still in the registry.
-    public func verifyImage(_ plan: ReproducePlan) async throws(RunsError) {
+    package func verifyImage(_ plan: ReproducePlan) async throws(RunsError) {
         if try await !imageExists(plan) {
             throw RunsError(
                 .failure, "image \(plan.image.reference) for '\(plan.environment)' at \(plan.commit.shortID) no longer exists in the registry",
@@ -104,7 +104,7 @@ public struct Reproducer {
     }
 
     /// Writes the commit's tree into a new temporary directory and returns its path.
-    public func checkout(_ plan: ReproducePlan) throws(RunsError) -> String {
+    package func checkout(_ plan: ReproducePlan) throws(RunsError) -> String {
         let base = FileManager.default.temporaryDirectory.appendingPathComponent(
             "envctl-reproduce-\(plan.commit.shortID)-\(UUID().uuidString.prefix(8))").path
         do { try source.repository.exportTree(of: plan.commit.id, to: base) } catch {

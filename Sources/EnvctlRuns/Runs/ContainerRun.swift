@@ -1,15 +1,15 @@
-import EnvctlModel
+package import EnvctlModel
 import Foundation
 import Subprocess
 import OCIRegistry
 
 /// The container runtimes envctl drives.
-public enum ContainerRuntime: String, Sendable, Hashable, Codable, CaseIterable {
+package enum ContainerRuntime: String, Sendable, Hashable, Codable, CaseIterable {
     case podman
     case docker
 
     /// The flags that expose every NVIDIA GPU: docker's `--gpus` (NVIDIA runtime hook) or podman's CDI device.
-    public var gpuFlags: [String] {
+    package var gpuFlags: [String] {
         switch self {
         case .docker: ["--gpus", "all"]
         case .podman: ["--device", "nvidia.com/gpu=all"]
@@ -17,7 +17,7 @@ public enum ContainerRuntime: String, Sendable, Hashable, Codable, CaseIterable 
     }
 
     /// podman if installed, else docker.
-    public static func detect(explicit: ContainerRuntime?) throws(RunsError) -> ContainerRuntime {
+    package static func detect(explicit: ContainerRuntime?) throws(RunsError) -> ContainerRuntime {
         if let explicit {
             guard ToolLocator.find(explicit.rawValue) != nil else {
                 throw RunsError(.missingTool, "\(explicit.rawValue) is not installed", hint: "install it, or pass --runtime with the other one")
@@ -30,22 +30,22 @@ public enum ContainerRuntime: String, Sendable, Hashable, Codable, CaseIterable 
 }
 
 /// How to start one container: built from the lock, the host report and the user's command.
-public struct ContainerInvocation: Sendable, Hashable {
-    public var runtime: ContainerRuntime
-    public var image: String
-    public var command: [String]
-    public var workspace: String
+package struct ContainerInvocation: Sendable, Hashable {
+    package var runtime: ContainerRuntime
+    package var image: String
+    package var command: [String]
+    package var workspace: String
     /// Where the workspace is mounted and the command starts.
-    public var mountPoint: String = "/workspace"
-    public var gpu: Bool
+    package var mountPoint: String = "/workspace"
+    package var gpu: Bool
     /// nil: share the host IPC namespace (`--ipc=host`, what PyTorch DataLoader workers need);
     /// otherwise a sized `/dev/shm` such as `16g`.
-    public var shmSize: String?
-    public var tty: Bool
-    public var runID: String
-    public var environment: [String: String] = [:]
+    package var shmSize: String?
+    package var tty: Bool
+    package var runID: String
+    package var environment: [String: String] = [:]
 
-    public init(runtime: ContainerRuntime, image: String, command: [String], workspace: String, gpu: Bool, shmSize: String?, tty: Bool, runID: String) {
+    package init(runtime: ContainerRuntime, image: String, command: [String], workspace: String, gpu: Bool, shmSize: String?, tty: Bool, runID: String) {
         self.runtime = runtime
         self.image = image
         self.command = command
@@ -57,7 +57,7 @@ public struct ContainerInvocation: Sendable, Hashable {
     }
 
     /// The runtime's arguments, without the program name.
-    public var arguments: [String] {
+    package var arguments: [String] {
         var a = ["run", "--rm", "-i"]
         if tty { a.append("-t") }
         a += ["--name", "envctl-run-\(runID)", "--label", "dev.envctl.run=\(runID)"]
@@ -71,10 +71,10 @@ public struct ContainerInvocation: Sendable, Hashable {
 }
 
 /// Picks the image an environment runs in.
-public enum ImageSelection {
+package enum ImageSelection {
     /// The lock's pushed digest when there is one; otherwise a local image tagged
     /// `<image>:<contentTag>` if the runtime has it (not portable: the record says `local`).
-    public static func select(
+    package static func select(
         _ env: LockedEnvironment, runtime: ContainerRuntime, runner: any CommandRunner
     ) async throws(RunsError) -> RunRecord.ImageStamp {
         if let pushed = env.pushed {
@@ -96,8 +96,8 @@ public enum ImageSelection {
 
 /// Runs a container in the foreground: stdin, stdout and stderr are the terminal's own, and the
 /// container's exit status comes back.
-public enum ContainerLauncher {
-    public static func run(_ invocation: ContainerInvocation, extraEnvironment: [String: String] = [:]) async throws(RunsError) -> Int32 {
+package enum ContainerLauncher {
+    package static func run(_ invocation: ContainerInvocation, extraEnvironment: [String: String] = [:]) async throws(RunsError) -> Int32 {
         guard ToolLocator.find(invocation.runtime.rawValue) != nil else {
             throw RunsError(.missingTool, "\(invocation.runtime.rawValue) is not installed")
         }

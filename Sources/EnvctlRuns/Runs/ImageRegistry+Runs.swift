@@ -5,7 +5,7 @@ import OCIRegistry
 /// (`OCIRegistry.ImageRegistry`), with failures as `RunsError` (the registry error kept as the cause).
 extension ImageRegistry {
     /// Whether `repository@digest` can still be pulled.
-    public func digestExists(repository: String, digest: String) async throws(RunsError) -> Bool {
+    package func digestExists(repository: String, digest: String) async throws(RunsError) -> Bool {
         let what = "checking \(repository)@\(digest)"
         do {
             return try await manifestDigest(try ImageReference(parsing: "\(repository)@\(digest)")) != nil
@@ -15,7 +15,7 @@ extension ImageRegistry {
     }
 
     /// The manifest digest a tag points to now.
-    public func resolveDigest(reference: String) async throws(RunsError) -> String {
+    package func resolveDigest(reference: String) async throws(RunsError) -> String {
         let digest: ContentDigest?
         do { digest = try await manifestDigest(try ImageReference(parsing: reference)) } catch {
             throw RunsError(registry: error, "resolving \(reference)")
@@ -25,7 +25,7 @@ extension ImageRegistry {
     }
 
     /// Points `repository:tag` at `digest` (the protective `envctl-run-<id>` tags).
-    public func addTag(repository: String, digest: String, tag: String) async throws(RunsError) {
+    package func addTag(repository: String, digest: String, tag: String) async throws(RunsError) {
         do {
             try await self.tag(
                 try ImageReference(parsing: "\(repository)@\(digest)"), as: try ImageReference(parsing: "\(repository):\(tag)"))
@@ -45,5 +45,5 @@ extension RunsError {
 
 extension PushedImage {
     /// `repo@sha256:…`: the tag is dropped so nothing can move under it.
-    public var pinnedReference: String { "\(ImageReference.components(of: reference).name)@\(digest)" }
+    package var pinnedReference: String { "\(ImageReference.components(of: reference).name)@\(digest)" }
 }

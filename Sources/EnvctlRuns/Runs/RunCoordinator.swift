@@ -1,27 +1,27 @@
-import EnvctlModel
+package import EnvctlModel
 import Foundation
-import OCIRegistry
+package import OCIRegistry
 
 /// Everything needed to run a command in a locked environment.
-public struct RunRequest: Sendable {
-    public var environment: LockedEnvironment
+package struct RunRequest: Sendable {
+    package var environment: LockedEnvironment
     /// Mounted into the container (the workspace, or a checked-out old commit for reproduce).
-    public var mountDirectory: String
+    package var mountDirectory: String
     /// Where `.envctl/runs/` lives.
-    public var recordWorkspace: String
-    public var command: [String]
-    public var runtime: ContainerRuntime
-    public var preflight: Bool
+    package var recordWorkspace: String
+    package var command: [String]
+    package var runtime: ContainerRuntime
+    package var preflight: Bool
     /// Refuse (before anything is written) when the host has no usable GPU, instead of running on CPU.
-    public var requireGPU: Bool
-    public var shmSize: String?
-    public var git: RunRecord.GitStamp?
-    public var reproducedFrom: String?
-    public var tty: Bool
+    package var requireGPU: Bool
+    package var shmSize: String?
+    package var git: RunRecord.GitStamp?
+    package var reproducedFrom: String?
+    package var tty: Bool
     /// Set when the image was already chosen (reproduce after verifying the digest).
-    public var image: RunRecord.ImageStamp?
+    package var image: RunRecord.ImageStamp?
 
-    public init(
+    package init(
         environment: LockedEnvironment, mountDirectory: String, recordWorkspace: String, command: [String],
         runtime: ContainerRuntime, preflight: Bool = true, requireGPU: Bool = false, shmSize: String? = nil,
         git: RunRecord.GitStamp? = nil, reproducedFrom: String? = nil, tty: Bool = false, image: RunRecord.ImageStamp? = nil
@@ -42,19 +42,19 @@ public struct RunRequest: Sendable {
 }
 
 /// Preflight, image choice, run record, protective tag, container: the one path `run` and `reproduce` share.
-public struct RunCoordinator: Sendable {
-    public var runner: any CommandRunner
-    public var registry: (any ImageRegistry)?
+package struct RunCoordinator: Sendable {
+    package var runner: any CommandRunner
+    package var registry: (any ImageRegistry)?
     /// Warnings and notes for the user (stderr).
-    public var log: @Sendable (String) -> Void
+    package var log: @Sendable (String) -> Void
 
-    public init(runner: any CommandRunner, registry: (any ImageRegistry)?, log: @escaping @Sendable (String) -> Void) {
+    package init(runner: any CommandRunner, registry: (any ImageRegistry)?, log: @escaping @Sendable (String) -> Void) {
         self.runner = runner
         self.registry = registry
         self.log = log
     }
 
-    public func run(_ request: RunRequest) async throws(RunsError) -> (record: RunRecord, exitCode: Int32) {
+    package func run(_ request: RunRequest) async throws(RunsError) -> (record: RunRecord, exitCode: Int32) {
         guard !request.command.isEmpty else {
             throw RunsError(.badInput, "no command to run", hint: "put it after --: envctl run -- python train.py")
         }

@@ -1,57 +1,57 @@
-import Foundation
+package import Foundation
 
 /// What a run used and how it ended: written to `.envctl/runs/<id>.json` when the run starts and
 /// rewritten when it ends, so an interrupted run still leaves a record.
-public struct RunRecord: Sendable, Hashable, Codable {
-    public static let schemaVersion = 1
+package struct RunRecord: Sendable, Hashable, Codable {
+    package static let schemaVersion = 1
 
-    public enum Kind: String, Sendable, Hashable, Codable {
+    package enum Kind: String, Sendable, Hashable, Codable {
         case container
         case kfp
         case vertex
     }
 
-    public struct GitStamp: Sendable, Hashable, Codable {
-        public var commit: String?
-        public var dirty: Bool
-        public var changedPaths: [String]
+    package struct GitStamp: Sendable, Hashable, Codable {
+        package var commit: String?
+        package var dirty: Bool
+        package var changedPaths: [String]
 
-        public init(commit: String?, dirty: Bool, changedPaths: [String]) {
+        package init(commit: String?, dirty: Bool, changedPaths: [String]) {
             self.commit = commit
             self.dirty = dirty
             self.changedPaths = changedPaths
         }
     }
 
-    public struct ImageStamp: Sendable, Hashable, Codable {
+    package struct ImageStamp: Sendable, Hashable, Codable {
         /// What was run: `repo@sha256:…` for pushed images, or a local tag.
-        public var reference: String
+        package var reference: String
         /// The manifest digest, when the image came from a registry.
-        public var digest: String?
+        package var digest: String?
         /// Where it came from: `pushed` (the lock's pushed digest), `local` (a local build, not portable),
         /// or `pipeline` (an executor of a pinned pipeline).
-        public var source: String
+        package var source: String
 
-        public init(reference: String, digest: String?, source: String) {
+        package init(reference: String, digest: String?, source: String) {
             self.reference = reference
             self.digest = digest
             self.source = source
         }
     }
 
-    public struct PipelineStamp: Sendable, Hashable, Codable {
+    package struct PipelineStamp: Sendable, Hashable, Codable {
         /// The compiled pipeline, relative to the workspace root when it lies inside it (so `reproduce`
         /// can read it from a commit).
-        public var file: String
-        public var endpoint: String
-        public var pipelineID: String?
-        public var versionID: String?
-        public var remoteRunID: String?
-        public var state: String?
+        package var file: String
+        package var endpoint: String
+        package var pipelineID: String?
+        package var versionID: String?
+        package var remoteRunID: String?
+        package var state: String?
         /// The run parameters it was submitted with (`--param`); `reproduce` submits them again.
-        public var parameters: [String: String]?
+        package var parameters: [String: String]?
 
-        public init(
+        package init(
             file: String, endpoint: String, pipelineID: String? = nil, versionID: String? = nil, remoteRunID: String? = nil,
             state: String? = nil, parameters: [String: String]? = nil
         ) {
@@ -65,31 +65,31 @@ public struct RunRecord: Sendable, Hashable, Codable {
         }
     }
 
-    public var schema: Int = RunRecord.schemaVersion
-    public var id: String
-    public var kind: Kind
+    package var schema: Int = RunRecord.schemaVersion
+    package var id: String
+    package var kind: Kind
     /// RFC 3339 UTC.
-    public var startedAt: String
-    public var endedAt: String?
+    package var startedAt: String
+    package var endedAt: String?
     /// nil while running (or when the process was lost).
-    public var exitCode: Int32?
-    public var command: [String]
-    public var workspace: String
-    public var git: GitStamp?
-    public var environment: String
+    package var exitCode: Int32?
+    package var command: [String]
+    package var workspace: String
+    package var git: GitStamp?
+    package var environment: String
     /// The environment's locked content hash.
-    public var lockHash: String
-    public var images: [ImageStamp]
-    public var runtime: String?
-    public var host: HostGPUReport?
-    public var preflight: [PreflightFinding]
-    public var pipeline: PipelineStamp?
+    package var lockHash: String
+    package var images: [ImageStamp]
+    package var runtime: String?
+    package var host: HostGPUReport?
+    package var preflight: [PreflightFinding]
+    package var pipeline: PipelineStamp?
     /// Set by `envctl reproduce`: the commit the lock and code came from.
-    public var reproducedFrom: String?
+    package var reproducedFrom: String?
     /// Tags added so registry clean-up keeps the digests (`envctl-run-<id>`).
-    public var protectiveTags: [String]
+    package var protectiveTags: [String]
 
-    public init(
+    package init(
         id: String, kind: Kind, startedAt: Date, command: [String], workspace: String, git: GitStamp?, environment: String,
         lockHash: String, images: [ImageStamp], runtime: String?, host: HostGPUReport?, preflight: [PreflightFinding] = []
     ) {
@@ -108,13 +108,13 @@ public struct RunRecord: Sendable, Hashable, Codable {
         self.protectiveTags = []
     }
 
-    public var status: String {
+    package var status: String {
         if let pipeline, exitCode == nil { return pipeline.state ?? "submitted" }
         guard let exitCode else { return endedAt == nil ? "running" : "unknown" }
         return exitCode == 0 ? "succeeded" : "failed (\(exitCode))"
     }
 
-    public static func timestamp(_ date: Date) -> String {
+    package static func timestamp(_ date: Date) -> String {
         let f = ISO8601DateFormatter()
         f.formatOptions = [.withInternetDateTime]
         f.timeZone = TimeZone(identifier: "UTC")
@@ -123,7 +123,7 @@ public struct RunRecord: Sendable, Hashable, Codable {
 
     /// `20261125-130632-5f1c9a`: sortable by start time, unique enough for one workspace, and valid as
     /// an OCI tag suffix.
-    public static func newID(at date: Date = Date()) -> String {
+    package static func newID(at date: Date = Date()) -> String {
         let f = DateFormatter()
         f.dateFormat = "yyyyMMdd-HHmmss"
         f.timeZone = TimeZone(identifier: "UTC")
@@ -133,5 +133,5 @@ public struct RunRecord: Sendable, Hashable, Codable {
     }
 
     /// The tag that keeps this run's digests alive in the registry.
-    public var protectiveTag: String { "envctl-run-\(id)" }
+    package var protectiveTag: String { "envctl-run-\(id)" }
 }

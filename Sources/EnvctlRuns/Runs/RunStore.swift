@@ -1,15 +1,15 @@
 import EnvctlModel
-import Foundation
+package import Foundation
 
 /// Run records under `<workspace>/.envctl/runs/`, one JSON file per run, written atomically.
-public struct RunStore: Sendable {
-    public let directory: String
+package struct RunStore: Sendable {
+    package let directory: String
 
-    public init(workspace: String) {
+    package init(workspace: String) {
         directory = workspace + "/.envctl/runs"
     }
 
-    public func save(_ record: RunRecord) throws {
+    package func save(_ record: RunRecord) throws {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
@@ -17,10 +17,10 @@ public struct RunStore: Sendable {
         try AtomicFile.write(String(decoding: data, as: UTF8.self) + "\n", to: path(for: record.id))
     }
 
-    public func path(for id: String) -> String { "\(directory)/\(id).json" }
+    package func path(for id: String) -> String { "\(directory)/\(id).json" }
 
     /// All records, oldest first. Unreadable files are skipped and reported in `problems`.
-    public func list() -> (records: [RunRecord], problems: [String]) {
+    package func list() -> (records: [RunRecord], problems: [String]) {
         guard let names = try? FileManager.default.contentsOfDirectory(atPath: directory) else { return ([], []) }
         var records: [RunRecord] = []
         var problems: [String] = []
@@ -33,7 +33,7 @@ public struct RunStore: Sendable {
     }
 
     /// The record with this id, or the only one whose id starts with it.
-    public func load(_ id: String) throws(RunsError) -> RunRecord {
+    package func load(_ id: String) throws(RunsError) -> RunRecord {
         if FileManager.default.fileExists(atPath: path(for: id)) {
             do { return try Self.decode(atPath: path(for: id)) } catch {
                 throw RunsError(.failure, "run record \(path(for: id)) is unreadable: \(error)")
@@ -47,10 +47,10 @@ public struct RunStore: Sendable {
         throw RunsError(.badInput, "run id '\(id)' is ambiguous: \(matches.map(\.id).joined(separator: ", "))")
     }
 
-    public static func decode(atPath path: String) throws -> RunRecord {
+    package static func decode(atPath path: String) throws -> RunRecord {
         guard let data = FileManager.default.contents(atPath: path) else { throw RunsError(.failure, "cannot read \(path)") }
         return try JSONDecoder().decode(RunRecord.self, from: data)
     }
 
-    public static func decode(_ data: Data) throws -> RunRecord { try JSONDecoder().decode(RunRecord.self, from: data) }
+    package static func decode(_ data: Data) throws -> RunRecord { try JSONDecoder().decode(RunRecord.self, from: data) }
 }

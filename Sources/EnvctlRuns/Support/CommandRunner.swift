@@ -2,34 +2,34 @@ import Foundation
 import Subprocess
 
 /// What a finished helper command (nvidia-smi, podman --version, …) printed.
-public struct CommandOutput: Sendable, Hashable {
+package struct CommandOutput: Sendable, Hashable {
     /// nil when the program could not be started (not installed).
-    public var status: Int32?
-    public var stdout: String
-    public var stderr: String
+    package var status: Int32?
+    package var stdout: String
+    package var stderr: String
 
-    public init(status: Int32?, stdout: String = "", stderr: String = "") {
+    package init(status: Int32?, stdout: String = "", stderr: String = "") {
         self.status = status
         self.stdout = stdout
         self.stderr = stderr
     }
 
-    public static let notFound = CommandOutput(status: nil)
-    public var launched: Bool { status != nil }
-    public var succeeded: Bool { status == 0 }
+    package static let notFound = CommandOutput(status: nil)
+    package var launched: Bool { status != nil }
+    package var succeeded: Bool { status == 0 }
 }
 
 /// Runs small helper commands and collects their output. The seam that lets host checks be tested on
 /// recorded outputs instead of a real GPU machine.
-public protocol CommandRunner: Sendable {
+package protocol CommandRunner: Sendable {
     func run(_ tool: String, _ arguments: [String]) async -> CommandOutput
 }
 
 /// Runs commands for real through swift-subprocess, looking the tool up on `PATH`.
-public struct SystemCommandRunner: CommandRunner {
-    public init() {}
+package struct SystemCommandRunner: CommandRunner {
+    package init() {}
 
-    public func run(_ tool: String, _ arguments: [String]) async -> CommandOutput {
+    package func run(_ tool: String, _ arguments: [String]) async -> CommandOutput {
         guard ToolLocator.find(tool) != nil else { return .notFound }
         do {
             let r = try await Subprocess.run(
@@ -48,8 +48,8 @@ public struct SystemCommandRunner: CommandRunner {
 }
 
 /// Finds executables on `PATH`.
-public enum ToolLocator {
-    public static func find(_ tool: String, path: String? = ProcessInfo.processInfo.environment["PATH"]) -> String? {
+package enum ToolLocator {
+    package static func find(_ tool: String, path: String? = ProcessInfo.processInfo.environment["PATH"]) -> String? {
         if tool.contains("/") { return FileManager.default.isExecutableFile(atPath: tool) ? tool : nil }
         for dir in (path ?? "/usr/local/bin:/usr/bin:/bin").split(separator: ":") {
             let candidate = "\(dir)/\(tool)"
