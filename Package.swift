@@ -81,7 +81,9 @@ let package = Package(
             swiftSettings: settings),
         .target(
             name: "EnvctlLocking",
-            dependencies: ["EnvctlModel", "EnvctlKnowledge", "EnvctlResolver", "EnvctlPython", "Digest", "OCIRegistry"],
+            dependencies: [
+                "EnvctlModel", "EnvctlKnowledge", "EnvctlResolver", "EnvctlPython", "Digest", "OCIRegistry",
+            ],
             swiftSettings: settings),
         // OCIRegistry defines the HTTPTransport seam; CurlTransport implements it (the registry knows no curl).
         .target(name: "OCIRegistry", dependencies: ["Digest", "EnvctlModel"], swiftSettings: settings),
@@ -107,7 +109,8 @@ let package = Package(
         .target(
             name: "EnvctlWorkflows",
             dependencies: [
-                "EnvctlModel", "EnvctlKnowledge", "EnvctlResolver", "EnvctlLocking", "EnvctlTemplates", "EnvctlImageBuild",
+                "EnvctlModel", "EnvctlKnowledge", "EnvctlResolver", "EnvctlLocking", "EnvctlTemplates",
+                "EnvctlImageBuild",
                 "EnvctlRuns", "GitSupport", "OCIRegistry",
             ],
             swiftSettings: settings),
@@ -115,7 +118,8 @@ let package = Package(
             name: "EnvctlCLI",
             dependencies: [
                 "EnvctlModel", "EnvctlKnowledge", "EnvctlResolver", "EnvctlLocking", "EnvctlPython",
-                "OCIRegistry", "CurlTransport", "GitSupport", "EnvctlImageBuild", "EnvctlRuns", "EnvctlWorkflows", "Digest",
+                "OCIRegistry", "CurlTransport", "GitSupport", "EnvctlImageBuild", "EnvctlRuns", "EnvctlWorkflows",
+                "Digest",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: settings),
@@ -139,7 +143,8 @@ let package = Package(
 
         // MARK: Tests
         .target(
-            name: "EnvctlTestSupport", dependencies: ["EnvctlModel", "EnvctlKnowledge", "Digest"], path: "Tests/EnvctlTestSupport",
+            name: "EnvctlTestSupport", dependencies: ["EnvctlModel", "EnvctlKnowledge", "Digest"],
+            path: "Tests/EnvctlTestSupport",
             swiftSettings: settings),
         .testTarget(
             name: "EnvctlModelTests", dependencies: ["EnvctlModel", "EnvctlTestSupport"], exclude: ["Snapshots"],
@@ -158,9 +163,13 @@ let package = Package(
             swiftSettings: settings),
         .testTarget(name: "DigestTests", dependencies: ["Digest"], swiftSettings: settings),
         .testTarget(
-            name: "EnvctlRunsTests", dependencies: ["EnvctlRuns", "EnvctlModel", "GitSupport", "OCIRegistry", "CurlTransport", "EnvctlTestSupport"],
+            name: "EnvctlRunsTests",
+            dependencies: [
+                "EnvctlRuns", "EnvctlModel", "GitSupport", "OCIRegistry", "CurlTransport", "EnvctlTestSupport",
+            ],
             exclude: ["Fixtures"], swiftSettings: settings),
-        .testTarget(name: "GitSupportTests", dependencies: ["GitSupport", "EnvctlTestSupport"], swiftSettings: settings),
+        .testTarget(
+            name: "GitSupportTests", dependencies: ["GitSupport", "EnvctlTestSupport"], swiftSettings: settings),
         .testTarget(
             name: "OCIRegistryTests", dependencies: ["OCIRegistry", "CurlTransport", "EnvctlTestSupport"],
             swiftSettings: settings),
@@ -175,7 +184,8 @@ let package = Package(
         .testTarget(
             name: "EnvctlWorkflowsTests",
             dependencies: [
-                "EnvctlWorkflows", "EnvctlModel", "EnvctlImageBuild", "EnvctlRuns", "OCIRegistry", "CurlTransport", "GitSupport",
+                "EnvctlWorkflows", "EnvctlModel", "EnvctlImageBuild", "EnvctlRuns", "OCIRegistry", "CurlTransport",
+                "GitSupport",
                 "EnvctlTestSupport",
             ],
             swiftSettings: settings),

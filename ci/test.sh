@@ -11,6 +11,9 @@ export CI="${CI:-1}"
 TOOLS_BIN=$(bash ci/setup.sh | tail -n 1)
 export PATH="$TOOLS_BIN:$PATH" ENVCTL_TOOLS_VENV="${TOOLS_BIN%/bin}"
 
+# Style: .swift-format (4 spaces, 120 columns); `swift format format -i -p -r Sources Tests Plugins Package.swift` fixes most.
+swift format lint --strict --parallel --recursive Sources Tests Plugins Package.swift
+
 swift build --build-tests 2>&1 | grep -vE "^\[[0-9]+/[0-9]+\]" || true
 swift build --build-tests >/dev/null   # fail here, with the output above, if the build broke
 

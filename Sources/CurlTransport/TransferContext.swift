@@ -152,8 +152,9 @@ final class TransferContext: @unchecked Sendable {
 
     func finish(status: Int) -> HTTPResponse {
         let sent: String? =
-            if case .none = body { nil } else if sentHashValid && position == body.length { Self.takeHex(&sentHash) }
-            else { nil }
+            if case .none = body { nil } else if sentHashValid && position == body.length {
+                Self.takeHex(&sentHash)
+            } else { nil }
         let received = Self.takeHex(&receivedHash)
         return HTTPResponse(
             status: status, headers: headers, body: responseBody, bodyLength: bodyLength, bodySHA256: received,

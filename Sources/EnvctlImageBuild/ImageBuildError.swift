@@ -22,7 +22,9 @@ package struct ImageBuildError: Error, Sendable, Hashable, CustomStringConvertib
     /// its description follows the message.
     package var cause: (any Error & Sendable)?
 
-    package init(_ code: Code, step: String, _ message: String, hint: String? = nil, cause: (any Error & Sendable)? = nil) {
+    package init(
+        _ code: Code, step: String, _ message: String, hint: String? = nil, cause: (any Error & Sendable)? = nil
+    ) {
         self.code = code
         self.step = step
         self.message = message

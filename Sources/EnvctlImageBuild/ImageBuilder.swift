@@ -83,8 +83,9 @@ package struct ImageBuilder: Sendable {
     package static func locate(_ kind: BuilderKind?, runner: ToolRunner) throws(ImageBuildError) -> ImageBuilder {
         if let kind {
             guard let path = runner.which(kind.rawValue) else {
-                throw ImageBuildError(.missingTool, step: "build", "\(kind.rawValue) is not installed (not found on PATH)",
-                                      hint: kind.installHint)
+                throw ImageBuildError(
+                    .missingTool, step: "build", "\(kind.rawValue) is not installed (not found on PATH)",
+                    hint: kind.installHint)
             }
             return ImageBuilder(kind: kind, executable: path, runner: runner)
         }
@@ -101,14 +102,18 @@ package struct ImageBuilder: Sendable {
         let args = request.buildArgs.keys.sorted().flatMap { ["--build-arg", "\($0)=\(request.buildArgs[$0]!)"] }
         switch kind {
         case .buildah, .podman:
-            return [kind == .buildah ? "bud" : "build", "--layers", "--timestamp", String(request.sourceDateEpoch),
-                    "--identity-label=false", "-f", dockerfilePath, "-t", request.localTag]
+            return [
+                kind == .buildah ? "bud" : "build", "--layers", "--timestamp", String(request.sourceDateEpoch),
+                "--identity-label=false", "-f", dockerfilePath, "-t", request.localTag,
+            ]
                 + args + [request.contextDirectory]
         case .docker:
-            return ["buildx", "build", "-f", dockerfilePath, "--build-arg", "SOURCE_DATE_EPOCH=\(request.sourceDateEpoch)",
-                    "--output",
-                    "type=oci,dest=\(request.ociLayout),tar=false,rewrite-timestamp=true,name=\(request.ociRefName)",
-                    "-t", request.localTag]
+            return [
+                "buildx", "build", "-f", dockerfilePath, "--build-arg", "SOURCE_DATE_EPOCH=\(request.sourceDateEpoch)",
+                "--output",
+                "type=oci,dest=\(request.ociLayout),tar=false,rewrite-timestamp=true,name=\(request.ociRefName)",
+                "-t", request.localTag,
+            ]
                 + args + [request.contextDirectory]
         }
     }
@@ -150,10 +155,14 @@ package struct ImageBuilder: Sendable {
             let digestFile = (scratch as NSString).appendingPathComponent("image.digest")
             let push = try capture(
                 step: "export",
-                [kind == .buildah ? "push" : "push", "--digestfile", digestFile, request.localTag,
-                 "oci:\(request.ociLayout):\(request.ociRefName)"])
+                [
+                    kind == .buildah ? "push" : "push", "--digestfile", digestFile, request.localTag,
+                    "oci:\(request.ociLayout):\(request.ociRefName)",
+                ])
             guard push.status == 0 else {
-                throw ImageBuildError(.stepFailed, step: "export", "writing the OCI layout failed: \(push.stderr.trimmingCharacters(in: .whitespacesAndNewlines))")
+                throw ImageBuildError(
+                    .stepFailed, step: "export",
+                    "writing the OCI layout failed: \(push.stderr.trimmingCharacters(in: .whitespacesAndNewlines))")
             }
         }
         let digest = try Self.manifestDigest(layout: request.ociLayout, refName: request.ociRefName)
@@ -203,7 +212,8 @@ package struct ImageBuilder: Sendable {
         }
         let named = index.manifests.last { $0.annotations?["org.opencontainers.image.ref.name"] == refName }
         guard let d = named ?? (index.manifests.count == 1 ? index.manifests[0] : nil) else {
-            throw ImageBuildError(.stepFailed, step: "export", "the OCI layout \(layout) has no image named '\(refName)'")
+            throw ImageBuildError(
+                .stepFailed, step: "export", "the OCI layout \(layout) has no image named '\(refName)'")
         }
         return d.digest
     }

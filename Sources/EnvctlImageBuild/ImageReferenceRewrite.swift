@@ -13,8 +13,9 @@ package struct RegistryMirrors: Sendable, Hashable {
         for f in flags {
             let parts = f.split(separator: "=", maxSplits: 1).map(String.init)
             guard parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty else {
-                throw ImageBuildError(.badInput, step: "build", "--mirror '\(f)' is not REGISTRY=MIRROR",
-                                      hint: "e.g. --mirror docker.io=mirror.example.com:5000")
+                throw ImageBuildError(
+                    .badInput, step: "build", "--mirror '\(f)' is not REGISTRY=MIRROR",
+                    hint: "e.g. --mirror docker.io=mirror.example.com:5000")
             }
             m[parts[0]] = parts[1]
         }

@@ -17,7 +17,9 @@ package struct PublishedImage: Sendable, Hashable {
     /// The build inputs the labels reveal (revision, source, `created` as `SOURCE_DATE_EPOCH`), for
     /// recording an image that `build --push` skipped because the registry already had it.
     package var buildInputs: BuildInputs? {
-        guard let created = labels["org.opencontainers.image.created"], let epoch = Self.epoch(created) else { return nil }
+        guard let created = labels["org.opencontainers.image.created"], let epoch = Self.epoch(created) else {
+            return nil
+        }
         return BuildInputs(
             revision: labels["org.opencontainers.image.revision"], source: labels["org.opencontainers.image.source"],
             sourceDateEpoch: epoch)

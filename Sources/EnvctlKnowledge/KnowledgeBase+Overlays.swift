@@ -13,7 +13,9 @@ extension KnowledgeBase {
         }
         if let spec {
             let base = URL(fileURLWithPath: spec.path).deletingLastPathComponent()
-            files += spec.knowledgeFiles.map { $0.value.hasPrefix("/") ? $0.value : base.appendingPathComponent($0.value).path }
+            files += spec.knowledgeFiles.map {
+                $0.value.hasPrefix("/") ? $0.value : base.appendingPathComponent($0.value).path
+            }
         }
         files += extra
         var kb = KnowledgeBase.builtin

@@ -25,7 +25,8 @@ package struct ComputeCapability: Sendable, Hashable, Comparable, Codable, Custo
             digits = s.dropFirst(prefix.count)
             break
         }
-        guard digits.count >= 2, digits.count <= 3, digits.allSatisfy(\.isNumber), digits != Substring(s) || s.hasPrefix("sm"),
+        guard digits.count >= 2, digits.count <= 3, digits.allSatisfy(\.isNumber),
+            digits != Substring(s) || s.hasPrefix("sm"),
             let n = Int(digits)
         else { return nil }
         self.init(major: n / 10, minor: n % 10)

@@ -34,7 +34,8 @@ extension KnowledgeBase {
     }
 
     package static func load(fileAt path: String) throws(DiagnosticsError) -> KnowledgeBase {
-        guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
+        guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8)
+        else {
             throw DiagnosticsError([.error("cannot read knowledge file '\(path)'")])
         }
         return try load(yaml: text, file: path)
@@ -45,7 +46,11 @@ extension KnowledgeBase {
         var problems: [Diagnostic] = []
         func check(_ p: Provenance, _ what: String) {
             for s in p.source where sources[s] == nil && !s.hasPrefix("http") && !s.contains(" ") {
-                problems.append(.error("\(what): source '\(s)' is not defined under 'sources:'", hint: "add it under sources: with a url, or write the URL itself", at: SourceLocation(file: file, line: 1, column: 1)))
+                problems.append(
+                    .error(
+                        "\(what): source '\(s)' is not defined under 'sources:'",
+                        hint: "add it under sources: with a url, or write the URL itself",
+                        at: SourceLocation(file: file, line: 1, column: 1)))
             }
         }
         for r in cuda { check(r.provenance, "cuda \(r.version)") }

@@ -83,7 +83,9 @@ package struct FrameworkBuild: Sendable, Hashable, Codable {
     /// Whether the build brings its own CUDA libraries through pip; true when the file doesn't say.
     package var bundlesCUDA: Bool
 
-    enum CodingKeys: String, CodingKey { case variant, cuda, cudnn, archs, extra, localExtra = "local_extra", bundlesCUDA = "bundles_cuda" }
+    enum CodingKeys: String, CodingKey {
+        case variant, cuda, cudnn, archs, extra, localExtra = "local_extra", bundlesCUDA = "bundles_cuda"
+    }
 
     package init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
@@ -172,7 +174,8 @@ package struct KnowledgeBase: Sendable, Hashable, Codable {
     package var images: CUDAImages
 
     enum CodingKeys: String, CodingKey {
-        case schemaVersion = "schema_version", version, date, sources, cuda, cudnn, python, osPython = "os_python", architectures, gpus, frameworks, images
+        case schemaVersion = "schema_version", version, date, sources, cuda, cudnn, python, osPython = "os_python",
+            architectures, gpus, frameworks, images
     }
 
     package func family(_ name: FrameworkName) -> FrameworkFamily? { frameworks[name.rawValue] }
@@ -201,7 +204,9 @@ package struct KnowledgeBase: Sendable, Hashable, Codable {
     package func gpu(named raw: String) -> (name: String, sm: ComputeCapability)? {
         if let cc = ComputeCapability(raw) { return (cc.smName, cc) }
         let key = GPUModel.normalise(raw)
-        for model in gpus where GPUModel.normalise(model.name) == key || model.aliases.contains(where: { GPUModel.normalise($0) == key }) {
+        for model in gpus
+        where GPUModel.normalise(model.name) == key || model.aliases.contains(where: { GPUModel.normalise($0) == key })
+        {
             return (model.name, model.sm)
         }
         return nil
@@ -213,7 +218,9 @@ extension Sourced where Row == GPUModelRow {
     /// without the vendor prefix.
     package static func normalise(_ s: String) -> String {
         var t = s.lowercased()
-        for prefix in ["nvidia ", "nvidia-", "tesla ", "geforce "] where t.hasPrefix(prefix) { t.removeFirst(prefix.count) }
+        for prefix in ["nvidia ", "nvidia-", "tesla ", "geforce "] where t.hasPrefix(prefix) {
+            t.removeFirst(prefix.count)
+        }
         return t.filter { $0.isLetter || $0.isNumber }
     }
 }

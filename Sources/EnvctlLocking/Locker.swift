@@ -32,7 +32,9 @@ package struct LockOptions: Sendable {
     /// The container platform image digests are chosen for.
     package var imagePlatform: String
 
-    package init(offline: Bool = false, platform: String = "x86_64-manylinux_2_28", imagePlatform: String = "linux/amd64") {
+    package init(
+        offline: Bool = false, platform: String = "x86_64-manylinux_2_28", imagePlatform: String = "linux/amd64"
+    ) {
         self.offline = offline
         self.platform = platform
         self.imagePlatform = imagePlatform
@@ -61,7 +63,9 @@ package struct Locker: Sendable {
         for env in spec.environments {
             if let req = env.requirements {
                 let path = resolve(req.value, relativeTo: spec.path)
-                let contents = FileManager.default.contents(atPath: path).map { String(decoding: $0, as: UTF8.self) } ?? "<missing>"
+                let contents =
+                    FileManager.default.contents(atPath: path).map { String(decoding: $0, as: UTF8.self) }
+                    ?? "<missing>"
                 h.update("requirements\0\(env.name)\0\(contents)\0")
             }
         }
@@ -82,33 +86,44 @@ package struct Locker: Sendable {
         for (env, resolution) in zip(spec.environments, resolutions) {
             environments.append(try await lockEnvironment(env, resolution, spec: spec, options: options))
         }
-        let fleet = spec.fleet.driver == nil && spec.fleet.gpus.isEmpty
+        let fleet =
+            spec.fleet.driver == nil && spec.fleet.gpus.isEmpty
             ? nil
             : LockedFleet(
                 driver: spec.fleet.driver?.value.text,
-                gpus: spec.fleet.gpus.compactMap { g in knowledgeBase.gpu(named: g.value).map { LockedGPU(name: g.value, arch: $0.sm.smName) } })
+                gpus: spec.fleet.gpus.compactMap { g in
+                    knowledgeBase.gpu(named: g.value).map { LockedGPU(name: g.value, arch: $0.sm.smName) }
+                })
         return Lockfile(
-            generatedBy: generatedBy, knowledgeBase: KnowledgeBaseStamp(version: knowledgeBase.version, date: knowledgeBase.date),
-            specHash: Self.inputsHash(spec: spec, knowledgeBase: knowledgeBase), fleet: fleet, environments: environments)
+            generatedBy: generatedBy,
+            knowledgeBase: KnowledgeBaseStamp(version: knowledgeBase.version, date: knowledgeBase.date),
+            specHash: Self.inputsHash(spec: spec, knowledgeBase: knowledgeBase), fleet: fleet,
+            environments: environments)
     }
 
     /// The lock entry for one environment without Python pins or digests: what `resolve` shows and `--check` compares.
     package static func skeleton(_ env: EnvironmentSpec, _ r: Resolution) -> LockedEnvironment {
         let framework = r.framework.map { f in
             LockedFramework(
-                name: f.name.rawValue, version: f.version.text, variant: f.variant, package: f.package, indexURL: f.indexURL,
+                name: f.name.rawValue, version: f.version.text, variant: f.variant, package: f.package,
+                indexURL: f.indexURL,
                 extra: f.extra, companions: f.companions.mapValues(\.text))
         }
         return LockedEnvironment(
-            name: env.name, framework: framework, cuda: r.cuda.text, cudnn: r.cudnn?.text, python: r.python.text, os: r.os,
-            driver: LockedDriver(minimum: r.driverMinimum?.text, fullCompatibility: r.driverFull?.text, compatibility: r.compatibility),
+            name: env.name, framework: framework, cuda: r.cuda.text, cudnn: r.cudnn?.text, python: r.python.text,
+            os: r.os,
+            driver: LockedDriver(
+                minimum: r.driverMinimum?.text, fullCompatibility: r.driverFull?.text, compatibility: r.compatibility),
             archs: r.archs, cudaLibraries: r.cudaLibraries.rawValue,
-            images: LockedImages(base: LockedImage(reference: r.baseImage), builder: LockedImage(reference: r.builderImage)),
+            images: LockedImages(
+                base: LockedImage(reference: r.baseImage), builder: LockedImage(reference: r.builderImage)),
             image: env.image?.value, apt: env.apt.map(\.value), env: env.env,
             pythonPackages: LockedPython(platform: "", packages: []), reasons: r.reasons, warnings: r.warnings)
     }
 
-    func lockEnvironment(_ env: EnvironmentSpec, _ r: Resolution, spec: Spec, options: LockOptions) async throws -> LockedEnvironment {
+    func lockEnvironment(_ env: EnvironmentSpec, _ r: Resolution, spec: Spec, options: LockOptions) async throws
+        -> LockedEnvironment
+    {
         var locked = Self.skeleton(env, r)
         locked.pythonPackages.platform = options.platform
 
@@ -117,7 +132,9 @@ package struct Locker: Sendable {
         if let req = env.requirements {
             let path = Self.resolve(req.value, relativeTo: spec.path)
             guard FileManager.default.isReadableFile(atPath: path) else {
-                throw DiagnosticsError([.error("requirements file '\(req.value)' does not exist (looked at \(path))", at: req.location)])
+                throw DiagnosticsError([
+                    .error("requirements file '\(req.value)' does not exist (looked at \(path))", at: req.location)
+                ])
             }
             lines.append("-r \(path)")
         }
@@ -142,11 +159,15 @@ package struct Locker: Sendable {
                     locked.images[keyPath: keyPath].digest = pinned.digest.description
                     locked.images[keyPath: keyPath].platformDigest = pinned.platformManifestDigest.description
                 } catch {
-                    throw LockError(.imagePinningFailed, "cannot pin \(ref) by digest: \(error)\n(use --offline to lock by tag for now)")
+                    throw LockError(
+                        .imagePinningFailed,
+                        "cannot pin \(ref) by digest: \(error)\n(use --offline to lock by tag for now)")
                 }
             }
         } else {
-            locked.warnings.append("base images are recorded by tag only (locked offline); run 'envctl lock' with registry access to pin digests")
+            locked.warnings.append(
+                "base images are recorded by tag only (locked offline); run 'envctl lock' with registry access to pin digests"
+            )
         }
         locked.hash = Self.contentHash(locked)
         return locked

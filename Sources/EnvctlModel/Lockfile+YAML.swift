@@ -22,7 +22,8 @@ extension Lockfile {
     }
 
     package static func load(fileAt path: String) throws(DiagnosticsError) -> Lockfile {
-        guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
+        guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8)
+        else {
             throw DiagnosticsError([.error("cannot read lock file '\(path)'", hint: "run 'envctl lock' to create it")])
         }
         return try parse(text, file: path)

@@ -41,7 +41,9 @@ package struct Lockfile: Sendable, Hashable, Codable {
         guard lockVersion == Self.currentVersion else {
             throw DecodingError.dataCorruptedError(
                 forKey: .lockVersion, in: c,
-                debugDescription: "lock_version \(lockVersion) is not supported by this envctl (it reads \(Self.currentVersion)); run 'envctl lock' to rewrite it")
+                debugDescription:
+                    "lock_version \(lockVersion) is not supported by this envctl (it reads \(Self.currentVersion)); run 'envctl lock' to rewrite it"
+            )
         }
         generatedBy = try c.decode(String.self, forKey: .generatedBy)
         knowledgeBase = try c.decode(KnowledgeBaseStamp.self, forKey: .knowledgeBase)
@@ -111,7 +113,9 @@ package struct LockedFramework: Sendable, Hashable, Codable {
     package var extra: String?
     package var companions: [String: String]
 
-    enum CodingKeys: String, CodingKey { case name, version, variant, package, indexURL = "index_url", extra, companions }
+    enum CodingKeys: String, CodingKey {
+        case name, version, variant, package, indexURL = "index_url", extra, companions
+    }
 
     package init(
         name: String, version: String, variant: String, package: String, indexURL: String?, extra: String?,
@@ -243,7 +247,7 @@ package struct LockedPackage: Sendable, Hashable, Codable {
 
     /// `name==version --hash=sha256:...` lines for `pip install --require-hashes`.
     package var requirementLine: String {
-        ([ "\(name)==\(version)" ] + hashes.map { "--hash=\($0)" }).joined(separator: " \\\n    ")
+        (["\(name)==\(version)"] + hashes.map { "--hash=\($0)" }).joined(separator: " \\\n    ")
     }
 }
 
@@ -404,7 +408,11 @@ extension Lockfile {
         environment name: String, reference: String, digest: String, build: PushedImage.BuildInputs? = nil
     ) throws(DiagnosticsError) -> Lockfile {
         guard let index = environments.firstIndex(where: { $0.name == name }) else {
-            throw DiagnosticsError([.error("envctl.lock has no environment '\(name)'", hint: "environments: \(environments.map(\.name).joined(separator: ", "))")])
+            throw DiagnosticsError([
+                .error(
+                    "envctl.lock has no environment '\(name)'",
+                    hint: "environments: \(environments.map(\.name).joined(separator: ", "))")
+            ])
         }
         var copy = self
         copy.environments[index].pushed = PushedImage(reference: reference, digest: digest, build: build)

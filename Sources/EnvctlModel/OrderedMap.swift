@@ -3,7 +3,9 @@ package struct OrderedMap<Value: Codable & Sendable & Hashable>: Codable, Sendab
     package var entries: [(String, Value)]
 
     package init(entries: [(String, Value)]) { self.entries = entries }
-    package init(sorting dictionary: [String: Value]) { entries = dictionary.keys.sorted().map { ($0, dictionary[$0]!) } }
+    package init(sorting dictionary: [String: Value]) {
+        entries = dictionary.keys.sorted().map { ($0, dictionary[$0]!) }
+    }
 
     package var dictionary: [String: Value] { Dictionary(entries, uniquingKeysWith: { a, _ in a }) }
 

@@ -20,11 +20,15 @@ package struct SpecParser {
     package func parse(fileAt path: String) throws(DiagnosticsError) -> Spec {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw DiagnosticsError([
-                .error("cannot read spec file '\(path)'", hint: "run envctl in the directory holding envctl.yaml, or pass --spec PATH")
+                .error(
+                    "cannot read spec file '\(path)'",
+                    hint: "run envctl in the directory holding envctl.yaml, or pass --spec PATH")
             ])
         }
         guard let text = String(data: data, encoding: .utf8) else {
-            throw DiagnosticsError([.error("'\(path)' is not UTF-8 text", at: SourceLocation(file: path, line: 1, column: 1))])
+            throw DiagnosticsError([
+                .error("'\(path)' is not UTF-8 text", at: SourceLocation(file: path, line: 1, column: 1))
+            ])
         }
         return try parse(text, path: path)
     }
@@ -36,8 +40,9 @@ package struct SpecParser {
         do {
             guard let node = try Yams.compose(yaml: text) else {
                 throw DiagnosticsError([
-                    .error("spec is empty", hint: "start with 'version: 1' and an 'environments:' mapping",
-                           at: SourceLocation(file: path, line: 1, column: 1))
+                    .error(
+                        "spec is empty", hint: "start with 'version: 1' and an 'environments:' mapping",
+                        at: SourceLocation(file: path, line: 1, column: 1))
                 ])
             }
             root = node
@@ -74,14 +79,16 @@ package struct SpecParser {
                 for (key, value) in envMapping {
                     guard let name = ctx.scalar(key, what: "an environment name") else { continue }
                     if name.range(of: #"^[a-z0-9][a-z0-9_-]{0,62}$"#, options: .regularExpression) == nil {
-                        ctx.error("environment name '\(name)' is not allowed",
-                                  hint: "use lowercase letters, digits, '-' and '_' (it becomes part of image tags)", key)
+                        ctx.error(
+                            "environment name '\(name)' is not allowed",
+                            hint: "use lowercase letters, digits, '-' and '_' (it becomes part of image tags)", key)
                     }
                     spec.environments.append(parseEnvironment(name: name, key: key, value, &ctx))
                 }
             }
         } else {
-            ctx.error("missing 'environments'", hint: "add an 'environments:' mapping with at least one environment", root)
+            ctx.error(
+                "missing 'environments'", hint: "add an 'environments:' mapping with at least one environment", root)
         }
         if !ctx.diagnostics.filter({ $0.severity == .error }).isEmpty {
             // In file order, as a user fixes them top to bottom.
@@ -102,8 +109,9 @@ package struct SpecParser {
             if let v = Version(s), v.local == nil, v.components.count >= 2, v.major >= 300, v.major < 2000 {
                 fleet.driver = Located(v, at: ctx.location(d))
             } else {
-                ctx.error("'\(s)' is not an NVIDIA driver version",
-                          hint: "write the lowest driver in the fleet as nvidia-smi prints it, e.g. \"535.104.05\"", d)
+                ctx.error(
+                    "'\(s)' is not an NVIDIA driver version",
+                    hint: "write the lowest driver in the fleet as nvidia-smi prints it, e.g. \"535.104.05\"", d)
             }
         }
         if let g = m["gpus"], let items = ctx.sequence(g, what: "fleet.gpus") {
@@ -125,7 +133,8 @@ package struct SpecParser {
         }
         if let mm = m["mirrors"], let mirrors = ctx.mapping(mm, what: "python_index.mirrors") {
             for (k, v) in mirrors {
-                if let from = ctx.scalar(k, what: "a mirrored URL prefix"), let to = ctx.scalar(v, what: "a mirror URL"),
+                if let from = ctx.scalar(k, what: "a mirrored URL prefix"),
+                    let to = ctx.scalar(v, what: "a mirror URL"),
                     ctx.checkURL(from, k), ctx.checkURL(to, v)
                 {
                     settings.mirrors[from] = to
@@ -162,7 +171,9 @@ package struct SpecParser {
             if s.range(of: #"^[a-z]+[0-9]+(\.[0-9]+)?$"#, options: .regularExpression) != nil {
                 env.os = Located(s, at: ctx.location(n))
             } else {
-                ctx.error("'\(s)' is not an OS name", hint: "use the nvidia/cuda tag spelling, e.g. ubuntu22.04, ubuntu24.04, ubi9, rockylinux9", n)
+                ctx.error(
+                    "'\(s)' is not an OS name",
+                    hint: "use the nvidia/cuda tag spelling, e.g. ubuntu22.04, ubuntu24.04, ubi9, rockylinux9", n)
             }
         }
         if let n = m["requirements"], let s = ctx.scalar(n, what: "requirements") {
@@ -176,7 +187,11 @@ package struct SpecParser {
             for item in items {
                 guard let s = ctx.scalar(item, what: "a package requirement") else { continue }
                 if s.contains(where: \.isNewline) || s.hasPrefix("-") || s.isEmpty {
-                    ctx.error("'\(s)' is not a requirement line", hint: "write one PEP 508 requirement per item, e.g. \"numpy>=1.26\"; put pip options in python_index", item)
+                    ctx.error(
+                        "'\(s)' is not a requirement line",
+                        hint:
+                            "write one PEP 508 requirement per item, e.g. \"numpy>=1.26\"; put pip options in python_index",
+                        item)
                 } else {
                     env.packages.append(Located(s, at: ctx.location(item)))
                 }
@@ -186,7 +201,9 @@ package struct SpecParser {
             for item in items {
                 guard let s = ctx.scalar(item, what: "an apt package") else { continue }
                 if s.range(of: #"^[a-z0-9][a-z0-9+.-]+(=[A-Za-z0-9.+:~-]+)?$"#, options: .regularExpression) == nil {
-                    ctx.error("'\(s)' is not a Debian package name", hint: "apt entries are package names like 'git' or 'libgl1=1.7.0-1'", item)
+                    ctx.error(
+                        "'\(s)' is not a Debian package name",
+                        hint: "apt entries are package names like 'git' or 'libgl1=1.7.0-1'", item)
                 } else {
                     env.apt.append(Located(s, at: ctx.location(item)))
                 }
@@ -194,7 +211,9 @@ package struct SpecParser {
         }
         if let n = m["image"], let s = ctx.scalar(n, what: "image") {
             if let problem = Self.imageRepositoryProblem(s) {
-                ctx.error(problem, hint: "write the repository without tag or digest, e.g. registry.example.com/team/train", n)
+                ctx.error(
+                    problem, hint: "write the repository without tag or digest, e.g. registry.example.com/team/train", n
+                )
             } else {
                 env.image = Located(s, at: ctx.location(n))
             }
@@ -203,8 +222,11 @@ package struct SpecParser {
             if let v = CUDALibrarySource(rawValue: s) {
                 env.cudaLibraries = Located(v, at: ctx.location(n))
             } else {
-                ctx.error("cuda_libraries must be 'wheels' or 'image', not '\(s)'",
-                          hint: "'wheels' (default) lets the framework's pip wheels bring CUDA; 'image' takes them from the CUDA image", n)
+                ctx.error(
+                    "cuda_libraries must be 'wheels' or 'image', not '\(s)'",
+                    hint:
+                        "'wheels' (default) lets the framework's pip wheels bring CUDA; 'image' takes them from the CUDA image",
+                    n)
             }
         }
         if let n = m["env"], let vars = ctx.mapping(n, what: "env") {
@@ -215,7 +237,9 @@ package struct SpecParser {
                 if key.range(of: #"^[A-Za-z_][A-Za-z0-9_]*$"#, options: .regularExpression) == nil {
                     ctx.error("'\(key)' is not a valid environment variable name", k)
                 } else if value.contains(where: { $0.isNewline || $0 == "\0" }) {
-                    ctx.error("the value of \(key) contains a line break", hint: "image environment values must be one line", v)
+                    ctx.error(
+                        "the value of \(key) contains a line break", hint: "image environment values must be one line",
+                        v)
                 } else {
                     env.env[key] = value
                 }
@@ -234,20 +258,31 @@ package struct SpecParser {
         let trimmed = text.trimmingCharacters(in: .whitespaces)
         let nameEnd = trimmed.firstIndex { !($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") } ?? trimmed.endIndex
         let rawName = trimmed[..<nameEnd].lowercased()
-        let aliases: [String: FrameworkName] = ["torch": .torch, "pytorch": .torch, "tensorflow": .tensorflow, "tf": .tensorflow, "jax": .jax]
+        let aliases: [String: FrameworkName] = [
+            "torch": .torch, "pytorch": .torch, "tensorflow": .tensorflow, "tf": .tensorflow, "jax": .jax,
+        ]
         guard let name = aliases[rawName] else {
-            throw ParseFailure(message: "unknown framework '\(rawName)'", hint: "use torch, tensorflow or jax (or omit 'framework' for a plain CUDA environment)")
+            throw ParseFailure(
+                message: "unknown framework '\(rawName)'",
+                hint: "use torch, tensorflow or jax (or omit 'framework' for a plain CUDA environment)")
         }
         var rest = trimmed[nameEnd...].trimmingCharacters(in: .whitespaces)
         if rest.hasPrefix("[") {
-            throw ParseFailure(message: "extras are chosen by envctl", hint: "write '\(rawName)\(rest.drop { $0 != "]" }.dropFirst())'; envctl adds the CUDA extra that matches the lock")
+            throw ParseFailure(
+                message: "extras are chosen by envctl",
+                hint:
+                    "write '\(rawName)\(rest.drop { $0 != "]" }.dropFirst())'; envctl adds the CUDA extra that matches the lock"
+            )
         }
         if rest.isEmpty { return FrameworkRequirement(name: name, versions: .any) }
         if let first = rest.first, first.isNumber { rest = "==" + rest }
         do {
-            return FrameworkRequirement(name: name, versions: try VersionSpecifier(parsing: rest, bareMeansSeries: false))
+            return FrameworkRequirement(
+                name: name, versions: try VersionSpecifier(parsing: rest, bareMeansSeries: false))
         } catch {
-            throw ParseFailure(message: "framework: \(error.message)", hint: "use a PEP 440 specifier, e.g. \"torch==2.5.*\" or \"torch>=2.4,<2.7\"")
+            throw ParseFailure(
+                message: "framework: \(error.message)",
+                hint: "use a PEP 440 specifier, e.g. \"torch==2.5.*\" or \"torch>=2.4,<2.7\"")
         }
     }
 
@@ -369,7 +404,8 @@ package enum YAMLErrors {
             switch y {
             case .scanner(_, let problem, let mark, _), .parser(_, let problem, let mark, _),
                 .composer(_, let problem, let mark, _):
-                return .error("YAML syntax: \(problem)", at: SourceLocation(file: file, line: mark.line, column: mark.column))
+                return .error(
+                    "YAML syntax: \(problem)", at: SourceLocation(file: file, line: mark.line, column: mark.column))
             case .duplicatedKeysInMapping(let duplicates, let context):
                 return .error(
                     "duplicate key \(duplicates.map { "'\($0)'" }.joined(separator: ", "))",

@@ -76,7 +76,7 @@ package struct Version: Sendable, Hashable, Comparable, CustomStringConvertible,
         case (nil, nil): return false
         case (nil, _): return true
         case (_, nil): return false
-        case let (x?, y?): return x < y
+        case (let x?, let y?): return x < y
         }
     }
 

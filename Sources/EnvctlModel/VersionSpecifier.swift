@@ -88,8 +88,10 @@ package struct VersionSpecifier: Sendable, Hashable, CustomStringConvertible, Co
             }
             rest = Substring(rest.trimmingCharacters(in: .whitespaces))
             if op == .arbitrary {
-                clauses.append(Clause(op: .arbitrary, version: Version(rest.description) ?? Version([0]),
-                                      wildcard: false, raw: String(rest)))
+                clauses.append(
+                    Clause(
+                        op: .arbitrary, version: Version(rest.description) ?? Version([0]),
+                        wildcard: false, raw: String(rest)))
                 continue
             }
             var wildcard = false
@@ -98,7 +100,8 @@ package struct VersionSpecifier: Sendable, Hashable, CustomStringConvertible, Co
                 rest = rest.dropLast(2)
             }
             guard let version = Version(String(rest)) else {
-                throw ParseError(message: "'\(part)' is not a version clause (expected e.g. '>=12.1', '==2.5.*' or '12.4')")
+                throw ParseError(
+                    message: "'\(part)' is not a version clause (expected e.g. '>=12.1', '==2.5.*' or '12.4')")
             }
             let resolvedOp: Operator
             if let op {

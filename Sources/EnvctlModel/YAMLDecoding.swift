@@ -6,7 +6,9 @@ package import Yams
 /// `Decodable` reports a coding path, not a position; we compose the node tree as well and walk the
 /// coding path through it to find the line the user must edit.
 package enum LocatedYAMLDecoder {
-    package static func decode<T: Decodable>(_ type: T.Type, from text: String, file: String) throws(DiagnosticsError) -> T {
+    package static func decode<T: Decodable>(_ type: T.Type, from text: String, file: String) throws(DiagnosticsError)
+        -> T
+    {
         let root: Node?
         do {
             root = try Yams.compose(yaml: text)
@@ -35,8 +37,9 @@ package enum LocatedYAMLDecoder {
             let mark = locate(path, in: root) ?? root.mark
             let dotted = path.map { $0.intValue.map { "[\($0)]" } ?? ".\($0.stringValue)" }.joined()
             throw DiagnosticsError([
-                .error(dotted.isEmpty ? message : "\(dotted.drop { $0 == "." }): \(message)",
-                       at: mark.map { SourceLocation(file: file, line: $0.line, column: $0.column) })
+                .error(
+                    dotted.isEmpty ? message : "\(dotted.drop { $0 == "." }): \(message)",
+                    at: mark.map { SourceLocation(file: file, line: $0.line, column: $0.column) })
             ])
         } catch {
             throw DiagnosticsError([.error("\(error)", at: SourceLocation(file: file, line: 1, column: 1))])

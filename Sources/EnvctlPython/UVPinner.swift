@@ -3,9 +3,9 @@ import Foundation
 import Subprocess
 
 #if canImport(System)
-    import System
+import System
 #else
-    import SystemPackage
+import SystemPackage
 #endif
 
 /// Errors from pinning Python requirements.
@@ -82,7 +82,9 @@ package struct UVPinner: Sendable {
                 return
             }
         }
-        throw PythonPinError(.toolMissing, """
+        throw PythonPinError(
+            .toolMissing,
+            """
             envctl needs 'uv' to pin Python packages with hashes, and it is not on PATH.
             Install it with 'pipx install uv' or 'python3 -m pip install uv' (https://docs.astral.sh/uv/), or set ENVCTL_UV=/path/to/uv.
             """)
@@ -97,7 +99,8 @@ package struct UVPinner: Sendable {
         // and uv would otherwise try to download one.
         var args = [
             "pip", "compile", inputFile, "--generate-hashes", "--emit-index-annotation", "--no-header", "--no-annotate",
-            "--quiet", "--no-python-downloads", "--python-version", request.python, "--python-platform", request.platform,
+            "--quiet", "--no-python-downloads", "--python-version", request.python, "--python-platform",
+            request.platform,
             "--index-url", settings.mirrored(request.defaultIndex),
         ]
         if let fi = request.frameworkIndex { args += ["--extra-index-url", settings.mirrored(fi)] }
@@ -114,7 +117,8 @@ package struct UVPinner: Sendable {
         let input = dir.appendingPathComponent("requirements.in")
         do {
             try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-            try (request.requirements.joined(separator: "\n") + "\n").write(to: input, atomically: true, encoding: .utf8)
+            try (request.requirements.joined(separator: "\n") + "\n").write(
+                to: input, atomically: true, encoding: .utf8)
         } catch {
             throw PythonPinError(.temporaryFileUnwritable, "cannot write a temporary requirements file: \(error)")
         }
@@ -130,14 +134,18 @@ package struct UVPinner: Sendable {
         }
         guard result.terminationStatus.isSuccess else {
             let stderr = (result.standardError ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
-            throw PythonPinError(.resolutionFailed, "uv could not pin the Python requirements for Python \(request.python) on \(request.platform):\n\(stderr)")
+            throw PythonPinError(
+                .resolutionFailed,
+                "uv could not pin the Python requirements for Python \(request.python) on \(request.platform):\n\(stderr)"
+            )
         }
         let reverse = Dictionary(request.mirrors.map { ($1, $0) }, uniquingKeysWith: { a, _ in a })
         return try Self.parse(result.standardOutput ?? "", unmirror: PythonIndexSettings(mirrors: reverse))
     }
 
     /// Parses `uv pip compile --generate-hashes --emit-index-annotation` output.
-    package static func parse(_ output: String, unmirror: PythonIndexSettings = PythonIndexSettings()) throws(PythonPinError)
+    package static func parse(_ output: String, unmirror: PythonIndexSettings = PythonIndexSettings())
+        throws(PythonPinError)
         -> [LockedPackage]
     {
         // Join backslash continuations so each requirement is one logical line.

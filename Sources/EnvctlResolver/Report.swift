@@ -19,7 +19,9 @@ struct Report {
         var parts: [String] = []
         func at(_ l: SourceLocation?) -> String { l.map { " (\($0))" } ?? "" }
         if let f = constraints.framework {
-            parts.append("\(f.rawValue)\(constraints.frameworkVersions?.value.text ?? "")\(at(constraints.frameworkVersions?.location))")
+            parts.append(
+                "\(f.rawValue)\(constraints.frameworkVersions?.value.text ?? "")\(at(constraints.frameworkVersions?.location))"
+            )
         }
         if let c = constraints.cuda { parts.append("CUDA \(c.value.text)\(at(c.location))") }
         if let c = constraints.cudnn { parts.append("cuDNN \(c.value.text)\(at(c.location))") }
@@ -39,7 +41,9 @@ struct Report {
             let matching = attempts.filter { !$0.has(.cuda) }
             if matching.isEmpty {
                 let known = attempts.map { $0.cuda.truncated(to: 2).text }
-                out.append("No CUDA release in the knowledge base matches \(constraints.cuda?.value.text ?? "the request"); known: \(known.sorted { Version($0)! < Version($1)! }.joined(separator: ", ")).")
+                out.append(
+                    "No CUDA release in the knowledge base matches \(constraints.cuda?.value.text ?? "the request"); known: \(known.sorted { Version($0)! < Version($1)! }.joined(separator: ", "))."
+                )
                 return out
             }
             for a in matching.prefix(3) {
@@ -52,14 +56,18 @@ struct Report {
         guard let newest = matching.first else {
             let known = releases.keys.sorted()
             let range = known.isEmpty ? "none" : "\(known.first!) to \(known.last!)"
-            out.append("\(fw.rawValue)\(constraints.frameworkVersions?.value.text ?? "") matches no \(fw.rawValue) release in the knowledge base (known: \(range)).")
+            out.append(
+                "\(fw.rawValue)\(constraints.frameworkVersions?.value.text ?? "") matches no \(fw.rawValue) release in the knowledge base (known: \(range))."
+            )
             return out
         }
         let builds = releases[newest]!.sorted { ($0.build?.variant ?? "") < ($1.build?.variant ?? "") }
         let variants = builds.compactMap { $0.build?.variant }
         let allCUDA = builds.allSatisfy { $0.has(.cuda) }
         if allCUDA, let asked = constraints.cuda {
-            out.append("\(fw.rawValue) \(newest) is published for \(Search.list(variants)); you asked for CUDA \(asked.value.text).")
+            out.append(
+                "\(fw.rawValue) \(newest) is published for \(Search.list(variants)); you asked for CUDA \(asked.value.text)."
+            )
         } else {
             out.append("\(fw.rawValue) \(newest) is published for \(Search.list(variants)).")
         }
@@ -87,9 +95,10 @@ struct Report {
                 Set(releases[v]!.flatMap { $0.problems.map(\.kind) }) == Set(builds.flatMap { $0.problems.map(\.kind) })
             }
             let names = older.prefix(6).map(\.text).joined(separator: ", ") + (older.count > 6 ? ", ..." : "")
-            out.append(sameKinds
-                ? "The other matching releases (\(names)) fail for the same reasons."
-                : "The other matching releases (\(names)) fail too; relax a constraint below to see them.")
+            out.append(
+                sameKinds
+                    ? "The other matching releases (\(names)) fail for the same reasons."
+                    : "The other matching releases (\(names)) fail too; relax a constraint below to see them.")
         }
         return out
     }
@@ -114,9 +123,12 @@ struct Report {
             case .os:
                 out.append("os: \(r.os) gives \(summary).")
             case .driver:
-                out.append("upgrading the fleet driver to \(r.driverMinimum?.text ?? "a newer release") or newer gives \(summary).")
+                out.append(
+                    "upgrading the fleet driver to \(r.driverMinimum?.text ?? "a newer release") or newer gives \(summary)."
+                )
             case .gpus:
-                out.append("without the fleet GPUs \(Search.list(constraints.gpus.map(\.label))) the spec gives \(summary).")
+                out.append(
+                    "without the fleet GPUs \(Search.list(constraints.gpus.map(\.label))) the spec gives \(summary).")
             case .images:
                 break
             }
@@ -126,7 +138,9 @@ struct Report {
 
     static func summary(_ r: Resolution) -> String {
         var parts: [String] = []
-        if let f = r.framework { parts.append(LockedFramework.label(name: f.name.rawValue, version: f.version.text, variant: f.variant)) }
+        if let f = r.framework {
+            parts.append(LockedFramework.label(name: f.name.rawValue, version: f.version.text, variant: f.variant))
+        }
         parts.append("CUDA \(r.cuda)")
         if let c = r.cudnn { parts.append("cuDNN \(c)") }
         parts.append("Python \(r.python)")

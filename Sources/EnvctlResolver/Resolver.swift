@@ -24,8 +24,10 @@ package struct Resolver: Sendable {
         var failures: [ResolutionFailure] = []
         let envs = spec.environments.filter { environment == nil || $0.name == environment }
         if let environment, envs.isEmpty {
-            diagnostics.append(.error("no environment named '\(environment)' in \(spec.path)",
-                                      hint: "environments: \(spec.environments.map(\.name).joined(separator: ", "))"))
+            diagnostics.append(
+                .error(
+                    "no environment named '\(environment)' in \(spec.path)",
+                    hint: "environments: \(spec.environments.map(\.name).joined(separator: ", "))"))
         }
         if !diagnostics.isEmpty { throw ResolverError(failures: [], diagnostics: diagnostics) }
         for env in envs {
@@ -47,9 +49,11 @@ package struct Resolver: Sendable {
         for written in fleet.gpus {
             if let hit = knowledgeBase.gpu(named: written.value) {
                 if knowledgeBase.architecture(hit.sm) == nil {
-                    diagnostics.append(.error("compute capability \(hit.sm) (\(written.value)) is not in the knowledge base",
-                                              hint: "known: \(knowledgeBase.architectures.map(\.sm.description).joined(separator: ", "))",
-                                              at: written.location))
+                    diagnostics.append(
+                        .error(
+                            "compute capability \(hit.sm) (\(written.value)) is not in the knowledge base",
+                            hint: "known: \(knowledgeBase.architectures.map(\.sm.description).joined(separator: ", "))",
+                            at: written.location))
                     continue
                 }
                 if !out.contains(where: { $0.sm == hit.sm && $0.written == written.value }) {
@@ -59,10 +63,12 @@ package struct Resolver: Sendable {
                 let names = knowledgeBase.gpus.map(\.name)
                 let key = GPUModel.normalise(written.value)
                 let close = names.filter { $0.hasPrefix(String(key.prefix(2))) }.prefix(6)
-                diagnostics.append(.error(
-                    "unknown GPU '\(written.value)'",
-                    hint: "use a name the knowledge base knows (\(close.isEmpty ? names.prefix(8).joined(separator: ", ") : close.joined(separator: ", ")), ...) or a compute capability like sm_80 or \"8.0\"",
-                    at: written.location))
+                diagnostics.append(
+                    .error(
+                        "unknown GPU '\(written.value)'",
+                        hint:
+                            "use a name the knowledge base knows (\(close.isEmpty ? names.prefix(8).joined(separator: ", ") : close.joined(separator: ", ")), ...) or a compute capability like sm_80 or \"8.0\"",
+                        at: written.location))
             }
         }
         return out
@@ -93,7 +99,9 @@ struct Constraints: Sendable {
     init(env: EnvironmentSpec, fleet: Fleet, gpus: [FleetGPU]) {
         envName = env.name
         framework = env.framework?.value.name
-        if let f = env.framework, !f.value.versions.isAny { frameworkVersions = Located(f.value.versions, at: f.location) }
+        if let f = env.framework, !f.value.versions.isAny {
+            frameworkVersions = Located(f.value.versions, at: f.location)
+        }
         cuda = env.cuda
         cudnn = env.cudnn
         python = env.python

@@ -11,7 +11,11 @@ struct Search {
         var attempts: [Attempt] = []
         if let name = constraints.framework {
             guard let family = kb.family(name) else {
-                return .failure([Attempt(cuda: Version([0]), problems: [(.framework, "the knowledge base has no \(name.rawValue) releases")])])
+                return .failure([
+                    Attempt(
+                        cuda: Version([0]),
+                        problems: [(.framework, "the knowledge base has no \(name.rawValue) releases")])
+                ])
             }
             for release in family.releases.sorted(by: { $0.version > $1.version }) {
                 for build in release.builds.sorted(by: Self.buildOrder) {
@@ -48,7 +52,9 @@ struct Search {
 
     /// Checks one candidate (a framework build, or a plain CUDA minor) against every constraint, step by step;
     /// the first CUDA image release of that minor that passes every check gives the resolution.
-    func evaluate(family: FrameworkFamily?, release: FrameworkRelease?, build: FrameworkBuild?, plainMinor: Version? = nil)
+    func evaluate(
+        family: FrameworkFamily?, release: FrameworkRelease?, build: FrameworkBuild?, plainMinor: Version? = nil
+    )
         -> Evaluation
     {
         let cudaMinor = build?.cuda.truncated(to: 2) ?? plainMinor!
@@ -62,7 +68,8 @@ struct Search {
         // Images: newest patch of this CUDA minor first.
         let tags = kb.images.tags.filter { $0.cuda.truncated(to: 2) == cudaMinor }.sorted { $0.cuda > $1.cuda }
         if tags.isEmpty {
-            problems.append((.images, "no \(kb.images.repository) image for CUDA \(cudaMinor) is in the knowledge base"))
+            problems.append(
+                (.images, "no \(kb.images.repository) image for CUDA \(cudaMinor) is in the knowledge base"))
         }
         // The first image release whose own checks pass wins; otherwise report the best-matching one.
         var best: (problems: [Problem], cuda: Version)?
@@ -70,17 +77,24 @@ struct Search {
             let image = checkImage(
                 tag, release: release, build: build, fw: fw, libs: libs, needCuDNN: needCuDNNImage,
                 pythonOptions: pythonOptions, wheelCuDNN: wheelCuDNN)
-            if (problems + image.problems).isEmpty, let os = image.os, let flavors = image.flavors, let python = image.python {
-                return .success(resolution(
-                    image, tag: tag, os: os, flavors: flavors, python: python, family: family, release: release,
-                    build: build, fw: fw, libs: libs, warnings: warnings))
+            if (problems + image.problems).isEmpty, let os = image.os, let flavors = image.flavors,
+                let python = image.python
+            {
+                return .success(
+                    resolution(
+                        image, tag: tag, os: os, flavors: flavors, python: python, family: family, release: release,
+                        build: build, fw: fw, libs: libs, warnings: warnings))
             }
-            if best == nil || (best!.problems.contains { $0.0 == .cuda } && !image.problems.contains { $0.0 == .cuda }) {
+            if best == nil || (best!.problems.contains { $0.0 == .cuda } && !image.problems.contains { $0.0 == .cuda })
+            {
                 best = (image.problems, tag.cuda)
             }
         }
         let final = problems + (best?.problems ?? [])
-        return .failure(Attempt(release: release, build: build, cuda: best?.cuda ?? cudaMinor, problems: final.map { (kind: $0.0, message: $0.1) }))
+        return .failure(
+            Attempt(
+                release: release, build: build, cuda: best?.cuda ?? cudaMinor,
+                problems: final.map { (kind: $0.0, message: $0.1) }))
     }
 
     /// Framework version.
@@ -92,10 +106,13 @@ struct Search {
     }
 
     /// Where CUDA libraries come from.
-    func librarySource(release: FrameworkRelease?, build: FrameworkBuild?, fw: String, warnings: inout [String]) -> CUDALibrarySource {
+    func librarySource(release: FrameworkRelease?, build: FrameworkBuild?, fw: String, warnings: inout [String])
+        -> CUDALibrarySource
+    {
         let libs = constraints.cudaLibraries ?? (release == nil ? .image : .wheels)
         if let build, libs == .wheels, !build.bundlesCUDA {
-            warnings.append("\(fw) \(release!.version) has no pip build that brings CUDA libraries; they come from the CUDA image")
+            warnings.append(
+                "\(fw) \(release!.version) has no pip build that brings CUDA libraries; they come from the CUDA image")
             return .image
         }
         return libs
@@ -109,25 +126,48 @@ struct Search {
         if !options.isEmpty {
             // Chosen per OS.
         } else if let release, let asked = constraints.python {
-            problems.append((.python, "\(fw) \(release.version) supports Python \(release.python.text); you asked for \(asked.value.text)"))
+            problems.append(
+                (
+                    .python,
+                    "\(fw) \(release.version) supports Python \(release.python.text); you asked for \(asked.value.text)"
+                ))
         } else if let asked = constraints.python {
-            problems.append((.python, "no known Python release matches \(asked.value.text) (known: \(pythons.map(\.text).sorted().joined(separator: ", ")))"))
+            problems.append(
+                (
+                    .python,
+                    "no known Python release matches \(asked.value.text) (known: \(pythons.map(\.text).sorted().joined(separator: ", ")))"
+                ))
         } else {
-            problems.append((.python, "the knowledge base knows no Python release that \(fw) \(release?.version.text ?? "") supports"))
+            problems.append(
+                (
+                    .python,
+                    "the knowledge base knows no Python release that \(fw) \(release?.version.text ?? "") supports"
+                ))
         }
         return options
     }
 
     /// cuDNN bundled by the framework build, when its wheels bring the CUDA libraries.
-    func bundledCuDNN(release: FrameworkRelease?, build: FrameworkBuild?, libs: CUDALibrarySource, fw: String, problems: inout [Problem]) -> Version? {
+    func bundledCuDNN(
+        release: FrameworkRelease?, build: FrameworkBuild?, libs: CUDALibrarySource, fw: String,
+        problems: inout [Problem]
+    ) -> Version? {
         guard let build, libs == .wheels else { return nil }
         if let asked = constraints.cudnn {
             if let c = build.cudnn {
                 if !asked.value.matches(c) {
-                    problems.append((.cudnn, "\(Self.label(fw, release!, build)) bundles cuDNN \(c); you asked for cuDNN \(asked.value.text)"))
+                    problems.append(
+                        (
+                            .cudnn,
+                            "\(Self.label(fw, release!, build)) bundles cuDNN \(c); you asked for cuDNN \(asked.value.text)"
+                        ))
                 }
             } else {
-                problems.append((.cudnn, "the cuDNN bundled with \(Self.label(fw, release!, build)) is not in the knowledge base, so cuDNN \(asked.value.text) can't be confirmed"))
+                problems.append(
+                    (
+                        .cudnn,
+                        "the cuDNN bundled with \(Self.label(fw, release!, build)) is not in the knowledge base, so cuDNN \(asked.value.text) can't be confirmed"
+                    ))
             }
         }
         return build.cudnn
@@ -148,12 +188,14 @@ struct Search {
     }
 
     func checkImage(
-        _ tag: CUDAImageRelease, release: FrameworkRelease?, build: FrameworkBuild?, fw: String, libs: CUDALibrarySource,
+        _ tag: CUDAImageRelease, release: FrameworkRelease?, build: FrameworkBuild?, fw: String,
+        libs: CUDALibrarySource,
         needCuDNN: Bool, pythonOptions: [Version], wheelCuDNN: Version?
     ) -> ImageCheck {
         var check = ImageCheck()
         check.problems += cudaProblems(tag, release: release, build: build, fw: fw)
-        chooseOS(tag, libs: libs, needCuDNN: needCuDNN, pythonOptions: pythonOptions, release: release, fw: fw, into: &check)
+        chooseOS(
+            tag, libs: libs, needCuDNN: needCuDNN, pythonOptions: pythonOptions, release: release, fw: fw, into: &check)
         check.cudnn = wheelCuDNN
         if needCuDNN {
             check.cudnn = tag.cudnn
@@ -169,10 +211,17 @@ struct Search {
     }
 
     /// The requested CUDA version.
-    func cudaProblems(_ tag: CUDAImageRelease, release: FrameworkRelease?, build: FrameworkBuild?, fw: String) -> [Problem] {
+    func cudaProblems(_ tag: CUDAImageRelease, release: FrameworkRelease?, build: FrameworkBuild?, fw: String)
+        -> [Problem]
+    {
         guard let asked = constraints.cuda, !asked.value.matches(tag.cuda) else { return [] }
         if let release, let build {
-            return [(.cuda, "\(Self.label(fw, release, build)) uses CUDA \(build.cuda); you asked for CUDA \(asked.value.text)")]
+            return [
+                (
+                    .cuda,
+                    "\(Self.label(fw, release, build)) uses CUDA \(build.cuda); you asked for CUDA \(asked.value.text)"
+                )
+            ]
         }
         return [(.cuda, "CUDA \(tag.cuda) does not match \(asked.value.text)")]
     }
@@ -188,12 +237,14 @@ struct Search {
             (constraints.os == nil || constraints.os!.value == os)
                 && Self.flavorPair(tag: tag, os: os, libs: libs, needCuDNN: needCuDNN) != nil
         }
-        let osChoice = pythonOptions.isEmpty ? withImages.first : withImages.first { pythonOn($0, pythonOptions) != nil }
+        let osChoice =
+            pythonOptions.isEmpty ? withImages.first : withImages.first { pythonOn($0, pythonOptions) != nil }
         if osChoice == nil, !withImages.isEmpty, !pythonOptions.isEmpty {
             let shipped = withImages.map { os in
                 "\(os) ships Python \(Self.list((kb.pythons(on: os) ?? []).map(\.python.text)))"
             }
-            let wanted = constraints.python.map { "you asked for \($0.value.text)" }
+            let wanted =
+                constraints.python.map { "you asked for \($0.value.text)" }
                 ?? "\(fw) \(release?.version.text ?? "") supports \(release?.python.text ?? "")"
             check.problems.append((.python, "\(Self.list(shipped)); \(wanted)"))
         }
@@ -201,10 +252,17 @@ struct Search {
         check.python = osChoice.flatMap { pythonOn($0, pythonOptions) }
         check.flavors = osChoice.flatMap { Self.flavorPair(tag: tag, os: $0, libs: libs, needCuDNN: needCuDNN) }
         if osChoice == nil, withImages.isEmpty {
-            let need = libs == .wheels ? "base and devel" : (needCuDNN ? "cuDNN runtime and devel" : "runtime and devel")
-            let have = osCandidates.filter { Self.flavorPair(tag: tag, os: $0, libs: libs, needCuDNN: needCuDNN) != nil }
+            let need =
+                libs == .wheels ? "base and devel" : (needCuDNN ? "cuDNN runtime and devel" : "runtime and devel")
+            let have = osCandidates.filter {
+                Self.flavorPair(tag: tag, os: $0, libs: libs, needCuDNN: needCuDNN) != nil
+            }
             if let asked = constraints.os {
-                check.problems.append((.os, "\(kb.images.repository) \(tag.cuda) has \(need) images for \(have.isEmpty ? "no OS" : have.joined(separator: ", ")); you asked for \(asked.value)"))
+                check.problems.append(
+                    (
+                        .os,
+                        "\(kb.images.repository) \(tag.cuda) has \(need) images for \(have.isEmpty ? "no OS" : have.joined(separator: ", ")); you asked for \(asked.value)"
+                    ))
             } else {
                 check.problems.append((.images, "\(kb.images.repository) \(tag.cuda) has no \(need) images"))
             }
@@ -216,17 +274,32 @@ struct Search {
         guard let asked = constraints.cudnn else { return [] }
         if let c = tag.cudnn {
             if !asked.value.matches(c) {
-                return [(.cudnn, "\(kb.images.repository) \(tag.cuda) images carry cuDNN \(c); you asked for cuDNN \(asked.value.text)")]
+                return [
+                    (
+                        .cudnn,
+                        "\(kb.images.repository) \(tag.cuda) images carry cuDNN \(c); you asked for cuDNN \(asked.value.text)"
+                    )
+                ]
             }
         } else if os != nil {
             let flavor = flavors?.0 ?? "cudnn"
             let major = flavor.dropFirst(5).prefix { $0.isNumber }
             if let m = Int(major) {
                 if !asked.value.matches(Version([m])) && !asked.value.clauses.allSatisfy({ $0.version.major == m }) {
-                    return [(.cudnn, "\(kb.images.repository) \(tag.cuda) images carry cuDNN \(m); you asked for cuDNN \(asked.value.text)")]
+                    return [
+                        (
+                            .cudnn,
+                            "\(kb.images.repository) \(tag.cuda) images carry cuDNN \(m); you asked for cuDNN \(asked.value.text)"
+                        )
+                    ]
                 }
             } else {
-                return [(.cudnn, "the cuDNN version inside \(kb.images.repository) \(tag.cuda) images is not in the knowledge base")]
+                return [
+                    (
+                        .cudnn,
+                        "the cuDNN version inside \(kb.images.repository) \(tag.cuda) images is not in the knowledge base"
+                    )
+                ]
             }
         }
         return []
@@ -241,7 +314,8 @@ struct Search {
         let repo = kb.images.repository
         var reasons: [String] = []
         var r = Resolution(
-            environment: constraints.envName, framework: nil, cuda: tag.cuda, cudnn: image.cudnn, python: python.truncated(to: 2),
+            environment: constraints.envName, framework: nil, cuda: tag.cuda, cudnn: image.cudnn,
+            python: python.truncated(to: 2),
             os: os, driverMinimum: image.driver.minimum, driverFull: image.driver.full,
             compatibility: image.driver.compatibility, archs: image.gpu.archs, cudaLibraries: libs,
             baseImage: "\(repo):\(tag.cuda)-\(flavors.0)-\(os)",
@@ -255,21 +329,32 @@ struct Search {
                 extra: extra, companions: release.companions)
             reasons.append(frameworkReason(release: release, build: build, family: family))
             if release.provenance.confidence < .medium {
-                r.warnings.append("\(fw) \(release.version) rests on \(release.provenance.confidence.rawValue)-confidence facts (\(release.provenance.source.joined(separator: ", ")))")
+                r.warnings.append(
+                    "\(fw) \(release.version) rests on \(release.provenance.confidence.rawValue)-confidence facts (\(release.provenance.source.joined(separator: ", ")))"
+                )
             }
         } else {
-            reasons.append("CUDA \(tag.cuda) is the newest release\(constraints.cuda.map { " matching \($0.value.text)" } ?? "") with \(repo) images for \(os)" + Self.cite(tag.provenance) + ".")
+            reasons.append(
+                "CUDA \(tag.cuda) is the newest release\(constraints.cuda.map { " matching \($0.value.text)" } ?? "") with \(repo) images for \(os)"
+                    + Self.cite(tag.provenance) + ".")
         }
-        reasons.append(librariesReason(libs: libs, fw: fw, release: release, build: build, cudnn: image.cudnn, flavors: flavors))
-        reasons.append("\(os) is \(constraints.os == nil ? "the preferred OS" : "the requested OS") with \(repo) \(tag.cuda) \(flavors.0) and \(flavors.1) images" + Self.cite(tag.provenance) + ".")
+        reasons.append(
+            librariesReason(libs: libs, fw: fw, release: release, build: build, cudnn: image.cudnn, flavors: flavors))
+        reasons.append(
+            "\(os) is \(constraints.os == nil ? "the preferred OS" : "the requested OS") with \(repo) \(tag.cuda) \(flavors.0) and \(flavors.1) images"
+                + Self.cite(tag.provenance) + ".")
         let range = release.map { " within \(fw) \($0.version)'s supported range \($0.python.text)" } ?? ""
         let asked = constraints.python.map { " matching \($0.value.text)" } ?? ""
         if let row = kb.pythons(on: os)?.first(where: { $0.python == python }) {
             let note = row.provenance.note.map { "; \($0)" } ?? ""
-            reasons.append("Python \(python.truncated(to: 2)) is the newest\(asked)\(range) that \(os) ships (package \(row.package)\(note))" + Self.cite(row.provenance) + ".")
+            reasons.append(
+                "Python \(python.truncated(to: 2)) is the newest\(asked)\(range) that \(os) ships (package \(row.package)\(note))"
+                    + Self.cite(row.provenance) + ".")
         } else {
             reasons.append("Python \(python.truncated(to: 2)) is the newest\(asked)\(range).")
-            r.warnings.append("the knowledge base doesn't know which Python versions \(os) ships; the image build needs a python\(python.truncated(to: 2)) package or a custom system-setup block")
+            r.warnings.append(
+                "the knowledge base doesn't know which Python versions \(os) ships; the image build needs a python\(python.truncated(to: 2)) package or a custom system-setup block"
+            )
         }
         r.reasons = reasons + image.reasons
         return r
@@ -281,7 +366,9 @@ struct Search {
         return options.first { v in rows.contains { $0.python == v } }
     }
 
-    static func flavorPair(tag: CUDAImageRelease, os: String, libs: CUDALibrarySource, needCuDNN: Bool) -> (String, String)? {
+    static func flavorPair(tag: CUDAImageRelease, os: String, libs: CUDALibrarySource, needCuDNN: Bool) -> (
+        String, String
+    )? {
         let available = tag.os[os] ?? []
         if libs == .wheels {
             return available.contains("base") && available.contains("devel") ? ("base", "devel") : nil
@@ -329,15 +416,20 @@ struct Search {
         return "\(Self.label(fw, release, build)) is the newest build\(suffix)" + Self.cite(release.provenance) + "."
     }
 
-    func librariesReason(libs: CUDALibrarySource, fw: String, release: FrameworkRelease?, build: FrameworkBuild?, cudnn: Version?, flavors: (String, String)) -> String {
+    func librariesReason(
+        libs: CUDALibrarySource, fw: String, release: FrameworkRelease?, build: FrameworkBuild?, cudnn: Version?,
+        flavors: (String, String)
+    ) -> String {
         switch libs {
         case .wheels:
             let c = cudnn.map { " and cuDNN \($0)" } ?? ""
-            return "CUDA libraries come from the \(fw) wheels (CUDA \(build!.cuda)\(c)), so the runtime stage uses the '\(flavors.0)' image, which has no CUDA math libraries, and nothing ships twice; the builder uses '\(flavors.1)' for nvcc."
+            return
+                "CUDA libraries come from the \(fw) wheels (CUDA \(build!.cuda)\(c)), so the runtime stage uses the '\(flavors.0)' image, which has no CUDA math libraries, and nothing ships twice; the builder uses '\(flavors.1)' for nvcc."
         case .image:
             let c = cudnn.map { " with cuDNN \($0)" } ?? ""
             if release != nil {
-                return "CUDA libraries come from the CUDA image ('\(flavors.0)'\(c)) as cuda_libraries: image asks; the \(fw) install uses the variant that does not pull CUDA wheels where one exists."
+                return
+                    "CUDA libraries come from the CUDA image ('\(flavors.0)'\(c)) as cuda_libraries: image asks; the \(fw) install uses the variant that does not pull CUDA wheels where one exists."
             }
             return "CUDA libraries come from the '\(flavors.0)' image\(c); the builder uses '\(flavors.1)'."
         }
@@ -364,8 +456,11 @@ struct Search {
     /// but gives no PTX JIT, so builds that reach a GPU only through PTX need the full driver.
     func driverCheck(cuda: Version, needsPTX: Bool) -> DriverResult {
         var result = DriverResult()
-        let row = kb.cudaRelease(cuda)
-            ?? kb.cudaReleases(minor: cuda.truncated(to: 2)).first { $0.driver != nil && $0.provenance.confidence != .unconfirmed }
+        let row =
+            kb.cudaRelease(cuda)
+            ?? kb.cudaReleases(minor: cuda.truncated(to: 2)).first {
+                $0.driver != nil && $0.provenance.confidence != .unconfirmed
+            }
         let usable = row.flatMap { $0.provenance.confidence == .unconfirmed ? nil : $0 }
         result.full = usable?.driver
         result.minimum = needsPTX ? usable?.driver : (usable?.minorCompatFloor ?? usable?.driver)
@@ -380,20 +475,36 @@ struct Search {
         }
         let d = fleet.value
         guard let row = usable else {
-            result.problems.append((.driver, "the knowledge base has no confirmed driver requirement for CUDA \(cuda), so driver \(d) can't be checked"))
+            result.problems.append(
+                (
+                    .driver,
+                    "the knowledge base has no confirmed driver requirement for CUDA \(cuda), so driver \(d) can't be checked"
+                ))
             return result
         }
         if let full = row.driver, d >= full {
             result.compatibility = .full
-            result.reasons.append("The fleet driver \(d) is at least CUDA \(cuda)'s toolkit driver \(full): full compatibility, PTX JIT included" + Self.cite(row.provenance) + ".")
+            result.reasons.append(
+                "The fleet driver \(d) is at least CUDA \(cuda)'s toolkit driver \(full): full compatibility, PTX JIT included"
+                    + Self.cite(row.provenance) + ".")
         } else if let floor = row.minorCompatFloor, d >= floor, !needsPTX {
             result.compatibility = .minorVersion
-            result.reasons.append("The fleet driver \(d) is older than CUDA \(cuda)'s toolkit driver \(row.driver?.text ?? "(unknown)") but at least the minor-version compatibility floor \(floor): this relies on CUDA minor-version compatibility, so PTX JIT is unavailable" + Self.cite(row.provenance) + ".")
+            result.reasons.append(
+                "The fleet driver \(d) is older than CUDA \(cuda)'s toolkit driver \(row.driver?.text ?? "(unknown)") but at least the minor-version compatibility floor \(floor): this relies on CUDA minor-version compatibility, so PTX JIT is unavailable"
+                    + Self.cite(row.provenance) + ".")
         } else if let floor = row.minorCompatFloor, d >= floor, needsPTX {
-            result.problems.append((.driver, "CUDA \(cuda) would run the fleet GPUs only through PTX JIT, which needs driver \(row.driver?.text ?? "(unknown)") or newer (full compatibility); the fleet's lowest driver is \(d)"))
+            result.problems.append(
+                (
+                    .driver,
+                    "CUDA \(cuda) would run the fleet GPUs only through PTX JIT, which needs driver \(row.driver?.text ?? "(unknown)") or newer (full compatibility); the fleet's lowest driver is \(d)"
+                ))
         } else {
             let floorText = row.minorCompatFloor.map { " (\($0) with minor-version compatibility)" } ?? ""
-            result.problems.append((.driver, "CUDA \(cuda) needs driver \(row.driver?.text ?? "(unknown)")\(floorText); the fleet's lowest driver is \(d)"))
+            result.problems.append(
+                (
+                    .driver,
+                    "CUDA \(cuda) needs driver \(row.driver?.text ?? "(unknown)")\(floorText); the fleet's lowest driver is \(d)"
+                ))
         }
         return result
     }
@@ -421,11 +532,16 @@ struct Search {
         for gpu in constraints.gpus {
             if let arch = kb.architecture(gpu.sm) {
                 if let first = arch.firstCUDA, Version.compare(cuda.components, first.components) < 0 {
-                    result.problems.append((.gpus, "CUDA \(cuda) predates \(gpu.label): \(arch.family) needs CUDA \(first) or newer"))
+                    result.problems.append(
+                        (.gpus, "CUDA \(cuda) predates \(gpu.label): \(arch.family) needs CUDA \(first) or newer"))
                     continue
                 }
                 if let last = arch.lastCUDA, Version.compare(cuda.truncated(to: 2).components, last.components) > 0 {
-                    result.problems.append((.gpus, "CUDA \(cuda) no longer supports \(gpu.label): \(arch.family) support ended with CUDA \(last)"))
+                    result.problems.append(
+                        (
+                            .gpus,
+                            "CUDA \(cuda) no longer supports \(gpu.label): \(arch.family) support ended with CUDA \(last)"
+                        ))
                     continue
                 }
             }
@@ -440,18 +556,27 @@ struct Search {
                 viaPTX.append(gpu.label)
                 result.needsPTX = true
             } else {
-                result.problems.append((.gpus, "\(Self.label(fw, release, build)) has no kernels for \(gpu.label); it is built for \(build.archs!.joined(separator: ", "))"))
+                result.problems.append(
+                    (
+                        .gpus,
+                        "\(Self.label(fw, release, build)) has no kernels for \(gpu.label); it is built for \(build.archs!.joined(separator: ", "))"
+                    ))
             }
         }
         if let build, let release, !inferred.isEmpty {
-            result.warnings.append("the architecture list of \(Self.label(fw, release, build)) is not in the knowledge base; support for \(Self.list(inferred)) is inferred from CUDA \(cuda) toolkit support")
+            result.warnings.append(
+                "the architecture list of \(Self.label(fw, release, build)) is not in the knowledge base; support for \(Self.list(inferred)) is inferred from CUDA \(cuda) toolkit support"
+            )
         }
         result.archs = Array(Set(constraints.gpus.map(\.sm))).sorted().map(\.smName)
         if !native.isEmpty {
-            result.reasons.append("\(Self.list(native)) \(native.count == 1 ? "has" : "have") native kernels in this build.")
+            result.reasons.append(
+                "\(Self.list(native)) \(native.count == 1 ? "has" : "have") native kernels in this build.")
         }
         if !viaPTX.isEmpty {
-            result.reasons.append("\(Self.list(viaPTX)) \(viaPTX.count == 1 ? "runs" : "run") through PTX JIT, which needs the full driver.")
+            result.reasons.append(
+                "\(Self.list(viaPTX)) \(viaPTX.count == 1 ? "runs" : "run") through PTX JIT, which needs the full driver."
+            )
         }
         return result
     }

@@ -71,5 +71,7 @@ extension RunsError: EnvctlFailure {
 
 extension GitError: EnvctlFailure {
     /// An unknown or ambiguous revision is bad input; anything else libgit2 reports is a failure.
-    package var failureKind: FailureKind { code == .notFound || code == .ambiguous || code == .invalidInput ? .badInput : .failure }
+    package var failureKind: FailureKind {
+        code == .notFound || code == .ambiguous || code == .invalidInput ? .badInput : .failure
+    }
 }

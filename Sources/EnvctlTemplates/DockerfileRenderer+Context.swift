@@ -71,11 +71,13 @@ extension DockerfileRenderer {
                 throw TemplateError(
                     .inconsistentLock,
                     "environment '\(env.name)' takes CUDA libraries from the image but its Python packages ship them again: \(nvidiaWheels.sorted().joined(separator: ", "))",
-                    hint: "use the framework's 'local CUDA' extra (e.g. jax[cuda12-local]) or set cuda_libraries: wheels")
+                    hint:
+                        "use the framework's 'local CUDA' extra (e.g. jax[cuda12-local]) or set cuda_libraries: wheels")
             }
         default:
             throw TemplateError(
-                .unsafeValue, "cuda_libraries is \(DockerfileSafety.describe(env.cudaLibraries)); expected 'wheels' or 'image'")
+                .unsafeValue,
+                "cuda_libraries is \(DockerfileSafety.describe(env.cudaLibraries)); expected 'wheels' or 'image'")
         }
 
         // GPU architectures, in the spellings different build systems want.
@@ -83,13 +85,17 @@ extension DockerfileRenderer {
             try parseArch(a)
         }
         if !archs.isEmpty {
-            c["archs"] = [
-                "any": true,
-                "list": env.archs,
-                "torch": try S.quoted(archs.map { "\($0.major).\($0.minor)\($0.suffix)" }.joined(separator: " "), what: "arch list"),
-                "tensorflow": try S.quoted(archs.map { "\($0.major).\($0.minor)" }.joined(separator: ","), what: "arch list"),
-                "cmake": try S.quoted(archs.map { "\($0.major)\($0.minor)\($0.suffix)" }.joined(separator: ";"), what: "arch list"),
-            ] as [String: Any]
+            c["archs"] =
+                [
+                    "any": true,
+                    "list": env.archs,
+                    "torch": try S.quoted(
+                        archs.map { "\($0.major).\($0.minor)\($0.suffix)" }.joined(separator: " "), what: "arch list"),
+                    "tensorflow": try S.quoted(
+                        archs.map { "\($0.major).\($0.minor)" }.joined(separator: ","), what: "arch list"),
+                    "cmake": try S.quoted(
+                        archs.map { "\($0.major)\($0.minor)\($0.suffix)" }.joined(separator: ";"), what: "arch list"),
+                ] as [String: Any]
         }
 
         c["apt"] = try env.apt.map { s throws(TemplateError) in try S.aptPackage(s) }
@@ -118,7 +124,8 @@ extension DockerfileRenderer {
     }
 
     /// `reference@digest` for FROM; a lock without digests cannot build reproducibly, so it is refused.
-    static func pinned(_ image: LockedImage, what: String) throws(TemplateError) -> (reference: String, digest: String) {
+    static func pinned(_ image: LockedImage, what: String) throws(TemplateError) -> (reference: String, digest: String)
+    {
         guard let digest = image.digest else {
             throw TemplateError(
                 .inconsistentLock, "the \(what) '\(image.reference)' has no digest in the lock",
@@ -126,7 +133,8 @@ extension DockerfileRenderer {
         }
         let ref = try DockerfileSafety.imageReference(image.reference)
         guard !ref.contains("@") else {
-            throw TemplateError(.unsafeValue, "the \(what) reference '\(ref)' already has a digest; the lock keeps it separately")
+            throw TemplateError(
+                .unsafeValue, "the \(what) reference '\(ref)' already has a digest; the lock keeps it separately")
         }
         return (try DockerfileSafety.imageReference("\(ref)@\(try DockerfileSafety.hash(digest))"), digest)
     }
@@ -141,14 +149,17 @@ extension DockerfileRenderer {
     }
 
     static func parseArch(_ a: String) throws(TemplateError) -> (major: Int, minor: Int, suffix: String) {
-        var digits = a.hasPrefix("sm_") ? Substring(a.dropFirst(3)) : a.hasPrefix("compute_") ? Substring(a.dropFirst(8)) : Substring("")
+        var digits =
+            a.hasPrefix("sm_")
+            ? Substring(a.dropFirst(3)) : a.hasPrefix("compute_") ? Substring(a.dropFirst(8)) : Substring("")
         var suffix = ""
         if let last = digits.last, last == "a" || last == "f" {
             suffix = String(last)
             digits = digits.dropLast()
         }
         guard digits.count >= 2, digits.count <= 3, digits.allSatisfy({ $0.isASCII && $0.isNumber }) else {
-            throw TemplateError(.unsafeValue, "GPU architecture \(DockerfileSafety.describe(a)) is not like 'sm_80' or 'sm_90a'")
+            throw TemplateError(
+                .unsafeValue, "GPU architecture \(DockerfileSafety.describe(a)) is not like 'sm_80' or 'sm_90a'")
         }
         return (Int(digits.dropLast())!, Int(String(digits.last!))!, suffix)
     }
@@ -188,11 +199,12 @@ extension DockerfileRenderer {
             let name = try S.packageName(p.name)
             let version = try S.packageVersion(p.version)
             guard !p.hashes.isEmpty else {
-                throw TemplateError(.inconsistentLock, "package '\(name)' has no hashes in the lock",
-                                    hint: "pip --require-hashes needs at least one; run 'envctl lock' again")
+                throw TemplateError(
+                    .inconsistentLock, "package '\(name)' has no hashes in the lock",
+                    hint: "pip --require-hashes needs at least one; run 'envctl lock' again")
             }
             let hashes = try p.hashes.map { h throws(TemplateError) in "--hash=\(try S.hash(h))" }
-            lines.append(([ "\(name)==\(version)" ] + hashes).joined(separator: " "))
+            lines.append((["\(name)==\(version)"] + hashes).joined(separator: " "))
             if let i = p.index, !indexes.contains(i) { indexes.append(try S.url(i, what: "package index")) }
         }
         // The default index first (PyPI when used), then the others in first-use order.

@@ -34,7 +34,8 @@ package struct DockerfileRenderer: Sendable {
         guard templates.sources[name] != nil, !name.hasPrefix("_") else {
             throw TemplateError(
                 .template, "no template named '\(name)'",
-                hint: "available: \(templates.families.joined(separator: ", ")); add \(name).mustache to --templates-dir")
+                hint:
+                    "available: \(templates.families.joined(separator: ", ")); add \(name).mustache to --templates-dir")
         }
         let context = try Self.context(for: env, inputs: inputs, templateName: name)
         let library = try templates.library()

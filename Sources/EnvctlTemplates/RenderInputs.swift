@@ -31,7 +31,8 @@ package struct RenderInputs: Sendable, Hashable {
     }
 
     package init(revision: String? = nil, source: String? = nil, sourceDateEpoch: Int = 0, cacheMounts: Bool = true) {
-        self.init(BuildInputs(revision: revision, source: source, sourceDateEpoch: sourceDateEpoch), cacheMounts: cacheMounts)
+        self.init(
+            BuildInputs(revision: revision, source: source, sourceDateEpoch: sourceDateEpoch), cacheMounts: cacheMounts)
     }
 
     /// `SOURCE_DATE_EPOCH` as RFC 3339 UTC (`2024-05-01T12:00:00Z`), computed without a locale.

@@ -26,8 +26,9 @@ package struct TemplateSet: Sendable {
         do {
             names = try FileManager.default.contentsOfDirectory(atPath: directory)
         } catch {
-            throw TemplateError(.template, "cannot read templates directory '\(directory)'",
-                                hint: "pass an existing directory to --templates-dir")
+            throw TemplateError(
+                .template, "cannot read templates directory '\(directory)'",
+                hint: "pass an existing directory to --templates-dir")
         }
         for file in names.sorted() where file.hasSuffix(".mustache") {
             let path = (directory as NSString).appendingPathComponent(file)

@@ -93,7 +93,10 @@ package struct ImageBuildWorkflow: Sendable {
     package var runner: ToolRunner
     package var events: @Sendable (BuildEvent) -> Void
 
-    package init(registry: (any ImageRegistry)?, runner: ToolRunner = ToolRunner(), events: @escaping @Sendable (BuildEvent) -> Void) {
+    package init(
+        registry: (any ImageRegistry)?, runner: ToolRunner = ToolRunner(),
+        events: @escaping @Sendable (BuildEvent) -> Void
+    ) {
         self.registry = registry
         self.runner = runner
         self.events = events
@@ -129,12 +132,17 @@ package struct ImageBuildWorkflow: Sendable {
     }
 
     /// The Dockerfile for `env`: the built-in templates with `recipe.templatesDirectory` laid over them.
-    package static func render(_ env: LockedEnvironment, inputs: BuildInputs, recipe: BuildRecipe) throws(ImageBuildError) -> String {
+    package static func render(_ env: LockedEnvironment, inputs: BuildInputs, recipe: BuildRecipe)
+        throws(ImageBuildError) -> String
+    {
         do {
-            let renderer = DockerfileRenderer(templates: try TemplateSet.builtin(overlaidWith: recipe.templatesDirectory))
-            return try renderer.render(env, inputs: RenderInputs(inputs, cacheMounts: recipe.cacheMounts), template: recipe.template)
+            let renderer = DockerfileRenderer(
+                templates: try TemplateSet.builtin(overlaidWith: recipe.templatesDirectory))
+            return try renderer.render(
+                env, inputs: RenderInputs(inputs, cacheMounts: recipe.cacheMounts), template: recipe.template)
         } catch {
-            throw ImageBuildError(.badInput, step: "render", "cannot render the Dockerfile for '\(env.name)': \(error.description)")
+            throw ImageBuildError(
+                .badInput, step: "render", "cannot render the Dockerfile for '\(env.name)': \(error.description)")
         }
     }
 
@@ -144,7 +152,8 @@ package struct ImageBuildWorkflow: Sendable {
             guard let found = try await requireRegistry().labels(reference) else { return nil }
             return PublishedImage(digest: found.digest.description, labels: found.labels)
         } catch {
-            throw ImageBuildError(.stepFailed, step: "check registry", "cannot ask the registry about \(reference)", cause: error)
+            throw ImageBuildError(
+                .stepFailed, step: "check registry", "cannot ask the registry about \(reference)", cause: error)
         }
     }
 
@@ -170,7 +179,9 @@ package struct ImageBuildWorkflow: Sendable {
     }
 
     func requireRegistry() throws(RegistryError) -> any ImageRegistry {
-        guard let registry else { throw RegistryError(.invalidConfiguration, "no registry client was configured for this build") }
+        guard let registry else {
+            throw RegistryError(.invalidConfiguration, "no registry client was configured for this build")
+        }
         return registry
     }
 }

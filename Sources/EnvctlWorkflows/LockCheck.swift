@@ -18,7 +18,9 @@ package enum LockCheck {
 
     /// Compares the lock at `lockPath` with what `envctl lock` would write now; writes nothing.
     /// - Parameter registry: when given (`--refresh`), each pinned tag is resolved again and compared.
-    package static func check(spec: Spec, knowledgeBase: KnowledgeBase, lockPath: String, registry: (any ImageRegistry)?)
+    package static func check(
+        spec: Spec, knowledgeBase: KnowledgeBase, lockPath: String, registry: (any ImageRegistry)?
+    )
         async throws -> Status
     {
         guard FileManager.default.fileExists(atPath: lockPath) else { return .missing }
@@ -29,7 +31,9 @@ package enum LockCheck {
 
     /// `envctl lock --check`: returns when the lock at `lockPath` is up to date.
     /// - Throws: `StaleLockError` (kind `.stale`) when it is missing or no longer matches its inputs.
-    package static func requireUpToDate(spec: Spec, knowledgeBase: KnowledgeBase, lockPath: String, registry: (any ImageRegistry)?)
+    package static func requireUpToDate(
+        spec: Spec, knowledgeBase: KnowledgeBase, lockPath: String, registry: (any ImageRegistry)?
+    )
         async throws
     {
         switch try await check(spec: spec, knowledgeBase: knowledgeBase, lockPath: lockPath, registry: registry) {
@@ -40,12 +44,16 @@ package enum LockCheck {
     }
 
     /// - Parameter registry: when given (`--refresh`), each pinned tag is resolved again and compared.
-    package static func changes(spec: Spec, knowledgeBase: KnowledgeBase, lock: Lockfile, registry: (any ImageRegistry)?)
+    package static func changes(
+        spec: Spec, knowledgeBase: KnowledgeBase, lock: Lockfile, registry: (any ImageRegistry)?
+    )
         async throws -> [String]
     {
         var out: [String] = []
         if lock.specHash != Locker.inputsHash(spec: spec, knowledgeBase: knowledgeBase) {
-            out.append("\(spec.path), a requirements file it names, or the knowledge base (\(lock.knowledgeBase.version) -> \(knowledgeBase.version)) changed since the lock was written")
+            out.append(
+                "\(spec.path), a requirements file it names, or the knowledge base (\(lock.knowledgeBase.version) -> \(knowledgeBase.version)) changed since the lock was written"
+            )
         }
         let locked = Dictionary(lock.environments.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
         let names = spec.environments.map(\.name)
@@ -82,7 +90,8 @@ package enum LockCheck {
                     do {
                         let now = try await resolver.pin(image.reference, platform: "linux/amd64")
                         if now.digest.description != digest {
-                            out.append("\(env.name): \(image.reference) moved upstream: locked \(digest), now \(now.digest)")
+                            out.append(
+                                "\(env.name): \(image.reference) moved upstream: locked \(digest), now \(now.digest)")
                         }
                     } catch {
                         out.append("\(env.name): cannot check \(image.reference): \(error)")
@@ -110,7 +119,8 @@ package struct StaleLockError: EnvctlFailure, Sendable, Hashable, CustomStringCo
     /// The report, one line per change; it is not an `error:`, the lock just needs renewing.
     package var description: String {
         guard let changes else { return "stale: \(lockPath) does not exist; run 'envctl lock' and commit it" }
-        return (["stale: \(lockPath) no longer matches its inputs:"] + changes.map { "  - \($0)" }
+        return
+            (["stale: \(lockPath) no longer matches its inputs:"] + changes.map { "  - \($0)" }
             + ["run 'envctl lock' and commit the result"]).joined(separator: "\n")
     }
 }

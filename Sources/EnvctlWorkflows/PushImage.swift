@@ -25,9 +25,13 @@ package enum PushImage {
     /// The reference to push to and the tags to add. With an environment, its content tag is the primary tag
     /// when DEST names none, else an additional one; without DEST, the environment's repository is used.
     /// - Throws: `DiagnosticsError` (no DEST and no repository to default to), `RegistryError` (a bad reference).
-    package static func target(destination: String?, environment env: LockedEnvironment?, tags: [String]) throws -> Target {
+    package static func target(destination: String?, environment env: LockedEnvironment?, tags: [String]) throws
+        -> Target
+    {
         guard let env else {
-            guard let destination else { throw DiagnosticsError([.error("give DEST, or --env NAME to push to its image repository")]) }
+            guard let destination else {
+                throw DiagnosticsError([.error("give DEST, or --env NAME to push to its image repository")])
+            }
             return Target(destination: try ImageReference(parsing: destination), additionalTags: tags)
         }
         var dest: ImageReference
@@ -38,8 +42,9 @@ package enum PushImage {
         } else {
             guard let repo = env.image else {
                 throw DiagnosticsError([
-                    .error("environment '\(env.name)' has no image repository to push to",
-                           hint: "set `image:` for it in envctl.yaml and run 'envctl lock', or give DEST")
+                    .error(
+                        "environment '\(env.name)' has no image repository to push to",
+                        hint: "set `image:` for it in envctl.yaml and run 'envctl lock', or give DEST")
                 ])
             }
             dest = try ImageReference(parsing: repo).withTag(env.contentTag)
@@ -71,10 +76,12 @@ package enum PushImage {
     ) async throws -> Outcome {
         var mounts = mountFrom
         if let env { mounts += mountCandidates(env, client: client) }
-        let result = try await client.push(source, to: target.destination, additionalTags: target.additionalTags, mountFrom: mounts)
+        let result = try await client.push(
+            source, to: target.destination, additionalTags: target.additionalTags, mountFrom: mounts)
         guard let lockPath, let env else { return Outcome(transfer: result, recorded: nil) }
         let reference = target.destination.withTag(env.contentTag).description
-        try PushRecording.record(env, reference: reference, digest: result.digest.description, build: nil, lockPath: lockPath)
+        try PushRecording.record(
+            env, reference: reference, digest: result.digest.description, build: nil, lockPath: lockPath)
         return Outcome(transfer: result, recorded: reference)
     }
 }

@@ -21,12 +21,14 @@ package enum PushRecording {
         guard let current = lock.environment(named: environment.name), current.hash == environment.hash else {
             throw ImageBuildError(
                 .stepFailed, step: "record",
-                "\(lockPath) changed since it was read ('\(environment.name)' no longer has lock hash \(environment.hash)); not recording \(reference)@\(digest)")
+                "\(lockPath) changed since it was read ('\(environment.name)' no longer has lock hash \(environment.hash)); not recording \(reference)@\(digest)"
+            )
         }
         let previous = current.pushed
         let inputs = build ?? (previous?.digest == digest ? previous?.build : nil)
         do {
-            let updated = try lock.recordingPush(environment: environment.name, reference: reference, digest: digest, build: inputs)
+            let updated = try lock.recordingPush(
+                environment: environment.name, reference: reference, digest: digest, build: inputs)
             try updated.write(to: lockPath)
             return updated
         } catch {

@@ -17,7 +17,10 @@ package enum Rebuild {
     package static func inputs(for plan: ReproducePlan, workspace: String) -> (inputs: BuildInputs, guessed: Bool) {
         if let recorded = plan.locked.pushed?.build { return (recorded, false) }
         let here = SourceInfo.detect(in: workspace)
-        return (BuildInputs(revision: plan.commit.id, source: here.source, sourceDateEpoch: Int(plan.commit.time)), plan.locked.pushed != nil)
+        return (
+            BuildInputs(revision: plan.commit.id, source: here.source, sourceDateEpoch: Int(plan.commit.time)),
+            plan.locked.pushed != nil
+        )
     }
 
     /// Builds and pushes; the Dockerfile and OCI layout go to a scratch directory, because the tree is
@@ -25,23 +28,28 @@ package enum Rebuild {
     /// `.envctl/templates` are laid over the built-in templates.
     /// - Returns: the rebuilt image, pinned by its digest.
     package static func run(
-        _ plan: ReproducePlan, inputs: BuildInputs, recipe: BuildRecipe, projectDirectory: String, workflow: ImageBuildWorkflow
+        _ plan: ReproducePlan, inputs: BuildInputs, recipe: BuildRecipe, projectDirectory: String,
+        workflow: ImageBuildWorkflow
     ) async throws(ImageBuildError) -> RunRecord.ImageStamp {
         guard let target = plan.rebuildTarget else {
-            throw ImageBuildError(.badInput, step: "build", "environment '\(plan.environment)' has no image repository to push a rebuilt image to")
+            throw ImageBuildError(
+                .badInput, step: "build",
+                "environment '\(plan.environment)' has no image repository to push a rebuilt image to")
         }
         var recipe = recipe
         let overrides = (projectDirectory as NSString).appendingPathComponent(".envctl/templates")
         recipe.templatesDirectory = FileManager.default.fileExists(atPath: overrides) ? overrides : nil
         let scratch = FileManager.default.temporaryDirectory.appendingPathComponent(
-            "envctl-rebuild-\(plan.commit.shortID)-\(UUID().uuidString.prefix(8))").path
+            "envctl-rebuild-\(plan.commit.shortID)-\(UUID().uuidString.prefix(8))"
+        ).path
         defer { try? FileManager.default.removeItem(atPath: scratch) }
         let outcome = try await workflow.run(
             BuildJob(
                 environment: plan.locked, inputs: inputs, recipe: recipe, contextDirectory: projectDirectory,
                 dockerfileDirectory: scratch, ociLayout: scratch + "/oci", target: target))
         guard let digest = outcome.digest else {
-            throw ImageBuildError(.stepFailed, step: "push", "the rebuilt image of '\(plan.environment)' was not pushed")
+            throw ImageBuildError(
+                .stepFailed, step: "push", "the rebuilt image of '\(plan.environment)' was not pushed")
         }
         let repository = ImageReference.components(of: target).name
         return .init(reference: "\(repository)@\(digest)", digest: digest, source: "rebuilt")

@@ -1,5 +1,5 @@
-package import Foundation
 internal import CLibGit2
+package import Foundation
 
 extension Repository {
     /// The bytes of `path` (repository-relative, `/`-separated) as committed in `revision`, read from the
@@ -11,7 +11,8 @@ extension Repository {
         defer { git_commit_free(commit) }
         return try withTreeEntry(path, in: commit) { entry throws(GitError) -> Data in
             guard git_tree_entry_type(entry) == GIT_OBJECT_BLOB else {
-                throw GitError(code: .invalidInput, operation: "readFile", message: "'\(path)' is not a file at \(revision)")
+                throw GitError(
+                    code: .invalidInput, operation: "readFile", message: "'\(path)' is not a file at \(revision)")
             }
             var blob: OpaquePointer?
             try check(git_blob_lookup(&blob, pointer, git_tree_entry_id(entry)), "git_blob_lookup")
@@ -80,7 +81,8 @@ extension Repository {
                 try check(git_tree_lookup(&sub, pointer, git_tree_entry_id(entry)), "git_tree_lookup")
                 defer { git_tree_free(sub) }
                 do { try fm.createDirectory(atPath: target, withIntermediateDirectories: false) } catch {
-                    throw GitError(code: .generic, operation: "exportTree", message: "cannot create '\(target)': \(error)")
+                    throw GitError(
+                        code: .generic, operation: "exportTree", message: "cannot create '\(target)': \(error)")
                 }
                 try write(tree: sub!, into: target)
             case GIT_FILEMODE_BLOB, GIT_FILEMODE_BLOB_EXECUTABLE, GIT_FILEMODE_LINK:
@@ -92,7 +94,8 @@ extension Repository {
                 if mode == GIT_FILEMODE_LINK {
                     let dest = String(decoding: data, as: UTF8.self)
                     guard symlink(dest, target) == 0 else {
-                        throw GitError(code: .generic, operation: "exportTree", message: "cannot create symlink '\(target)'")
+                        throw GitError(
+                            code: .generic, operation: "exportTree", message: "cannot create symlink '\(target)'")
                     }
                 } else {
                     let perms: Int = mode == GIT_FILEMODE_BLOB_EXECUTABLE ? 0o755 : 0o644

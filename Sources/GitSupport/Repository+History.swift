@@ -4,13 +4,16 @@ extension Repository {
     /// Commits reachable from `start` whose version of `path` differs from their parents' (added,
     /// changed or removed), newest first. A merge is listed only when `path` differs from every parent,
     /// as `git log -- path` does.
-    package func commits(changing path: String, from start: String = "HEAD", limit: Int = .max) throws(GitError) -> [CommitInfo] {
+    package func commits(changing path: String, from start: String = "HEAD", limit: Int = .max) throws(GitError)
+        -> [CommitInfo]
+    {
         if start == "HEAD" && git_repository_head_unborn(pointer) == 1 { return [] }
         let startCommit = try lookupCommit(start)
         var walk: OpaquePointer?
         try check(git_revwalk_new(&walk, pointer), "git_revwalk_new")
         defer { git_revwalk_free(walk) }
-        try check(git_revwalk_sorting(walk, GIT_SORT_TOPOLOGICAL.rawValue | GIT_SORT_TIME.rawValue), "git_revwalk_sorting")
+        try check(
+            git_revwalk_sorting(walk, GIT_SORT_TOPOLOGICAL.rawValue | GIT_SORT_TIME.rawValue), "git_revwalk_sorting")
         let rc = git_revwalk_push(walk, git_commit_id(startCommit))
         git_commit_free(startCommit)
         try check(rc, "git_revwalk_push")

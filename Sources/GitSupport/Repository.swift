@@ -1,5 +1,5 @@
-import Foundation
 internal import CLibGit2
+import Foundation
 
 /// An open git repository.
 ///
@@ -30,7 +30,9 @@ package final class Repository {
     package static func open(at path: String) throws(GitError) -> Repository {
         LibGit2.ensureInitialised()
         var repo: OpaquePointer?
-        try check(git_repository_open_ext(&repo, path, UInt32(GIT_REPOSITORY_OPEN_NO_SEARCH.rawValue), nil), "git_repository_open_ext")
+        try check(
+            git_repository_open_ext(&repo, path, UInt32(GIT_REPOSITORY_OPEN_NO_SEARCH.rawValue), nil),
+            "git_repository_open_ext")
         return Repository(pointer: repo!)
     }
 

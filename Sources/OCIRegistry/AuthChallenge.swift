@@ -135,10 +135,11 @@ package struct AuthChallenge: Sendable, Hashable {
         }
         /// RFC 9110 tchar run.
         mutating func token() -> String {
-            String(decoding: take { c in
-                (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122)
-                    || [33, 35, 36, 37, 38, 39, 42, 43, 45, 46, 94, 95, 96, 124, 126].contains(c)
-            }, as: UTF8.self)
+            String(
+                decoding: take { c in
+                    (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122)
+                        || [33, 35, 36, 37, 38, 39, 42, 43, 45, 46, 94, 95, 96, 124, 126].contains(c)
+                }, as: UTF8.self)
         }
     }
 }

@@ -45,7 +45,8 @@ extension RegistryClient {
             case .basic(let u, let p): return "Basic " + Data("\(u):\(p)".utf8).base64EncodedString()
             case .registryToken(let t): return "Bearer \(t)"
             case .identityToken:
-                throw RegistryError(.invalidConfiguration, "\(host) asks for Basic auth but only an identity token is stored")
+                throw RegistryError(
+                    .invalidConfiguration, "\(host) asks for Basic auth but only an identity token is stored")
             }
         case "bearer":
             if case .registryToken(let t) = credential?.kind { return "Bearer \(t)" }
@@ -64,8 +65,9 @@ extension RegistryClient {
                 throw RegistryError(.unauthorized, "token request for \(host) failed", registry: host)
             }
         default:
-            throw RegistryError(.unexpectedResponse, "\(host) asks for unsupported auth scheme '\(challenge.scheme)'",
-                                registry: host)
+            throw RegistryError(
+                .unexpectedResponse, "\(host) asks for unsupported auth scheme '\(challenge.scheme)'",
+                registry: host)
         }
     }
 
@@ -76,7 +78,8 @@ extension RegistryClient {
         guard let realmText = challenge.realm, let realm = URL(string: realmText), realm.scheme != nil,
             let realmHost = realm.host, !realmHost.isEmpty
         else {
-            throw RegistryError(.unexpectedResponse, "\(host) sent a Bearer challenge without a usable realm", registry: host)
+            throw RegistryError(
+                .unexpectedResponse, "\(host) sent a Bearer challenge without a usable realm", registry: host)
         }
         if realm.scheme == "http", credential != nil {
             try checkScheme(realm, host: host)
@@ -95,9 +98,10 @@ extension RegistryClient {
                 URLQueryItem(name: "scope", value: scopes.joined(separator: " ")),
             ]
             let body = Data((form.percentEncodedQuery ?? "").replacingOccurrences(of: "+", with: "%2B").utf8)
-            request = HTTPRequest(method: "POST", url: realm,
-                                  headers: HTTPHeaders([("Content-Type", "application/x-www-form-urlencoded")]),
-                                  body: .bytes(body), tls: tls)
+            request = HTTPRequest(
+                method: "POST", url: realm,
+                headers: HTTPHeaders([("Content-Type", "application/x-www-form-urlencoded")]),
+                body: .bytes(body), tls: tls)
         } else {
             var c = URLComponents(url: realm, resolvingAgainstBaseURL: false)!
             var items = c.queryItems ?? []
@@ -112,9 +116,11 @@ extension RegistryClient {
         }
         let r = try await executeWithRetry(request, sink: .memory(limit: 1 << 20), host: host, what: "token request")
         guard r.status == 200 else {
-            let code: RegistryError.Code = r.status == 401 ? .unauthorized : r.status == 403 ? .denied : .unexpectedResponse
+            let code: RegistryError.Code =
+                r.status == 401 ? .unauthorized : r.status == 403 ? .denied : .unexpectedResponse
             throw RegistryError(
-                code, "authentication to \(host) failed" + (credential.map { " for \($0.description)" } ?? " (anonymous)"),
+                code,
+                "authentication to \(host) failed" + (credential.map { " for \($0.description)" } ?? " (anonymous)"),
                 registry: host, method: request.method, url: realm, status: r.status,
                 errors: DistributionError.decode(r.body),
                 hint: credential == nil ? "log in with 'envctl login \(host)'" : "check the username and password")
@@ -122,12 +128,16 @@ extension RegistryClient {
         guard let obj = try? JSONSerialization.jsonObject(with: r.body) as? [String: Any],
             let token = (obj["token"] as? String) ?? (obj["access_token"] as? String), !token.isEmpty
         else {
-            throw RegistryError(.unexpectedResponse, "token response from \(realmAuthority) has no token", registry: host)
+            throw RegistryError(
+                .unexpectedResponse, "token response from \(realmAuthority) has no token", registry: host)
         }
         let lifetime = (obj["expires_in"] as? Double).map { max($0, 10) } ?? 60
         var issued = Date()
         if let s = obj["issued_at"] as? String, let d = ISO8601DateFormatter().date(from: s),
-            abs(d.timeIntervalSinceNow) < 300 { issued = d }
+            abs(d.timeIntervalSinceNow) < 300
+        {
+            issued = d
+        }
         return ClientState.Token(value: token, expires: issued.addingTimeInterval(lifetime))
     }
 }

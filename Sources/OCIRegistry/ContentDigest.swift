@@ -13,8 +13,17 @@ package struct ContentDigest: Sendable, Hashable, Comparable, Codable, CustomStr
         }
         let alg = String(text[..<colon])
         let enc = String(text[text.index(after: colon)...])
-        let algOK = !alg.isEmpty && alg.utf8.allSatisfy { ($0 >= 97 && $0 <= 122) || ($0 >= 48 && $0 <= 57) || $0 == 43 || $0 == 46 || $0 == 95 || $0 == 45 }
-        let encOK = !enc.isEmpty && enc.utf8.allSatisfy { ($0 >= 97 && $0 <= 122) || ($0 >= 65 && $0 <= 90) || ($0 >= 48 && $0 <= 57) || $0 == 61 || $0 == 95 || $0 == 45 }
+        let algOK =
+            !alg.isEmpty
+            && alg.utf8.allSatisfy {
+                ($0 >= 97 && $0 <= 122) || ($0 >= 48 && $0 <= 57) || $0 == 43 || $0 == 46 || $0 == 95 || $0 == 45
+            }
+        let encOK =
+            !enc.isEmpty
+            && enc.utf8.allSatisfy {
+                ($0 >= 97 && $0 <= 122) || ($0 >= 65 && $0 <= 90) || ($0 >= 48 && $0 <= 57) || $0 == 61 || $0 == 95
+                    || $0 == 45
+            }
         guard algOK, encOK else {
             throw RegistryError(.invalidReference, "invalid digest '\(Self.excerpt(text))'")
         }
@@ -22,7 +31,8 @@ package struct ContentDigest: Sendable, Hashable, Comparable, Codable, CustomStr
         switch alg {
         case "sha256" where !(enc.utf8.count == 64 && isHex),
             "sha512" where !(enc.utf8.count == 128 && isHex):
-            throw RegistryError(.invalidReference, "invalid \(alg) digest '\(Self.excerpt(text))': wrong length or not lowercase hex")
+            throw RegistryError(
+                .invalidReference, "invalid \(alg) digest '\(Self.excerpt(text))': wrong length or not lowercase hex")
         default: break
         }
         algorithm = alg

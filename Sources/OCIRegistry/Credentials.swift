@@ -92,10 +92,14 @@ package enum AuthFile {
     /// The keys a registry may appear under in `auths` (docker writes Docker Hub as its v1 URL).
     static func keys(for registry: String) -> [String] {
         if registry == ImageReference.dockerHub {
-            return ["https://index.docker.io/v1/", "index.docker.io", "docker.io", "registry-1.docker.io",
-                    "https://index.docker.io/v1", "https://registry-1.docker.io"]
+            return [
+                "https://index.docker.io/v1/", "index.docker.io", "docker.io", "registry-1.docker.io",
+                "https://index.docker.io/v1", "https://registry-1.docker.io",
+            ]
         }
-        return [registry, "https://\(registry)", "http://\(registry)", "https://\(registry)/v1/", "https://\(registry)/v2/"]
+        return [
+            registry, "https://\(registry)", "http://\(registry)", "https://\(registry)/v1/", "https://\(registry)/v2/",
+        ]
     }
 
     /// The server name handed to credential helpers and written by `login` (docker's convention).
@@ -116,7 +120,9 @@ package enum AuthFile {
         guard let obj = try readJSON(path) else { return nil }
         let keys = keys(for: registry)
         if let helpers = obj["credHelpers"] as? [String: String] {
-            for k in keys { if let h = helpers[k] { return try CredentialHelper(name: h).get(serverKey(for: registry)) } }
+            for k in keys {
+                if let h = helpers[k] { return try CredentialHelper(name: h).get(serverKey(for: registry)) }
+            }
         }
         if let auths = obj["auths"] as? [String: Any] {
             for k in keys {
@@ -140,7 +146,9 @@ package enum AuthFile {
         if let auth = entry["auth"] as? String, !auth.isEmpty {
             guard let data = Data(base64Encoded: auth), let text = String(data: data, encoding: .utf8),
                 let colon = text.firstIndex(of: ":")
-            else { throw RegistryError(.invalidConfiguration, "\(source): an 'auth' entry is not base64 user:password") }
+            else {
+                throw RegistryError(.invalidConfiguration, "\(source): an 'auth' entry is not base64 user:password")
+            }
             return RegistryCredential(
                 .basic(username: String(text[..<colon]), password: String(text[text.index(after: colon)...])),
                 source: source)
@@ -153,7 +161,9 @@ package enum AuthFile {
 
     /// Stores `credential` for `registry` the way `docker login` does: through the file's `credsStore`
     /// (or a `credHelpers` entry) when set, else base64 `auth` in `auths`. The file is written 0600.
-    package static func store(_ credential: RegistryCredential, for registry: String, in path: String) throws(RegistryError) {
+    package static func store(_ credential: RegistryCredential, for registry: String, in path: String)
+        throws(RegistryError)
+    {
         var obj = try readJSON(path) ?? [:]
         let key = serverKey(for: registry)
         let helperName = (obj["credHelpers"] as? [String: String])?[key] ?? (obj["credsStore"] as? String)
@@ -178,7 +188,8 @@ package enum AuthFile {
         guard var obj = try readJSON(path) else { return false }
         let key = serverKey(for: registry)
         if let helperName = (obj["credHelpers"] as? [String: String])?[key] ?? (obj["credsStore"] as? String),
-            !helperName.isEmpty {
+            !helperName.isEmpty
+        {
             try CredentialHelper(name: helperName).erase(key)
             return true
         }
@@ -194,8 +205,10 @@ package enum AuthFile {
         let fm = FileManager.default
         let dir = (path as NSString).deletingLastPathComponent
         do {
-            try fm.createDirectory(atPath: dir, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
-            let data = try JSONSerialization.data(withJSONObject: obj, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
+            try fm.createDirectory(
+                atPath: dir, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+            let data = try JSONSerialization.data(
+                withJSONObject: obj, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
             let tmp = path + ".tmp-\(getpid())"
             guard fm.createFile(atPath: tmp, contents: data, attributes: [.posixPermissions: 0o600]) else {
                 throw RegistryError(.localIO, "cannot write \(path)")
@@ -233,8 +246,9 @@ package struct CredentialHelper: Sendable {
         let err = e.fileHandleForReading.readDataToEndOfFile()
         p.waitUntilExit()
         if p.terminationStatus == 127 {
-            throw RegistryError(.credentialHelper, "credential helper \(executable) is not installed",
-                                hint: "install it or remove '\(name)' from credsStore/credHelpers")
+            throw RegistryError(
+                .credentialHelper, "credential helper \(executable) is not installed",
+                hint: "install it or remove '\(name)' from credsStore/credHelpers")
         }
         return (p.terminationStatus, out, err)
     }
@@ -261,13 +275,19 @@ package struct CredentialHelper: Sendable {
             case .basic(let u, let p): (u, p)
             case .identityToken(let t), .registryToken(let t): ("<token>", t)
             }
-        let body = try? JSONSerialization.data(withJSONObject: ["ServerURL": server, "Username": user, "Secret": secret])
+        let body = try? JSONSerialization.data(withJSONObject: [
+            "ServerURL": server, "Username": user, "Secret": secret,
+        ])
         let r = try run("store", input: body ?? Data())
-        if r.status != 0 { throw RegistryError(.credentialHelper, "\(executable) store failed with exit status \(r.status)") }
+        if r.status != 0 {
+            throw RegistryError(.credentialHelper, "\(executable) store failed with exit status \(r.status)")
+        }
     }
 
     package func erase(_ server: String) throws(RegistryError) {
         let r = try run("erase", input: Data((server + "\n").utf8))
-        if r.status != 0 { throw RegistryError(.credentialHelper, "\(executable) erase failed with exit status \(r.status)") }
+        if r.status != 0 {
+            throw RegistryError(.credentialHelper, "\(executable) erase failed with exit status \(r.status)")
+        }
     }
 }

@@ -16,7 +16,9 @@ package struct DockerArchiveSource: ImageSource {
         self.members = members
         func member(_ name: String) throws(RegistryError) -> (offset: Int64, size: Int64) {
             let clean = name.hasPrefix("./") ? String(name.dropFirst(2)) : name
-            guard let m = members[clean] else { throw RegistryError(.invalidSource, "docker-archive:\(path): '\(name)' is missing") }
+            guard let m = members[clean] else {
+                throw RegistryError(.invalidSource, "docker-archive:\(path): '\(name)' is missing")
+            }
             return m
         }
         func read(_ name: String) throws(RegistryError) -> Data {
@@ -32,11 +34,15 @@ package struct DockerArchiveSource: ImageSource {
         }
         guard let entries = try? JSONSerialization.jsonObject(with: try read("manifest.json")) as? [[String: Any]],
             entries.count >= 1
-        else { throw RegistryError(.invalidSource, "docker-archive:\(path): manifest.json is not a docker save manifest") }
-        guard entries.count == 1 else {
-            throw RegistryError(.invalidSource, "docker-archive:\(path) holds \(entries.count) images; save one image per archive")
+        else {
+            throw RegistryError(.invalidSource, "docker-archive:\(path): manifest.json is not a docker save manifest")
         }
-        guard let configName = entries[0]["Config"] as? String, let layerNames = entries[0]["Layers"] as? [String] else {
+        guard entries.count == 1 else {
+            throw RegistryError(
+                .invalidSource, "docker-archive:\(path) holds \(entries.count) images; save one image per archive")
+        }
+        guard let configName = entries[0]["Config"] as? String, let layerNames = entries[0]["Layers"] as? [String]
+        else {
             throw RegistryError(.invalidSource, "docker-archive:\(path): manifest.json lacks Config or Layers")
         }
         let configData = try read(configName)
@@ -50,7 +56,9 @@ package struct DockerArchiveSource: ImageSource {
             let m = try member(name)
             let digest = try Self.hashRange(path, m.offset, m.size)
             let gz = try Self.isGzip(path, m.offset)
-            layers.append(Descriptor(mediaType: gz ? MediaType.ociLayerGzip : MediaType.ociLayerTar, digest: digest, size: m.size))
+            layers.append(
+                Descriptor(mediaType: gz ? MediaType.ociLayerGzip : MediaType.ociLayerTar, digest: digest, size: m.size)
+            )
             blobs[digest] = BlobSource(path: path, offset: m.offset, length: m.size, digest: digest)
         }
         let manifest = ImageManifest(
@@ -58,7 +66,9 @@ package struct DockerArchiveSource: ImageSource {
             layers: layers)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        guard let data = try? encoder.encode(manifest) else { throw RegistryError(.invalidSource, "cannot encode manifest") }
+        guard let data = try? encoder.encode(manifest) else {
+            throw RegistryError(.invalidSource, "cannot encode manifest")
+        }
         root = try ManifestBlob(data: data, mediaType: MediaType.ociManifest)
         self.blobs = blobs
     }
@@ -117,7 +127,8 @@ enum TarIndex {
             return String(decoding: b[start..<end], as: UTF8.self)
         }
         while true {
-            guard (try? h.seek(toOffset: UInt64(offset))) != nil, let d = try? h.read(upToCount: 512), d.count == 512 else { break }
+            guard (try? h.seek(toOffset: UInt64(offset))) != nil, let d = try? h.read(upToCount: 512), d.count == 512
+            else { break }
             let b = [UInt8](d)
             if b.allSatisfy({ $0 == 0 }) { break }
             let sizeField = field(b, 124, 12).trimmingCharacters(in: CharacterSet(charactersIn: " \0"))

@@ -85,7 +85,8 @@ package struct TLSSettings: Sendable, Hashable {
     package var clientCertificate: String?
     package var clientKey: String?
 
-    package init(verify: Bool = true, caFile: String? = nil, clientCertificate: String? = nil, clientKey: String? = nil) {
+    package init(verify: Bool = true, caFile: String? = nil, clientCertificate: String? = nil, clientKey: String? = nil)
+    {
         self.verify = verify
         self.caFile = caFile
         self.clientCertificate = clientCertificate

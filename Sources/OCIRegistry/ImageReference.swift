@@ -59,10 +59,14 @@ package struct ImageReference: Sendable, Hashable, CustomStringConvertible {
             throw fail("repository names must be lowercase", hint: "use '\(path.lowercased())'")
         }
         guard Self.isValidRepository(path) else {
-            throw fail("'\(path)' is not a valid repository name ([a-z0-9] components separated by '/', '.', '_', '__' or '-')")
+            throw fail(
+                "'\(path)' is not a valid repository name ([a-z0-9] components separated by '/', '.', '_', '__' or '-')"
+            )
         }
         if registry == Self.dockerHub, !path.contains("/") { path = "library/" + path }
-        guard registry.utf8.count + 1 + path.utf8.count <= 255 else { throw fail("the name is longer than 255 characters") }
+        guard registry.utf8.count + 1 + path.utf8.count <= 255 else {
+            throw fail("the name is longer than 255 characters")
+        }
         if let t = tag {
             guard Self.isValidTag(t) else {
                 throw fail("'\(t)' is not a valid tag ([A-Za-z0-9_][A-Za-z0-9._-]{0,127})")
@@ -166,11 +170,15 @@ package struct ImageReference: Sendable, Hashable, CustomStringConvertible {
     }
 
     static func isValidPort(_ p: Substring) -> Bool {
-        guard !p.isEmpty, p.count <= 5, p.utf8.allSatisfy({ $0 >= 48 && $0 <= 57 }), let n = Int(p) else { return false }
+        guard !p.isEmpty, p.count <= 5, p.utf8.allSatisfy({ $0 >= 48 && $0 <= 57 }), let n = Int(p) else {
+            return false
+        }
         return n > 0 && n < 65536
     }
 
-    private static func isAlnum(_ c: UInt8) -> Bool { (c >= 48 && c <= 57) || (c >= 97 && c <= 122) || (c >= 65 && c <= 90) }
+    private static func isAlnum(_ c: UInt8) -> Bool {
+        (c >= 48 && c <= 57) || (c >= 97 && c <= 122) || (c >= 65 && c <= 90)
+    }
     private static func isLowerAlnum(_ c: UInt8) -> Bool { (c >= 48 && c <= 57) || (c >= 97 && c <= 122) }
 
     /// `[a-z0-9]+((\.|_|__|-+)[a-z0-9]+)*(\/[a-z0-9]+((\.|_|__|-+)[a-z0-9]+)*)*`
@@ -189,7 +197,8 @@ package struct ImageReference: Sendable, Hashable, CustomStringConvertible {
                 var j = i
                 while j < bytes.count && !isLowerAlnum(bytes[j]) { j += 1 }
                 let sep = bytes[i..<j]
-                let ok = sep.elementsEqual([46]) || sep.elementsEqual([95]) || sep.elementsEqual([95, 95])
+                let ok =
+                    sep.elementsEqual([46]) || sep.elementsEqual([95]) || sep.elementsEqual([95, 95])
                     || sep.allSatisfy { $0 == 45 }
                 if !ok { return false }
                 i = j

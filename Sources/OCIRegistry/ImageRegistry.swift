@@ -12,7 +12,9 @@ package protocol ImageRegistry: Sendable {
     /// Resolves a tag to its index digest and the manifest digest for `platform` (`envctl lock`).
     func pin(_ reference: String, platform: String) async throws(RegistryError) -> PinnedImage
     /// The config labels of the image at `reference` for linux/amd64, with its manifest digest; nil when absent.
-    func labels(_ reference: ImageReference) async throws(RegistryError) -> (digest: ContentDigest, labels: [String: String])?
+    func labels(_ reference: ImageReference) async throws(RegistryError) -> (
+        digest: ContentDigest, labels: [String: String]
+    )?
     /// Points `destination` (a tag) at the manifest `source` names.
     func tag(_ source: ImageReference, as destination: ImageReference) async throws(RegistryError)
     /// Pushes an image source (OCI layout, docker archive) to `destination`; returns the manifest digest.
@@ -24,7 +26,9 @@ extension RegistryClient: ImageRegistry {
         try await headManifest(reference)?.digest
     }
 
-    package func labels(_ reference: ImageReference) async throws(RegistryError) -> (digest: ContentDigest, labels: [String: String])? {
+    package func labels(_ reference: ImageReference) async throws(RegistryError) -> (
+        digest: ContentDigest, labels: [String: String]
+    )? {
         guard try await exists(reference) else { return nil }
         let inspection = try await inspect(reference)
         return (inspection.digest, inspection.labels)
@@ -35,7 +39,9 @@ extension RegistryClient: ImageRegistry {
         _ = try await pushManifest(manifest, to: destination)
     }
 
-    package func publish(_ source: any ImageSource, to destination: ImageReference) async throws(RegistryError) -> ContentDigest {
+    package func publish(_ source: any ImageSource, to destination: ImageReference) async throws(RegistryError)
+        -> ContentDigest
+    {
         try await push(source, to: destination, additionalTags: [], mountFrom: []).digest
     }
 }

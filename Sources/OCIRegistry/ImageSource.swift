@@ -27,7 +27,8 @@ package struct OCILayoutSource: ImageSource {
         self.tag = tag
         let fm = FileManager.default
         guard let layout = fm.contents(atPath: directory + "/oci-layout"),
-            let obj = try? JSONSerialization.jsonObject(with: layout) as? [String: Any], obj["imageLayoutVersion"] is String
+            let obj = try? JSONSerialization.jsonObject(with: layout) as? [String: Any],
+            obj["imageLayoutVersion"] is String
         else {
             throw RegistryError(.invalidSource, "\(directory) is not an OCI image layout (no valid oci-layout file)")
         }
@@ -42,12 +43,14 @@ package struct OCILayoutSource: ImageSource {
             let matches = index.manifests.filter { $0.annotations?[Self.refNameAnnotation] == tag }
             guard let m = matches.first else {
                 let tags = index.manifests.compactMap { $0.annotations?[Self.refNameAnnotation] }
-                throw RegistryError(.invalidSource, "\(directory) has no image tagged '\(tag)' (has: \(tags.joined(separator: ", ")))")
+                throw RegistryError(
+                    .invalidSource, "\(directory) has no image tagged '\(tag)' (has: \(tags.joined(separator: ", ")))")
             }
             root = m
         } else {
             guard index.manifests.count == 1 else {
-                throw RegistryError(.invalidSource, "\(directory) holds \(index.manifests.count) images; name one as oci:DIR:TAG")
+                throw RegistryError(
+                    .invalidSource, "\(directory) holds \(index.manifests.count) images; name one as oci:DIR:TAG")
             }
             root = index.manifests[0]
         }
@@ -57,9 +60,13 @@ package struct OCILayoutSource: ImageSource {
 
     func path(_ digest: ContentDigest) -> String { "\(directory)/blobs/\(digest.algorithm)/\(digest.encoded)" }
 
-    package func rootManifest() throws(RegistryError) -> ManifestBlob { try manifest(root.digest, mediaType: root.mediaType) }
+    package func rootManifest() throws(RegistryError) -> ManifestBlob {
+        try manifest(root.digest, mediaType: root.mediaType)
+    }
 
-    package func manifest(_ digest: ContentDigest) throws(RegistryError) -> ManifestBlob { try manifest(digest, mediaType: nil) }
+    package func manifest(_ digest: ContentDigest) throws(RegistryError) -> ManifestBlob {
+        try manifest(digest, mediaType: nil)
+    }
 
     func manifest(_ digest: ContentDigest, mediaType: String?) throws(RegistryError) -> ManifestBlob {
         guard let data = FileManager.default.contents(atPath: path(digest)) else {
@@ -67,19 +74,23 @@ package struct OCILayoutSource: ImageSource {
         }
         let blob = try ManifestBlob(data: data, mediaType: mediaType)
         guard blob.digest == digest else {
-            throw RegistryError(.invalidSource, "\(sourceDescription): manifest \(digest) is corrupt (hashes to \(blob.digest))")
+            throw RegistryError(
+                .invalidSource, "\(sourceDescription): manifest \(digest) is corrupt (hashes to \(blob.digest))")
         }
         return blob
     }
 
     package func blob(_ descriptor: Descriptor) throws(RegistryError) -> BlobSource {
         let p = path(descriptor.digest)
-        guard let attrs = try? FileManager.default.attributesOfItem(atPath: p), let size = attrs[.size] as? NSNumber else {
+        guard let attrs = try? FileManager.default.attributesOfItem(atPath: p), let size = attrs[.size] as? NSNumber
+        else {
             throw RegistryError(.invalidSource, "\(sourceDescription): blob \(descriptor.digest) is missing")
         }
         guard size.int64Value == descriptor.size else {
-            throw RegistryError(.invalidSource,
-                                "\(sourceDescription): blob \(descriptor.digest) has \(size.int64Value) bytes, the manifest says \(descriptor.size)")
+            throw RegistryError(
+                .invalidSource,
+                "\(sourceDescription): blob \(descriptor.digest) has \(size.int64Value) bytes, the manifest says \(descriptor.size)"
+            )
         }
         return BlobSource(path: p, length: descriptor.size, digest: descriptor.digest)
     }

@@ -17,7 +17,9 @@ package struct BlobSource: Sendable, Hashable {
 
 extension RegistryClient {
     /// `HEAD` a blob; returns its size, or nil when absent.
-    package func blobSize(_ repo: ImageReference, _ digest: ContentDigest, push: Bool = false) async throws(RegistryError) -> Int64? {
+    package func blobSize(_ repo: ImageReference, _ digest: ContentDigest, push: Bool = false)
+        async throws(RegistryError) -> Int64?
+    {
         var call = Call(method: "HEAD", host: repo.apiHost, target: "/v2/\(repo.repository)/blobs/\(digest)")
         call.scopes = [push ? Self.pushScope(repo) : Self.pullScope(repo)]
         let r = try await send(call)
@@ -30,11 +32,14 @@ extension RegistryClient {
 
     /// Downloads a blob to `path`, verifying size and digest while it streams. A blob that fails
     /// verification is deleted and reported as `.digestMismatch`; nothing unverified is left behind.
-    package func fetchBlob(_ repo: ImageReference, _ descriptor: Descriptor, to path: String) async throws(RegistryError) {
+    package func fetchBlob(_ repo: ImageReference, _ descriptor: Descriptor, to path: String)
+        async throws(RegistryError)
+    {
         try await withMirrors(repo) { r throws(RegistryError) in try await fetchBlobDirect(r, descriptor, to: path) }
     }
 
-    func fetchBlobDirect(_ repo: ImageReference, _ descriptor: Descriptor, to path: String) async throws(RegistryError) {
+    func fetchBlobDirect(_ repo: ImageReference, _ descriptor: Descriptor, to path: String) async throws(RegistryError)
+    {
         var call = Call(method: "GET", host: repo.apiHost, target: "/v2/\(repo.repository)/blobs/\(descriptor.digest)")
         call.scopes = [Self.pullScope(repo)]
         call.sink = .file(path: path, append: false)
@@ -98,17 +103,23 @@ extension RegistryClient {
                 return .uploaded
             } catch {
                 await cancelUpload(repo, location: location)
-                let retryable = [.transport, .serverError, .rateLimited].contains(error.code) || error.status == 413
+                let retryable =
+                    [.transport, .serverError, .rateLimited].contains(error.code) || error.status == 413
                     || error.status == 408
                 if retryable && attempts < options.retry.maxAttempts {
                     if !useChunked && mode == .auto {
                         useChunked = true
-                        emit(.retrying(what: "upload of \(source.digest.short)", attempt: attempts, delay: 0,
-                                       reason: "monolithic upload failed (\(error.message)); switching to chunked"))
+                        emit(
+                            .retrying(
+                                what: "upload of \(source.digest.short)", attempt: attempts, delay: 0,
+                                reason: "monolithic upload failed (\(error.message)); switching to chunked"))
                         continue
                     }
                     let d = options.retry.delay(attempt: attempts)
-                    emit(.retrying(what: "upload of \(source.digest.short)", attempt: attempts, delay: d, reason: error.message))
+                    emit(
+                        .retrying(
+                            what: "upload of \(source.digest.short)", attempt: attempts, delay: d, reason: error.message
+                        ))
                     try await sleep(d)
                     continue
                 }
@@ -118,9 +129,12 @@ extension RegistryClient {
     }
 
     /// `POST ?mount=&from=`: true when mounted (201); false (and the session cancelled) otherwise.
-    func mount(_ digest: ContentDigest, from: ImageReference, to repo: ImageReference) async throws(RegistryError) -> Bool {
-        var call = Call(method: "POST", host: repo.apiHost,
-                        target: "/v2/\(repo.repository)/blobs/uploads/?mount=\(digest)&from=\(from.repository)")
+    func mount(_ digest: ContentDigest, from: ImageReference, to repo: ImageReference) async throws(RegistryError)
+        -> Bool
+    {
+        var call = Call(
+            method: "POST", host: repo.apiHost,
+            target: "/v2/\(repo.repository)/blobs/uploads/?mount=\(digest)&from=\(from.repository)")
         call.scopes = [Self.pushScope(repo), Self.pullScope(from)]
         guard let r = try? await send(call) else { return false }
         if r.status == 201 { return true }
@@ -135,7 +149,9 @@ extension RegistryClient {
         let r = try await send(call)
         guard r.status == 202, let loc = r.headers["Location"] else {
             if r.status == 202 {
-                throw RegistryError(.unexpectedResponse, "\(repo.registry) started an upload without a Location", registry: repo.registry)
+                throw RegistryError(
+                    .unexpectedResponse, "\(repo.registry) started an upload without a Location",
+                    registry: repo.registry)
             }
             throw await failure(r, call: call, what: "starting upload to \(repo.name)")
         }
@@ -143,7 +159,9 @@ extension RegistryClient {
     }
 
     /// Resolves a (possibly relative) `Location` against the registry endpoint.
-    func absolute(_ location: String, host: String, relativeTo base: String? = nil) async throws(RegistryError) -> String {
+    func absolute(_ location: String, host: String, relativeTo base: String? = nil) async throws(RegistryError)
+        -> String
+    {
         let ep = try await endpoint(host)
         let baseURL = base.flatMap { URL(string: $0) } ?? ep.base
         guard let u = URL(string: location, relativeTo: baseURL)?.absoluteURL else {
@@ -171,7 +189,9 @@ extension RegistryClient {
             if r.status == 400, DistributionError.decode(r.body).contains(where: { $0.code == "DIGEST_INVALID" }),
                 let sent = r.sentBodySHA256, sent != source.digest.encoded
             {
-                throw RegistryError(.invalidSource, "local blob \(source.digest) in \(source.path) is corrupt (hashes to sha256:\(sent))")
+                throw RegistryError(
+                    .invalidSource,
+                    "local blob \(source.digest) in \(source.path) is corrupt (hashes to sha256:\(sent))")
             }
             throw await failure(r, call: call, what: "uploading blob \(source.digest.short) to \(repo.name)")
         }
@@ -180,12 +200,16 @@ extension RegistryClient {
 
     func verifyCommitted(_ r: HTTPResponse, source: BlobSource, repo: ImageReference) throws(RegistryError) {
         if let sent = r.sentBodySHA256, source.digest.algorithm == "sha256", sent != source.digest.encoded {
-            throw RegistryError(.invalidSource, "local blob \(source.digest) in \(source.path) is corrupt (hashes to sha256:\(sent))")
+            throw RegistryError(
+                .invalidSource, "local blob \(source.digest) in \(source.path) is corrupt (hashes to sha256:\(sent))")
         }
-        if let header = r.headers["Docker-Content-Digest"], let d = try? ContentDigest(header.contains(":") ? header : "sha256:" + header),
+        if let header = r.headers["Docker-Content-Digest"],
+            let d = try? ContentDigest(header.contains(":") ? header : "sha256:" + header),
             d != source.digest
         {
-            throw RegistryError(.digestMismatch, "\(repo.registry) committed blob as \(d), expected \(source.digest)", registry: repo.registry)
+            throw RegistryError(
+                .digestMismatch, "\(repo.registry) committed blob as \(d), expected \(source.digest)",
+                registry: repo.registry)
         }
     }
 
@@ -208,19 +232,25 @@ extension RegistryClient {
             call.retry = false
             call.followRedirects = false
             let base = offset
-            call.progress = { [weak self] p in self?.emit(.blobProgress(digest: digest, bytes: base + p.sent, size: size)) }
+            call.progress = { [weak self] p in
+                self?.emit(.blobProgress(digest: digest, bytes: base + p.sent, size: size))
+            }
             var problem: String?
             do throws(RegistryError) {
                 let r = try await send(call)
                 if [201, 202, 204].contains(r.status) {  // ECR answers 201 to PATCH
-                    if let loc = r.headers["Location"] { location = try await absolute(loc, host: repo.apiHost, relativeTo: location) }
+                    if let loc = r.headers["Location"] {
+                        location = try await absolute(loc, host: repo.apiHost, relativeTo: location)
+                    }
                     var next = offset + n
                     if let end = Self.rangeEnd(r.headers["Range"]) { next = min(next, end + 1) }
                     if next <= offset {
                         stalls += 1
                         if stalls > 3 {
-                            throw RegistryError(.unexpectedResponse, "\(repo.registry) does not advance the upload Range (stuck at \(offset))",
-                                                registry: repo.registry, hint: "set uploadMode: monolithic for this registry")
+                            throw RegistryError(
+                                .unexpectedResponse,
+                                "\(repo.registry) does not advance the upload Range (stuck at \(offset))",
+                                registry: repo.registry, hint: "set uploadMode: monolithic for this registry")
                         }
                     } else {
                         stalls = 0
@@ -234,17 +264,23 @@ extension RegistryClient {
                         try await sleep(min(after, options.retry.maxDelay))
                     }
                 } else {
-                    throw await failure(r, call: call, what: "uploading chunk of \(source.digest.short) to \(repo.name)")
+                    throw await failure(
+                        r, call: call, what: "uploading chunk of \(source.digest.short) to \(repo.name)")
                 }
-            } catch where error.code == .transport {
+            } catch  where error.code == .transport {
                 problem = error.message
             }
             failures += 1
             if failures >= options.retry.maxAttempts {
-                throw RegistryError(.transport, "upload of \(source.digest.short) kept failing: \(problem ?? "")", registry: repo.registry)
+                throw RegistryError(
+                    .transport, "upload of \(source.digest.short) kept failing: \(problem ?? "")",
+                    registry: repo.registry)
             }
             let d = options.retry.delay(attempt: failures)
-            emit(.retrying(what: "chunk of \(source.digest.short) at \(offset)", attempt: failures, delay: d, reason: problem ?? ""))
+            emit(
+                .retrying(
+                    what: "chunk of \(source.digest.short) at \(offset)", attempt: failures, delay: d,
+                    reason: problem ?? ""))
             try await sleep(d)
             // Ask the registry where the session stands and resume from there.
             var status = Call(method: "GET", host: repo.apiHost, target: location)
@@ -254,7 +290,9 @@ extension RegistryClient {
             guard s.status == 204 || s.status == 202 || s.status == 200 else {
                 throw await failure(s, call: status, what: "checking upload status of \(source.digest.short)")
             }
-            if let loc = s.headers["Location"] { location = try await absolute(loc, host: repo.apiHost, relativeTo: location) }
+            if let loc = s.headers["Location"] {
+                location = try await absolute(loc, host: repo.apiHost, relativeTo: location)
+            }
             // "0-0" is what distribution reports for an empty session as well as for one byte: assume empty
             // (re-sending one byte is caught by the final digest check; skipping one would not be).
             let end = Self.rangeEnd(s.headers["Range"])

@@ -33,7 +33,9 @@ package struct ImageInspection: Sendable, Hashable, Codable {
 
 extension RegistryClient {
     /// Fetches a manifest (and, for an index, the entry for `platform`) plus its config.
-    package func inspect(_ ref: ImageReference, platform: Platform = .linuxAMD64) async throws(RegistryError) -> ImageInspection {
+    package func inspect(_ ref: ImageReference, platform: Platform = .linuxAMD64) async throws(RegistryError)
+        -> ImageInspection
+    {
         let top = try await fetchManifest(ref)
         var result = ImageInspection(
             reference: ref.description, digest: top.digest, mediaType: top.mediaType, size: Int64(top.data.count),
@@ -44,8 +46,9 @@ extension RegistryClient {
             image = (top, m)
         case .index(let index):
             result.platforms = index.manifests.map {
-                ImageInspection.PlatformEntry(platform: $0.platform?.description ?? "unknown", digest: $0.digest,
-                                              mediaType: $0.mediaType, size: $0.size)
+                ImageInspection.PlatformEntry(
+                    platform: $0.platform?.description ?? "unknown", digest: $0.digest,
+                    mediaType: $0.mediaType, size: $0.size)
             }
             if let d = Self.select(platform, in: index) {
                 let child = try await fetchManifest(ref.withDigest(d.digest))
@@ -58,7 +61,8 @@ extension RegistryClient {
             result.layers = m.layers.map { .init(digest: $0.digest, mediaType: $0.mediaType, size: $0.size) }
             if m.config.mediaType == MediaType.ociConfig || m.config.mediaType == MediaType.dockerConfig {
                 let cfg = try await fetchConfig(ref, m)
-                result.platform = Platform(os: cfg.os ?? "?", architecture: cfg.architecture ?? "?", variant: cfg.variant).description
+                result.platform =
+                    Platform(os: cfg.os ?? "?", architecture: cfg.architecture ?? "?", variant: cfg.variant).description
                 result.created = cfg.created
                 result.labels = cfg.config?.Labels ?? [:]
                 result.env = cfg.config?.Env ?? []

@@ -25,7 +25,9 @@ extension RegistryClient {
         for candidate in candidates.dropLast() {
             do { return try await body(candidate) } catch {
                 if error.code == .digestMismatch { throw error }  // never fall back past corrupt data silently
-                emit(.warning("mirror \(candidate.registry) failed for \(ref): \(error.message); trying the next source"))
+                emit(
+                    .warning("mirror \(candidate.registry) failed for \(ref): \(error.message); trying the next source")
+                )
             }
         }
         return try await body(candidates.last!)
@@ -34,7 +36,9 @@ extension RegistryClient {
     /// `HEAD` a manifest by tag or digest; nil when it does not exist. Falls back to `GET` when the registry
     /// gives no `Docker-Content-Digest`, so the digest is always computed from bytes when in doubt.
     package func headManifest(_ ref: ImageReference) async throws(RegistryError) -> ManifestHead? {
-        try await withMirrors(ref) { r throws(RegistryError) in try await headManifestDirect(r, scopes: [Self.pullScope(r)]) }
+        try await withMirrors(ref) { r throws(RegistryError) in
+            try await headManifestDirect(r, scopes: [Self.pullScope(r)])
+        }
     }
 
     func headManifestDirect(_ ref: ImageReference, scopes: [String]) async throws(RegistryError) -> ManifestHead? {
@@ -45,7 +49,9 @@ extension RegistryClient {
         switch r.status {
         case 200:
             if let d = r.headers["Docker-Content-Digest"].flatMap({ try? ContentDigest($0) }),
-                let type = r.headers["Content-Type"]?.split(separator: ";").first.map({ String($0).trimmingCharacters(in: .whitespaces) }),
+                let type = r.headers["Content-Type"]?.split(separator: ";").first.map({
+                    String($0).trimmingCharacters(in: .whitespaces)
+                }),
                 MediaType.manifestAccept.contains(type)
             {
                 if let expected = ref.digest, expected != d {
@@ -61,9 +67,10 @@ extension RegistryClient {
             return nil
         case 403, 405:
             // Some registries refuse HEAD (Artifactory 403 for missing tags; 405): ask with GET.
-            do { let m = try await fetchManifestDirect(ref, scopes: scopes)
-                 return ManifestHead(digest: m.digest, mediaType: m.mediaType, size: Int64(m.data.count)) }
-            catch where error.code == .notFound { return nil }
+            do {
+                let m = try await fetchManifestDirect(ref, scopes: scopes)
+                return ManifestHead(digest: m.digest, mediaType: m.mediaType, size: Int64(m.data.count))
+            } catch  where error.code == .notFound { return nil }
         default:
             throw await failure(r, call: call, what: "checking manifest \(ref)")
         }
@@ -77,7 +84,9 @@ extension RegistryClient {
     /// Fetches a manifest or index and verifies it: against the digest in `ref`, and against the
     /// registry's `Docker-Content-Digest` when present. The digest returned is computed from the bytes.
     package func fetchManifest(_ ref: ImageReference) async throws(RegistryError) -> ManifestBlob {
-        try await withMirrors(ref) { r throws(RegistryError) in try await fetchManifestDirect(r, scopes: [Self.pullScope(r)]) }
+        try await withMirrors(ref) { r throws(RegistryError) in
+            try await fetchManifestDirect(r, scopes: [Self.pullScope(r)])
+        }
     }
 
     func fetchManifestDirect(_ ref: ImageReference, scopes: [String]) async throws(RegistryError) -> ManifestBlob {
@@ -93,15 +102,17 @@ extension RegistryClient {
         }
         let computed = ContentDigest(sha256Hex: r.bodySHA256)
         if let expected = ref.digest, expected.algorithm == "sha256", expected != computed {
-            throw RegistryError(.digestMismatch, "manifest \(ref) from \(ref.registry) does not match its digest (got \(computed))",
-                                registry: ref.registry)
+            throw RegistryError(
+                .digestMismatch, "manifest \(ref) from \(ref.registry) does not match its digest (got \(computed))",
+                registry: ref.registry)
         }
         if let header = r.headers["Docker-Content-Digest"] {
             let claimed = header.contains(":") ? header : "sha256:" + header  // kaniko#298: prefix missing
             if let d = try? ContentDigest(claimed), d.algorithm == "sha256", d != computed {
-                throw RegistryError(.digestMismatch,
-                                    "manifest \(ref): the registry announced \(d) but the bytes hash to \(computed)",
-                                    registry: ref.registry)
+                throw RegistryError(
+                    .digestMismatch,
+                    "manifest \(ref): the registry announced \(d) but the bytes hash to \(computed)",
+                    registry: ref.registry)
             }
         }
         var blob = try ManifestBlob(data: r.body, mediaType: r.headers["Content-Type"])
@@ -111,7 +122,8 @@ extension RegistryClient {
 
     /// Pushes manifest bytes unchanged under `ref`'s tag (or digest). Returns the digest.
     @discardableResult
-    package func pushManifest(_ blob: ManifestBlob, to ref: ImageReference) async throws(RegistryError) -> ContentDigest {
+    package func pushManifest(_ blob: ManifestBlob, to ref: ImageReference) async throws(RegistryError) -> ContentDigest
+    {
         var call = Call(method: "PUT", host: ref.apiHost, target: "/v2/\(ref.repository)/manifests/\(ref.reference)")
         call.headers.set("Content-Type", blob.mediaType)
         call.body = .bytes(blob.data)
@@ -122,11 +134,13 @@ extension RegistryClient {
             if r.status == 413 { e.message = "manifest for \(ref) is too large for \(ref.registry)" }
             throw e
         }
-        if let header = r.headers["Docker-Content-Digest"], let d = try? ContentDigest(header.contains(":") ? header : "sha256:" + header),
+        if let header = r.headers["Docker-Content-Digest"],
+            let d = try? ContentDigest(header.contains(":") ? header : "sha256:" + header),
             d.algorithm == blob.digest.algorithm, d != blob.digest
         {
-            throw RegistryError(.digestMismatch, "\(ref.registry) stored manifest \(ref) as \(d), expected \(blob.digest)",
-                                registry: ref.registry)
+            throw RegistryError(
+                .digestMismatch, "\(ref.registry) stored manifest \(ref) as \(d), expected \(blob.digest)",
+                registry: ref.registry)
         }
         emit(.manifestPushed(reference: ref, digest: blob.digest))
         return blob.digest
@@ -143,7 +157,8 @@ extension RegistryClient {
             guard r.status == 200 else { throw await failure(r, call: call, what: "listing tags of \(ref.name)") }
             let obj = try? JSONSerialization.jsonObject(with: r.body) as? [String: Any]
             tags += obj?["tags"] as? [String] ?? []
-            guard let link = r.headers["Link"], let open = link.firstIndex(of: "<"), let close = link.firstIndex(of: ">"),
+            guard let link = r.headers["Link"], let open = link.firstIndex(of: "<"),
+                let close = link.firstIndex(of: ">"),
                 open < close
             else { break }
             target = String(link[link.index(after: open)..<close])

@@ -40,40 +40,50 @@ extension RegistryClient {
     }
 
     /// `pin` for an already parsed reference.
-    package func resolve(_ ref: ImageReference, platform: Platform = .linuxAMD64) async throws(RegistryError) -> PinnedImage {
+    package func resolve(_ ref: ImageReference, platform: Platform = .linuxAMD64) async throws(RegistryError)
+        -> PinnedImage
+    {
         let top = try await fetchManifest(ref)
         switch top.manifest {
         case .index(let index):
             guard let child = Self.select(platform, in: index) else {
                 let available = index.manifests.compactMap { $0.platform?.description }.joined(separator: ", ")
-                throw RegistryError(.platformNotFound, "\(ref) has no \(platform) image (available: \(available))",
-                                    registry: ref.registry)
+                throw RegistryError(
+                    .platformNotFound, "\(ref) has no \(platform) image (available: \(available))",
+                    registry: ref.registry)
             }
-            return PinnedImage(reference: ref.description, digest: top.digest, mediaType: top.mediaType,
-                               platform: platform, platformManifestDigest: child.digest)
+            return PinnedImage(
+                reference: ref.description, digest: top.digest, mediaType: top.mediaType,
+                platform: platform, platformManifestDigest: child.digest)
         case .image(let m):
             // Single-platform image: read the config to check the platform.
             let config = try await fetchConfig(ref, m)
             if let os = config.os, let arch = config.architecture,
                 !platform.matches(Platform(os: os, architecture: arch, variant: config.variant))
             {
-                throw RegistryError(.platformNotFound, "\(ref) is a \(os)/\(arch) image, not \(platform)", registry: ref.registry)
+                throw RegistryError(
+                    .platformNotFound, "\(ref) is a \(os)/\(arch) image, not \(platform)", registry: ref.registry)
             }
-            return PinnedImage(reference: ref.description, digest: top.digest, mediaType: top.mediaType,
-                               platform: platform, platformManifestDigest: top.digest)
+            return PinnedImage(
+                reference: ref.description, digest: top.digest, mediaType: top.mediaType,
+                platform: platform, platformManifestDigest: top.digest)
         }
     }
 
     /// The index entry for `platform` (ignores attestation manifests with platform unknown/unknown).
     static func select(_ platform: Platform, in index: ImageIndex) -> Descriptor? {
         index.manifests.first { d in
-            guard let p = d.platform, MediaType.isImageManifest(d.mediaType) || d.mediaType.isEmpty else { return false }
+            guard let p = d.platform, MediaType.isImageManifest(d.mediaType) || d.mediaType.isEmpty else {
+                return false
+            }
             return platform.matches(p)
         }
     }
 
     /// Fetches and decodes an image's config blob (small; held in memory and verified).
-    package func fetchConfig(_ ref: ImageReference, _ manifest: ImageManifest) async throws(RegistryError) -> ImageConfiguration {
+    package func fetchConfig(_ ref: ImageReference, _ manifest: ImageManifest) async throws(RegistryError)
+        -> ImageConfiguration
+    {
         let d = manifest.config
         guard d.size <= 16 * 1024 * 1024 else {
             throw RegistryError(.invalidManifest, "config blob of \(ref) is implausibly large (\(d.size) bytes)")

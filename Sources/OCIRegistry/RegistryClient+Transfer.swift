@@ -68,7 +68,8 @@ extension RegistryClient {
             }
         }
         let mounts = await mountSources(mountFrom, for: destination, wanted: Set(plan.blobOrder))
-        return try await execute(plan, to: destination, additionalTags: additionalTags, mounts: mounts, digestChanged: false)
+        return try await execute(
+            plan, to: destination, additionalTags: additionalTags, mounts: mounts, digestChanged: false)
     }
 
     /// Copies `source` to `destination` keeping the digest. With `platforms`, an index is filtered to those
@@ -93,10 +94,14 @@ extension RegistryClient {
             for d in root.manifest.blobs { plan.add(d, .remote(sourceRepo, d)) }
         case .index(var index):
             if let platforms, !platforms.isEmpty {
-                let kept = index.manifests.filter { d in d.platform.map { p in platforms.contains { $0.matches(p) } } ?? false }
+                let kept = index.manifests.filter { d in
+                    d.platform.map { p in platforms.contains { $0.matches(p) } } ?? false
+                }
                 guard !kept.isEmpty else {
-                    throw RegistryError(.platformNotFound, "\(source) has none of the platforms \(platforms.map(\.description).joined(separator: ", "))",
-                                        registry: source.registry)
+                    throw RegistryError(
+                        .platformNotFound,
+                        "\(source) has none of the platforms \(platforms.map(\.description).joined(separator: ", "))",
+                        registry: source.registry)
                 }
                 if kept.count != index.manifests.count {
                     index.manifests = kept
@@ -109,7 +114,10 @@ extension RegistryClient {
                     root = try ManifestBlob(data: data, mediaType: root.mediaType)
                     plan.root = root
                     changed = true
-                    emit(.warning("copying \(kept.count) of the index's platforms: the destination digest (\(root.digest)) differs from the source's"))
+                    emit(
+                        .warning(
+                            "copying \(kept.count) of the index's platforms: the destination digest (\(root.digest)) differs from the source's"
+                        ))
                 }
             }
             for d in index.manifests {
@@ -118,7 +126,8 @@ extension RegistryClient {
                 plan.children.append(child)
             }
         }
-        return try await execute(plan, to: destination, additionalTags: additionalTags, mounts: MountSources(), digestChanged: changed)
+        return try await execute(
+            plan, to: destination, additionalTags: additionalTags, mounts: MountSources(), digestChanged: changed)
     }
 
     func execute(
@@ -130,10 +139,12 @@ extension RegistryClient {
             throw RegistryError(.invalidReference, "invalid tag '\(t)'")
         }
         if let d = destination.digest, d != plan.root.digest {
-            throw RegistryError(.invalidReference, "destination digest \(d) does not match the image (\(plan.root.digest))")
+            throw RegistryError(
+                .invalidReference, "destination digest \(d) does not match the image (\(plan.root.digest))")
         }
         // 1. Blobs, N at a time.
-        let limit = max(1, options.configuration.settings(for: destination.registry).maxConcurrentUploads ?? options.concurrency)
+        let limit = max(
+            1, options.configuration.settings(for: destination.registry).maxConcurrentUploads ?? options.concurrency)
         var outcomes: [ContentDigest: BlobOutcome] = [:]
         let items = plan.blobOrder.map { plan.blobs[$0]! }
         do {
@@ -142,7 +153,13 @@ extension RegistryClient {
                 func launch() {
                     let (d, origin) = items[next]
                     next += 1
-                    group.addTask { (d.digest, try await self.transferBlob(d, origin, to: repo, mountFrom: mounts.candidates(for: d.digest))) }
+                    group.addTask {
+                        (
+                            d.digest,
+                            try await self.transferBlob(
+                                d, origin, to: repo, mountFrom: mounts.candidates(for: d.digest))
+                        )
+                    }
                 }
                 while next < items.count && next < limit { launch() }
                 while let (digest, outcome) = try await group.next() {
@@ -157,7 +174,9 @@ extension RegistryClient {
         }
         // 2. Child manifests by digest, then the root under each tag.
         for child in plan.children {
-            if try await headManifestDirect(repo.withDigest(child.digest), scopes: [Self.pushScope(repo)])?.digest != child.digest {
+            if try await headManifestDirect(repo.withDigest(child.digest), scopes: [Self.pushScope(repo)])?.digest
+                != child.digest
+            {
                 try await pushManifest(child, to: repo.withDigest(child.digest))
             }
         }
@@ -220,7 +239,9 @@ extension RegistryClient {
             var blobs = root.manifest.blobs.map(\.digest)
             if case .index(let index) = root.manifest {
                 for d in index.manifests {
-                    if let child = try? await fetchManifestDirect(repo.withDigest(d.digest), scopes: [Self.pullScope(repo)]) {
+                    if let child = try? await fetchManifestDirect(
+                        repo.withDigest(d.digest), scopes: [Self.pullScope(repo)])
+                    {
                         blobs += child.manifest.blobs.map(\.digest)
                     }
                 }
@@ -253,7 +274,8 @@ extension RegistryClient {
             let tmp = (dir as NSString).appendingPathComponent("envctl-blob-\(UUID().uuidString)")
             defer { try? FileManager.default.removeItem(atPath: tmp) }
             try await fetchBlob(from, descriptor, to: tmp)
-            return try await uploadBlob(BlobSource(path: tmp, length: descriptor.size, digest: descriptor.digest), to: repo)
+            return try await uploadBlob(
+                BlobSource(path: tmp, length: descriptor.size, digest: descriptor.digest), to: repo)
         }
     }
 }

@@ -77,9 +77,9 @@ package final class RegistryClient: Sendable {
         let tls = options.configuration.tls(for: host)
         let loopback = RegistryConfiguration.isLoopback(host)
         let candidates: [String] =
-            if settings.plainHTTP == true { loopback ? ["http"] : ["http"] }
-            else if loopback { ["https", "http"] }
-            else { ["https"] }
+            if settings.plainHTTP == true { loopback ? ["http"] : ["http"] } else if loopback {
+                ["https", "http"]
+            } else { ["https"] }
         var lastError: RegistryError?
         for scheme in candidates {
             guard let base = URL(string: "\(scheme)://\(host)") else {
@@ -91,15 +91,18 @@ package final class RegistryClient: Sendable {
                 let r = try await executeWithRetry(
                     HTTPRequest(method: "GET", url: url, tls: tls), sink: .memory(limit: 1 << 16), host: host,
                     what: "ping \(host)")
-                if r.status == 401, let header = r.headers.values("WWW-Authenticate").joined(separator: ", ")
-                    .nilIfEmpty {
+                if r.status == 401,
+                    let header = r.headers.values("WWW-Authenticate").joined(separator: ", ")
+                        .nilIfEmpty
+                {
                     let challenges = (try? AuthChallenge.parse(header)) ?? []
                     await state.setChallenge(Self.preferred(challenges), for: host)
                 } else if r.status == 200 {
                     await state.setChallenge(nil, for: host)
                 } else if r.status == 404 {
-                    throw RegistryError(.unexpectedResponse, "\(host) does not implement the registry API (/v2/ returned 404)",
-                                        registry: host, method: "GET", url: url, status: 404)
+                    throw RegistryError(
+                        .unexpectedResponse, "\(host) does not implement the registry API (/v2/ returned 404)",
+                        registry: host, method: "GET", url: url, status: 404)
                 }
                 await state.setEndpoint(endpoint, for: host)
                 return endpoint
@@ -152,14 +155,16 @@ package final class RegistryClient: Sendable {
             if sameHost, let auth = try await authorization(host: call.host, scopes: scopes) {
                 headers.set("Authorization", auth)
             }
-            var request = HTTPRequest(method: call.method, url: url, headers: headers, body: call.body,
-                                      tls: sameHost ? ep.tls : options.configuration.tls(for: Self.authority(url)))
+            var request = HTTPRequest(
+                method: call.method, url: url, headers: headers, body: call.body,
+                tls: sameHost ? ep.tls : options.configuration.tls(for: Self.authority(url)))
             request.progress = call.progress
             try checkScheme(url, host: call.host)
             let response: HTTPResponse
             if call.retry {
-                response = try await executeWithRetry(request, sink: call.sink, host: call.host,
-                                                       what: "\(call.method) \(RegistryError.redact(url))")
+                response = try await executeWithRetry(
+                    request, sink: call.sink, host: call.host,
+                    what: "\(call.method) \(RegistryError.redact(url))")
             } else {
                 do {
                     response = try await transport.execute(request, sink: call.sink)
@@ -234,17 +239,20 @@ package final class RegistryClient: Sendable {
     static func wrap(_ e: TransportError, host: String, method: String, url: URL) -> RegistryError {
         switch e.code {
         case .tlsCertificate:
-            return RegistryError(.tls, "TLS certificate of \(host) is not trusted: \(e.message)", registry: host,
-                                 method: method, url: url,
-                                 hint: "add its CA as certs.d/\(host)/ca.crt or caFile in registries.yaml")
+            return RegistryError(
+                .tls, "TLS certificate of \(host) is not trusted: \(e.message)", registry: host,
+                method: method, url: url,
+                hint: "add its CA as certs.d/\(host)/ca.crt or caFile in registries.yaml")
         case .tlsHandshake:
-            return RegistryError(.tls, "TLS handshake with \(host) failed: \(e.message)", registry: host,
-                                 method: method, url: url,
-                                 hint: "if \(host) speaks plain HTTP, set plainHTTP: true for it in registries.yaml")
+            return RegistryError(
+                .tls, "TLS handshake with \(host) failed: \(e.message)", registry: host,
+                method: method, url: url,
+                hint: "if \(host) speaks plain HTTP, set plainHTTP: true for it in registries.yaml")
         case .localFile:
             return RegistryError(.localIO, e.message, registry: host, method: method, url: url)
         default:
-            return RegistryError(.transport, "cannot reach \(host): \(e.message)", registry: host, method: method, url: url)
+            return RegistryError(
+                .transport, "cannot reach \(host): \(e.message)", registry: host, method: method, url: url)
         }
     }
 
@@ -255,8 +263,9 @@ package final class RegistryClient: Sendable {
         if RegistryConfiguration.isLoopback(target) { return }
         if options.configuration.settings(for: target).plainHTTP == true { return }
         if target == host, options.configuration.settings(for: host).plainHTTP == true { return }
-        throw RegistryError(.insecureRefused, "refusing plain HTTP to \(target)", registry: host,
-                            hint: "set plainHTTP: true for \(target) in registries.yaml if that is intended")
+        throw RegistryError(
+            .insecureRefused, "refusing plain HTTP to \(target)", registry: host,
+            hint: "set plainHTTP: true for \(target) in registries.yaml if that is intended")
     }
 
     static func authority(_ url: URL) -> String {
@@ -283,12 +292,14 @@ package final class RegistryClient: Sendable {
         var hint: String?
         if r.status == 401 {
             let cred = try? await options.credentials.credential(for: call.host)
-            hint = cred == nil
+            hint =
+                cred == nil
                 ? "log in with 'envctl login \(call.host)' or pass --username/--password-stdin"
                 : "the registry rejected the credentials (\(cred!.description))"
         }
-        return RegistryError(code, "\(what) failed", registry: call.host, method: call.method, url: url,
-                             status: r.status, errors: errors, hint: hint)
+        return RegistryError(
+            code, "\(what) failed", registry: call.host, method: call.method, url: url,
+            status: r.status, errors: errors, hint: hint)
     }
 }
 

@@ -146,7 +146,8 @@ package struct RegistryConfiguration: Sendable, Hashable {
                 throw RegistryError(.invalidConfiguration, "\(file): '\(host)' is not a registry host[:port]")
             }
             for m in settings.mirrors ?? [] where (try? Mirror(m)) == nil {
-                throw RegistryError(.invalidConfiguration, "\(file): mirror '\(m)' of \(host) is not host[:port][/path]")
+                throw RegistryError(
+                    .invalidConfiguration, "\(file): mirror '\(m)' of \(host) is not host[:port][/path]")
             }
             config.registries[key] = settings
         }
@@ -164,8 +165,11 @@ package struct RegistryConfiguration: Sendable, Hashable {
     /// Whether `host` is loopback (plain HTTP allowed without configuration).
     package static func isLoopback(_ host: String) -> Bool {
         var h = host
-        if h.hasPrefix("[") , let close = h.firstIndex(of: "]") { h = String(h[h.index(after: h.startIndex)..<close]) }
-        else if let colon = h.lastIndex(of: ":"), h.filter({ $0 == ":" }).count == 1 { h = String(h[..<colon]) }
+        if h.hasPrefix("["), let close = h.firstIndex(of: "]") {
+            h = String(h[h.index(after: h.startIndex)..<close])
+        } else if let colon = h.lastIndex(of: ":"), h.filter({ $0 == ":" }).count == 1 {
+            h = String(h[..<colon])
+        }
         return h == "localhost" || h.hasPrefix("127.") || h == "::1" || h.hasSuffix(".localhost")
     }
 
@@ -180,8 +184,11 @@ package struct RegistryConfiguration: Sendable, Hashable {
             let dir = root + "/" + host
             guard let entries = try? fm.contentsOfDirectory(atPath: dir).sorted() else { continue }
             if tls.caFile == nil {
-                if entries.contains("ca.crt") { tls.caFile = dir + "/ca.crt" }
-                else if let crt = entries.first(where: { $0.hasSuffix(".crt") }) { tls.caFile = dir + "/" + crt }
+                if entries.contains("ca.crt") {
+                    tls.caFile = dir + "/ca.crt"
+                } else if let crt = entries.first(where: { $0.hasSuffix(".crt") }) {
+                    tls.caFile = dir + "/" + crt
+                }
             }
             if tls.clientCertificate == nil, let cert = entries.first(where: { $0.hasSuffix(".cert") }) {
                 let key = String(cert.dropLast(".cert".count)) + ".key"

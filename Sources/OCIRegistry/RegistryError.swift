@@ -124,8 +124,11 @@ package struct RegistryError: Error, Sendable, Hashable, CustomStringConvertible
 
     package var description: String {
         var text = message
-        if let status, let method, let url { text += " (\(method) \(url) → \(status))" }
-        else if let method, let url { text += " (\(method) \(url))" }
+        if let status, let method, let url {
+            text += " (\(method) \(url) → \(status))"
+        } else if let method, let url {
+            text += " (\(method) \(url))"
+        }
         if !errors.isEmpty { text += ": " + errors.map(\.description).joined(separator: "; ") }
         if let hint { text += "\nhint: \(hint)" }
         return text

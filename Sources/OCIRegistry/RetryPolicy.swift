@@ -26,7 +26,8 @@ package struct RetryPolicy: Sendable, Hashable {
 
     /// Statuses worth retrying: 408, 429, 5xx except 501/505 (and the CDN 499/522 seen in the wild).
     package static func isRetryable(status: Int) -> Bool {
-        status == 408 || status == 429 || status == 499 || ((500...599).contains(status) && status != 501 && status != 505)
+        status == 408 || status == 429 || status == 499
+            || ((500...599).contains(status) && status != 501 && status != 505)
     }
 
     /// Parses `Retry-After`: delta-seconds or an HTTP-date.

@@ -49,7 +49,8 @@ package struct Platform: Sendable, Hashable, Codable, CustomStringConvertible {
     package init(parsing text: String) throws(RegistryError) {
         let parts = text.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
         guard (2...3).contains(parts.count), parts.allSatisfy({ !$0.isEmpty && !$0.contains(" ") }) else {
-            throw RegistryError(.invalidReference, "invalid platform '\(text)': expected os/arch[/variant], e.g. linux/amd64")
+            throw RegistryError(
+                .invalidReference, "invalid platform '\(text)': expected os/arch[/variant], e.g. linux/amd64")
         }
         self.init(os: parts[0], architecture: parts[1], variant: parts.count == 3 ? parts[2] : nil)
     }
@@ -74,8 +75,10 @@ package struct Descriptor: Sendable, Hashable, Codable {
     package var urls: [String]?
     package var artifactType: String?
 
-    package init(mediaType: String, digest: ContentDigest, size: Int64, platform: Platform? = nil,
-                annotations: [String: String]? = nil) {
+    package init(
+        mediaType: String, digest: ContentDigest, size: Int64, platform: Platform? = nil,
+        annotations: [String: String]? = nil
+    ) {
         self.mediaType = mediaType
         self.digest = digest
         self.size = size
@@ -93,8 +96,10 @@ package struct ImageManifest: Sendable, Hashable, Codable {
     package var subject: Descriptor?
     package var annotations: [String: String]?
 
-    package init(mediaType: String = MediaType.ociManifest, config: Descriptor, layers: [Descriptor],
-                annotations: [String: String]? = nil) {
+    package init(
+        mediaType: String = MediaType.ociManifest, config: Descriptor, layers: [Descriptor],
+        annotations: [String: String]? = nil
+    ) {
         self.schemaVersion = 2
         self.mediaType = mediaType
         self.config = config
@@ -111,7 +116,8 @@ package struct ImageIndex: Sendable, Hashable, Codable {
     package var subject: Descriptor?
     package var annotations: [String: String]?
 
-    package init(mediaType: String = MediaType.ociIndex, manifests: [Descriptor], annotations: [String: String]? = nil) {
+    package init(mediaType: String = MediaType.ociIndex, manifests: [Descriptor], annotations: [String: String]? = nil)
+    {
         self.schemaVersion = 2
         self.mediaType = mediaType
         self.manifests = manifests
@@ -146,7 +152,9 @@ package enum Manifest: Sendable, Hashable {
 
     /// Parses manifest bytes. `contentType` (the HTTP header, parameters ignored) must agree with the
     /// body's `mediaType` when both are present. Malformed input throws; it never traps.
-    package static func parse(_ data: Data, contentType: String? = nil) throws(RegistryError) -> (Manifest, mediaType: String) {
+    package static func parse(_ data: Data, contentType: String? = nil) throws(RegistryError) -> (
+        Manifest, mediaType: String
+    ) {
         func fail(_ why: String) -> RegistryError { RegistryError(.invalidManifest, "invalid manifest: \(why)") }
         guard data.count <= maxBytes else { throw fail("larger than \(maxBytes) bytes") }
         let object: [String: Any]
@@ -160,22 +168,28 @@ package enum Manifest: Sendable, Hashable {
         } catch {
             throw fail("not valid JSON")
         }
-        let header = contentType?.split(separator: ";").first.map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
+        let header = contentType?.split(separator: ";").first.map {
+            $0.trimmingCharacters(in: .whitespaces).lowercased()
+        }
         let bodyType = object["mediaType"] as? String
         if let sv = object["schemaVersion"] as? Int, sv == 1 {
-            throw RegistryError(.invalidManifest, "Docker schema 1 manifests are not supported",
-                                hint: "re-push the image with a current client")
+            throw RegistryError(
+                .invalidManifest, "Docker schema 1 manifests are not supported",
+                hint: "re-push the image with a current client")
         }
         if let header, let bodyType, !header.isEmpty, header != bodyType,
-            MediaType.manifestAccept.contains(header) {
+            MediaType.manifestAccept.contains(header)
+        {
             throw fail("Content-Type '\(header)' disagrees with the body's mediaType '\(bodyType)'")
         }
         let declared = bodyType ?? (header.flatMap { MediaType.manifestAccept.contains($0) ? $0 : nil })
         let isIndex: Bool
         if let declared {
-            if MediaType.isIndex(declared) { isIndex = true }
-            else if MediaType.isImageManifest(declared) { isIndex = false }
-            else if declared == MediaType.dockerSchema1 || declared == MediaType.dockerSchema1Signed {
+            if MediaType.isIndex(declared) {
+                isIndex = true
+            } else if MediaType.isImageManifest(declared) {
+                isIndex = false
+            } else if declared == MediaType.dockerSchema1 || declared == MediaType.dockerSchema1Signed {
                 throw RegistryError(.invalidManifest, "Docker schema 1 manifests are not supported")
             } else {
                 throw fail("unsupported media type '\(declared)'")

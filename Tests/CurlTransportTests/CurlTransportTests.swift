@@ -15,7 +15,8 @@ import Testing
         let port = try freeLoopbackPort()
         let t = CurlTransport()
         do {
-            _ = try await t.execute(HTTPRequest(method: "GET", url: URL(string: "http://127.0.0.1:\(port)/v2/")!), sink: .discard)
+            _ = try await t.execute(
+                HTTPRequest(method: "GET", url: URL(string: "http://127.0.0.1:\(port)/v2/")!), sink: .discard)
             Issue.record("expected a transport error")
         } catch {
             #expect(error.code == .couldNotConnect)
@@ -27,8 +28,9 @@ import Testing
         let t = CurlTransport()
         do {
             _ = try await t.execute(
-                HTTPRequest(method: "PUT", url: URL(string: "http://127.0.0.1:9/x")!,
-                            body: .file(path: "/nonexistent/envctl", offset: 0, length: 10)), sink: .discard)
+                HTTPRequest(
+                    method: "PUT", url: URL(string: "http://127.0.0.1:9/x")!,
+                    body: .file(path: "/nonexistent/envctl", offset: 0, length: 10)), sink: .discard)
             Issue.record("expected an error")
         } catch {
             #expect(error.code == .localFile)
@@ -37,6 +39,7 @@ import Testing
 }
 
 func freeLoopbackPort() throws -> Int {
-    let r = try runProcess("python3", ["-c", "import socket;s=socket.socket();s.bind(('127.0.0.1',0));print(s.getsockname()[1])"])
+    let r = try runProcess(
+        "python3", ["-c", "import socket;s=socket.socket();s.bind(('127.0.0.1',0));print(s.getsockname()[1])"])
     return Int(r.stdout.trimmingCharacters(in: .whitespacesAndNewlines))!
 }

@@ -6,8 +6,10 @@ import Testing
     @Test(arguments: [
         ("", "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"),
         ("abc", "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"),
-        ("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq",
-         "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1"),
+        (
+            "abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq",
+            "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1"
+        ),
     ])
     func knownVectors(_ input: String, _ expected: String) {
         #expect(SHA256.hex(input) == expected)
@@ -31,7 +33,9 @@ import Testing
         defer { try? FileManager.default.removeItem(atPath: path) }
         #expect(try SHA256.hex(fileAt: path) == streamed)
         // Buffer boundaries that don't divide the file, and one larger than it.
-        for size in [4096, 65_537, 8 << 20] { #expect(try SHA256.hex(fileAt: path, bufferSize: size) == streamed, "\(size)") }
+        for size in [4096, 65_537, 8 << 20] {
+            #expect(try SHA256.hex(fileAt: path, bufferSize: size) == streamed, "\(size)")
+        }
         // Cross-check with the openssl command, an independent implementation.
         let p = Process()
         p.executableURL = URL(fileURLWithPath: "/usr/bin/env")

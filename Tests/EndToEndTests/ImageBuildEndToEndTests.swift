@@ -86,8 +86,9 @@ struct ImageBuildEndToEndTests {
             // The real interpreter, not a wrapper (a pyenv shim forks, and killing it would leave the server).
             let python = try runProcess("python3", ["-c", "import sys; print(sys.executable)"]).stdout
                 .trimmingCharacters(in: .whitespacesAndNewlines)
-            _ = try spawn(python, ["-m", "http.server", "--bind", "127.0.0.1", String(indexPort)],
-                          cwd: dir.path + "/index", log: dir.path + "/index.log")
+            _ = try spawn(
+                python, ["-m", "http.server", "--bind", "127.0.0.1", String(indexPort)],
+                cwd: dir.path + "/index", log: dir.path + "/index.log")
             for _ in 0..<100 {
                 if (try? runProcess("curl", ["-sf", "http://127.0.0.1:\(indexPort)/simple/"]))?.status == 0 { break }
                 Thread.sleep(forTimeInterval: 0.1)
@@ -118,7 +119,9 @@ struct ImageBuildEndToEndTests {
     }
 
     /// Reads the image config of `refName` from an OCI layout: (manifest, config) JSON objects.
-    static func layoutImage(_ layout: String, refName: String) throws -> (manifest: [String: Any], config: [String: Any]) {
+    static func layoutImage(_ layout: String, refName: String) throws -> (
+        manifest: [String: Any], config: [String: Any]
+    ) {
         func json(_ path: String) throws -> [String: Any] {
             let data = try Data(contentsOf: URL(fileURLWithPath: path))
             return try JSONSerialization.jsonObject(with: data) as! [String: Any]
@@ -126,7 +129,9 @@ struct ImageBuildEndToEndTests {
         func blob(_ digest: String) -> String { "\(layout)/blobs/sha256/\(digest.dropFirst(7))" }
         let index = try json(layout + "/index.json")
         let entries = index["manifests"] as! [[String: Any]]
-        let entry = entries.first { (($0["annotations"] as? [String: String])?["org.opencontainers.image.ref.name"]) == refName }!
+        let entry = entries.first {
+            (($0["annotations"] as? [String: String])?["org.opencontainers.image.ref.name"]) == refName
+        }!
         let manifest = try json(blob(entry["digest"] as! String))
         let config = try json(blob((manifest["config"] as! [String: Any])["digest"] as! String))
         return (manifest, config)
@@ -144,10 +149,15 @@ struct ImageBuildEndToEndTests {
         var digests: [String: String] = [:]
         for tag in ["12.4.1-base-ubuntu22.04", "12.4.1-cudnn-devel-ubuntu22.04"] {
             let file = w.dir.path + "/\(tag).digest"
-            let push = try w.run("buildah", ["push", "--quiet", "--digestfile", file, "localhost/standin-cuda:12.4.1",
-                                             "docker://\(registry)/nvidia/cuda:\(tag)"])
+            let push = try w.run(
+                "buildah",
+                [
+                    "push", "--quiet", "--digestfile", file, "localhost/standin-cuda:12.4.1",
+                    "docker://\(registry)/nvidia/cuda:\(tag)",
+                ])
             try #require(push.status == 0, "\(push.stderr)")
-            digests[tag] = try String(contentsOfFile: file, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+            digests[tag] = try String(contentsOfFile: file, encoding: .utf8).trimmingCharacters(
+                in: .whitespacesAndNewlines)
         }
 
         // 2. A project in git with a hand-written lock that pins both images by digest.
@@ -159,27 +169,37 @@ struct ImageBuildEndToEndTests {
             driver: LockedDriver(minimum: nil, fullCompatibility: nil, compatibility: .unchecked), archs: ["sm_80"],
             cudaLibraries: "image",
             images: LockedImages(
-                base: LockedImage(reference: "docker.io/nvidia/cuda:12.4.1-base-ubuntu22.04", digest: digests["12.4.1-base-ubuntu22.04"]),
+                base: LockedImage(
+                    reference: "docker.io/nvidia/cuda:12.4.1-base-ubuntu22.04",
+                    digest: digests["12.4.1-base-ubuntu22.04"]),
                 builder: LockedImage(
-                    reference: "docker.io/nvidia/cuda:12.4.1-cudnn-devel-ubuntu22.04", digest: digests["12.4.1-cudnn-devel-ubuntu22.04"])),
+                    reference: "docker.io/nvidia/cuda:12.4.1-cudnn-devel-ubuntu22.04",
+                    digest: digests["12.4.1-cudnn-devel-ubuntu22.04"])),
             image: "\(registry)/envctl/demo", apt: [], env: ["GREETING": "hi $USER \"quoted\""],
             pythonPackages: LockedPython(
                 platform: "x86_64-manylinux_2_28",
-                packages: [LockedPackage(name: "envctl-hello", version: "1.0.0", index: PythonIndexSettings.pypi, hashes: ["sha256:\(wheelHash)"])]),
+                packages: [
+                    LockedPackage(
+                        name: "envctl-hello", version: "1.0.0", index: PythonIndexSettings.pypi,
+                        hashes: ["sha256:\(wheelHash)"])
+                ]),
             reasons: [], warnings: [])
         let lock = Lockfile(
             generatedBy: "e2e test", knowledgeBase: KnowledgeBaseStamp(version: "test", date: "2026-11-25"),
             specHash: "sha256:" + String(repeating: "0", count: 64), fleet: nil, environments: [env])
         try lock.write(to: project + "/envctl.lock")
-        for args in [["init", "-q"], ["config", "user.email", "e2e@example.com"], ["config", "user.name", "e2e"],
-                     ["remote", "add", "origin", "https://github.com/example/e2e.git"], ["add", "envctl.lock"]] {
+        for args in [
+            ["init", "-q"], ["config", "user.email", "e2e@example.com"], ["config", "user.name", "e2e"],
+            ["remote", "add", "origin", "https://github.com/example/e2e.git"], ["add", "envctl.lock"],
+        ] {
             _ = try runProcess("git", args, cwd: project)
         }
         let commit = try runProcess(
             "git", ["commit", "-q", "-m", "lock"], cwd: project,
             environment: ["GIT_AUTHOR_DATE": "@1714564800 +0000", "GIT_COMMITTER_DATE": "@1714564800 +0000"])
         try #require(commit.status == 0, "\(commit.stderr)")
-        let revision = try runProcess("git", ["rev-parse", "HEAD"], cwd: project).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        let revision = try runProcess("git", ["rev-parse", "HEAD"], cwd: project).stdout.trimmingCharacters(
+            in: .whitespacesAndNewlines)
 
         // 3. Dockerfile: FROM digests are the lock's.
         let envctl = RepoPaths.envctlBinary
@@ -190,24 +210,32 @@ struct ImageBuildEndToEndTests {
         #expect(dockerfile.contains("ARG BUILDER_IMAGE=\(env.images.builder.pinnedReference)\n"))
 
         // 4. Build, push, and record the push in the lock.
-        let buildFlags = ["--builder", "buildah", "--mirror", "docker.io=\(registry)",
-                          "--build-arg", "PIP_INDEX_URL=http://127.0.0.1:\(w.indexPort)/simple"]
+        let buildFlags = [
+            "--builder", "buildah", "--mirror", "docker.io=\(registry)",
+            "--build-arg", "PIP_INDEX_URL=http://127.0.0.1:\(w.indexPort)/simple",
+        ]
         let buildArgs = ["build"] + buildFlags
         let first = try w.run(envctl, buildArgs + ["--push", "--record"], cwd: project)
         try #require(first.status == 0, "build 1 failed:\n\(first.stdout)\n\(first.stderr.suffix(4000))")
         #expect(first.stderr.contains("STEP"), "builder output is shown")
-        let digest1 = try #require(first.stdout.split(separator: "\n").first { $0.hasPrefix("built ") }?.split(separator: " ").last)
+        let digest1 = try #require(
+            first.stdout.split(separator: "\n").first { $0.hasPrefix("built ") }?.split(separator: " ").last)
         let target = "\(registry)/envctl/demo:\(env.contentTag)"
         #expect(first.stdout.contains("pushed \(target)@\(digest1)"))
         #expect(first.stdout.contains("recorded \(target)@\(digest1) in envctl.lock"))
         // The lock's push record is what the registry serves under the content tag.
-        let recorded = try #require(try Lockfile.load(fileAt: project + "/envctl.lock").environment(named: "demo")?.pushed)
-        let skopeo = try w.run("skopeo", ["inspect", "--tls-verify=false", "--format", "{{.Digest}}", "docker://\(target)"])
+        let recorded = try #require(
+            try Lockfile.load(fileAt: project + "/envctl.lock").environment(named: "demo")?.pushed)
+        let skopeo = try w.run(
+            "skopeo", ["inspect", "--tls-verify=false", "--format", "{{.Digest}}", "docker://\(target)"])
         try #require(skopeo.status == 0, "\(skopeo.stderr)")
         #expect(recorded.digest == skopeo.stdout.trimmingCharacters(in: .whitespacesAndNewlines))
         #expect(recorded.digest == String(digest1))
         #expect(recorded.reference == target)
-        #expect(recorded.build == PushedImage.BuildInputs(revision: revision, source: "https://github.com/example/e2e", sourceDateEpoch: 1_714_564_800))
+        #expect(
+            recorded.build
+                == PushedImage.BuildInputs(
+                    revision: revision, source: "https://github.com/example/e2e", sourceDateEpoch: 1_714_564_800))
         let recordedLock = try String(contentsOfFile: project + "/envctl.lock", encoding: .utf8)
 
         // Labels and base layers, read from the exported OCI layout.
@@ -220,12 +248,18 @@ struct ImageBuildEndToEndTests {
         #expect(labels["org.opencontainers.image.created"] == "2024-05-01T12:00:00Z")
         #expect(labels["org.opencontainers.image.base.digest"] == env.images.base.digest)
         let baseManifest = try runProcess(
-            "curl", ["-sf", "-H", "Accept: application/vnd.oci.image.manifest.v1+json",
-                     "http://\(registry)/v2/nvidia/cuda/manifests/\(env.images.base.digest!)"])
-        let baseLayers = ((try JSONSerialization.jsonObject(with: Data(baseManifest.stdout.utf8)) as! [String: Any])["layers"]
+            "curl",
+            [
+                "-sf", "-H", "Accept: application/vnd.oci.image.manifest.v1+json",
+                "http://\(registry)/v2/nvidia/cuda/manifests/\(env.images.base.digest!)",
+            ])
+        let baseLayers =
+            ((try JSONSerialization.jsonObject(with: Data(baseManifest.stdout.utf8)) as! [String: Any])["layers"]
             as! [[String: Any]]).map { $0["digest"] as! String }
         let builtLayers = (image.manifest["layers"] as! [[String: Any]]).map { $0["digest"] as! String }
-        #expect(Array(builtLayers.prefix(baseLayers.count)) == baseLayers, "the runtime stage starts from the locked base digest")
+        #expect(
+            Array(builtLayers.prefix(baseLayers.count)) == baseLayers,
+            "the runtime stage starts from the locked base digest")
 
         // 5. Same lock, fresh storage (no layer cache), forced: the same image digest.
         try w.configureStorage(name: "storage2")
@@ -245,11 +279,13 @@ struct ImageBuildEndToEndTests {
         #expect(noPush.stderr.contains("--record needs --push"))
 
         // 7. Run a command in the pushed image with podman.
-        let run = try w.run("podman", [
-            "run", "--rm", "--network", "none", "\(registry)/envctl/demo@\(digest1)",
-            "python", "-c",
-            "import envctl_hello, os; print(envctl_hello.greet(), os.getuid(), os.environ['GREETING'], os.environ['NVIDIA_DRIVER_CAPABILITIES'], os.environ['NVIDIA_REQUIRE_CUDA'])",
-        ])
+        let run = try w.run(
+            "podman",
+            [
+                "run", "--rm", "--network", "none", "\(registry)/envctl/demo@\(digest1)",
+                "python", "-c",
+                "import envctl_hello, os; print(envctl_hello.greet(), os.getuid(), os.environ['GREETING'], os.environ['NVIDIA_DRIVER_CAPABILITIES'], os.environ['NVIDIA_REQUIRE_CUDA'])",
+            ])
         #expect(run.status == 0, "\(run.stderr)")
         #expect(run.stdout == "hello from the envctl image 1000 hi $USER \"quoted\" compute,utility cuda>=12.4\n")
 
@@ -258,8 +294,12 @@ struct ImageBuildEndToEndTests {
         let envctlRun = try w.run(envctl, ["run", "--"] + greet, cwd: project)
         #expect(envctlRun.status == 0, "\(envctlRun.stderr)")
         #expect(envctlRun.stdout == "hello from the envctl image\n")
-        let runRecordFile = try #require(try FileManager.default.contentsOfDirectory(atPath: project + "/.envctl/runs").first)
-        let runRecord = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: project + "/.envctl/runs/" + runRecordFile))) as! [String: Any]
+        let runRecordFile = try #require(
+            try FileManager.default.contentsOfDirectory(atPath: project + "/.envctl/runs").first)
+        let runRecord =
+            try JSONSerialization.jsonObject(
+                with: Data(contentsOf: URL(fileURLWithPath: project + "/.envctl/runs/" + runRecordFile)))
+            as! [String: Any]
         let ranImage = try #require((runRecord["images"] as? [[String: Any]])?.first)
         #expect(ranImage["digest"] as? String == String(digest1))
         #expect(ranImage["source"] as? String == "pushed")
@@ -269,7 +309,8 @@ struct ImageBuildEndToEndTests {
         //    content tag with the recorded digest, and run.
         try #require(try runProcess("git", ["add", "envctl.lock"], cwd: project).status == 0)
         try #require(try runProcess("git", ["commit", "-q", "-m", "record push"], cwd: project).status == 0)
-        let pushedCommit = try runProcess("git", ["rev-parse", "HEAD"], cwd: project).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        let pushedCommit = try runProcess("git", ["rev-parse", "HEAD"], cwd: project).stdout.trimmingCharacters(
+            in: .whitespacesAndNewlines)
         var later = env
         later.env["GREETING"] = "changed"
         later.hash = "sha256:" + String(repeating: "2", count: 64)
@@ -277,37 +318,47 @@ struct ImageBuildEndToEndTests {
         laterLock.environments = [later]
         try laterLock.write(to: project + "/envctl.lock")
         try #require(try runProcess("git", ["commit", "-q", "-am", "later lock"], cwd: project).status == 0)
-        let dryNoRecord = try w.run(envctl, ["reproduce", "HEAD", "--rebuild", "--dry-run", "--", "true"], cwd: project)
+        let dryNoRecord = try w.run(
+            envctl, ["reproduce", "HEAD", "--rebuild", "--dry-run", "--", "true"], cwd: project)
         #expect(dryNoRecord.status == 0, "\(dryNoRecord.stderr)")
         #expect(dryNoRecord.stdout.contains("no digest recorded: build from the lock at"))
         #expect(dryNoRecord.stdout.contains("\(registry)/envctl/demo:\(later.contentTag)"))
 
-        let delete = try w.run("skopeo", ["delete", "--tls-verify=false", "docker://\(registry)/envctl/demo@\(digest1)"])
+        let delete = try w.run(
+            "skopeo", ["delete", "--tls-verify=false", "docker://\(registry)/envctl/demo@\(digest1)"])
         try #require(delete.status == 0, "\(delete.stderr)")
         let gone = try w.run(envctl, ["reproduce", pushedCommit, "--"] + greet, cwd: project)
         #expect(gone.status == 1)
         #expect(gone.stderr.contains("no longer exists in the registry"))
 
-        let rebuilt = try w.run(envctl, ["reproduce", pushedCommit, "--rebuild"] + buildFlags + ["--"] + greet, cwd: project)
+        let rebuilt = try w.run(
+            envctl, ["reproduce", pushedCommit, "--rebuild"] + buildFlags + ["--"] + greet, cwd: project)
         #expect(rebuilt.status == 0, "\(rebuilt.stderr.suffix(4000))")
-        #expect(rebuilt.stderr.contains("no longer exists in the registry; rebuilding it from the lock at \(pushedCommit.prefix(12))"))
+        #expect(
+            rebuilt.stderr.contains(
+                "no longer exists in the registry; rebuilding it from the lock at \(pushedCommit.prefix(12))"))
         #expect(rebuilt.stderr.contains("envctl: pushed \(target)@\(digest1)"))
         #expect(rebuilt.stderr.contains("the rebuilt digest matches the recorded one (\(digest1))"))
         #expect(rebuilt.stdout == "hello from the envctl image\n")
-        let back = try w.run("skopeo", ["inspect", "--tls-verify=false", "--format", "{{.Digest}}", "docker://\(target)"])
+        let back = try w.run(
+            "skopeo", ["inspect", "--tls-verify=false", "--format", "{{.Digest}}", "docker://\(target)"])
         #expect(back.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == String(digest1))
         #expect(try runProcess("git", ["status", "--porcelain", "--untracked-files=no"], cwd: project).stdout.isEmpty)
 
         // A commit whose record names a digest the registry never had: rebuilt, and the difference is reported.
         var wrong = env
-        wrong.pushed = PushedImage(reference: target, digest: "sha256:" + String(repeating: "f", count: 64), build: recorded.build)
+        wrong.pushed = PushedImage(
+            reference: target, digest: "sha256:" + String(repeating: "f", count: 64), build: recorded.build)
         var wrongLock = lock
         wrongLock.environments = [wrong]
         try wrongLock.write(to: project + "/envctl.lock")
         try #require(try runProcess("git", ["commit", "-q", "-am", "wrong digest"], cwd: project).status == 0)
         let differs = try w.run(envctl, ["reproduce", "HEAD", "--rebuild"] + buildFlags + ["--"] + greet, cwd: project)
         #expect(differs.status == 0, "\(differs.stderr.suffix(4000))")
-        #expect(differs.stderr.contains("warning: the rebuilt digest \(digest1) differs from the recorded sha256:\(String(repeating: "f", count: 64))"))
+        #expect(
+            differs.stderr.contains(
+                "warning: the rebuilt digest \(digest1) differs from the recorded sha256:\(String(repeating: "f", count: 64))"
+            ))
         #expect(differs.stderr.contains("apt archives move"))
         #expect(differs.stdout == "hello from the envctl image\n")
     }

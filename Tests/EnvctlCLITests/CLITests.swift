@@ -7,7 +7,8 @@ import Testing
 func envctl(_ args: [String], cwd: String? = nil, env: [String: String] = [:]) throws -> ProcessResult {
     var environment = env
     if environment["PATH"] == nil, let uv = uvExecutable() {
-        environment["PATH"] = (uv as NSString).deletingLastPathComponent + ":" + (ProcessInfo.processInfo.environment["PATH"] ?? "")
+        environment["PATH"] =
+            (uv as NSString).deletingLastPathComponent + ":" + (ProcessInfo.processInfo.environment["PATH"] ?? "")
     }
     return try runProcess(RepoPaths.envctlBinary, args, cwd: cwd, environment: environment)
 }
@@ -26,7 +27,10 @@ func example(_ name: String) throws -> TemporaryDirectory {
     @Test func versionNamesTheKnowledgeBase() throws {
         let r = try envctl(["--version"])
         #expect(r.status == 0)
-        #expect(r.stdout.range(of: #"^envctl \d+\.\d+\.\d+ \(knowledge base [0-9.]+, \d{4}-\d{2}-\d{2}\)"#, options: .regularExpression) != nil)
+        #expect(
+            r.stdout.range(
+                of: #"^envctl \d+\.\d+\.\d+ \(knowledge base [0-9.]+, \d{4}-\d{2}-\d{2}\)"#, options: .regularExpression
+            ) != nil)
     }
 
     @Test func resolveJSONHasTheDocumentedShape() throws {
@@ -40,7 +44,9 @@ func example(_ name: String) throws -> TemporaryDirectory {
             #expect(train[key] != nil, "missing \(key)")
         }
         let fw = try #require(train["framework"] as? [String: Any])
-        for key in ["name", "version", "variant", "index_url", "companions"] { #expect(fw[key] != nil, "missing framework.\(key)") }
+        for key in ["name", "version", "variant", "index_url", "companions"] {
+            #expect(fw[key] != nil, "missing framework.\(key)")
+        }
         let driver = try #require(train["driver"] as? [String: Any])
         #expect(driver["minimum"] is String && driver["full_compatibility"] is String)
         #expect(train["archs"] as? [String] == ["sm_80", "sm_90"])
@@ -68,10 +74,13 @@ func example(_ name: String) throws -> TemporaryDirectory {
     @Test func unsolvableExits1WithNumberedReport() throws {
         let dir = try TemporaryDirectory()
         defer { dir.cleanup() }
-        try dir.write("envctl.yaml", "version: 1\nenvironments:\n  train:\n    framework: \"torch==2.3.*\"\n    cuda: \"12.4\"\n")
+        try dir.write(
+            "envctl.yaml", "version: 1\nenvironments:\n  train:\n    framework: \"torch==2.3.*\"\n    cuda: \"12.4\"\n")
         let r = try envctl(["resolve"], cwd: dir.path)
         #expect(r.status == 1)
-        #expect(r.stderr.contains("1. Environment 'train' asks for torch==2.3.* (envctl.yaml:4:16) and CUDA 12.4 (envctl.yaml:5:11)."))
+        #expect(
+            r.stderr.contains(
+                "1. Environment 'train' asks for torch==2.3.* (envctl.yaml:4:16) and CUDA 12.4 (envctl.yaml:5:11)."))
         #expect(r.stderr.contains("torch 2.3.1 is published for cu118 and cu121; you asked for CUDA 12.4."))
         #expect(r.stderr.contains("What would work:"))
     }
@@ -103,7 +112,9 @@ func example(_ name: String) throws -> TemporaryDirectory {
         let r = try envctl(["lock", "--offline"], cwd: dir.path, env: ["ENVCTL_INDEX_MIRRORS": server.mirrors])
         #expect(r.status == 0, "\(r.stderr)")
         let lock = try String(contentsOfFile: dir.path + "/envctl.lock", encoding: .utf8)
-        if let m = goldenMismatch(lock, goldenPath: RepoPaths.path("lockfiles/\(name).lock")) { Issue.record(Comment(rawValue: m)) }
+        if let m = goldenMismatch(lock, goldenPath: RepoPaths.path("lockfiles/\(name).lock")) {
+            Issue.record(Comment(rawValue: m))
+        }
         // The lock reads back, and locking again gives the same bytes.
         _ = try Lockfile.parse(lock, file: "envctl.lock")
         let again = try envctl(["lock", "--offline"], cwd: dir.path, env: ["ENVCTL_INDEX_MIRRORS": server.mirrors])
@@ -174,7 +185,9 @@ func example(_ name: String) throws -> TemporaryDirectory {
     @Test func overlayAddsANewerRelease() throws {
         let dir = try TemporaryDirectory()
         defer { dir.cleanup() }
-        try dir.write("newer.yaml", """
+        try dir.write(
+            "newer.yaml",
+            """
             version: "team.1"
             sources:
               team_notes: {url: "https://wiki.example.com/gpu-stack"}
@@ -190,7 +203,9 @@ func example(_ name: String) throws -> TemporaryDirectory {
                     source: team_notes
                     confidence: medium
             """)
-        try dir.write("envctl.yaml", "version: 1\nknowledge: [newer.yaml]\nenvironments:\n  train:\n    framework: \"torch==2.99.*\"\n")
+        try dir.write(
+            "envctl.yaml",
+            "version: 1\nknowledge: [newer.yaml]\nenvironments:\n  train:\n    framework: \"torch==2.99.*\"\n")
         let r = try envctl(["resolve"], cwd: dir.path)
         #expect(r.status == 0, "\(r.stderr)")
         #expect(r.stdout.contains("torch 2.99.0+cu130"))

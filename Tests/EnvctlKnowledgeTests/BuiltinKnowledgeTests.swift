@@ -1,8 +1,9 @@
-@testable import EnvctlKnowledge
 import EnvctlModel
 import EnvctlTestSupport
 import Foundation
 import Testing
+
+@testable import EnvctlKnowledge
 
 private let kb = KnowledgeBase.builtin
 
@@ -97,7 +98,9 @@ struct BuiltinIntegrityTests {
     @Test func toolkitDriversAreNonDecreasing() {
         let rows = kb.cuda.filter { $0.driver != nil }.sorted { $0.version < $1.version }
         for (a, b) in zip(rows, rows.dropFirst()) {
-            #expect(a.driver! <= b.driver!, "CUDA \(b.version) driver \(b.driver!) is below CUDA \(a.version)'s \(a.driver!)")
+            #expect(
+                a.driver! <= b.driver!,
+                "CUDA \(b.version) driver \(b.driver!) is below CUDA \(a.version)'s \(a.driver!)")
         }
     }
 
@@ -133,7 +136,9 @@ struct BuiltinIntegrityTests {
         let known = kb.python.map(\.version)
         for (name, fam) in kb.frameworks {
             for r in fam.releases {
-                #expect(known.contains { r.python.matches($0) }, "\(name) \(r.version): python \(r.python) matches no known CPython")
+                #expect(
+                    known.contains { r.python.matches($0) },
+                    "\(name) \(r.version): python \(r.python) matches no known CPython")
             }
         }
     }
@@ -141,7 +146,9 @@ struct BuiltinIntegrityTests {
     @Test func buildsAreConsistent() {
         for r in kb.frameworks["torch"]!.releases {
             for b in r.builds {
-                #expect(b.variant == "cu\(b.cuda.major)\(b.cuda.minor)", "torch \(r.version): variant \(b.variant) vs cuda \(b.cuda)")
+                #expect(
+                    b.variant == "cu\(b.cuda.major)\(b.cuda.minor)",
+                    "torch \(r.version): variant \(b.variant) vs cuda \(b.cuda)")
                 #expect(b.bundlesCUDA && b.extra == nil)
             }
         }
@@ -178,8 +185,10 @@ struct GPULookupTests {
 
     @Test func requiredModelsArePresent() {
         for name in [
-            "k80", "p100", "v100", "t4", "a10", "a10g", "a30", "a40", "a100", "a6000", "l4", "l40", "l40s", "h100", "h200",
-            "gh200", "b200", "gb200", "b300", "rtx3090", "rtx4090", "rtx5090", "rtx6000ada", "rtxpro6000", "jetson-orin",
+            "k80", "p100", "v100", "t4", "a10", "a10g", "a30", "a40", "a100", "a6000", "l4", "l40", "l40s", "h100",
+            "h200",
+            "gh200", "b200", "gb200", "b300", "rtx3090", "rtx4090", "rtx5090", "rtx6000ada", "rtxpro6000",
+            "jetson-orin",
             "jetson-thor",
         ] {
             #expect(kb.gpus.contains { $0.name == name }, "missing gpu \(name)")
@@ -190,9 +199,12 @@ struct GPULookupTests {
 @Suite("Built-in knowledge base: spot-checked facts")
 struct SpotCheckTests {
     @Test(arguments: [
-        ("11.8.0", "520.61.05", "450.80.02"), ("12.0.0", "525.60.13", "525.60.13"), ("12.1.1", "530.30.02", "525.60.13"),
-        ("12.4.1", "550.54.15", "525.60.13"), ("12.6.3", "560.35.05", "525.60.13"), ("12.8.1", "570.124.06", "525.60.13"),
-        ("12.9.1", "575.57.08", "525.60.13"), ("13.0.0", "580.65.06", "580.65.06"), ("13.0.2", "580.95.05", "580.65.06"),
+        ("11.8.0", "520.61.05", "450.80.02"), ("12.0.0", "525.60.13", "525.60.13"),
+        ("12.1.1", "530.30.02", "525.60.13"),
+        ("12.4.1", "550.54.15", "525.60.13"), ("12.6.3", "560.35.05", "525.60.13"),
+        ("12.8.1", "570.124.06", "525.60.13"),
+        ("12.9.1", "575.57.08", "525.60.13"), ("13.0.0", "580.65.06", "580.65.06"),
+        ("13.0.2", "580.95.05", "580.65.06"),
         ("13.1.0", "590.44.01", "580.65.06"), ("13.2.0", "595.45.04", "580.65.06"),
     ])
     func cudaDrivers(version: String, driver: String, floor: String) throws {
@@ -213,9 +225,12 @@ struct SpotCheckTests {
     }
 
     @Test(arguments: [
-        ("2.0.1", "cu117", "11.7", "8.5.0.96"), ("2.1.2", "cu121", "12.1", "8.9.2.26"), ("2.3.1", "cu118", "11.8", "8.7.0.84"),
-        ("2.5.1", "cu124", "12.4", "9.1.0.70"), ("2.6.0", "cu126", "12.6", "9.5.1.17"), ("2.7.1", "cu128", "12.8", "9.7.1.26"),
-        ("2.8.0", "cu129", "12.9", "9.10.2.21"), ("2.9.1", "cu130", "13.0", "9.13.0.50"), ("2.12.1", "cu132", "13.2", "9.20.0.48"),
+        ("2.0.1", "cu117", "11.7", "8.5.0.96"), ("2.1.2", "cu121", "12.1", "8.9.2.26"),
+        ("2.3.1", "cu118", "11.8", "8.7.0.84"),
+        ("2.5.1", "cu124", "12.4", "9.1.0.70"), ("2.6.0", "cu126", "12.6", "9.5.1.17"),
+        ("2.7.1", "cu128", "12.8", "9.7.1.26"),
+        ("2.8.0", "cu129", "12.9", "9.10.2.21"), ("2.9.1", "cu130", "13.0", "9.13.0.50"),
+        ("2.12.1", "cu132", "13.2", "9.20.0.48"),
         ("2.14.0", "cu130", "13.0", "9.24.0.43"),
     ])
     func torchBuilds(version: String, variant: String, cuda: String, cudnn: String) throws {
@@ -232,7 +247,8 @@ struct SpotCheckTests {
     }
 
     @Test(arguments: [
-        ("2.0.0", "0.15.1", "2.0.1"), ("2.5.1", "0.20.1", "2.5.1"), ("2.9.0", "0.24.0", "2.9.0"), ("2.11.0", "0.26.0", "2.11.0"),
+        ("2.0.0", "0.15.1", "2.0.1"), ("2.5.1", "0.20.1", "2.5.1"), ("2.9.0", "0.24.0", "2.9.0"),
+        ("2.11.0", "0.26.0", "2.11.0"),
         ("2.13.0", "0.28.0", nil),
     ])
     func torchCompanions(version: String, vision: String, audio: String?) throws {
@@ -241,7 +257,9 @@ struct SpotCheckTests {
         #expect(r.companions["torchaudio"]?.text == audio)
     }
 
-    @Test(arguments: [("2.0.0", "3.11", "3.12"), ("2.5.1", "3.9", "3.8"), ("2.9.0", "3.14", "3.9"), ("2.15.0", "3.15", "3.10")])
+    @Test(arguments: [
+        ("2.0.0", "3.11", "3.12"), ("2.5.1", "3.9", "3.8"), ("2.9.0", "3.14", "3.9"), ("2.15.0", "3.15", "3.10"),
+    ])
     func torchPython(version: String, allowed: String, refused: String) throws {
         let r = try #require(kb.frameworks["torch"]?.releases.first { $0.version == v(version) })
         #expect(r.python.matches(v(allowed)))
@@ -251,8 +269,10 @@ struct SpotCheckTests {
     @Test func everyTorchReleaseFrom2_0IsListed() throws {
         let listed = Set(kb.frameworks["torch"]!.releases.map(\.version.text))
         for version in [
-            "2.0.0", "2.0.1", "2.1.0", "2.1.1", "2.1.2", "2.2.0", "2.2.1", "2.2.2", "2.3.0", "2.3.1", "2.4.0", "2.4.1", "2.5.0",
-            "2.5.1", "2.6.0", "2.7.0", "2.7.1", "2.8.0", "2.9.0", "2.9.1", "2.10.0", "2.11.0", "2.12.0", "2.12.1", "2.13.0",
+            "2.0.0", "2.0.1", "2.1.0", "2.1.1", "2.1.2", "2.2.0", "2.2.1", "2.2.2", "2.3.0", "2.3.1", "2.4.0", "2.4.1",
+            "2.5.0",
+            "2.5.1", "2.6.0", "2.7.0", "2.7.1", "2.8.0", "2.9.0", "2.9.1", "2.10.0", "2.11.0", "2.12.0", "2.12.1",
+            "2.13.0",
             "2.14.0", "2.14.1", "2.15.0",
         ] {
             #expect(listed.contains(version), "torch \(version)")

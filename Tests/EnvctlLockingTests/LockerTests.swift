@@ -49,8 +49,9 @@ let recordedUVOutput = """
 
     @Test func offlineKeepsLoopbackIndexesUsable() {
         let pinner = UVPinner(uvPath: "/usr/bin/uv")
-        let local = PinRequest(requirements: ["x"], python: "3.11", defaultIndex: "https://pypi.org/simple",
-                               mirrors: ["https://pypi.org/simple": "http://127.0.0.1:9/simple"], offline: true)
+        let local = PinRequest(
+            requirements: ["x"], python: "3.11", defaultIndex: "https://pypi.org/simple",
+            mirrors: ["https://pypi.org/simple": "http://127.0.0.1:9/simple"], offline: true)
         #expect(!pinner.arguments(for: local, inputFile: "in").contains("--offline"))
         let remote = PinRequest(requirements: ["x"], python: "3.11", offline: true)
         #expect(pinner.arguments(for: remote, inputFile: "in").contains("--offline"))
@@ -64,7 +65,8 @@ let recordedUVOutput = """
         var spec = try SpecParser().parse(fileAt: dir.path + "/envctl.yaml")
         spec.pythonIndexes.mirrors = PythonIndexSettings.parseMirrors(server.mirrors)!
         let uv = try #require(uvExecutable(), "uv must be installed (ci/setup.sh installs it)")
-        let locker = Locker(knowledgeBase: fixtureKnowledge, pinner: UVPinner(uvPath: uv), images: nil, generatedBy: "envctl test")
+        let locker = Locker(
+            knowledgeBase: fixtureKnowledge, pinner: UVPinner(uvPath: uv), images: nil, generatedBy: "envctl test")
         return try await locker.lock(spec, options: LockOptions(offline: true))
     }
 
@@ -74,7 +76,8 @@ let recordedUVOutput = """
         let dir = try TemporaryDirectory()
         defer { dir.cleanup() }
         try dir.write("requirements.txt", "tinyreq\n")
-        let lock = try await lock("""
+        let lock = try await lock(
+            """
             version: 1
             environments:
               train:
@@ -117,7 +120,8 @@ let recordedUVOutput = """
         let dir = try TemporaryDirectory()
         defer { dir.cleanup() }
         do {
-            _ = try await lock("version: 1\nenvironments:\n  train:\n    packages: [\"numpy==9.9\"]\n", server: server, dir: dir)
+            _ = try await lock(
+                "version: 1\nenvironments:\n  train:\n    packages: [\"numpy==9.9\"]\n", server: server, dir: dir)
             Issue.record("expected a pinning failure")
         } catch let error as PythonPinError {
             #expect(error.code == .resolutionFailed)
@@ -128,7 +132,8 @@ let recordedUVOutput = """
 
 @Suite struct LockfileFormatTests {
     @Test func corruptLockPointsAtTheLine() {
-        let text = "lock_version: 1\ngenerated_by: x\nknowledge_base: {version: a, date: b}\nspec_hash: h\nenvironments:\n  train:\n    hash: h\n    cuda: [1, 2]\n"
+        let text =
+            "lock_version: 1\ngenerated_by: x\nknowledge_base: {version: a, date: b}\nspec_hash: h\nenvironments:\n  train:\n    hash: h\n    cuda: [1, 2]\n"
         do {
             _ = try Lockfile.parse(text, file: "envctl.lock")
             Issue.record("expected an error")

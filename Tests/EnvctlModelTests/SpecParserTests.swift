@@ -4,7 +4,8 @@ import Testing
 
 @Suite struct SpecParserTests {
     @Test func parsesTheDocumentedShape() throws {
-        let spec = try SpecParser().parse("""
+        let spec = try SpecParser().parse(
+            """
             version: 1
             fleet:
               driver: "535.104.05"
@@ -34,7 +35,8 @@ import Testing
 
     @Test func unquotedNumbersKeepTheirSpelling() throws {
         // YAML would read 3.10 as the float 3.1; envctl reads the text as written.
-        let spec = try SpecParser().parse("version: 1\nenvironments:\n  a:\n    python: 3.10\n    cuda: 12.10\n", path: "s.yaml")
+        let spec = try SpecParser().parse(
+            "version: 1\nenvironments:\n  a:\n    python: 3.10\n    cuda: 12.10\n", path: "s.yaml")
         #expect(spec.environments[0].python?.value.text == "3.10")
         #expect(spec.environments[0].cuda?.value.text == "12.10")
     }
@@ -64,7 +66,9 @@ import Testing
             Issue.record("expected errors")
         } catch {
             let golden = RepoPaths.path("Tests/EnvctlModelTests/Snapshots/collectsEveryErrorWithLocations.txt")
-            if let m = goldenMismatch(error.description + "\n", goldenPath: golden) { Issue.record(Comment(rawValue: m)) }
+            if let m = goldenMismatch(error.description + "\n", goldenPath: golden) {
+                Issue.record(Comment(rawValue: m))
+            }
             #expect(error.errors.count >= 12)
         }
     }
@@ -81,7 +85,8 @@ import Testing
 
     @Test func duplicateKeysAreReported() {
         do {
-            _ = try SpecParser().parse("version: 1\nenvironments:\n  train:\n    cuda: \"12.4\"\n    cuda: \"12.6\"\n", path: "envctl.yaml")
+            _ = try SpecParser().parse(
+                "version: 1\nenvironments:\n  train:\n    cuda: \"12.4\"\n    cuda: \"12.6\"\n", path: "envctl.yaml")
             Issue.record("expected an error")
         } catch {
             #expect(error.description.contains("duplicate key 'cuda'"))

@@ -39,43 +39,61 @@ struct ResolverCase: CustomTestStringConvertible, Sendable {
 
 @Suite struct ResolverTableTests {
     static let cases: [ResolverCase] = [
-        ResolverCase(name: "newest torch overall", env: "framework: torch",
-                     expect: "torch 2.8.0+cu128 cuda 12.8.1 cudnn 9.10.2.21 py 3.12 ubuntu24.04 base/devel unchecked"),
-        ResolverCase(name: "series pin picks newest build", env: "framework: \"torch==2.5.*\"",
-                     expect: "torch 2.5.1+cu124 cuda 12.4.1 cudnn 9.1.0.70 py 3.11 ubuntu22.04 base/devel unchecked"),
-        ResolverCase(name: "cuda constraint selects the variant", env: "framework: \"torch==2.5.*\"\ncuda: \"12.1\"",
-                     expect: "torch 2.5.1+cu121 cuda 12.1.1 cudnn 9.1.0.70 py 3.11 ubuntu22.04 base/devel unchecked"),
-        ResolverCase(name: "python constraint", env: "framework: \"torch==2.5.*\"\npython: \"3.10\"",
-                     expect: "torch 2.5.1+cu124 cuda 12.4.1 cudnn 9.1.0.70 py 3.10 ubuntu22.04 base/devel unchecked"),
-        ResolverCase(name: "old driver falls back to minor-version compatibility",
-                     env: "framework: \"torch==2.5.*\"", fleet: "driver: \"535.104.05\"\ngpus: [a100, h100]",
-                     expect: "torch 2.5.1+cu124 cuda 12.4.1 cudnn 9.1.0.70 py 3.11 ubuntu22.04 base/devel minor-version"),
-        ResolverCase(name: "driver below 12.x floor forces cu118",
-                     env: "framework: \"torch==2.5.*\"", fleet: "driver: \"520.61.05\"",
-                     expect: "torch 2.5.1+cu118 cuda 11.8.0 cudnn 9.1.0.70 py 3.11 ubuntu22.04 base/devel full"),
-        ResolverCase(name: "blackwell needs a cu128 build", env: "framework: torch", fleet: "driver: \"570.124.06\"\ngpus: [rtx5090]",
-                     expect: "torch 2.8.0+cu128 cuda 12.8.1 cudnn 9.10.2.21 py 3.12 ubuntu24.04 base/devel full"),
-        ResolverCase(name: "the OS must ship the Python", env: "framework: torch\npython: \"3.11\"",
-                     expect: "torch 2.8.0+cu128 cuda 12.8.1 cudnn 9.10.2.21 py 3.11 ubuntu22.04 base/devel unchecked"),
-        ResolverCase(name: "os constraint", env: "framework: torch\nos: ubuntu22.04",
-                     expect: "torch 2.8.0+cu128 cuda 12.8.1 cudnn 9.10.2.21 py 3.11 ubuntu22.04 base/devel unchecked"),
-        ResolverCase(name: "plain CUDA env with cuDNN uses cudnn images", env: "cuda: \"12.4\"\ncudnn: \"9\"",
-                     expect: "- cuda 12.4.1 cudnn 9.1.0.70 py 3.11 ubuntu22.04 cudnn-runtime/cudnn-devel unchecked"),
-        ResolverCase(name: "plain CUDA env without cuDNN uses runtime images", env: "cuda: \">=12.1,<12.5\"\npython: \"3.11\"",
-                     expect: "- cuda 12.4.1 - py 3.11 ubuntu22.04 runtime/devel unchecked"),
-        ResolverCase(name: "cuDNN 8 pins an older plain CUDA", env: "cudnn: \"8\"",
-                     expect: "- cuda 12.1.1 cudnn 8.9.0.131 py 3.11 ubuntu22.04 cudnn8-runtime/cudnn8-devel unchecked"),
-        ResolverCase(name: "libraries from the image for torch", env: "framework: \"torch==2.5.*\"\ncuda_libraries: image",
-                     expect: "torch 2.5.1+cu124 cuda 12.4.1 cudnn 9.1.0.70 py 3.11 ubuntu22.04 cudnn-runtime/cudnn-devel unchecked"),
+        ResolverCase(
+            name: "newest torch overall", env: "framework: torch",
+            expect: "torch 2.8.0+cu128 cuda 12.8.1 cudnn 9.10.2.21 py 3.12 ubuntu24.04 base/devel unchecked"),
+        ResolverCase(
+            name: "series pin picks newest build", env: "framework: \"torch==2.5.*\"",
+            expect: "torch 2.5.1+cu124 cuda 12.4.1 cudnn 9.1.0.70 py 3.11 ubuntu22.04 base/devel unchecked"),
+        ResolverCase(
+            name: "cuda constraint selects the variant", env: "framework: \"torch==2.5.*\"\ncuda: \"12.1\"",
+            expect: "torch 2.5.1+cu121 cuda 12.1.1 cudnn 9.1.0.70 py 3.11 ubuntu22.04 base/devel unchecked"),
+        ResolverCase(
+            name: "python constraint", env: "framework: \"torch==2.5.*\"\npython: \"3.10\"",
+            expect: "torch 2.5.1+cu124 cuda 12.4.1 cudnn 9.1.0.70 py 3.10 ubuntu22.04 base/devel unchecked"),
+        ResolverCase(
+            name: "old driver falls back to minor-version compatibility",
+            env: "framework: \"torch==2.5.*\"", fleet: "driver: \"535.104.05\"\ngpus: [a100, h100]",
+            expect: "torch 2.5.1+cu124 cuda 12.4.1 cudnn 9.1.0.70 py 3.11 ubuntu22.04 base/devel minor-version"),
+        ResolverCase(
+            name: "driver below 12.x floor forces cu118",
+            env: "framework: \"torch==2.5.*\"", fleet: "driver: \"520.61.05\"",
+            expect: "torch 2.5.1+cu118 cuda 11.8.0 cudnn 9.1.0.70 py 3.11 ubuntu22.04 base/devel full"),
+        ResolverCase(
+            name: "blackwell needs a cu128 build", env: "framework: torch",
+            fleet: "driver: \"570.124.06\"\ngpus: [rtx5090]",
+            expect: "torch 2.8.0+cu128 cuda 12.8.1 cudnn 9.10.2.21 py 3.12 ubuntu24.04 base/devel full"),
+        ResolverCase(
+            name: "the OS must ship the Python", env: "framework: torch\npython: \"3.11\"",
+            expect: "torch 2.8.0+cu128 cuda 12.8.1 cudnn 9.10.2.21 py 3.11 ubuntu22.04 base/devel unchecked"),
+        ResolverCase(
+            name: "os constraint", env: "framework: torch\nos: ubuntu22.04",
+            expect: "torch 2.8.0+cu128 cuda 12.8.1 cudnn 9.10.2.21 py 3.11 ubuntu22.04 base/devel unchecked"),
+        ResolverCase(
+            name: "plain CUDA env with cuDNN uses cudnn images", env: "cuda: \"12.4\"\ncudnn: \"9\"",
+            expect: "- cuda 12.4.1 cudnn 9.1.0.70 py 3.11 ubuntu22.04 cudnn-runtime/cudnn-devel unchecked"),
+        ResolverCase(
+            name: "plain CUDA env without cuDNN uses runtime images", env: "cuda: \">=12.1,<12.5\"\npython: \"3.11\"",
+            expect: "- cuda 12.4.1 - py 3.11 ubuntu22.04 runtime/devel unchecked"),
+        ResolverCase(
+            name: "cuDNN 8 pins an older plain CUDA", env: "cudnn: \"8\"",
+            expect: "- cuda 12.1.1 cudnn 8.9.0.131 py 3.11 ubuntu22.04 cudnn8-runtime/cudnn8-devel unchecked"),
+        ResolverCase(
+            name: "libraries from the image for torch", env: "framework: \"torch==2.5.*\"\ncuda_libraries: image",
+            expect:
+                "torch 2.5.1+cu124 cuda 12.4.1 cudnn 9.1.0.70 py 3.11 ubuntu22.04 cudnn-runtime/cudnn-devel unchecked"),
     ]
 
     @Test(arguments: cases)
     func resolves(_ c: ResolverCase) throws {
         let r = try resolve(spec(c.env, fleet: c.fleet))
         let fw = r.framework.map { "\($0.name.rawValue) \($0.version)+\($0.variant)" } ?? "-"
-        let base = r.baseImage.split(separator: ":").last!.split(separator: "-").dropFirst().dropLast().joined(separator: "-")
-        let builder = r.builderImage.split(separator: ":").last!.split(separator: "-").dropFirst().dropLast().joined(separator: "-")
-        let got = "\(fw) cuda \(r.cuda) \(r.cudnn.map { "cudnn \($0)" } ?? "-") py \(r.python) \(r.os) \(base)/\(builder) \(r.compatibility.rawValue)"
+        let base = r.baseImage.split(separator: ":").last!.split(separator: "-").dropFirst().dropLast().joined(
+            separator: "-")
+        let builder = r.builderImage.split(separator: ":").last!.split(separator: "-").dropFirst().dropLast().joined(
+            separator: "-")
+        let got =
+            "\(fw) cuda \(r.cuda) \(r.cudnn.map { "cudnn \($0)" } ?? "-") py \(r.python) \(r.os) \(base)/\(builder) \(r.compatibility.rawValue)"
         #expect(got == c.expect)
     }
 
@@ -88,7 +106,8 @@ struct ResolverCase: CustomTestStringConvertible, Sendable {
         #expect(r.framework?.companions["torchvision"]?.text == "0.20.1")
         #expect(r.baseImage == "docker.io/nvidia/cuda:12.4.1-base-ubuntu22.04")
         #expect(r.builderImage == "docker.io/nvidia/cuda:12.4.1-devel-ubuntu22.04")
-        #expect(r.reasons.contains { $0.contains("minor-version compatibility") && $0.contains("PTX JIT is unavailable") })
+        #expect(
+            r.reasons.contains { $0.contains("minor-version compatibility") && $0.contains("PTX JIT is unavailable") })
     }
 
     @Test func sameInputSameOutput() throws {
@@ -107,7 +126,9 @@ struct ResolverCase: CustomTestStringConvertible, Sendable {
     func check(_ name: String, _ text: String) throws {
         let report = try failureReport(text)
         let golden = RepoPaths.path("Tests/EnvctlResolverTests/Snapshots/\(name).txt")
-        if let mismatch = goldenMismatch(report + "\n", goldenPath: golden) { Issue.record(Comment(rawValue: mismatch)) }
+        if let mismatch = goldenMismatch(report + "\n", goldenPath: golden) {
+            Issue.record(Comment(rawValue: mismatch))
+        }
     }
 
     @Test func cudaNotPublishedForRelease() throws {
@@ -119,7 +140,9 @@ struct ResolverCase: CustomTestStringConvertible, Sendable {
     }
 
     @Test func gpuTooNewForRelease() throws {
-        try check("gpuTooNewForRelease", spec("framework: \"torch==2.5.*\"", fleet: "driver: \"570.124.06\"\ngpus: [rtx5090]"))
+        try check(
+            "gpuTooNewForRelease", spec("framework: \"torch==2.5.*\"", fleet: "driver: \"570.124.06\"\ngpus: [rtx5090]")
+        )
     }
 
     @Test func pythonOutOfRange() throws {

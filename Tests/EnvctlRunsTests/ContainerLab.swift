@@ -48,7 +48,8 @@ final class ContainerLab: @unchecked Sendable {
         }
         for (path, text) in files {
             let full = root + "/" + path
-            try FileManager.default.createDirectory(atPath: (full as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+            try FileManager.default.createDirectory(
+                atPath: (full as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
             try text.write(toFile: full, atomically: true, encoding: .utf8)
         }
         let c = try tool("buildah", ["from", "scratch"]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
@@ -61,12 +62,15 @@ final class ContainerLab: @unchecked Sendable {
     /// Pushes a local image to the lab registry; returns the manifest digest.
     func push(_ local: String, to repositoryAndTag: String) throws -> String {
         let digestFile = "\(dir.path)/digest-\(UUID().uuidString)"
-        try tool("buildah", ["push", "-q", "--digestfile", digestFile, local, "docker://\(registryHost)/\(repositoryAndTag)"])
+        try tool(
+            "buildah",
+            ["push", "-q", "--digestfile", digestFile, local, "docker://\(registryHost)/\(repositoryAndTag)"])
         return try String(contentsOfFile: digestFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
     func tags(_ repository: String) throws -> [String] {
-        let out = try tool("skopeo", ["list-tags", "--tls-verify=false", "docker://\(registryHost)/\(repository)"]).stdout
+        let out = try tool("skopeo", ["list-tags", "--tls-verify=false", "docker://\(registryHost)/\(repository)"])
+            .stdout
         struct Tags: Decodable { var Tags: [String] }
         return try JSONDecoder().decode(Tags.self, from: Data(out.utf8)).Tags.sorted()
     }

@@ -15,7 +15,9 @@ enum KFPTools {
 
     /// Gates a suite on kfp: skipped without it, failing under CI.
     static var requirement: ToolRequirement {
-        .requires([], also: { KFPTools.python == nil ? ["python with kfp and kfp-kubernetes (ci/setup.sh's tools venv)"] : [] })
+        .requires(
+            [],
+            also: { KFPTools.python == nil ? ["python with kfp and kfp-kubernetes (ci/setup.sh's tools venv)"] : [] })
     }
 
     static let fixtures = RepoPaths.path("Tests/EnvctlRunsTests/Fixtures/pipelines")
@@ -39,13 +41,20 @@ enum KFPTools {
         case string(String), number(Double), other
         init(from decoder: any Decoder) throws {
             let c = try decoder.singleValueContainer()
-            if let s = try? c.decode(String.self) { self = .string(s) } else if let d = try? c.decode(Double.self) { self = .number(d) } else { self = .other }
+            if let s = try? c.decode(String.self) {
+                self = .string(s)
+            } else if let d = try? c.decode(Double.self) {
+                self = .number(d)
+            } else {
+                self = .other
+            }
         }
     }
 
     /// Loads `file` with kfp (load_component_from_file + recompile) and reports what kfp sees.
     static func load(_ file: String, scratch: String) throws -> Loaded {
-        let r = try runProcess(python!, ["\(fixtures)/verify_load.py", file, scratch + "/reloaded-\(UUID().uuidString).yaml"])
+        let r = try runProcess(
+            python!, ["\(fixtures)/verify_load.py", file, scratch + "/reloaded-\(UUID().uuidString).yaml"])
         guard r.status == 0 else { throw FixtureError(message: "kfp could not load \(file): \(r.stderr)") }
         return try JSONDecoder().decode(Loaded.self, from: Data(r.stdout.utf8))
     }

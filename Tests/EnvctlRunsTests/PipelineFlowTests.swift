@@ -17,14 +17,19 @@ struct PipelineFlowTests {
     }
 
     func client() -> RegistryClient {
-        RegistryClient.curl(options: .init(configuration: RegistryConfiguration(), credentials: CredentialStore()), userAgent: "envctl-test")
+        RegistryClient.curl(
+            options: .init(configuration: RegistryConfiguration(), credentials: CredentialStore()),
+            userAgent: "envctl-test")
     }
 
     func record(images: [String]) -> RunRecord {
         RunRecord(
-            id: RunRecord.newID(), kind: .kfp, startedAt: Date(), command: ["pipeline", "submit", "p.yaml"], workspace: "/tmp",
+            id: RunRecord.newID(), kind: .kfp, startedAt: Date(), command: ["pipeline", "submit", "p.yaml"],
+            workspace: "/tmp",
             git: nil, environment: "train", lockHash: "",
-            images: images.map { .init(reference: $0, digest: ImageReference.components(of: $0).digest, source: "pipeline") },
+            images: images.map {
+                .init(reference: $0, digest: ImageReference.components(of: $0).digest, source: "pipeline")
+            },
             runtime: nil, host: nil)
     }
 
@@ -34,14 +39,17 @@ struct PipelineFlowTests {
         let digest = try registry.put("team/train:v1", payload: "one")
         let missing = "sha256:" + String(repeating: "0", count: 64)
         var rec = record(images: [
-            "\(registry.host)/team/train@\(digest)", "\(registry.host)/team/train:v1@\(digest)", "\(registry.host)/team/gone@\(missing)",
+            "\(registry.host)/team/train@\(digest)", "\(registry.host)/team/train:v1@\(digest)",
+            "\(registry.host)/team/gone@\(missing)",
         ])
         let lines = Lines()
         await PipelineFlow.protect(&rec, registry: client(), log: lines.add)
         #expect(rec.protectiveTags == ["\(registry.host)/team/train:\(rec.protectiveTag)"])
         #expect(try registry.digest("team/train:\(rec.protectiveTag)") == digest)
         #expect(lines.all.count == 1)
-        #expect(lines.all.first?.hasPrefix("warning: could not add protective tag to \(registry.host)/team/gone@\(missing): tagging") == true)
+        #expect(
+            lines.all.first?.hasPrefix(
+                "warning: could not add protective tag to \(registry.host)/team/gone@\(missing): tagging") == true)
     }
 
     @Test func aRegistryFailureKeepsTheRegistryErrorAsItsCause() async throws {

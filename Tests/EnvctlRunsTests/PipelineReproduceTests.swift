@@ -25,7 +25,8 @@ struct PipelineReproduceTests {
                 return (200, ["pipeline_id": "p-1"])
             case ("POST", "/apis/v2beta1/pipelines/upload_version"):
                 return (200, ["pipeline_id": "p-1", "pipeline_version_id": "v-\(versions.next())"])
-            case ("GET", "/apis/v2beta1/experiments"): return (200, ["experiments": [["experiment_id": "e-1", "display_name": "Default"]]])
+            case ("GET", "/apis/v2beta1/experiments"):
+                return (200, ["experiments": [["experiment_id": "e-1", "display_name": "Default"]]])
             case ("POST", "/apis/v2beta1/runs"): return (200, ["run_id": "r-\(versions.value)", "state": "PENDING"])
             default: return (404, ["message": "unexpected \(req.method) \(req.path)"])
             }
@@ -55,10 +56,14 @@ struct PipelineReproduceTests {
                 pushed: PushedImage(reference: "\(lab.registryHost)/envctl/train:\(tag)", digest: digest),
                 hash: "sha256:" + String(repeating: hash, count: 64))
         }
-        let c0 = try repo.commit("no pipeline yet", files: ["envctl.lock": try LockFactory.lockfile([env("envctl-1111", d1, "1")]).yaml()])
+        let c0 = try repo.commit(
+            "no pipeline yet", files: ["envctl.lock": try LockFactory.lockfile([env("envctl-1111", d1, "1")]).yaml()])
         let c1 = try repo.commit(
             "lock v1 + pipeline",
-            files: ["envctl.lock": try LockFactory.lockfile([env("envctl-1111", d1, "1")]).yaml(), "pipelines/train.yaml": text], date: 1)
+            files: [
+                "envctl.lock": try LockFactory.lockfile([env("envctl-1111", d1, "1")]).yaml(),
+                "pipelines/train.yaml": text,
+            ], date: 1)
         let environment = lab.environment.merging(["ENVCTL_PIPELINES_TOKEN": "TEST-TOKEN"]) { _, b in b }
         func envctl(_ args: [String]) throws -> ProcessResult {
             try runProcess(RepoPaths.envctlBinary, args, cwd: repo.path, environment: environment)
@@ -66,7 +71,10 @@ struct PipelineReproduceTests {
 
         let server = try Self.kfpServer()
         defer { server.stop() }
-        let first = try envctl(["pipeline", "submit", "pipelines/train.yaml", "--kfp", server.baseURL, "--pin-external", "--param", "epochs=5"])
+        let first = try envctl([
+            "pipeline", "submit", "pipelines/train.yaml", "--kfp", server.baseURL, "--pin-external", "--param",
+            "epochs=5",
+        ])
         #expect(first.status == 0, "\(first.stderr)")
         let original = try #require(RunStore(workspace: repo.path).list().records.first)
         #expect(original.pipeline?.file == "pipelines/train.yaml")
@@ -74,13 +82,16 @@ struct PipelineReproduceTests {
         #expect(original.git?.commit == c1)
 
         // Later: the lock moves to image v2, and the external tag to another image.
-        try repo.commit("lock v2", files: ["envctl.lock": try LockFactory.lockfile([env("envctl-2222", d2, "2")]).yaml()], date: 2)
+        try repo.commit(
+            "lock v2", files: ["envctl.lock": try LockFactory.lockfile([env("envctl-2222", d2, "2")]).yaml()], date: 2)
         _ = try lab.push("localhost/train:2", to: "library/notify:1.36")
         let requestsBefore = server.requests.count
         let pinned1 = "\(lab.registryHost)/envctl/train:envctl-1111@\(d1)"
 
         // --dry-run: the plan, and nothing sent or written.
-        let dry = try envctl(["reproduce", String(c1.prefix(8)), "--run", original.id, "--dry-run", "--kfp", server.baseURL])
+        let dry = try envctl([
+            "reproduce", String(c1.prefix(8)), "--run", original.id, "--dry-run", "--kfp", server.baseURL,
+        ])
         #expect(dry.status == 0, "\(dry.stderr)")
         #expect(dry.stdout.contains("pipelines/train.yaml at \(String(c1.prefix(12)))"))
         #expect(dry.stdout.contains("exec-train: \(pinned1) [environment train]"))
@@ -95,10 +106,11 @@ struct PipelineReproduceTests {
         #expect(again.status == 0, "\(again.stderr)")
         #expect(again.stderr.contains("resubmitting pipelines/train.yaml from \(String(c1.prefix(12)))"))
         let sent = Array(server.requests.dropFirst(requestsBefore))
-        #expect(sent.map { "\($0.method) \($0.path)" } == [
-            "GET /apis/v2beta1/pipelines/names/container-train", "POST /apis/v2beta1/pipelines/upload_version",
-            "GET /apis/v2beta1/experiments", "POST /apis/v2beta1/runs",
-        ])
+        #expect(
+            sent.map { "\($0.method) \($0.path)" } == [
+                "GET /apis/v2beta1/pipelines/names/container-train", "POST /apis/v2beta1/pipelines/upload_version",
+                "GET /apis/v2beta1/experiments", "POST /apis/v2beta1/runs",
+            ])
         let body = String(decoding: sent[1].body, as: UTF8.self)
         #expect(body.contains("image: \(pinned1)"))
         #expect(body.contains("image: \(external)@\(notify1)"))
@@ -106,7 +118,10 @@ struct PipelineReproduceTests {
         #expect(sent[1].query["description"]?.contains("envctl-commit=\(c1)") == true)
         #expect(sent[1].query["description"]?.contains("envctl-reproduces=\(original.id)") == true)
         let run = sent[3].json
-        #expect(run["pipeline_version_reference"] as? [String: String] == ["pipeline_id": "p-1", "pipeline_version_id": "v-1"])
+        #expect(
+            run["pipeline_version_reference"] as? [String: String] == [
+                "pipeline_id": "p-1", "pipeline_version_id": "v-1",
+            ])
         #expect((run["runtime_config"] as? [String: Any])?["parameters"] as? [String: String] == ["epochs": "5"])
         let records = RunStore(workspace: repo.path).list().records
         #expect(records.count == 2)
@@ -120,17 +135,34 @@ struct PipelineReproduceTests {
         #expect(try lab.tags("envctl/train").contains("envctl-run-\(resubmitted.id)"))
 
         // --param overrides a recorded parameter.
-        let override = try envctl(["reproduce", c1, "--run", original.id, "--kfp", server.baseURL, "--param", "epochs=7"])
+        let override = try envctl([
+            "reproduce", c1, "--run", original.id, "--kfp", server.baseURL, "--param", "epochs=7",
+        ])
         #expect(override.status == 0, "\(override.stderr)")
-        #expect((server.requests.last?.json["runtime_config"] as? [String: Any])?["parameters"] as? [String: String] == ["epochs": "7"])
+        #expect(
+            (server.requests.last?.json["runtime_config"] as? [String: Any])?["parameters"] as? [String: String] == [
+                "epochs": "7"
+            ])
 
         // Bad input: exit 64, nothing sent or written.
         let count = (server.requests.count, RunStore(workspace: repo.path).list().records.count)
         let cases: [([String], String)] = [
-            (["reproduce", c1, "--run", original.id], "give --kfp URL or --vertex PROJECT/REGION to resubmit run \(original.id)"),
-            (["reproduce", c0, "--run", original.id, "--kfp", server.baseURL], "commit \(String(c0.prefix(12))) has no pipelines/train.yaml"),
-            (["reproduce", c1, "--run", original.id, "--kfp", server.baseURL, "--", "true"], "it is resubmitted, not run"),
-            (["reproduce", c1, "--run", original.id, "--kfp", server.baseURL, "--rebuild"], "--rebuild is not supported for pipeline runs yet"),
+            (
+                ["reproduce", c1, "--run", original.id],
+                "give --kfp URL or --vertex PROJECT/REGION to resubmit run \(original.id)"
+            ),
+            (
+                ["reproduce", c0, "--run", original.id, "--kfp", server.baseURL],
+                "commit \(String(c0.prefix(12))) has no pipelines/train.yaml"
+            ),
+            (
+                ["reproduce", c1, "--run", original.id, "--kfp", server.baseURL, "--", "true"],
+                "it is resubmitted, not run"
+            ),
+            (
+                ["reproduce", c1, "--run", original.id, "--kfp", server.baseURL, "--rebuild"],
+                "--rebuild is not supported for pipeline runs yet"
+            ),
         ]
         for (args, message) in cases {
             let r = try envctl(args)

@@ -10,7 +10,8 @@ struct KFPCapture {
     let steps: [String: [[String: Any]]]
 
     init() throws {
-        let data = try Data(contentsOf: URL(fileURLWithPath: RepoPaths.path("Tests/EnvctlRunsTests/Fixtures/kfp-rest-capture.json")))
+        let data = try Data(
+            contentsOf: URL(fileURLWithPath: RepoPaths.path("Tests/EnvctlRunsTests/Fixtures/kfp-rest-capture.json")))
         let list = try JSONSerialization.jsonObject(with: data) as! [[String: Any]]
         var s: [String: [[String: Any]]] = [:]
         for item in list { s[item["step"] as! String] = item["requests"] as? [[String: Any]] }
@@ -23,7 +24,8 @@ struct KFPCapture {
         return Set(TestHTTPServer.Request(method: "", target: path, headers: [:], body: Data()).query.keys)
     }
     func query(_ step: String, _ index: Int = 0) -> [String: String] {
-        TestHTTPServer.Request(method: "", target: request(step, index)["path"] as! String, headers: [:], body: Data()).query
+        TestHTTPServer.Request(method: "", target: request(step, index)["path"] as! String, headers: [:], body: Data())
+            .query
     }
 }
 
@@ -40,29 +42,35 @@ struct PipelineSubmitTests {
             switch (req.method, req.path) {
             case ("GET", "/apis/v2beta1/pipelines/names/lightweight-gpu-train"): return (404, ["message": "not found"])
             case ("POST", "/apis/v2beta1/pipelines/upload"): return (200, ["pipeline_id": "p-123"])
-            case ("POST", "/apis/v2beta1/pipelines/upload_version"): return (200, ["pipeline_id": "p-123", "pipeline_version_id": "v-456"])
-            case ("GET", "/apis/v2beta1/experiments"): return (200, ["experiments": [["experiment_id": "e-1", "display_name": "Default"]]])
+            case ("POST", "/apis/v2beta1/pipelines/upload_version"):
+                return (200, ["pipeline_id": "p-123", "pipeline_version_id": "v-456"])
+            case ("GET", "/apis/v2beta1/experiments"):
+                return (200, ["experiments": [["experiment_id": "e-1", "display_name": "Default"]]])
             case ("POST", "/apis/v2beta1/runs"): return (200, ["run_id": "r-789", "state": "PENDING"])
-            case ("GET", "/apis/v2beta1/runs/r-789"): return (200, ["run_id": "r-789", "state": polls.next() < 2 ? "RUNNING" : "CANCELED"])
+            case ("GET", "/apis/v2beta1/runs/r-789"):
+                return (200, ["run_id": "r-789", "state": polls.next() < 2 ? "RUNNING" : "CANCELED"])
             default: return (404, ["message": "unexpected \(req.method) \(req.path)"])
             }
         }
         defer { server.stop() }
         let r = try runProcess(
             RepoPaths.envctlBinary,
-            ["pipeline", "submit", compiled, "--kfp", server.baseURL, "--namespace", "team-1", "--param", "epochs=5",
-             "--wait", "--poll-interval", "0.05"],
+            [
+                "pipeline", "submit", compiled, "--kfp", server.baseURL, "--namespace", "team-1", "--param", "epochs=5",
+                "--wait", "--poll-interval", "0.05",
+            ],
             cwd: ws.path, environment: ["ENVCTL_PIPELINES_TOKEN": "TEST-TOKEN"])
         #expect(r.status == 1, "\(r.stderr)")  // CANCELED is terminal, and not a success
         #expect(r.stderr.contains("finished: CANCELED"))
 
         let reqs = server.requests
-        #expect(reqs.map { "\($0.method) \($0.path)" } == [
-            "GET /apis/v2beta1/pipelines/names/lightweight-gpu-train",
-            "POST /apis/v2beta1/pipelines/upload", "POST /apis/v2beta1/pipelines/upload_version",
-            "GET /apis/v2beta1/experiments", "POST /apis/v2beta1/runs",
-            "GET /apis/v2beta1/runs/r-789", "GET /apis/v2beta1/runs/r-789", "GET /apis/v2beta1/runs/r-789",
-        ])
+        #expect(
+            reqs.map { "\($0.method) \($0.path)" } == [
+                "GET /apis/v2beta1/pipelines/names/lightweight-gpu-train",
+                "POST /apis/v2beta1/pipelines/upload", "POST /apis/v2beta1/pipelines/upload_version",
+                "GET /apis/v2beta1/experiments", "POST /apis/v2beta1/runs",
+                "GET /apis/v2beta1/runs/r-789", "GET /apis/v2beta1/runs/r-789", "GET /apis/v2beta1/runs/r-789",
+            ])
         // Upload: same query keys, headers and multipart framing as the kfp client.
         let upload = reqs[1]
         #expect(Set(upload.query.keys) == capture.queryKeys("upload_pipeline"))
@@ -74,7 +82,10 @@ struct PipelineSubmitTests {
         let boundary = try #require(upload.headers["content-type"]?.components(separatedBy: "boundary=").last)
         #expect(upload.headers["content-type"] == "multipart/form-data; boundary=\(boundary)")
         let body = String(decoding: upload.body, as: UTF8.self)
-        #expect(body.hasPrefix("--\(boundary)\r\nContent-Disposition: form-data; name=\"uploadfile\"; filename=\"lightweight-gpu-train.yaml\"\r\nContent-Type: application/octet-stream\r\n\r\n# PIPELINE DEFINITION\n"))
+        #expect(
+            body.hasPrefix(
+                "--\(boundary)\r\nContent-Disposition: form-data; name=\"uploadfile\"; filename=\"lightweight-gpu-train.yaml\"\r\nContent-Type: application/octet-stream\r\n\r\n# PIPELINE DEFINITION\n"
+            ))
         #expect(body.contains("image: \(pinnedTrain)"))
         #expect(!body.contains("train:latest"))
         // Version upload: the capture's keys (name, pipelineid) plus a description with the labels.
@@ -108,17 +119,28 @@ struct PipelineSubmitTests {
         let compiled = try KFPTools.compile("d_platform", into: ws.path)
         try ws.write("token", "FILE-TOKEN\n")
         let server = try TestHTTPServer { req in
-            guard req.headers["authorization"] == "Bearer FILE-TOKEN" else { return (401, ["error": ["message": "unauthenticated"]]) }
+            guard req.headers["authorization"] == "Bearer FILE-TOKEN" else {
+                return (401, ["error": ["message": "unauthenticated"]])
+            }
             if req.method == "POST" {
-                return (200, ["name": "projects/p1/locations/us-central1/pipelineJobs/\(req.query["pipelineJobId"]!)", "state": "PIPELINE_STATE_PENDING"])
+                return (
+                    200,
+                    [
+                        "name": "projects/p1/locations/us-central1/pipelineJobs/\(req.query["pipelineJobId"]!)",
+                        "state": "PIPELINE_STATE_PENDING",
+                    ]
+                )
             }
             return (200, ["state": "PIPELINE_STATE_SUCCEEDED"])
         }
         defer { server.stop() }
         let r = try runProcess(
             RepoPaths.envctlBinary,
-            ["pipeline", "submit", compiled, "--vertex", "p1/us-central1", "--vertex-endpoint", server.baseURL,
-             "--gcs-output", "gs://bucket/root", "--token-file", ws.path + "/token", "--wait", "--poll-interval", "0.05"],
+            [
+                "pipeline", "submit", compiled, "--vertex", "p1/us-central1", "--vertex-endpoint", server.baseURL,
+                "--gcs-output", "gs://bucket/root", "--token-file", ws.path + "/token", "--wait", "--poll-interval",
+                "0.05",
+            ],
             cwd: ws.path)
         #expect(r.status == 0, "\(r.stderr)")
         #expect(r.stderr.contains("ignores the kfp-kubernetes platform spec"))
@@ -135,7 +157,9 @@ struct PipelineSubmitTests {
         }
         #expect(labels["envctl-lock"] == String(repeating: "1", count: 64))
         let spec = try #require(body["pipelineSpec"] as? [String: Any])
-        let image = ((((spec["deploymentSpec"] as? [String: Any])?["executors"] as? [String: Any])?["exec-train"] as? [String: Any])?["container"] as? [String: Any])?["image"] as? String
+        let image =
+            ((((spec["deploymentSpec"] as? [String: Any])?["executors"] as? [String: Any])?["exec-train"]
+            as? [String: Any])?["container"] as? [String: Any])?["image"] as? String
         #expect(image == pinnedTrain)
         #expect(spec["platforms"] == nil)
         #expect((body["runtimeConfig"] as? [String: Any])?["gcsOutputDirectory"] as? String == "gs://bucket/root")
@@ -148,7 +172,9 @@ struct PipelineSubmitTests {
         let compiled = try KFPTools.compile("e_param_image", into: ws.path)
         let server = try TestHTTPServer { _ in (401, ["message": "Unauthenticated"]) }
         defer { server.stop() }
-        let r = try runProcess(RepoPaths.envctlBinary, ["pipeline", "submit", compiled, "--kfp", server.baseURL, "--token", "bad"], cwd: ws.path)
+        let r = try runProcess(
+            RepoPaths.envctlBinary, ["pipeline", "submit", compiled, "--kfp", server.baseURL, "--token", "bad"],
+            cwd: ws.path)
         #expect(r.status == 64)
         #expect(r.stderr.contains("HTTP 401: Unauthenticated"))
         let both = try runProcess(RepoPaths.envctlBinary, ["pipeline", "submit", compiled], cwd: ws.path)
@@ -161,6 +187,10 @@ struct PipelineSubmitTests {
 final class Counter: @unchecked Sendable {
     private let lock = NSLock()
     private var n = 0
-    func next() -> Int { lock.withLock { defer { n += 1 }; return n } }
+    func next() -> Int {
+        lock.withLock {
+            defer { n += 1 }; return n
+        }
+    }
     var value: Int { lock.withLock { n } }
 }

@@ -6,7 +6,8 @@ import Testing
 
 /// `envctl reproduce` and `envctl diff` on a real repository whose lock changes between commits,
 /// with real images in a real registry, run through podman.
-@Suite("reproduce and diff (podman)", .serialized, ContainerLab.requirement,
+@Suite(
+    "reproduce and diff (podman)", .serialized, ContainerLab.requirement,
     .tags(.container, .registry))
 struct ReproduceTests {
     struct Setup {
@@ -35,10 +36,13 @@ struct ReproduceTests {
         let v2 = LockFactory.environment(
             cuda: "12.4.1", torch: "2.5.1", image: repoName,
             pushed: PushedImage(reference: "\(repoName):envctl-2222", digest: d2),
-            packages: [("numpy", "2.0.0"), ("requests", "2.32.3"), ("torch", "2.5.1")], hash: "sha256:" + String(repeating: "2", count: 64))
+            packages: [("numpy", "2.0.0"), ("requests", "2.32.3"), ("torch", "2.5.1")],
+            hash: "sha256:" + String(repeating: "2", count: 64))
         let c0 = try repo.commit("init", files: ["README": "x\n"])
-        let c1 = try repo.commit("lock v1", files: ["envctl.lock": try LockFactory.lockfile([v1]).yaml(), "train.txt": "code-v1\n"], date: 1)
-        let c2 = try repo.commit("lock v2", files: ["envctl.lock": try LockFactory.lockfile([v2]).yaml(), "train.txt": "code-v2\n"], date: 2)
+        let c1 = try repo.commit(
+            "lock v1", files: ["envctl.lock": try LockFactory.lockfile([v1]).yaml(), "train.txt": "code-v1\n"], date: 1)
+        let c2 = try repo.commit(
+            "lock v2", files: ["envctl.lock": try LockFactory.lockfile([v2]).yaml(), "train.txt": "code-v2\n"], date: 2)
         let c3 = try repo.commit("broken lock", files: ["envctl.lock": "lock_version: 1\nenvironments: [\n"], date: 3)
         try repo.commit("fix lock", files: ["envctl.lock": try LockFactory.lockfile([v2]).yaml()], date: 4)
         return Setup(lab: lab, repo: repo, c0: c0, c1: c1, c2: c2, c3: c3, d1: d1, d2: d2)
@@ -128,7 +132,9 @@ struct ReproduceTests {
         defer { s.cleanup() }
         let r = try envctl(s, ["diff", s.c1, s.c2])
         #expect(r.status == 0, "\(r.stderr)")
-        let lines = r.stdout.split(separator: "\n").map { $0.split(separator: " ", omittingEmptySubsequences: true).joined(separator: " ") }
+        let lines = r.stdout.split(separator: "\n").map {
+            $0.split(separator: " ", omittingEmptySubsequences: true).joined(separator: " ")
+        }
         #expect(lines.first == "environment train (changed)")
         #expect(lines.contains("cuda 12.1.1 12.4.1"))
         #expect(lines.contains("framework torch 2.4.0 (cu124) torch 2.5.1 (cu124)"))
@@ -143,8 +149,12 @@ struct ReproduceTests {
         let diff = try JSONDecoder().decode(LockDiff.self, from: Data(json.stdout.utf8))
         #expect(diff.a == String(s.c1.prefix(12)))
         #expect(diff.b == "envctl.lock")
-        #expect(diff.environments.first?.changes.contains(.init(field: "package requests", a: nil, b: "2.32.3")) == true)
+        #expect(
+            diff.environments.first?.changes.contains(.init(field: "package requests", a: nil, b: "2.32.3")) == true)
         let same = try envctl(s, ["diff", s.c2, "HEAD"])
-        #expect(same.stdout == "no differences between \(String(s.c2.prefix(12))) and \(String(try s.repo.git("rev-parse", "HEAD").prefix(12)))\n")
+        #expect(
+            same.stdout
+                == "no differences between \(String(s.c2.prefix(12))) and \(String(try s.repo.git("rev-parse", "HEAD").prefix(12)))\n"
+        )
     }
 }

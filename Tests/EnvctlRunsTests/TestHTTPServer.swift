@@ -1,5 +1,6 @@
 import EnvctlTestSupport
 import Foundation
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -20,7 +21,9 @@ final class TestHTTPServer: @unchecked Sendable {
             guard let q = target.split(separator: "?", maxSplits: 1).dropFirst().first else { return [:] }
             var out: [String: String] = [:]
             for pair in q.split(separator: "&") {
-                let kv = pair.split(separator: "=", maxSplits: 1).map { String($0).replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? String($0) }
+                let kv = pair.split(separator: "=", maxSplits: 1).map {
+                    String($0).replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? String($0)
+                }
                 out[kv[0]] = kv.count > 1 ? kv[1] : ""
             }
             return out
@@ -49,10 +52,16 @@ final class TestHTTPServer: @unchecked Sendable {
         addr.sin_family = sa_family_t(AF_INET)
         addr.sin_addr.s_addr = inet_addr("127.0.0.1")
         addr.sin_port = 0
-        let bound = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(sock, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
+        let bound = withUnsafePointer(to: &addr) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(sock, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
+        }
         guard bound == 0, listen(sock, 16) == 0 else { throw FixtureError(message: "cannot listen: errno \(errno)") }
         var len = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafeMutablePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(sock, $0, &len) } }
+        _ = withUnsafeMutablePointer(to: &addr) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(sock, $0, &len) }
+        }
         port = Int(UInt16(bigEndian: addr.sin_port))
         let thread = Thread { [self] in self.serve() }
         thread.start()
@@ -99,18 +108,22 @@ final class TestHTTPServer: @unchecked Sendable {
             var headers: [String: String] = [:]
             for line in lines.dropFirst() {
                 guard let colon = line.firstIndex(of: ":") else { continue }
-                headers[line[..<colon].lowercased()] = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+                headers[line[..<colon].lowercased()] = line[line.index(after: colon)...].trimmingCharacters(
+                    in: .whitespaces)
             }
             if headers["expect"]?.lowercased() == "100-continue" { write(client, "HTTP/1.1 100 Continue\r\n\r\n") }
             let length = Int(headers["content-length"] ?? "0") ?? 0
             while buffer.count < length { if !fill() { return } }
             let body = buffer.prefix(length)
             buffer.removeFirst(length)
-            let request = Request(method: String(start[0]), target: String(start[1]), headers: headers, body: Data(body))
+            let request = Request(
+                method: String(start[0]), target: String(start[1]), headers: headers, body: Data(body))
             lock.withLock { recorded.append(request) }
             let (status, object) = handler(request)
             let payload = (try? JSONSerialization.data(withJSONObject: object)) ?? Data("{}".utf8)
-            write(client, "HTTP/1.1 \(status) X\r\nContent-Type: application/json\r\nContent-Length: \(payload.count)\r\n\r\n")
+            write(
+                client,
+                "HTTP/1.1 \(status) X\r\nContent-Type: application/json\r\nContent-Length: \(payload.count)\r\n\r\n")
             _ = payload.withUnsafeBytes { Glibc.write(client, $0.baseAddress, payload.count) }
         }
     }

@@ -37,7 +37,8 @@ import Testing
         // times from freshly built renderers and a re-parsed lock must still give one result.
         let first = try DockerfileRenderer().render(env, inputs: LockFixtures.inputs)
         let lock = Lockfile(
-            generatedBy: "test", knowledgeBase: KnowledgeBaseStamp(version: "1", date: "2026-01-01"), specHash: "sha256:00",
+            generatedBy: "test", knowledgeBase: KnowledgeBaseStamp(version: "1", date: "2026-01-01"),
+            specHash: "sha256:00",
             fleet: nil, environments: [env])
         let reparsed = try Lockfile.parse(try lock.yaml(), file: "envctl.lock").environments[0]
         for _ in 0..<5 {
@@ -63,13 +64,17 @@ import Testing
     @Test func refusesCUDALibrariesTwice() throws {
         var env = LockFixtures.torch
         env.cudaLibraries = "image"
-        let error = #expect(throws: TemplateError.self) { try DockerfileRenderer().render(env, inputs: LockFixtures.inputs) }
+        let error = #expect(throws: TemplateError.self) {
+            try DockerfileRenderer().render(env, inputs: LockFixtures.inputs)
+        }
         #expect(error?.code == .inconsistentLock)
         #expect(error?.message.contains("nvidia-cublas-cu12") == true)
 
         var env2 = LockFixtures.torch
         env2.images.base.reference = "docker.io/nvidia/cuda:12.4.1-cudnn-runtime-ubuntu22.04"
-        let error2 = #expect(throws: TemplateError.self) { try DockerfileRenderer().render(env2, inputs: LockFixtures.inputs) }
+        let error2 = #expect(throws: TemplateError.self) {
+            try DockerfileRenderer().render(env2, inputs: LockFixtures.inputs)
+        }
         #expect(error2?.code == .inconsistentLock)
     }
 
@@ -87,7 +92,8 @@ import Testing
 @Suite struct ExampleLockGoldenTests {
     static var cases: [String] {
         let dir = RepoPaths.path("lockfiles")
-        let locks = ((try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []).filter { $0.hasSuffix(".lock") }.sorted()
+        let locks = ((try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []).filter { $0.hasSuffix(".lock") }
+            .sorted()
         return locks.flatMap { file -> [String] in
             guard let lock = try? Lockfile.load(fileAt: "\(dir)/\(file)") else { return ["\(file)#unreadable"] }
             return lock.environments.map { "\(file.dropLast(5))#\($0.name)" }

@@ -19,9 +19,15 @@ import Testing
         Case(label: "package name with newline") { $0.pythonPackages.packages[0].name = newlineRun },
         Case(label: "package name with quote") { $0.pythonPackages.packages[0].name = "torch' ; rm -rf / ; echo '" },
         Case(label: "package version with shell") { $0.pythonPackages.packages[0].version = "1.0$(id)" },
-        Case(label: "hash with newline") { $0.pythonPackages.packages[0].hashes = ["sha256:" + String(repeating: "a", count: 63) + "\n"] },
-        Case(label: "hash not hex") { $0.pythonPackages.packages[0].hashes = ["sha256:" + String(repeating: "z", count: 64)] },
-        Case(label: "index URL with quote") { $0.pythonPackages.packages[0].index = "https://x.example/simple\" evil=\"1" },
+        Case(label: "hash with newline") {
+            $0.pythonPackages.packages[0].hashes = ["sha256:" + String(repeating: "a", count: 63) + "\n"]
+        },
+        Case(label: "hash not hex") {
+            $0.pythonPackages.packages[0].hashes = ["sha256:" + String(repeating: "z", count: 64)]
+        },
+        Case(label: "index URL with quote") {
+            $0.pythonPackages.packages[0].index = "https://x.example/simple\" evil=\"1"
+        },
         Case(label: "index URL with newline") { $0.pythonPackages.packages[0].index = "https://x.example/\nRUN id" },
         Case(label: "apt package with newline") { $0.apt = ["git\nRUN id"] },
         Case(label: "apt package with shell") { $0.apt = ["git;id"] },
@@ -36,7 +42,9 @@ import Testing
         Case(label: "image reference with newline") { $0.images.base.reference = "docker.io/nvidia/cuda:12\nRUN id" },
         Case(label: "image reference with space") { $0.images.base.reference = "docker.io/nvidia/cuda:12 AS x" },
         Case(label: "image digest not a digest") { $0.images.builder.digest = "sha256:abc" },
-        Case(label: "image digest with newline") { $0.images.builder.digest = "sha256:" + String(repeating: "a", count: 64) + "\nRUN id" },
+        Case(label: "image digest with newline") {
+            $0.images.builder.digest = "sha256:" + String(repeating: "a", count: 64) + "\nRUN id"
+        },
         Case(label: "cuda version text") { $0.cuda = "12.4 && id" },
         Case(label: "python version text") { $0.python = "3.11\nRUN id" },
         Case(label: "os with newline") { $0.os = "ubuntu\nRUN id" },
@@ -96,7 +104,15 @@ import Testing
         var out = ""
         var escaping = false
         for c in word.dropFirst().dropLast() {
-            if escaping { out.append(c); escaping = false } else if c == "\\" { escaping = true } else if c == "\"" { return nil } else { out.append(c) }
+            if escaping {
+                out.append(c); escaping = false
+            } else if c == "\\" {
+                escaping = true
+            } else if c == "\"" {
+                return nil
+            } else {
+                out.append(c)
+            }
         }
         return escaping ? nil : out
     }

@@ -1,4 +1,5 @@
 import EnvctlModel
+import EnvctlTemplates
 import Foundation
 
 /// Hand-written locked environments covering each template family.
@@ -34,7 +35,8 @@ enum LockFixtures {
             driver: LockedDriver(minimum: "525.60.13", fullCompatibility: "550.54.15", compatibility: compatibility),
             archs: archs, cudaLibraries: cudaLibraries,
             images: LockedImages(
-                base: LockedImage(reference: base, digest: fakeDigest(base), platformDigest: fakeDigest(base + "amd64")),
+                base: LockedImage(
+                    reference: base, digest: fakeDigest(base), platformDigest: fakeDigest(base + "amd64")),
                 builder: LockedImage(reference: builder, digest: fakeDigest(builder), platformDigest: nil)),
             image: "registry.example.com/ml/\(name)", apt: apt, env: env,
             pythonPackages: LockedPython(platform: "x86_64-manylinux_2_28", packages: packages),
@@ -81,8 +83,6 @@ enum LockFixtures {
 
     static let inputs = RenderInputsFixture.standard
 }
-
-import EnvctlTemplates
 
 enum RenderInputsFixture {
     static let standard = RenderInputs(

@@ -8,14 +8,16 @@ import Testing
     @Test func blockOverrideChangesOnlyThatBlock() throws {
         let dir = try TemporaryDirectory()
         defer { dir.cleanup() }
-        try dir.write("_system-setup.mustache", "# team setup for {{environmentName}}\nRUN echo configured > /etc/team\n")
+        try dir.write(
+            "_system-setup.mustache", "# team setup for {{environmentName}}\nRUN echo configured > /etc/team\n")
         let set = try TemplateSet.builtin(overlaidWith: dir.path)
         #expect(set.overridden == ["_system-setup"])
         let custom = try DockerfileRenderer(templates: set).render(LockFixtures.torch, inputs: LockFixtures.inputs)
         let stock = try DockerfileRenderer().render(LockFixtures.torch, inputs: LockFixtures.inputs)
         #expect(custom.contains("# team setup for train\nRUN echo configured > /etc/team\n"))
         // Removing the two added lines gives back the stock Dockerfile: nothing else changed.
-        let stripped = custom.replacingOccurrences(of: "# team setup for train\nRUN echo configured > /etc/team\n", with: "")
+        let stripped = custom.replacingOccurrences(
+            of: "# team setup for train\nRUN echo configured > /etc/team\n", with: "")
         #expect(stripped == stock)
     }
 

@@ -10,7 +10,8 @@ package func goldenMismatch(_ actual: String, goldenPath: String) -> String? {
     let fm = FileManager.default
     logGoldenUse(goldenPath)
     if RepoPaths.recording {
-        try? fm.createDirectory(atPath: (goldenPath as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        try? fm.createDirectory(
+            atPath: (goldenPath as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
         try? actual.write(toFile: goldenPath, atomically: true, encoding: .utf8)
         return "recorded \(goldenPath); rerun without ENVCTL_RECORD_SNAPSHOTS to check it"
     }

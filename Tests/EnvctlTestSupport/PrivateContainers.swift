@@ -15,7 +15,9 @@ package struct PrivateContainers {
         getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit)
         let nofile = min(limit.rlim_max, 1_048_576)
         try FileManager.default.createDirectory(atPath: root + "/tmp", withIntermediateDirectories: true)
-        try dir.write("containers.conf", """
+        try dir.write(
+            "containers.conf",
+            """
             [containers]
             default_ulimits = ["nofile=\(nofile):\(nofile)", "nproc=32768:32768"]
             netns = "none"

@@ -54,21 +54,28 @@ package final class TestRegistry: @unchecked Sendable {
         let made = try runProcess("bash", [RepoPaths.path("ci/make-oci-layout.sh"), layout.path, payload, "1024"])
         guard made.status == 0 else { throw FixtureError(message: "make-oci-layout: \(made.stderr)") }
         let copied = try runProcess(
-            "skopeo", ["copy", "--quiet", "--dest-tls-verify=false", "oci:\(layout.path):\(payload)", "docker://\(host)/\(repositoryAndTag)"])
+            "skopeo",
+            [
+                "copy", "--quiet", "--dest-tls-verify=false", "oci:\(layout.path):\(payload)",
+                "docker://\(host)/\(repositoryAndTag)",
+            ])
         guard copied.status == 0 else { throw FixtureError(message: "skopeo copy: \(copied.stderr)") }
         return made.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
     /// The digest skopeo sees for a tag: an independent check of what envctl records.
     package func digest(_ repositoryAndTag: String) throws -> String {
-        let r = try runProcess("skopeo", ["inspect", "--tls-verify=false", "--format", "{{.Digest}}", "docker://\(host)/\(repositoryAndTag)"])
+        let r = try runProcess(
+            "skopeo",
+            ["inspect", "--tls-verify=false", "--format", "{{.Digest}}", "docker://\(host)/\(repositoryAndTag)"])
         return r.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
     /// A registries.yaml that sends docker.io pulls to this registry, as an air-gapped team would.
     package func mirrorConfig() throws -> String {
         let path = dir.path + "/registries.yaml"
-        try "registries:\n  docker.io:\n    mirrors: [\"\(host)\"]\n".write(toFile: path, atomically: true, encoding: .utf8)
+        try "registries:\n  docker.io:\n    mirrors: [\"\(host)\"]\n".write(
+            toFile: path, atomically: true, encoding: .utf8)
         return path
     }
 }

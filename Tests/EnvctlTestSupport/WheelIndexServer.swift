@@ -35,7 +35,8 @@ package final class WheelIndexServer: @unchecked Sendable {
         let text = String(decoding: line, as: UTF8.self)
         guard text.hasPrefix("PORT "), let p = Int(text.dropFirst(5)) else {
             process.terminate()
-            throw CocoaError(.fileReadCorruptFile, userInfo: [NSLocalizedDescriptionKey: "wheel index did not start: \(text)"])
+            throw CocoaError(
+                .fileReadCorruptFile, userInfo: [NSLocalizedDescriptionKey: "wheel index did not start: \(text)"])
         }
         port = p
     }

@@ -2,11 +2,12 @@ import CurlTransport
 import EnvctlImageBuild
 import EnvctlModel
 import EnvctlTestSupport
-@testable import EnvctlWorkflows
 import Foundation
 import OCIRegistry
 import Synchronization
 import Testing
+
+@testable import EnvctlWorkflows
 
 /// The build pipeline against a real registry (docker-registry started by ci/registry.sh). The builder
 /// itself is exercised end to end in EndToEndTests; here a missing builder stops the pipeline right after
@@ -16,22 +17,25 @@ struct ImageBuildWorkflowTests {
     final class Events: Sendable {
         let seen = Mutex<[String]>([])
         func add(_ e: BuildEvent) {
-            let text: String = switch e {
-            case .alreadyPublished(let r, _): "already \(r)"
-            case .replacing(let r, let h): "replacing \(r) \(h ?? "none")"
-            case .building(let b, _): "building \(b.rawValue)"
-            case .output: "output"
-            case .built: "built"
-            case .pushed(let r, _): "pushed \(r)"
-            case .recorded(let r, _, _): "recorded \(r)"
-            }
+            let text: String =
+                switch e {
+                case .alreadyPublished(let r, _): "already \(r)"
+                case .replacing(let r, let h): "replacing \(r) \(h ?? "none")"
+                case .building(let b, _): "building \(b.rawValue)"
+                case .output: "output"
+                case .built: "built"
+                case .pushed(let r, _): "pushed \(r)"
+                case .recorded(let r, _, _): "recorded \(r)"
+                }
             seen.withLock { $0.append(text) }
         }
         var all: [String] { seen.withLock { $0 } }
     }
 
     func client() -> RegistryClient {
-        RegistryClient.curl(options: .init(configuration: RegistryConfiguration(), credentials: CredentialStore()), userAgent: "envctl-test")
+        RegistryClient.curl(
+            options: .init(configuration: RegistryConfiguration(), credentials: CredentialStore()),
+            userAgent: "envctl-test")
     }
 
     /// No builder on PATH: the pipeline reports it as a missing tool.
@@ -48,7 +52,8 @@ struct ImageBuildWorkflowTests {
         defer { ws.cleanup() }
         let target = "\(registry.host)/team/train:envctl-0000000000000001"
         let job = BuildJob(
-            environment: env, inputs: BuildInputs(revision: nil, source: nil, sourceDateEpoch: 0), recipe: BuildRecipe(),
+            environment: env, inputs: BuildInputs(revision: nil, source: nil, sourceDateEpoch: 0),
+            recipe: BuildRecipe(),
             contextDirectory: ws.path + "/context", ociLayout: ws.path + "/oci", target: target, skipIfPublished: true)
         await #expect {
             _ = try await workflow.run(job)
@@ -62,8 +67,10 @@ struct ImageBuildWorkflowTests {
         let events = Events()
         let workflow = ImageBuildWorkflow(registry: client(), runner: noBuilders) { events.add($0) }
         let job = BuildJob(
-            environment: WorkflowLocks.environment(), inputs: BuildInputs(revision: nil, source: nil, sourceDateEpoch: 0),
-            recipe: BuildRecipe(), contextDirectory: "/nonexistent", ociLayout: "/nonexistent/oci", target: "UPPER/Case:x")
+            environment: WorkflowLocks.environment(),
+            inputs: BuildInputs(revision: nil, source: nil, sourceDateEpoch: 0),
+            recipe: BuildRecipe(), contextDirectory: "/nonexistent", ociLayout: "/nonexistent/oci",
+            target: "UPPER/Case:x")
         await #expect {
             _ = try await workflow.run(job)
         } throws: { error in
@@ -89,7 +96,8 @@ struct ImageBuildWorkflowTests {
         defer { registry.stop() }
         let ws = try TemporaryDirectory(prefix: "envctl-wf")
         defer { ws.cleanup() }
-        let made = try runProcess("bash", [RepoPaths.path("ci/make-oci-layout.sh"), ws.path + "/oci", "envctl-x", "512"])
+        let made = try runProcess(
+            "bash", [RepoPaths.path("ci/make-oci-layout.sh"), ws.path + "/oci", "envctl-x", "512"])
         try #require(made.status == 0, "\(made.stderr)")
         let env = WorkflowLocks.environment(pushed: nil)
         try WorkflowLocks.lockfile([env]).write(to: ws.path + "/envctl.lock")
@@ -97,7 +105,8 @@ struct ImageBuildWorkflowTests {
         let workflow = ImageBuildWorkflow(registry: client(), runner: noBuilders) { events.add($0) }
         let target = "\(registry.host)/team/train:\(env.contentTag)"
         let job = BuildJob(
-            environment: env, inputs: BuildInputs(revision: "r1", source: nil, sourceDateEpoch: 5), recipe: BuildRecipe(),
+            environment: env, inputs: BuildInputs(revision: "r1", source: nil, sourceDateEpoch: 5),
+            recipe: BuildRecipe(),
             contextDirectory: ws.path, ociLayout: ws.path + "/oci", target: target, recordIn: ws.path + "/envctl.lock")
         let result = BuildResult(manifestDigest: "", ociLayout: ws.path + "/oci", ociRefName: "envctl-x")
         let digest = try await workflow.push(result, to: try ImageReference(parsing: target))

@@ -20,11 +20,12 @@ import Testing
 
     @Test func theReportNamesEachChange() {
         let e = StaleLockError(lockPath: "envctl.lock", changes: ["train: Python 3.11 -> 3.10", "train: OS a -> b"])
-        #expect(e.description == """
-            stale: envctl.lock no longer matches its inputs:
-              - train: Python 3.11 -> 3.10
-              - train: OS a -> b
-            run 'envctl lock' and commit the result
-            """)
+        #expect(
+            e.description == """
+                stale: envctl.lock no longer matches its inputs:
+                  - train: Python 3.11 -> 3.10
+                  - train: OS a -> b
+                run 'envctl lock' and commit the result
+                """)
     }
 }

@@ -25,7 +25,8 @@ import Testing
     }
 
     @Test func theContentTagIsAddedWhenDestNamesATag() throws {
-        let t = try PushImage.target(destination: "r.example/team/x:v1", environment: env, tags: ["v1", env.contentTag, "b"])
+        let t = try PushImage.target(
+            destination: "r.example/team/x:v1", environment: env, tags: ["v1", env.contentTag, "b"])
         #expect(t.destination.tag == "v1")
         #expect(t.additionalTags == [env.contentTag, "b"])
     }
@@ -38,18 +39,21 @@ import Testing
         #expect {
             try PushImage.target(destination: nil, environment: noRepo, tags: [])
         } throws: { error in
-            (error as? DiagnosticsError)?.diagnostics.first?.message == "environment 'train' has no image repository to push to"
+            (error as? DiagnosticsError)?.diagnostics.first?.message
+                == "environment 'train' has no image repository to push to"
         }
     }
 
     @Test func mountCandidatesAreTheBaseBuilderAndLastPush() throws {
-        let pushed = PushedImage(reference: "r.example/team/train:envctl-1", digest: "sha256:" + String(repeating: "a", count: 64))
+        let pushed = PushedImage(
+            reference: "r.example/team/train:envctl-1", digest: "sha256:" + String(repeating: "a", count: 64))
         let refs = PushImage.mountCandidates(WorkflowLocks.environment(pushed: pushed), client: PushImageTests.client())
-        #expect(refs.map(\.description) == [
-            "docker.io/nvidia/cuda:12.4.1-base-ubuntu22.04@sha256:" + String(repeating: "b", count: 64),
-            "docker.io/nvidia/cuda:12.4.1-devel-ubuntu22.04@sha256:" + String(repeating: "c", count: 64),
-            "r.example/team/train:envctl-1@sha256:" + String(repeating: "a", count: 64),
-        ])
+        #expect(
+            refs.map(\.description) == [
+                "docker.io/nvidia/cuda:12.4.1-base-ubuntu22.04@sha256:" + String(repeating: "b", count: 64),
+                "docker.io/nvidia/cuda:12.4.1-devel-ubuntu22.04@sha256:" + String(repeating: "c", count: 64),
+                "r.example/team/train:envctl-1@sha256:" + String(repeating: "a", count: 64),
+            ])
     }
 }
 
@@ -57,7 +61,9 @@ import Testing
 @Suite("Push (real registry)", .requires(TestRegistry.tools), .tags(.registry))
 struct PushImageTests {
     static func client() -> RegistryClient {
-        RegistryClient.curl(options: .init(configuration: RegistryConfiguration(), credentials: CredentialStore()), userAgent: "envctl-test")
+        RegistryClient.curl(
+            options: .init(configuration: RegistryConfiguration(), credentials: CredentialStore()),
+            userAgent: "envctl-test")
     }
 
     @Test func pushesUnderTheContentTagAndRecordsIt() async throws {

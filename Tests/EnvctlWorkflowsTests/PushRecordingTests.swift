@@ -28,7 +28,8 @@ import Testing
     }
 
     @Test func inputsStayOnlyForTheSameDigest() throws {
-        let (ws, path, env) = try workspace(pushed: PushedImage(reference: "r.example/t:envctl-1", digest: digestA, build: inputs))
+        let (ws, path, env) = try workspace(
+            pushed: PushedImage(reference: "r.example/t:envctl-1", digest: digestA, build: inputs))
         defer { ws.cleanup() }
         // The same image pushed again (push --record without inputs): the inputs stay.
         try PushRecording.record(env, reference: "r.example/t:envctl-1", digest: digestA, build: nil, lockPath: path)
@@ -48,7 +49,8 @@ import Testing
         try WorkflowLocks.lockfile([relocked]).write(to: path)
         let before = try String(contentsOfFile: path, encoding: .utf8)
         #expect {
-            try PushRecording.record(env, reference: "r.example/t:envctl-1", digest: digestA, build: inputs, lockPath: path)
+            try PushRecording.record(
+                env, reference: "r.example/t:envctl-1", digest: digestA, build: inputs, lockPath: path)
         } throws: { error in
             let e = error as? ImageBuildError
             return e?.step == "record" && e?.message.contains("no longer has lock hash \(env.hash)") == true
@@ -60,7 +62,9 @@ import Testing
 
 /// The one environment selector.
 @Suite("Choosing an environment") struct EnvironmentSelectionTests {
-    let lock = WorkflowLocks.lockfile([WorkflowLocks.environment(name: "train"), WorkflowLocks.environment(name: "eval")])
+    let lock = WorkflowLocks.lockfile([
+        WorkflowLocks.environment(name: "train"), WorkflowLocks.environment(name: "eval"),
+    ])
 
     @Test func byName() throws {
         #expect(try lock.selectEnvironment("eval").name == "eval")

@@ -18,7 +18,8 @@ enum WorkflowLocks {
                 name: "torch", version: torch, variant: "cu124", package: "torch",
                 indexURL: "https://download.pytorch.org/whl/cu124", extra: nil, companions: [:]),
             cuda: cuda, cudnn: cudnn, python: "3.11", os: "ubuntu22.04",
-            driver: LockedDriver(minimum: driverMinimum, fullCompatibility: fullCompatibility, compatibility: compatibility),
+            driver: LockedDriver(
+                minimum: driverMinimum, fullCompatibility: fullCompatibility, compatibility: compatibility),
             archs: archs, cudaLibraries: "wheels",
             images: LockedImages(
                 base: LockedImage(
@@ -30,7 +31,10 @@ enum WorkflowLocks {
             image: image, apt: [], env: [:],
             pythonPackages: LockedPython(
                 platform: "x86_64-manylinux_2_28",
-                packages: packages.map { LockedPackage(name: $0.0, version: $0.1, index: nil, hashes: ["sha256:" + String(repeating: "d", count: 64)]) }),
+                packages: packages.map {
+                    LockedPackage(
+                        name: $0.0, version: $0.1, index: nil, hashes: ["sha256:" + String(repeating: "d", count: 64)])
+                }),
             reasons: [], warnings: [], pushed: pushed)
     }
 

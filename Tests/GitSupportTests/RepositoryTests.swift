@@ -9,8 +9,9 @@ import Testing
         defer { f.cleanup() }
         let c1 = try f.commit("first", files: ["a.txt": "a\n", "sub/dir/b.txt": "b\n"])
         let repo = try Repository.discover(from: f.path + "/sub/dir")
-        #expect(repo.workingDirectory == URL(fileURLWithPath: f.path).resolvingSymlinksInPath().path
-            || repo.workingDirectory == f.path)
+        #expect(
+            repo.workingDirectory == URL(fileURLWithPath: f.path).resolvingSymlinksInPath().path
+                || repo.workingDirectory == f.path)
         let state = try repo.workingTreeState()
         #expect(state.head == c1)
         #expect(!state.dirty)

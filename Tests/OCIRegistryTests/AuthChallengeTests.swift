@@ -5,7 +5,8 @@ import Testing
 @Suite struct AuthChallengeTests {
     @Test func bearerWithScope() throws {
         let c = try AuthChallenge.parse(
-            #"Bearer realm="https://auth.docker.io/token",service="registry.docker.io",scope="repository:library/ubuntu:pull""#)
+            #"Bearer realm="https://auth.docker.io/token",service="registry.docker.io",scope="repository:library/ubuntu:pull""#
+        )
         #expect(c.count == 1)
         #expect(c[0].scheme == "bearer")
         #expect(c[0].realm == "https://auth.docker.io/token")
@@ -15,13 +16,15 @@ import Testing
 
     @Test func insufficientScopeWithTwoScopesAndCommaInQuotes() throws {
         let c = try AuthChallenge.parse(
-            #"Bearer realm="http://127.0.0.1:1/token",service="s",scope="repository:a/b:pull,push repository:c/d:pull",error="insufficient_scope""#)
+            #"Bearer realm="http://127.0.0.1:1/token",service="s",scope="repository:a/b:pull,push repository:c/d:pull",error="insufficient_scope""#
+        )
         #expect(c[0].scopes == ["repository:a/b:pull,push", "repository:c/d:pull"])
         #expect(c[0].error == "insufficient_scope")
     }
 
     @Test func severalChallengesAndCaseAndSpaces() throws {
-        let c = try AuthChallenge.parse(#"Basic realm="x, y" , BEARER  Realm = "https://r/t" ,service=plain, Negotiate"#)
+        let c = try AuthChallenge.parse(
+            #"Basic realm="x, y" , BEARER  Realm = "https://r/t" ,service=plain, Negotiate"#)
         #expect(c.map(\.scheme) == ["basic", "bearer", "negotiate"])
         #expect(c[0].realm == "x, y")
         #expect(c[1].realm == "https://r/t")
@@ -47,7 +50,8 @@ import Testing
         challenges.map { c in
             if let t = c.token68 { return "\(c.scheme) \(t)" }
             let params = c.parameters.sorted { $0.key < $1.key }.map { name, value in
-                let quoted = value.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
+                let quoted = value.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(
+                    of: "\"", with: "\\\"")
                 return "\(name)=\"\(quoted)\""
             }
             return params.isEmpty ? c.scheme : "\(c.scheme) \(params.joined(separator: ", "))"
@@ -55,7 +59,8 @@ import Testing
     }
 
     @Test func headerWriterRoundTripsTheExamples() throws {
-        let text = #"Basic realm="a \"quoted\" \\ realm", Bearer realm="https://r/t",scope="a b", Newauth abc123==, Negotiate"#
+        let text =
+            #"Basic realm="a \"quoted\" \\ realm", Bearer realm="https://r/t",scope="a b", Newauth abc123==, Negotiate"#
         let parsed = try AuthChallenge.parse(text)
         #expect(parsed.count == 4)
         #expect(try AuthChallenge.parse(Self.header(parsed)) == parsed)
@@ -65,7 +70,9 @@ import Testing
     /// make any other error type a compile error), and an accepted one round-trips through ``header(_:)``.
     @Test func fuzzRejectsCleanlyAndAcceptedInputRoundTrips() throws {
         var rng = SplitMix64(seed: 42)
-        let pieces = ["Bearer", "Basic", " ", ",", "=", "\"", "\\", "realm", "scope", "a:b:pull", "x y", "\t", "é", "\u{0}"]
+        let pieces = [
+            "Bearer", "Basic", " ", ",", "=", "\"", "\\", "realm", "scope", "a:b:pull", "x y", "\t", "é", "\u{0}",
+        ]
         var accepted = 0, rejected = 0
         for _ in 0..<20_000 {
             let s = (0..<Int.random(in: 0...12, using: &rng)).map { _ in pieces.randomElement(using: &rng)! }.joined()
@@ -74,7 +81,9 @@ import Testing
                 parsed = try AuthChallenge.parse(s)
             } catch {
                 rejected += 1
-                #expect(error.code == .unexpectedResponse && error.message.contains("malformed WWW-Authenticate"), "\(error)")
+                #expect(
+                    error.code == .unexpectedResponse && error.message.contains("malformed WWW-Authenticate"),
+                    "\(error)")
                 continue
             }
             accepted += 1

@@ -22,7 +22,8 @@ import Testing
         #expect(c.settings(for: "registry.internal:5000").uploadMode == .chunked)
         #expect(c.settings(for: "ghcr.io").maxConcurrentUploads == 2)
         let m = try Mirror("mirror.internal/hub")
-        #expect(m.rewrite(try ImageReference(parsing: "nvidia/cuda:1")).description == "mirror.internal/hub/nvidia/cuda:1")
+        #expect(
+            m.rewrite(try ImageReference(parsing: "nvidia/cuda:1")).description == "mirror.internal/hub/nvidia/cuda:1")
     }
 
     @Test func badConfigIsAClearError() {

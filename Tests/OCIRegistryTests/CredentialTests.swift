@@ -8,9 +8,13 @@ import Testing
         let tmp = try TemporaryDirectory()
         defer { tmp.cleanup() }
         let auth = Data("alice:pa:ss".utf8).base64EncodedString()
-        try tmp.write("docker.json", #"{"auths":{"https://index.docker.io/v1/":{"auth":"\#(auth)"},"ghcr.io":{"identitytoken":"idt"}}}"#)
+        try tmp.write(
+            "docker.json",
+            #"{"auths":{"https://index.docker.io/v1/":{"auth":"\#(auth)"},"ghcr.io":{"identitytoken":"idt"}}}"#)
         try tmp.write("podman.json", #"{"auths":{"quay.io":{"auth":"\#(Data("bob:pw".utf8).base64EncodedString())"}}}"#)
-        let store = CredentialStore(authFiles: [tmp.path + "/missing.json", tmp.path + "/docker.json", tmp.path + "/podman.json"])
+        let store = CredentialStore(authFiles: [
+            tmp.path + "/missing.json", tmp.path + "/docker.json", tmp.path + "/podman.json",
+        ])
         let hub = try await store.credential(for: "registry-1.docker.io")
         #expect(hub?.kind == .basic(username: "alice", password: "pa:ss"))
         #expect(hub?.description.contains("pa:ss") == false)
@@ -23,7 +27,9 @@ import Testing
         let tmp = try TemporaryDirectory()
         defer { tmp.cleanup() }
         // A fake docker-credential-test helper that answers for one server.
-        try tmp.write("bin/docker-credential-envctltest", """
+        try tmp.write(
+            "bin/docker-credential-envctltest",
+            """
             #!/bin/sh
             read server
             if [ "$1" = get ] && [ "$server" = "helped.example" ]; then
@@ -35,7 +41,9 @@ import Testing
         try tmp.write("config.json", #"{"credHelpers":{"helped.example":"envctltest"},"credsStore":"envctltest"}"#)
         setenv("PATH", tmp.path + "/bin:" + (ProcessInfo.processInfo.environment["PATH"] ?? ""), 1)
         let store = CredentialStore(authFiles: [tmp.path + "/config.json"])
-        #expect(try await store.credential(for: "helped.example")?.kind == .basic(username: "carol", password: "helper-secret"))
+        #expect(
+            try await store.credential(for: "helped.example")?.kind
+                == .basic(username: "carol", password: "helper-secret"))
         #expect(try await store.credential(for: "other.example") == nil)
     }
 
@@ -43,7 +51,8 @@ import Testing
         let tmp = try TemporaryDirectory()
         defer { tmp.cleanup() }
         let file = tmp.path + "/auth.json"
-        try AuthFile.store(RegistryCredential(.basic(username: "u", password: "p w"), source: "t"), for: "docker.io", in: file)
+        try AuthFile.store(
+            RegistryCredential(.basic(username: "u", password: "p w"), source: "t"), for: "docker.io", in: file)
         let text = String(decoding: FileManager.default.contents(atPath: file)!, as: UTF8.self)
         #expect(text.contains("https://index.docker.io/v1/"))
         #expect(text.contains(Data("u:p w".utf8).base64EncodedString()))

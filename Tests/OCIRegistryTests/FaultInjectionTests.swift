@@ -16,7 +16,8 @@ import Testing
         defer { layout.cleanup() }
         let events = EventLog()
         let start = Date()
-        let r = try await makeClient(events: events).push(try OCILayoutSource(directory: layout.path), to: try fault.ref("a/b:1"))
+        let r = try await makeClient(events: events).push(
+            try OCILayoutSource(directory: layout.path), to: try fault.ref("a/b:1"))
         #expect(r.blobsUploaded == 2)
         #expect(Date().timeIntervalSince(start) >= 1.0, "Retry-After: 1 was not honoured")
         #expect(fault.requests.filter { $0.status == .code(429) }.count == 2)
@@ -33,7 +34,8 @@ import Testing
         // A burst longer than the retry budget fails with the registry's own code.
         let worse = try FaultRegistry(faults: ["5xx:50"])
         do {
-            _ = try await makeClient(attempts: 3).push(try OCILayoutSource(directory: layout.path), to: try worse.ref("a/b:1"))
+            _ = try await makeClient(attempts: 3).push(
+                try OCILayoutSource(directory: layout.path), to: try worse.ref("a/b:1"))
             Issue.record("push succeeded through a permanent 503")
         } catch {
             #expect(error.code == .serverError || error.code == .transport)
@@ -46,7 +48,8 @@ import Testing
         let layout = try TestLayout(bytes: 2 * 1024 * 1024, compression: "tar")
         defer { layout.cleanup() }
         let events = EventLog()
-        let r = try await makeClient(events: events).push(try OCILayoutSource(directory: layout.path), to: try fault.ref("a/b:1"))
+        let r = try await makeClient(events: events).push(
+            try OCILayoutSource(directory: layout.path), to: try fault.ref("a/b:1"))
         #expect(r.blobsUploaded == 2)
         let reqs = fault.requests
         #expect(reqs.contains { $0.status == .text("dropped") && $0.method == "PUT" })
@@ -58,7 +61,8 @@ import Testing
         let fault = try FaultRegistry(faults: ["drop-patch:2"])
         let layout = try TestLayout(bytes: 3 * 1024 * 1024 + 5, compression: "tar")
         defer { layout.cleanup() }
-        let r = try await makeClient(try chunked(fault.host)).push(try OCILayoutSource(directory: layout.path), to: try fault.ref("a/b:1"))
+        let r = try await makeClient(try chunked(fault.host)).push(
+            try OCILayoutSource(directory: layout.path), to: try fault.ref("a/b:1"))
         #expect(r.blobsUploaded == 2)
         let reqs = fault.requests
         let dropped = try #require(reqs.firstIndex { $0.status == .text("dropped") })
@@ -74,12 +78,15 @@ import Testing
         let fault = try FaultRegistry(faults: ["patch-201", "relative-location"])
         let layout = try TestLayout(bytes: 2 * 1024 * 1024 + 1, compression: "tar")
         defer { layout.cleanup() }
-        let r = try await makeClient(try chunked(fault.host)).push(try OCILayoutSource(directory: layout.path), to: try fault.ref("e/cr:1"))
+        let r = try await makeClient(try chunked(fault.host)).push(
+            try OCILayoutSource(directory: layout.path), to: try fault.ref("e/cr:1"))
         #expect(r.blobsUploaded == 2)
         #expect(fault.requests.filter { $0.method == "PATCH" && $0.status == .code(201) }.count >= 3)
         // Relative Location on the monolithic path too.
         let mono = try FaultRegistry(faults: ["relative-location"])
-        #expect(try await makeClient().push(try OCILayoutSource(directory: layout.path), to: try mono.ref("e/cr:1")).blobsUploaded == 2)
+        #expect(
+            try await makeClient().push(try OCILayoutSource(directory: layout.path), to: try mono.ref("e/cr:1"))
+                .blobsUploaded == 2)
     }
 
     @Test func redirectToAnotherHostCarriesNoAuthorization() async throws {
@@ -93,8 +100,12 @@ import Testing
         #expect(info.digest == pushed.digest)
         let layer = info.layers[0]
         let out = layout.path + "/pulled"
-        try await client.fetchBlob(try fault.ref("r/d:1"), Descriptor(mediaType: layer.mediaType, digest: layer.digest, size: layer.size), to: out)
-        #expect(FileManager.default.contentsEqual(atPath: out, andPath: "\(layout.path)/blobs/sha256/\(layer.digest.encoded)"))
+        try await client.fetchBlob(
+            try fault.ref("r/d:1"), Descriptor(mediaType: layer.mediaType, digest: layer.digest, size: layer.size),
+            to: out)
+        #expect(
+            FileManager.default.contentsEqual(
+                atPath: out, andPath: "\(layout.path)/blobs/sha256/\(layer.digest.encoded)"))
         let reqs = fault.requests
         let storage = reqs.filter { $0.server == "storage" }
         #expect(storage.count >= 2)
@@ -113,7 +124,9 @@ import Testing
         #expect(try await client.headManifest(try fault.ref("n/d:1"))?.digest == r.digest)
     }
 
-    @Test(.requires(TestRegistry.tools), .tags(.registry)) func wrongBytesAreRejectedAndNothingCorruptIsTagged() async throws {
+    @Test(.requires(TestRegistry.tools), .tags(.registry)) func wrongBytesAreRejectedAndNothingCorruptIsTagged()
+        async throws
+    {
         let fault = try FaultRegistry(faults: ["wrong-bytes"])
         let layout = try TestLayout()
         defer { layout.cleanup() }

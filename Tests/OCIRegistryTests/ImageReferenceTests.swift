@@ -18,17 +18,21 @@ import Testing
         Case(input: "ubuntu:22.04", registry: "docker.io", repository: "library/ubuntu", tag: "22.04"),
         Case(input: "docker.io/ubuntu", registry: "docker.io", repository: "library/ubuntu", tag: "latest"),
         Case(input: "index.docker.io/library/ubuntu:1", registry: "docker.io", repository: "library/ubuntu", tag: "1"),
-        Case(input: "registry-1.docker.io/nvidia/cuda:12.4.1-base-ubuntu22.04", registry: "docker.io",
-             repository: "nvidia/cuda", tag: "12.4.1-base-ubuntu22.04"),
-        Case(input: "nvidia/cuda:12.4.1-base-ubuntu22.04", registry: "docker.io", repository: "nvidia/cuda",
-             tag: "12.4.1-base-ubuntu22.04"),
+        Case(
+            input: "registry-1.docker.io/nvidia/cuda:12.4.1-base-ubuntu22.04", registry: "docker.io",
+            repository: "nvidia/cuda", tag: "12.4.1-base-ubuntu22.04"),
+        Case(
+            input: "nvidia/cuda:12.4.1-base-ubuntu22.04", registry: "docker.io", repository: "nvidia/cuda",
+            tag: "12.4.1-base-ubuntu22.04"),
         Case(input: "docker://ghcr.io/org/img:v1", registry: "ghcr.io", repository: "org/img", tag: "v1"),
         Case(input: "localhost/img", registry: "localhost", repository: "img", tag: "latest"),
         Case(input: "localhost:5000/a/b/c:t", registry: "localhost:5000", repository: "a/b/c", tag: "t"),
-        Case(input: "127.0.0.1:5000/team/env@sha256:\(hex)", registry: "127.0.0.1:5000", repository: "team/env",
-             digest: "sha256:\(hex)"),
-        Case(input: "ghcr.io/a/b:tag@sha256:\(hex)", registry: "ghcr.io", repository: "a/b", tag: "tag",
-             digest: "sha256:\(hex)"),
+        Case(
+            input: "127.0.0.1:5000/team/env@sha256:\(hex)", registry: "127.0.0.1:5000", repository: "team/env",
+            digest: "sha256:\(hex)"),
+        Case(
+            input: "ghcr.io/a/b:tag@sha256:\(hex)", registry: "ghcr.io", repository: "a/b", tag: "tag",
+            digest: "sha256:\(hex)"),
         Case(input: "[::1]:5000/x", registry: "[::1]:5000", repository: "x", tag: "latest"),
         Case(input: "quay.io/a__b/c-d.e_f:T_1.x-y", registry: "quay.io", repository: "a__b/c-d.e_f", tag: "T_1.x-y"),
     ]

@@ -21,7 +21,8 @@ import Testing
         let (m, t) = try Manifest.parse(Data(Self.image.utf8))
         #expect(t == MediaType.ociManifest)
         #expect(m.blobs.count == 2)
-        let (i, it) = try Manifest.parse(Data(Self.index.utf8), contentType: "application/vnd.oci.image.index.v1+json; charset=utf-8")
+        let (i, it) = try Manifest.parse(
+            Data(Self.index.utf8), contentType: "application/vnd.oci.image.index.v1+json; charset=utf-8")
         #expect(it == MediaType.ociIndex)
         guard case .index(let idx) = i else { Issue.record("not an index"); return }
         #expect(idx.manifests[1].platform == Platform.linuxAMD64)
@@ -81,7 +82,8 @@ import Testing
             let input = String(decoding: b, as: UTF8.self)
             let parsed: (Manifest, mediaType: String)
             do throws(RegistryError) {
-                parsed = try Manifest.parse(Data(b), contentType: Bool.random(using: &rng) ? MediaType.ociManifest : nil)
+                parsed = try Manifest.parse(
+                    Data(b), contentType: Bool.random(using: &rng) ? MediaType.ociManifest : nil)
             } catch {
                 rejected += 1
                 #expect(error.code == .invalidManifest && !error.message.isEmpty, "\(error) for \(input)")

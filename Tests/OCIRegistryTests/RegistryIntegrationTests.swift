@@ -13,8 +13,9 @@ import Testing
         let client = makeClient(events: events)
         let dest = try registry.ref("envctl/tiny:v1")
 
-        let first = try await client.push(try OCILayoutSource(directory: layout.path, tag: "v1"), to: dest,
-                                          additionalTags: ["extra"])
+        let first = try await client.push(
+            try OCILayoutSource(directory: layout.path, tag: "v1"), to: dest,
+            additionalTags: ["extra"])
         #expect(first.digest == (try layout.digest("v1")))
         #expect(first.blobsUploaded == 2 && first.blobsSkipped == 0)
         #expect(first.references == ["\(registry.host)/envctl/tiny:v1", "\(registry.host)/envctl/tiny:extra"])
@@ -28,8 +29,11 @@ import Testing
         #expect(info.platform == "linux/amd64" && info.labels["org.envctl.test"] == "v1" && info.layers.count == 1)
         let layer = info.layers[0]
         let out = layout.path + "/pulled"
-        try await client.fetchBlob(dest, Descriptor(mediaType: layer.mediaType, digest: layer.digest, size: layer.size), to: out)
-        #expect(FileManager.default.contentsEqual(atPath: out, andPath: "\(layout.path)/blobs/sha256/\(layer.digest.encoded)"))
+        try await client.fetchBlob(
+            dest, Descriptor(mediaType: layer.mediaType, digest: layer.digest, size: layer.size), to: out)
+        #expect(
+            FileManager.default.contentsEqual(
+                atPath: out, andPath: "\(layout.path)/blobs/sha256/\(layer.digest.encoded)"))
 
         // Re-push: every blob is skipped, and the tag already holds the digest.
         let again = try await client.push(try OCILayoutSource(directory: layout.path, tag: "v1"), to: dest)
@@ -57,13 +61,16 @@ import Testing
         #expect(pin.platformManifestDigest == (try layout.digest("amd64")))
         let arm = try await client.pin("\(registry.host)/envctl/multi:1", platform: "linux/arm64")
         #expect(arm.platformManifestDigest == (try layout.digest("arm64")))
-        await #expect(throws: RegistryError.self) { try await client.pin("\(registry.host)/envctl/multi:1", platform: "linux/s390x") }
+        await #expect(throws: RegistryError.self) {
+            try await client.pin("\(registry.host)/envctl/multi:1", platform: "linux/s390x")
+        }
 
         // Copy by digest to another registry keeps the digest; a platform subset changes it (with a warning).
         let other = try TestRegistry("plain")
         let full = try await client.copy(from: dest.withDigest(indexDigest), to: try other.ref("mirror/multi:1"))
         #expect(full.digest == indexDigest && full.blobsUploaded == 4)
-        let subset = try await client.copy(from: dest, to: try other.ref("mirror/multi:amd64-only"), platforms: [.linuxAMD64])
+        let subset = try await client.copy(
+            from: dest, to: try other.ref("mirror/multi:amd64-only"), platforms: [.linuxAMD64])
         #expect(subset.digestChanged && subset.digest != indexDigest)
         #expect(events.warnings.contains { $0.contains("differs") })
         let info = try await client.inspect(try other.ref("mirror/multi:amd64-only"))
@@ -75,8 +82,9 @@ import Testing
         let layout = try TestLayout()
         defer { layout.cleanup() }
         let client = makeClient()
-        _ = try await client.push(try OCILayoutSource(directory: layout.path, tag: "v1"),
-                                  to: try registry.ref("nvidia/cuda:12.4.1-base-ubuntu22.04"))
+        _ = try await client.push(
+            try OCILayoutSource(directory: layout.path, tag: "v1"),
+            to: try registry.ref("nvidia/cuda:12.4.1-base-ubuntu22.04"))
         let config = try RegistryConfiguration.parse(
             "registries:\n  docker.io:\n    mirrors: [\"\(registry.host)\"]\n", file: "registries.yaml")
         let mirrored = makeClient(config)
@@ -92,7 +100,8 @@ import Testing
         defer { layout.cleanup() }
         let config = try RegistryConfiguration.parse(
             "registries:\n  \(registry.host):\n    uploadMode: chunked\n    chunkSizeMiB: 1\n", file: "r.yaml")
-        let result = try await makeClient(config).push(try OCILayoutSource(directory: layout.path), to: try registry.ref("c/hunked:1"))
+        let result = try await makeClient(config).push(
+            try OCILayoutSource(directory: layout.path), to: try registry.ref("c/hunked:1"))
         #expect(result.digest == (try layout.digest("v1")) && result.blobsUploaded == 2)
     }
 
@@ -105,12 +114,19 @@ import Testing
         _ = try runProcess("tar", ["-C", tmp.path + "/root", "-cf", tmp.path + "/ar/layer.tar", "."], environment: nil)
             .status
         try FileManager.default.createDirectory(atPath: tmp.path + "/ar/abc", withIntermediateDirectories: true)
-        _ = try runProcess("sh", ["-c", "mkdir -p \(tmp.path)/ar/abc && tar -C \(tmp.path)/root -cf \(tmp.path)/ar/abc/layer.tar ."])
+        _ = try runProcess(
+            "sh", ["-c", "mkdir -p \(tmp.path)/ar/abc && tar -C \(tmp.path)/root -cf \(tmp.path)/ar/abc/layer.tar ."])
         let diff = try runProcess("sh", ["-c", "sha256sum \(tmp.path)/ar/abc/layer.tar | cut -d' ' -f1"]).stdout
             .trimmingCharacters(in: .whitespacesAndNewlines)
-        try tmp.write("ar/cfg.json", #"{"architecture":"amd64","os":"linux","rootfs":{"type":"layers","diff_ids":["sha256:\#(diff)"]}}"#)
+        try tmp.write(
+            "ar/cfg.json",
+            #"{"architecture":"amd64","os":"linux","rootfs":{"type":"layers","diff_ids":["sha256:\#(diff)"]}}"#)
         try tmp.write("ar/manifest.json", #"[{"Config":"cfg.json","RepoTags":["x:1"],"Layers":["abc/layer.tar"]}]"#)
-        #expect(try runProcess("tar", ["-C", tmp.path + "/ar", "-cf", tmp.path + "/image.tar", "manifest.json", "cfg.json", "abc/layer.tar"]).status == 0)
+        #expect(
+            try runProcess(
+                "tar",
+                ["-C", tmp.path + "/ar", "-cf", tmp.path + "/image.tar", "manifest.json", "cfg.json", "abc/layer.tar"]
+            ).status == 0)
         let source = try DockerArchiveSource(path: tmp.path + "/image.tar")
         let client = makeClient()
         let result = try await client.push(source, to: try registry.ref("from/archive:1"))
@@ -128,8 +144,11 @@ import Testing
         defer { layout.cleanup() }
         let secret = "wrong-Pa55word-zq"
         let events = EventLog()
-        let bad = makeClient(credentials: [registry.host: RegistryCredential(.basic(username: "envctl", password: secret), source: "test")],
-                             events: events)
+        let bad = makeClient(
+            credentials: [
+                registry.host: RegistryCredential(.basic(username: "envctl", password: secret), source: "test")
+            ],
+            events: events)
         do {
             _ = try await bad.push(try OCILayoutSource(directory: layout.path), to: try registry.ref("a/b:1"))
             Issue.record("push with a wrong password succeeded")
@@ -162,14 +181,17 @@ import Testing
         // Cross-repository mount needs pull on the source as well: the token covers both scopes.
         let copied = try await user.copy(from: try registry.ref("team/a:1"), to: try registry.ref("team/c:1"))
         #expect(copied.blobsMounted == 2 && copied.digest == pushed.digest)
-        let log = String(decoding: FileManager.default.contents(atPath: registry.env["ENVCTL_TEST_TOKEN_LOG"]!)!, as: UTF8.self)
+        let log = String(
+            decoding: FileManager.default.contents(atPath: registry.env["ENVCTL_TEST_TOKEN_LOG"]!)!, as: UTF8.self)
         #expect(log.contains("repository:team/a:pull"))
         #expect(log.contains("repository:team/c:pull,push"))
         // Wrong password: the token server refuses; the error is clear and carries no secret.
         let secret = "nope-Secret-77"
         do {
-            _ = try await makeClient(credentials: [registry.host: RegistryCredential(.basic(username: "envctl", password: secret), source: "t")])
-                .push(try OCILayoutSource(directory: layout.path), to: try registry.ref("team/d:1"))
+            _ = try await makeClient(credentials: [
+                registry.host: RegistryCredential(.basic(username: "envctl", password: secret), source: "t")
+            ])
+            .push(try OCILayoutSource(directory: layout.path), to: try registry.ref("team/d:1"))
             Issue.record("wrong password accepted")
         } catch {
             #expect(error.code == .unauthorized && !"\(error)".contains(secret))
@@ -189,8 +211,9 @@ import Testing
         }
         let trusted = makeClient(RegistryConfiguration(certDirectories: [registry.env["ENVCTL_TEST_CERTS_DIR"]!]))
         #expect(try await trusted.push(source, to: try registry.ref("t/x:1")).blobsUploaded == 2)
-        let insecure = makeClient(try RegistryConfiguration.parse(
-            "registries:\n  \(registry.host):\n    skipTLSVerify: true\n", file: "r.yaml"))
+        let insecure = makeClient(
+            try RegistryConfiguration.parse(
+                "registries:\n  \(registry.host):\n    skipTLSVerify: true\n", file: "r.yaml"))
         #expect(try await insecure.pin("\(registry.host)/t/x:1").digest == (try layout.digest("v1")))
     }
 }

@@ -23,8 +23,10 @@ final class FaultRegistry: @unchecked Sendable {
 
     init(faults: [String] = [], user: String? = nil, password: String? = nil) throws {
         log = try TemporaryDirectory(prefix: "envctl-fault")
-        var args = [RepoPaths.path("Tests/OCIRegistryTests/Fixtures/fault_registry.py"), "--log", log.path + "/requests.jsonl",
-                    "--faults", faults.joined(separator: ",")]
+        var args = [
+            RepoPaths.path("Tests/OCIRegistryTests/Fixtures/fault_registry.py"), "--log", log.path + "/requests.jsonl",
+            "--faults", faults.joined(separator: ","),
+        ]
         if let user, let password { args += ["--user", user, "--password", password] }
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = ["python3"] + args
@@ -116,12 +118,15 @@ struct TestLayout {
     init(tags: [String] = ["v1"], bytes: Int = 4096, compression: String = "gzip") throws {
         dir = try TemporaryDirectory(prefix: "envctl-layout")
         for t in tags {
-            let r = try runProcess("bash", [RepoPaths.path("ci/make-oci-layout.sh"), dir.path, t, "\(bytes)", compression])
+            let r = try runProcess(
+                "bash", [RepoPaths.path("ci/make-oci-layout.sh"), dir.path, t, "\(bytes)", compression])
             guard r.status == 0 else { throw RegistryError(.localIO, "make-oci-layout failed: \(r.stderr)") }
         }
     }
 
-    func digest(_ tag: String) throws -> ContentDigest { try OCILayoutSource(directory: path, tag: tag).rootManifest().digest }
+    func digest(_ tag: String) throws -> ContentDigest {
+        try OCILayoutSource(directory: path, tag: tag).rootManifest().digest
+    }
 
     /// Adds an OCI index tagged `tag` over the images tagged amd64 and arm64 (as linux/amd64, linux/arm64).
     func addIndex(_ tag: String, amd64: String, arm64: String) throws -> ContentDigest {
@@ -138,8 +143,10 @@ struct TestLayout {
         try data.write(to: URL(fileURLWithPath: "\(path)/blobs/sha256/\(digest.encoded)"))
         let indexURL = URL(fileURLWithPath: path + "/index.json")
         var index = try JSONDecoder().decode(ImageIndex.self, from: Data(contentsOf: indexURL))
-        index.manifests.append(Descriptor(mediaType: MediaType.ociIndex, digest: digest, size: Int64(data.count),
-                                          annotations: [OCILayoutSource.refNameAnnotation: tag]))
+        index.manifests.append(
+            Descriptor(
+                mediaType: MediaType.ociIndex, digest: digest, size: Int64(data.count),
+                annotations: [OCILayoutSource.refNameAnnotation: tag]))
         try encoder.encode(index).write(to: indexURL)
         return digest
     }

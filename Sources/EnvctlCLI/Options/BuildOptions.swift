@@ -11,27 +11,34 @@ struct BuildOptions: ParsableArguments {
     @Option(name: .long, help: "buildah, podman or docker (default: the first of these on PATH).")
     var builder: String?
 
-    @Option(name: .long, help: "Registry mirror for FROM images, REGISTRY=MIRROR (repeatable), e.g. docker.io=127.0.0.1:5000.")
+    @Option(
+        name: .long,
+        help: "Registry mirror for FROM images, REGISTRY=MIRROR (repeatable), e.g. docker.io=127.0.0.1:5000.")
     var mirror: [String] = []
 
-    @Option(name: .customLong("build-arg"), help: "Extra NAME=VALUE build argument (repeatable), e.g. PIP_INDEX_URL=...")
+    @Option(
+        name: .customLong("build-arg"), help: "Extra NAME=VALUE build argument (repeatable), e.g. PIP_INDEX_URL=...")
     var buildArgs: [String] = []
 
     @OptionGroup var registry: RegistryOptions
 
     /// The recipe these flags describe for `env`: builder, build arguments (with mirrors) and templates.
-    func recipe(for env: LockedEnvironment, templatesDirectory: String? = nil, template: String? = nil, cacheMounts: Bool = true)
+    func recipe(
+        for env: LockedEnvironment, templatesDirectory: String? = nil, template: String? = nil, cacheMounts: Bool = true
+    )
         throws -> BuildRecipe
     {
         var kind: BuilderKind?
         if let builder {
             guard let k = BuilderKind(rawValue: builder) else {
-                throw ImageBuildError(.badInput, step: "build", "unknown builder '\(builder)'", hint: "use buildah, podman or docker")
+                throw ImageBuildError(
+                    .badInput, step: "build", "unknown builder '\(builder)'", hint: "use buildah, podman or docker")
             }
             kind = k
         }
         return BuildRecipe(
-            builder: kind, buildArgs: try buildArguments(for: env), templatesDirectory: templatesDirectory, template: template,
+            builder: kind, buildArgs: try buildArguments(for: env), templatesDirectory: templatesDirectory,
+            template: template,
             cacheMounts: cacheMounts)
     }
 

@@ -12,15 +12,20 @@ struct ImageOptions: ParsableArguments {
     @Option(name: .customLong("env"), help: "Environment to use (required when the lock has several).")
     var environment: String?
 
-    @Option(name: .customLong("templates-dir"), help: ArgumentHelp(
-        "Directory of .mustache files laid over the built-in templates.",
-        discussion: "A file replaces the built-in of the same name: a family (torch.mustache) or one block (_system-setup.mustache, _app.mustache). Defaults to .envctl/templates when it exists."))
+    @Option(
+        name: .customLong("templates-dir"),
+        help: ArgumentHelp(
+            "Directory of .mustache files laid over the built-in templates.",
+            discussion:
+                "A file replaces the built-in of the same name: a family (torch.mustache) or one block (_system-setup.mustache, _app.mustache). Defaults to .envctl/templates when it exists."
+        ))
     var templatesDirectory: String?
 
     @Option(name: .long, help: "Template family to use instead of the lock's framework (torch, tensorflow, jax, cuda).")
     var template: String?
 
-    @Flag(name: .customLong("no-cache-mounts"), help: "Leave out RUN --mount=type=cache (for builders without BuildKit).")
+    @Flag(
+        name: .customLong("no-cache-mounts"), help: "Leave out RUN --mount=type=cache (for builders without BuildKit).")
     var noCacheMounts = false
 
     /// Loads the lock and picks the environment (bad input when the lock or the name is wrong).
@@ -36,6 +41,7 @@ struct ImageOptions: ParsableArguments {
     /// Renders the Dockerfile for `env` (template problems are bad input).
     func render(_ env: LockedEnvironment, inputs: BuildInputs) throws -> String {
         try ImageBuildWorkflow.render(
-            env, inputs: inputs, recipe: BuildRecipe(templatesDirectory: templates, template: template, cacheMounts: !noCacheMounts))
+            env, inputs: inputs,
+            recipe: BuildRecipe(templatesDirectory: templates, template: template, cacheMounts: !noCacheMounts))
     }
 }

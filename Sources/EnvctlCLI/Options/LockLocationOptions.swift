@@ -4,7 +4,8 @@ import Foundation
 
 /// Where registry verbs (`push --env/--record`, `mirror`) find envctl.lock: next to the spec, as `envctl lock` writes it.
 struct LockLocationOptions: ParsableArguments {
-    @Option(name: .long, help: ArgumentHelp("Path to envctl.yaml; the envctl.lock next to it is used.", valueName: "path"))
+    @Option(
+        name: .long, help: ArgumentHelp("Path to envctl.yaml; the envctl.lock next to it is used.", valueName: "path"))
     var spec: String = "envctl.yaml"
 
     var lockPath: String { SpecOptions.lockPath(forSpec: spec) }

@@ -12,8 +12,10 @@ struct PipelineSubmitOptions: ParsableArguments {
     @Option(name: .long, help: "Vertex AI PROJECT/REGION.") var vertex: String?
     @Option(name: .long, help: "KFP namespace (multi-user mode).") var namespace: String?
     @Option(name: .long, help: "KFP experiment (created when missing).") var experiment = "Default"
-    @Option(name: .long, help: "Vertex: gs:// output directory (default: the spec's pipeline root).") var gcsOutput: String?
-    @Option(name: .long, help: "Vertex: API endpoint (default https://REGION-aiplatform.googleapis.com).") var vertexEndpoint: String?
+    @Option(name: .long, help: "Vertex: gs:// output directory (default: the spec's pipeline root).") var gcsOutput:
+        String?
+    @Option(name: .long, help: "Vertex: API endpoint (default https://REGION-aiplatform.googleapis.com).")
+    var vertexEndpoint: String?
     @Option(name: .long, help: "Bearer token.") var token: String?
     @Option(name: .long, help: "File holding the bearer token.") var tokenFile: String?
     @Option(name: .long, help: "Run parameter NAME=VALUE (repeatable).") var param: [String] = []
@@ -34,7 +36,9 @@ struct PipelineSubmitOptions: ParsableArguments {
         case (nil, let pr?):
             let parts = pr.split(separator: "/")
             guard parts.count == 2 else { throw RunsError(.badInput, "--vertex takes PROJECT/REGION, got '\(pr)'") }
-            return .vertex(project: String(parts[0]), region: String(parts[1]), endpoint: vertexEndpoint.flatMap(URL.init(string:)), outputDirectory: gcsOutput)
+            return .vertex(
+                project: String(parts[0]), region: String(parts[1]),
+                endpoint: vertexEndpoint.flatMap(URL.init(string:)), outputDirectory: gcsOutput)
         default:
             throw RunsError(.badInput, "give exactly one of --kfp URL or --vertex PROJECT/REGION")
         }
@@ -64,13 +68,20 @@ struct PipelineSubmitOptions: ParsableArguments {
 
 extension PipelineFlow {
     /// Submits through `PipelineFlow.submit` with these options' target, token and `--wait` settings, over libcurl.
-    static func submit(_ s: Submission, options: PipelineSubmitOptions, registry: any ImageRegistry, workspace: Workspace)
+    static func submit(
+        _ s: Submission, options: PipelineSubmitOptions, registry: any ImageRegistry, workspace: Workspace
+    )
         async throws -> Int32
     {
-        let settings = Settings(target: try options.target(), wait: options.wait, pollInterval: options.pollInterval, timeout: options.timeout)
+        let settings = Settings(
+            target: try options.target(), wait: options.wait, pollInterval: options.pollInterval,
+            timeout: options.timeout)
         let submitter = PipelineSubmitter(
-            transport: CurlTransport(userAgent: "envctl/\(EnvctlCommand.envctlVersion)"), token: try options.bearerToken(),
+            transport: CurlTransport(userAgent: "envctl/\(EnvctlCommand.envctlVersion)"),
+            token: try options.bearerToken(),
             log: RunsPresentation.log)
-        return try await submit(s, settings: settings, submitter: submitter, registry: registry, workspace: workspace, log: RunsPresentation.stderr)
+        return try await submit(
+            s, settings: settings, submitter: submitter, registry: registry, workspace: workspace,
+            log: RunsPresentation.stderr)
     }
 }

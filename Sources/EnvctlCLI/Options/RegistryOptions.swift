@@ -20,10 +20,14 @@ struct TransferOptions: ParsableArguments {
 /// pipeline) builds its client here, so the registries config, credentials, `--cert-dir` and `--verbose`
 /// apply everywhere. A registries config that cannot be read is an error (exit 64 naming the file).
 struct RegistryOptions: ParsableArguments {
-    @Option(name: .long, help: "Registries config (default: $ENVCTL_REGISTRIES_CONFIG or ~/.config/envctl/registries.yaml).")
+    @Option(
+        name: .long, help: "Registries config (default: $ENVCTL_REGISTRIES_CONFIG or ~/.config/envctl/registries.yaml)."
+    )
     var registriesConfig: String?
 
-    @Option(name: .long, help: "Username for the destination registry (with --password-stdin or $ENVCTL_REGISTRY_PASSWORD).")
+    @Option(
+        name: .long, help: "Username for the destination registry (with --password-stdin or $ENVCTL_REGISTRY_PASSWORD)."
+    )
     var username: String?
 
     @Flag(name: .long, help: "Read the destination registry's password from standard input.")
@@ -46,7 +50,9 @@ struct RegistryOptions: ParsableArguments {
     }
 
     /// Builds a client; explicit credentials apply to `credentialsFor` (the command's destination registry).
-    func makeClient(credentialsFor registry: String?, reporter: ProgressReporter?, concurrency: Int = 4) throws -> RegistryClient {
+    func makeClient(credentialsFor registry: String?, reporter: ProgressReporter?, concurrency: Int = 4) throws
+        -> RegistryClient
+    {
         let config = try configuration()
         var explicit: [String: RegistryCredential] = [:]
         let env = ProcessInfo.processInfo.environment
@@ -57,7 +63,8 @@ struct RegistryOptions: ParsableArguments {
                 password = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .newlines)
             }
             guard let password else {
-                throw RegistryError(.invalidConfiguration, "--username needs --password-stdin or ENVCTL_REGISTRY_PASSWORD")
+                throw RegistryError(
+                    .invalidConfiguration, "--username needs --password-stdin or ENVCTL_REGISTRY_PASSWORD")
             }
             explicit[registry] = RegistryCredential(.basic(username: user, password: password), source: "command line")
         }

@@ -37,7 +37,11 @@ struct SpecOptions: ParsableArguments {
         extra += indexMirrors
         for text in extra {
             guard let mirrors = PythonIndexSettings.parseMirrors(text) else {
-                throw DiagnosticsError([.error("'\(text)' is not a mirror mapping", hint: "write FROM=TO, e.g. https://pypi.org/simple=http://127.0.0.1:8080/simple")])
+                throw DiagnosticsError([
+                    .error(
+                        "'\(text)' is not a mirror mapping",
+                        hint: "write FROM=TO, e.g. https://pypi.org/simple=http://127.0.0.1:8080/simple")
+                ])
             }
             parsed.pythonIndexes.mirrors.merge(mirrors) { _, new in new }
         }

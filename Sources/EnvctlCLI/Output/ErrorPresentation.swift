@@ -29,8 +29,12 @@ struct CLIError: EnvctlFailure, CustomStringConvertible {
     var message: String
     var hint: String?
 
-    static func failure(_ message: String, hint: String? = nil) -> CLIError { CLIError(failureKind: .failure, message: message, hint: hint) }
-    static func badInput(_ message: String, hint: String? = nil) -> CLIError { CLIError(failureKind: .badInput, message: message, hint: hint) }
+    static func failure(_ message: String, hint: String? = nil) -> CLIError {
+        CLIError(failureKind: .failure, message: message, hint: hint)
+    }
+    static func badInput(_ message: String, hint: String? = nil) -> CLIError {
+        CLIError(failureKind: .badInput, message: message, hint: hint)
+    }
 
     var description: String { hint.map { "\(message)\n    hint: \($0)" } ?? message }
 }
@@ -48,7 +52,7 @@ enum ErrorPresentation {
             return try await body()
         } catch let e as ExitCode {
             throw e
-        } catch where error is ValidationError || error is CleanExit {
+        } catch  where error is ValidationError || error is CleanExit {
             throw error
         } catch {
             throw present(error)

@@ -38,7 +38,8 @@ final class ProgressReporter: @unchecked Sendable {
             if !quiet { Terminal.stderr("pushed manifest \(ref) (\(digest.short))") }
         case .retrying(let what, let attempt, let delay, let reason):
             clearLine()
-            Terminal.stderr("retrying \(what) (attempt \(attempt + 1), in \(String(format: "%.1f", delay)) s): \(reason)")
+            Terminal.stderr(
+                "retrying \(what) (attempt \(attempt + 1), in \(String(format: "%.1f", delay)) s): \(reason)")
         case .warning(let w):
             clearLine()
             Terminal.stderr("warning: \(w)")
@@ -55,7 +56,8 @@ final class ProgressReporter: @unchecked Sendable {
         let total = sizes.values.reduce(0, +)
         let sent = done.values.reduce(0, +)
         let rate = Double(sent) / max(0.001, now.timeIntervalSince(start))
-        let line = "blobs \(finished)/\(sizes.count)  \(Self.format(sent)) / \(Self.format(total))  \(Self.format(Int64(rate)))/s"
+        let line =
+            "blobs \(finished)/\(sizes.count)  \(Self.format(sent)) / \(Self.format(total))  \(Self.format(Int64(rate)))/s"
         FileHandle.standardError.write(Data("\r\u{1B}[K\(line)".utf8))
     }
 

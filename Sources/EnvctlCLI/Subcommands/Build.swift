@@ -9,7 +9,8 @@ extension EnvctlCommand {
     struct Build: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "build",
-            abstract: "Build a locked environment's image reproducibly, export it as an OCI layout, optionally push it.",
+            abstract:
+                "Build a locked environment's image reproducibly, export it as an OCI layout, optionally push it.",
             discussion: """
                 Steps: render the Dockerfile, build it (buildah when present: daemonless, works in CI containers), \
                 export an OCI image layout to .envctl/build/ENV/oci, and with --push push it as \
@@ -33,9 +34,13 @@ extension EnvctlCommand {
         @Flag(name: .long, help: "Push to the environment's image repository under its content-addressed tag.")
         var push = false
 
-        @Flag(name: .long, help: ArgumentHelp(
-            "With --push: write the pushed reference and digest into envctl.lock (commit it).",
-            discussion: "envctl run, reproduce and pipeline pin use the recorded digest. Also records an image that was skipped because the registry already had it."))
+        @Flag(
+            name: .long,
+            help: ArgumentHelp(
+                "With --push: write the pushed reference and digest into envctl.lock (commit it).",
+                discussion:
+                    "envctl run, reproduce and pipeline pin use the recorded digest. Also records an image that was skipped because the registry already had it."
+            ))
         var record = false
 
         @Flag(name: .long, help: "Build and push even when the registry already has this lock's image.")
@@ -53,10 +58,12 @@ extension EnvctlCommand {
             try await ErrorPresentation.guarded {
                 let env = try options.selectEnvironment()
                 if record && !push {
-                    throw ImageBuildError(.badInput, step: "build", "--record needs --push", hint: "envctl build --push --record")
+                    throw ImageBuildError(
+                        .badInput, step: "build", "--record needs --push", hint: "envctl build --push --record")
                 }
                 let recipe = try builderOptions.recipe(
-                    for: env, templatesDirectory: options.templates, template: options.template, cacheMounts: !options.noCacheMounts)
+                    for: env, templatesDirectory: options.templates, template: options.template,
+                    cacheMounts: !options.noCacheMounts)
                 var target: String?
                 if push {
                     guard let repo = repository ?? env.image else {
@@ -67,13 +74,16 @@ extension EnvctlCommand {
                     target = "\(repo):\(env.contentTag)"
                 }
                 let registry = try target.map { t in
-                    try builderOptions.registry.makeClient(credentialsFor: try ImageReference(parsing: t).registry, reporter: nil)
+                    try builderOptions.registry.makeClient(
+                        credentialsFor: try ImageReference(parsing: t).registry, reporter: nil)
                 }
                 let dir = (workDirectory as NSString).appendingPathComponent(env.name)
                 let job = BuildJob(
-                    environment: env, inputs: SourceInfo.detect(in: FileManager.default.currentDirectoryPath), recipe: recipe,
+                    environment: env, inputs: SourceInfo.detect(in: FileManager.default.currentDirectoryPath),
+                    recipe: recipe,
                     contextDirectory: (dir as NSString).appendingPathComponent("context"),
-                    ociLayout: (dir as NSString).appendingPathComponent("oci"), target: target, skipIfPublished: push && !force,
+                    ociLayout: (dir as NSString).appendingPathComponent("oci"), target: target,
+                    skipIfPublished: push && !force,
                     recordIn: record ? options.lock : nil)
                 _ = try await ImageBuildWorkflow(registry: registry) { Self.present($0, environment: env) }.run(job)
             }
@@ -83,11 +93,15 @@ extension EnvctlCommand {
         static func present(_ event: BuildEvent, environment env: LockedEnvironment) {
             switch event {
             case .alreadyPublished(let reference, let hash):
-                Terminal.stdout("\(reference) already holds the image for lock hash \(hash); skipping the build (--force rebuilds)")
+                Terminal.stdout(
+                    "\(reference) already holds the image for lock hash \(hash); skipping the build (--force rebuilds)")
             case .replacing(let reference, let hash):
-                Terminal.stderr("warning: \(reference) exists but carries lock hash \(hash ?? "none"), not \(env.hash); rebuilding")
+                Terminal.stderr(
+                    "warning: \(reference) exists but carries lock hash \(hash ?? "none"), not \(env.hash); rebuilding")
             case .building(let builder, let inputs):
-                Terminal.stderr("envctl: building \(env.name) with \(builder.rawValue) (SOURCE_DATE_EPOCH=\(inputs.sourceDateEpoch))")
+                Terminal.stderr(
+                    "envctl: building \(env.name) with \(builder.rawValue) (SOURCE_DATE_EPOCH=\(inputs.sourceDateEpoch))"
+                )
             case .output(let line):
                 Terminal.stderr(line)
             case .built(let result, let localTag):

@@ -34,7 +34,8 @@ extension EnvctlCommand {
                 var platforms: [Platform] = []
                 for p in platform { platforms.append(try Platform(parsing: p)) }
                 let reporter = ProgressReporter(quiet: transfer.quiet || transfer.json)
-                let client = try registry.makeClient(credentialsFor: dest.registry, reporter: reporter, concurrency: transfer.jobs)
+                let client = try registry.makeClient(
+                    credentialsFor: dest.registry, reporter: reporter, concurrency: transfer.jobs)
                 let result = try await client.copy(
                     from: src, to: dest, platforms: platforms.isEmpty ? nil : platforms, additionalTags: tags)
                 reporter.finish()

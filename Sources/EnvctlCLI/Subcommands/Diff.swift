@@ -37,7 +37,9 @@ extension EnvctlCommand {
             for e in d.environments where e.status != .unchanged {
                 var rows = [["", d.a, d.b]]
                 for c in e.changes { rows.append([c.field, c.a ?? "-", c.b ?? "-"]) }
-                blocks.append("environment \(e.name) (\(e.status.rawValue))\n" + RunsPresentation.table(rows).split(separator: "\n").map { "  " + $0 }.joined(separator: "\n"))
+                blocks.append(
+                    "environment \(e.name) (\(e.status.rawValue))\n"
+                        + RunsPresentation.table(rows).split(separator: "\n").map { "  " + $0 }.joined(separator: "\n"))
             }
             let same = d.environments.filter { $0.status == .unchanged }.map(\.name)
             if !same.isEmpty { blocks.append("unchanged: \(same.joined(separator: ", "))") }

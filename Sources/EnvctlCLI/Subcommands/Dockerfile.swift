@@ -21,7 +21,8 @@ extension EnvctlCommand {
         func run() async throws {
             try await ErrorPresentation.guarded {
                 let env = try options.selectEnvironment()
-                let text = try options.render(env, inputs: SourceInfo.detect(in: FileManager.default.currentDirectoryPath))
+                let text = try options.render(
+                    env, inputs: SourceInfo.detect(in: FileManager.default.currentDirectoryPath))
                 if let output {
                     do { try AtomicFile.write(text, to: output) } catch {
                         throw CLIError.failure("cannot write \(output): \(error.localizedDescription)")

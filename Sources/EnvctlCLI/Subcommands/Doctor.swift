@@ -6,8 +6,11 @@ import Foundation
 extension EnvctlCommand {
     struct Doctor: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Check this machine: NVIDIA driver and GPUs, container runtimes, NVIDIA container toolkit, and the lock.",
-            discussion: "Exits 1 when an environment in envctl.lock cannot run here; a machine without a GPU is reported, not failed.")
+            abstract:
+                "Check this machine: NVIDIA driver and GPUs, container runtimes, NVIDIA container toolkit, and the lock.",
+            discussion:
+                "Exits 1 when an environment in envctl.lock cannot run here; a machine without a GPU is reported, not failed."
+        )
 
         @Flag(name: .long, help: "Print the report as JSON.") var json = false
 
@@ -34,14 +37,21 @@ extension EnvctlCommand {
                 for g in r.gpu.gpus {
                     rows.append(["GPU \(g.index)", "\(g.name), compute capability \(g.computeCapability ?? "unknown")"])
                 }
-                if r.gpu.capabilityFromName { rows.append(["", "(driver predates compute_cap; capabilities guessed from names)"]) }
+                if r.gpu.capabilityFromName {
+                    rows.append(["", "(driver predates compute_cap; capabilities guessed from names)"])
+                }
             default:
                 rows.append(["GPUs", r.gpu.summary])
             }
             if let why = r.gpu.explanation { rows.append(["", why]) }
             for rt in r.runtimes { rows.append([rt.name, rt.found ? (rt.version ?? "found") : "not found"]) }
             rows.append(["nvidia-ctk", r.nvidiaCTK ?? "not found"])
-            rows.append(["CDI specs", r.cdiSpecs.isEmpty ? "none in \(EnvctlRuns.Doctor.cdiDirectories.joined(separator: ", "))" : r.cdiSpecs.joined(separator: ", ")])
+            rows.append([
+                "CDI specs",
+                r.cdiSpecs.isEmpty
+                    ? "none in \(EnvctlRuns.Doctor.cdiDirectories.joined(separator: ", "))"
+                    : r.cdiSpecs.joined(separator: ", "),
+            ])
             if !lockFound { rows.append(["lock", "no envctl.lock here; environment checks skipped"]) }
             var out = RunsPresentation.table(rows)
             for env in r.environments {

@@ -24,7 +24,8 @@ extension EnvctlCommand {
         func run() async throws {
             try await runRegistryCommand {
                 let ref = try ImageReference(parsing: reference)
-                let client = try registry.makeClient(credentialsFor: ref.registry, reporter: ProgressReporter(quiet: true))
+                let client = try registry.makeClient(
+                    credentialsFor: ref.registry, reporter: ProgressReporter(quiet: true))
                 if raw {
                     let m = try await client.fetchManifest(ref)
                     FileHandle.standardOutput.write(m.data)
@@ -44,9 +45,13 @@ extension EnvctlCommand {
                 ]
                 if !info.platforms.isEmpty {
                     lines.append("Platforms:")
-                    for p in info.platforms { lines.append("  \(p.platform.padding(toLength: 16, withPad: " ", startingAt: 0)) \(p.digest)") }
+                    for p in info.platforms {
+                        lines.append("  \(p.platform.padding(toLength: 16, withPad: " ", startingAt: 0)) \(p.digest)")
+                    }
                 }
-                if let m = info.manifestDigest, m != info.digest { lines.append("Manifest:   \(m) (\(info.platform ?? platform))") }
+                if let m = info.manifestDigest, m != info.digest {
+                    lines.append("Manifest:   \(m) (\(info.platform ?? platform))")
+                }
                 if let p = info.platform { lines.append("Platform:   \(p)") }
                 if let c = info.config { lines.append("Config:     \(c)") }
                 if let c = info.created { lines.append("Created:    \(c)") }

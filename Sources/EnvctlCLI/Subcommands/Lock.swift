@@ -49,21 +49,27 @@ extension EnvctlCommand {
             try await ErrorPresentation.guarded {
                 let (spec, kb) = try specOptions.load()
                 if check {
-                    try await runCheck(spec: spec, kb: kb, registry: refresh ? try registryOptions.makeClient(credentialsFor: nil, reporter: nil) : nil)
+                    try await runCheck(
+                        spec: spec, kb: kb,
+                        registry: refresh ? try registryOptions.makeClient(credentialsFor: nil, reporter: nil) : nil)
                     return
                 }
                 let pinner = try UVPinner()
                 let locker = Locker(
-                    knowledgeBase: kb, pinner: pinner, images: offline ? nil : try registryOptions.makeClient(credentialsFor: nil, reporter: nil),
+                    knowledgeBase: kb, pinner: pinner,
+                    images: offline ? nil : try registryOptions.makeClient(credentialsFor: nil, reporter: nil),
                     generatedBy: "envctl \(EnvctlCommand.envctlVersion)")
                 let previous = try? Lockfile.load(fileAt: specOptions.lockPath)
-                let lock = try await locker.lock(spec, options: LockOptions(offline: offline)).carryingPushRecords(from: previous)
+                let lock = try await locker.lock(spec, options: LockOptions(offline: offline)).carryingPushRecords(
+                    from: previous)
                 try lock.write(to: specOptions.lockPath)
                 if json {
                     Terminal.stdout(try ResolutionJSON.render(lock.environments))
                 } else {
                     Terminal.stdout(lock.environments.map { ResolutionText.render($0) }.joined(separator: "\n"))
-                    Terminal.stderr("wrote \(specOptions.lockPath) (\(lock.environments.count) environment\(lock.environments.count == 1 ? "" : "s"))")
+                    Terminal.stderr(
+                        "wrote \(specOptions.lockPath) (\(lock.environments.count) environment\(lock.environments.count == 1 ? "" : "s"))"
+                    )
                 }
             }
         }

@@ -23,7 +23,9 @@ extension EnvctlCommand {
         func run() async throws {
             try await runRegistryCommand {
                 let host = ImageReference.canonicalHost(server)
-                guard let username = registry.username ?? ProcessInfo.processInfo.environment["ENVCTL_REGISTRY_USERNAME"] else {
+                guard
+                    let username = registry.username ?? ProcessInfo.processInfo.environment["ENVCTL_REGISTRY_USERNAME"]
+                else {
                     throw RegistryError(.invalidConfiguration, "envctl login needs --username")
                 }
                 var password = ProcessInfo.processInfo.environment["ENVCTL_REGISTRY_PASSWORD"]
@@ -32,7 +34,8 @@ extension EnvctlCommand {
                         .trimmingCharacters(in: .newlines)
                 }
                 guard let password, !password.isEmpty else {
-                    throw RegistryError(.invalidConfiguration, "no password: use --password-stdin or ENVCTL_REGISTRY_PASSWORD")
+                    throw RegistryError(
+                        .invalidConfiguration, "no password: use --password-stdin or ENVCTL_REGISTRY_PASSWORD")
                 }
                 let credential = RegistryCredential(.basic(username: username, password: password), source: "login")
                 var opts = registry
@@ -41,12 +44,14 @@ extension EnvctlCommand {
                 let base = try opts.makeClient(credentialsFor: nil, reporter: nil)
                 let client = RegistryClient(
                     transport: base.transport,
-                    options: .init(configuration: base.options.configuration,
-                                   credentials: CredentialStore(explicit: [host: credential], authFiles: []),
-                                   retry: base.options.retry, events: base.options.events))
+                    options: .init(
+                        configuration: base.options.configuration,
+                        credentials: CredentialStore(explicit: [host: credential], authFiles: []),
+                        retry: base.options.retry, events: base.options.events))
                 try await client.checkLogin(host)
                 try AuthFile.store(credential, for: host, in: authFile ?? CredentialStore.envctlAuthFile)
-                Terminal.stderr("Login Succeeded (\(host), credentials stored in \(authFile ?? CredentialStore.envctlAuthFile))")
+                Terminal.stderr(
+                    "Login Succeeded (\(host), credentials stored in \(authFile ?? CredentialStore.envctlAuthFile))")
             }
         }
     }

@@ -29,7 +29,11 @@ extension EnvctlCommand {
 
         @OptionGroup var lockLocation: LockLocationOptions
 
-        @Option(name: .long, help: ArgumentHelp("Destination registry and optional path prefix, e.g. registry.internal:5000/mirror.", valueName: "registry[/prefix]"))
+        @Option(
+            name: .long,
+            help: ArgumentHelp(
+                "Destination registry and optional path prefix, e.g. registry.internal:5000/mirror.",
+                valueName: "registry[/prefix]"))
         var to: String
 
         @OptionGroup var transfer: TransferOptions
@@ -39,11 +43,14 @@ extension EnvctlCommand {
             try await runRegistryCommand {
                 let target: OCIRegistry.Mirror
                 do { target = try OCIRegistry.Mirror(to) } catch {
-                    throw RegistryError(.invalidConfiguration, "--to '\(to)' is not REGISTRY[/PREFIX]", hint: "e.g. registry.internal:5000/mirror")
+                    throw RegistryError(
+                        .invalidConfiguration, "--to '\(to)' is not REGISTRY[/PREFIX]",
+                        hint: "e.g. registry.internal:5000/mirror")
                 }
                 let items = try MirrorPlan.items(try lockLocation.load(), lockPath: lockLocation.lockPath, to: target)
                 let reporter = ProgressReporter(quiet: transfer.quiet || transfer.json)
-                let client = try registry.makeClient(credentialsFor: target.host, reporter: reporter, concurrency: transfer.jobs)
+                let client = try registry.makeClient(
+                    credentialsFor: target.host, reporter: reporter, concurrency: transfer.jobs)
                 var results: [MirrorPlan.Result] = []
                 for item in items {
                     let r: TransferResult
@@ -58,14 +65,19 @@ extension EnvctlCommand {
                 let registries = Array(Set(items.map(\.source.registry))).sorted()
                 let mirrorText = target.pathPrefix.isEmpty ? target.host : "\(target.host)/\(target.pathPrefix)"
                 if transfer.json {
-                    let out = MirrorPlan.Output(images: results, mirrors: Dictionary(uniqueKeysWithValues: registries.map { ($0, mirrorText) }))
+                    let out = MirrorPlan.Output(
+                        images: results, mirrors: Dictionary(uniqueKeysWithValues: registries.map { ($0, mirrorText) }))
                     let e = JSONEncoder()
                     e.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
                     Terminal.stdout(String(decoding: try e.encode(out), as: UTF8.self))
                 } else if !transfer.quiet {
                     let uploaded = results.reduce(Int64(0)) { $0 + $1.bytesUploaded }
-                    Terminal.stderr("mirrored \(results.count) image\(results.count == 1 ? "" : "s") (\(ProgressReporter.format(uploaded)) sent).")
-                    Terminal.stderr("To read them from the mirror, add to registries.yaml:\n" + MirrorPlan.registriesYAML(registries, mirror: mirrorText))
+                    Terminal.stderr(
+                        "mirrored \(results.count) image\(results.count == 1 ? "" : "s") (\(ProgressReporter.format(uploaded)) sent)."
+                    )
+                    Terminal.stderr(
+                        "To read them from the mirror, add to registries.yaml:\n"
+                            + MirrorPlan.registriesYAML(registries, mirror: mirrorText))
                 }
             }
         }

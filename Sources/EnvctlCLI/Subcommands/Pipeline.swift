@@ -22,13 +22,15 @@ extension EnvctlCommand {
 
             @Argument(help: "The compiled pipeline (KFP v2 IR YAML, one or two documents).") var file: String
             @Option(name: .shortAndLong, help: "Write here instead of stdout.") var output: String?
-            @Flag(name: .long, help: "Resolve images that belong to no environment through the registry.") var pinExternal = false
+            @Flag(name: .long, help: "Resolve images that belong to no environment through the registry.")
+            var pinExternal = false
             @OptionGroup var registry: RegistryOptions
 
             func run() async throws {
                 try await ErrorPresentation.guarded {
                     let result = try await PipelineFlow.pinShowingWarnings(
-                        file: file, pinExternal: pinExternal, registry: try registry.makeClient(credentialsFor: nil, reporter: nil))
+                        file: file, pinExternal: pinExternal,
+                        registry: try registry.makeClient(credentialsFor: nil, reporter: nil))
                     let text = try result.pipeline.yaml()
                     if let output {
                         try AtomicFile.write(text, to: output)

@@ -7,7 +7,8 @@ import Foundation
 extension EnvctlCommand.Pipeline {
     struct Submit: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Pin a compiled pipeline, upload it with a new version, and run that exact version on KFP or Vertex AI.",
+            abstract:
+                "Pin a compiled pipeline, upload it with a new version, and run that exact version on KFP or Vertex AI.",
             discussion: """
                 KFP (REST v2beta1): the pipeline is uploaded (or found by name), a new version holding the pinned
                 spec is uploaded, and the run is created against that version id, never "latest".
@@ -26,12 +27,18 @@ extension EnvctlCommand.Pipeline {
                 let workspace = try Workspace.locate()
                 let lock = try workspace.loadLock()
                 let client = try registry.makeClient(credentialsFor: nil, reporter: nil)
-                let result = try await PipelineFlow.pinShowingWarnings(file: file, pinExternal: options.pinExternal, registry: client, lock: lock)
+                let result = try await PipelineFlow.pinShowingWarnings(
+                    file: file, pinExternal: options.pinExternal, registry: client, lock: lock)
                 let parameters = try options.parameters()
                 let git = workspace.gitStamp()
-                if git?.dirty == true { RunsPresentation.stderr("warning: the working tree has uncommitted changes; the run is labelled with HEAD") }
+                if git?.dirty == true {
+                    RunsPresentation.stderr(
+                        "warning: the working tree has uncommitted changes; the run is labelled with HEAD")
+                }
                 return try await PipelineFlow.submit(
-                    .init(pinned: result, file: PipelineFlow.workspaceRelative(file, root: workspace.root), git: git, parameters: parameters),
+                    .init(
+                        pinned: result, file: PipelineFlow.workspaceRelative(file, root: workspace.root), git: git,
+                        parameters: parameters),
                     options: options, registry: client, workspace: workspace)
             }
             if code != 0 { throw ExitCode(code) }

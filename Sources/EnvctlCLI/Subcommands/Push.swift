@@ -30,24 +30,38 @@ extension EnvctlCommand {
         @Argument(help: "oci:DIR[:TAG] or docker-archive:FILE")
         var source: String
 
-        @Argument(help: "Destination reference, e.g. 127.0.0.1:5000/team/env:v1 (default with --env: the environment's image repository).")
+        @Argument(
+            help:
+                "Destination reference, e.g. 127.0.0.1:5000/team/env:v1 (default with --env: the environment's image repository)."
+        )
         var destination: String?
 
         @Option(name: .customLong("tag"), help: "Additional tag to apply (repeatable).")
         var tags: [String] = []
 
-        @Option(name: .customLong("env"), help: "Environment whose content tag (envctl-<lock hash>) to apply; its image repository is the default DEST.")
+        @Option(
+            name: .customLong("env"),
+            help:
+                "Environment whose content tag (envctl-<lock hash>) to apply; its image repository is the default DEST."
+        )
         var environment: String?
 
-        @Flag(name: .long, help: "Write the pushed reference and digest into envctl.lock (implies --env when the lock has one environment).")
+        @Flag(
+            name: .long,
+            help:
+                "Write the pushed reference and digest into envctl.lock (implies --env when the lock has one environment)."
+        )
         var record = false
 
         @OptionGroup var lockLocation: LockLocationOptions
 
-        @Option(name: .customLong("mount-from"), help: ArgumentHelp(
-            "Image on the destination registry that may share blobs with this one (repeatable); they are mounted instead of uploaded.",
-            discussion: "With --env, the environment's base and builder images (through the registries config's mirrors) and its earlier push are tried too.",
-            valueName: "repo[:tag|@digest]"))
+        @Option(
+            name: .customLong("mount-from"),
+            help: ArgumentHelp(
+                "Image on the destination registry that may share blobs with this one (repeatable); they are mounted instead of uploaded.",
+                discussion:
+                    "With --env, the environment's base and builder images (through the registries config's mirrors) and its earlier push are tried too.",
+                valueName: "repo[:tag|@digest]"))
         var mountFrom: [String] = []
 
         @OptionGroup var transfer: TransferOptions
@@ -56,7 +70,8 @@ extension EnvctlCommand {
         func run() async throws {
             try await runRegistryCommand {
                 // The lock is involved only when asked for: a plain `push SRC DEST` never reads or writes it.
-                let env = environment != nil || record || destination == nil
+                let env =
+                    environment != nil || record || destination == nil
                     ? try lockLocation.environment(environment, in: try lockLocation.load()) : nil
                 let target = try PushImage.target(destination: destination, environment: env, tags: tags)
                 let src = try ImageSourceArgument.open(source)
@@ -65,7 +80,8 @@ extension EnvctlCommand {
                     credentialsFor: target.destination.registry, reporter: reporter, concurrency: transfer.jobs)
                 let mounts = try mountFrom.map { text throws(RegistryError) in try ImageReference(parsing: text) }
                 let outcome = try await PushImage.run(
-                    src, to: target, environment: env, mountFrom: mounts, recordIn: record ? lockLocation.lockPath : nil, client: client)
+                    src, to: target, environment: env, mountFrom: mounts,
+                    recordIn: record ? lockLocation.lockPath : nil, client: client)
                 reporter.finish()
                 let result = outcome.transfer
                 if let reference = outcome.recorded, !transfer.quiet {

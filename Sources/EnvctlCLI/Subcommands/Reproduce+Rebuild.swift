@@ -25,7 +25,8 @@ extension EnvctlCommand.Reproduce {
             case .building(let builder, let inputs):
                 RunsPresentation.stderr(
                     "envctl: rebuilding \(env.name) from the lock at \(plan.commit.shortID) with \(builder.rawValue) "
-                        + "(revision \(inputs.revision.map { String($0.prefix(12)) } ?? "none"), SOURCE_DATE_EPOCH=\(inputs.sourceDateEpoch))")
+                        + "(revision \(inputs.revision.map { String($0.prefix(12)) } ?? "none"), SOURCE_DATE_EPOCH=\(inputs.sourceDateEpoch))"
+                )
             case .output(let line): RunsPresentation.stderr(line)
             case .pushed(let reference, let digest): RunsPresentation.stderr("envctl: pushed \(reference)@\(digest)")
             default: break
@@ -33,8 +34,10 @@ extension EnvctlCommand.Reproduce {
         }
         do {
             let image = try await Rebuild.run(
-                plan, inputs: inputs, recipe: try builderOptions.recipe(for: env), projectDirectory: projectDirectory, workflow: workflow)
-            RunsPresentation.stderr(Self.comparison(rebuilt: image.digest ?? "", recorded: env.pushed?.digest, commit: plan.commit.shortID))
+                plan, inputs: inputs, recipe: try builderOptions.recipe(for: env), projectDirectory: projectDirectory,
+                workflow: workflow)
+            RunsPresentation.stderr(
+                Self.comparison(rebuilt: image.digest ?? "", recorded: env.pushed?.digest, commit: plan.commit.shortID))
             return image
         } catch var e as ImageBuildError {
             e.step = "--rebuild: " + e.step

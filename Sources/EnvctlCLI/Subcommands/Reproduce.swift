@@ -35,33 +35,41 @@ extension EnvctlCommand {
         @Argument(help: "Commit, short SHA, tag or branch.") var commit: String
         @Option(name: .long, help: "Environment (default: the run's, or the lock's only one).") var env: String?
         @Option(name: .long, help: "Rerun this recorded run's command.") var run: String?
-        @Flag(name: .long, help: ArgumentHelp(
-            "Rebuild the image from the lock at COMMIT when its digest is gone (or was never recorded), push it under the environment's content tag, and report whether the digest matches.",
-            discussion: "Pass the --mirror/--build-arg the original build used; the commit's .envctl/templates apply."))
+        @Flag(
+            name: .long,
+            help: ArgumentHelp(
+                "Rebuild the image from the lock at COMMIT when its digest is gone (or was never recorded), push it under the environment's content tag, and report whether the digest matches.",
+                discussion:
+                    "Pass the --mirror/--build-arg the original build used; the commit's .envctl/templates apply."))
         var rebuild = false
         @Flag(name: .long, help: "Print the plan (commit, image, command) and stop.") var dryRun = false
         @Option(name: .long, help: "Container runtime: podman or docker.") var runtime: ContainerRuntime?
         @Flag(name: .long, help: "Start even when the host does not pass the preflight.") var noPreflight = false
         @Flag(name: .long, help: "Refuse (exit 1) when this machine has no usable NVIDIA GPU.") var requireGPU = false
         @Flag(name: .long, help: "Keep the checked-out tree after the run.") var keep = false
-        @Argument(parsing: .postTerminator, help: "Command to run instead of the recorded one, after --.") var command: [String] = []
+        @Argument(parsing: .postTerminator, help: "Command to run instead of the recorded one, after --.") var command:
+            [String] = []
         @OptionGroup(title: "Rebuild options (with --rebuild)") var builderOptions: BuildOptions
-        @OptionGroup(title: "Pipeline options (when the run was a pipeline submission)") var pipelineOptions: PipelineSubmitOptions
+        @OptionGroup(title: "Pipeline options (when the run was a pipeline submission)") var pipelineOptions:
+            PipelineSubmitOptions
 
         func run() async throws {
             let code = try await ErrorPresentation.guarded { () async throws -> Int32 in
                 let cwd = FileManager.default.currentDirectoryPath
                 let source = try LockSource.open(from: cwd)
-                let workspaceRoot = (try? Workspace.locate(from: cwd))?.root ?? source.repository.workingDirectory ?? cwd
+                let workspaceRoot =
+                    (try? Workspace.locate(from: cwd))?.root ?? source.repository.workingDirectory ?? cwd
                 let registry = try builderOptions.registry.makeClient(credentialsFor: nil, reporter: nil)
                 let reproducer = Reproducer(source: source, workspace: workspaceRoot, registry: registry)
                 if let run {
                     let record = try reproducer.record(run, at: commit)
                     if record.kind != .container {
-                        return try await reproducePipeline(record, reproducer: reproducer, registry: registry, workspaceRoot: workspaceRoot)
+                        return try await reproducePipeline(
+                            record, reproducer: reproducer, registry: registry, workspaceRoot: workspaceRoot)
                     }
                 }
-                var plan = try await reproducer.plan(revision: commit, environment: env, runID: run, command: command, rebuild: rebuild)
+                var plan = try await reproducer.plan(
+                    revision: commit, environment: env, runID: run, command: command, rebuild: rebuild)
                 for n in plan.notes { RunsPresentation.stderr("note: \(n)") }
                 if dryRun {
                     print(Self.render(plan))
@@ -70,10 +78,13 @@ extension EnvctlCommand {
                 var needsRebuild = false
                 if rebuild {
                     if try await reproducer.imageExists(plan) {
-                        RunsPresentation.stderr("note: \(plan.image.reference) is still in the registry; nothing to rebuild")
+                        RunsPresentation.stderr(
+                            "note: \(plan.image.reference) is still in the registry; nothing to rebuild")
                     } else {
                         if plan.image.digest != nil {
-                            RunsPresentation.stderr("note: \(plan.image.reference) no longer exists in the registry; rebuilding it from the lock at \(plan.commit.shortID)")
+                            RunsPresentation.stderr(
+                                "note: \(plan.image.reference) no longer exists in the registry; rebuilding it from the lock at \(plan.commit.shortID)"
+                            )
                         }
                         needsRebuild = true
                     }
@@ -86,17 +97,22 @@ extension EnvctlCommand {
                 if needsRebuild {
                     let lockDir = (source.lockPath as NSString).deletingLastPathComponent
                     plan.image = try await rebuildImage(
-                        plan, projectDirectory: lockDir.isEmpty ? tree : "\(tree)/\(lockDir)", workspace: workspaceRoot, registry: registry)
+                        plan, projectDirectory: lockDir.isEmpty ? tree : "\(tree)/\(lockDir)", workspace: workspaceRoot,
+                        registry: registry)
                 }
-                RunsPresentation.stderr("envctl: reproducing \(plan.commit.shortID) (\(plan.commit.summary)) in \(tree)")
-                let coordinator = RunCoordinator(runner: SystemCommandRunner(), registry: registry, log: RunsPresentation.log)
+                RunsPresentation.stderr(
+                    "envctl: reproducing \(plan.commit.shortID) (\(plan.commit.summary)) in \(tree)")
+                let coordinator = RunCoordinator(
+                    runner: SystemCommandRunner(), registry: registry, log: RunsPresentation.log)
                 let (record, code) = try await coordinator.run(
                     RunRequest(
-                        environment: plan.locked, mountDirectory: tree, recordWorkspace: workspaceRoot, command: plan.command,
+                        environment: plan.locked, mountDirectory: tree, recordWorkspace: workspaceRoot,
+                        command: plan.command,
                         runtime: rt, preflight: !noPreflight, requireGPU: requireGPU,
                         git: RunRecord.GitStamp(commit: plan.commit.id, dirty: false, changedPaths: []),
                         reproducedFrom: plan.commit.id, tty: isatty(0) == 1 && isatty(1) == 1, image: plan.image))
-                RunsPresentation.stderr("envctl: run \(record.id) exited with \(code) (record: .envctl/runs/\(record.id).json)")
+                RunsPresentation.stderr(
+                    "envctl: run \(record.id) exited with \(code) (record: .envctl/runs/\(record.id).json)")
                 return code
             }
             if code != 0 { throw ExitCode(code) }
@@ -104,14 +120,18 @@ extension EnvctlCommand {
 
         static func render(_ p: ReproducePlan) -> String {
             var rows = [
-                ["commit", "\(p.commit.id) \(p.commit.summary)"], ["environment", p.environment], ["lock hash", p.lockHash],
+                ["commit", "\(p.commit.id) \(p.commit.summary)"], ["environment", p.environment],
+                ["lock hash", p.lockHash],
                 ["image", p.image.reference], ["command", p.command.joined(separator: " ")],
                 ["checkout", "a temporary directory (your working tree is not touched)"],
             ]
             if let r = p.fromRun { rows.insert(["from run", r], at: 1) }
             if let t = p.rebuildTarget {
-                let when = p.image.digest == nil ? "no digest recorded" : "if \(p.image.digest!) is gone from the registry"
-                rows.insert(["rebuild", "\(when): build from the lock at \(p.commit.shortID), push \(t), compare digests"], at: rows.count - 1)
+                let when =
+                    p.image.digest == nil ? "no digest recorded" : "if \(p.image.digest!) is gone from the registry"
+                rows.insert(
+                    ["rebuild", "\(when): build from the lock at \(p.commit.shortID), push \(t), compare digests"],
+                    at: rows.count - 1)
             }
             return RunsPresentation.table(rows)
         }

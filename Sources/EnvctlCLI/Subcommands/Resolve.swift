@@ -90,9 +90,11 @@ enum ResolutionText {
         switch e.driver.compatibility {
         case .full: driver = ">= \(e.driver.fullCompatibility ?? "?") (full compatibility)"
         case .minorVersion:
-            driver = ">= \(e.driver.minimum ?? "?") (minor-version compatibility, no PTX JIT; \(e.driver.fullCompatibility ?? "?") for full)"
+            driver =
+                ">= \(e.driver.minimum ?? "?") (minor-version compatibility, no PTX JIT; \(e.driver.fullCompatibility ?? "?") for full)"
         case .unchecked:
-            driver = ">= \(e.driver.minimum ?? "?") (\(e.driver.fullCompatibility ?? "?") for full compatibility; no fleet driver given)"
+            driver =
+                ">= \(e.driver.minimum ?? "?") (\(e.driver.fullCompatibility ?? "?") for full compatibility; no fleet driver given)"
         }
         lines.append("  driver    \(driver)")
         if !e.archs.isEmpty { lines.append("  archs     \(e.archs.joined(separator: ", "))") }

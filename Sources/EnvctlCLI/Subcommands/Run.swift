@@ -33,9 +33,11 @@ extension EnvctlCommand {
         @Flag(name: .long, help: "Start even when the host driver or GPUs do not match the lock.")
         var noPreflight = false
 
-        @Flag(name: .long, help: ArgumentHelp(
-            "Refuse (exit 1) when this machine has no usable NVIDIA GPU, instead of warning and running on CPU.",
-            discussion: "Checked even with --no-preflight. The refusal explains why, as envctl doctor does."))
+        @Flag(
+            name: .long,
+            help: ArgumentHelp(
+                "Refuse (exit 1) when this machine has no usable NVIDIA GPU, instead of warning and running on CPU.",
+                discussion: "Checked even with --no-preflight. The refusal explains why, as envctl doctor does."))
         var requireGPU = false
 
         @Option(name: .long, help: "Size of /dev/shm (e.g. 16g) instead of sharing the host's IPC namespace.")
@@ -53,14 +55,17 @@ extension EnvctlCommand {
                 let environment = try lock.selectEnvironment(env, file: workspace.lockPath)
                 let rt = try ContainerRuntime.detect(explicit: runtime)
                 let coordinator = RunCoordinator(
-                    runner: SystemCommandRunner(), registry: try registry.makeClient(credentialsFor: nil, reporter: nil),
+                    runner: SystemCommandRunner(),
+                    registry: try registry.makeClient(credentialsFor: nil, reporter: nil),
                     log: RunsPresentation.log)
                 let (record, code) = try await coordinator.run(
                     RunRequest(
                         environment: environment, mountDirectory: workspace.root, recordWorkspace: workspace.root,
-                        command: command, runtime: rt, preflight: !noPreflight, requireGPU: requireGPU, shmSize: shmSize,
+                        command: command, runtime: rt, preflight: !noPreflight, requireGPU: requireGPU,
+                        shmSize: shmSize,
                         git: workspace.gitStamp(), tty: isatty(0) == 1 && isatty(1) == 1))
-                RunsPresentation.stderr("envctl: run \(record.id) exited with \(code) (record: .envctl/runs/\(record.id).json)")
+                RunsPresentation.stderr(
+                    "envctl: run \(record.id) exited with \(code) (record: .envctl/runs/\(record.id).json)")
                 return code
             }
             if code != 0 { throw ExitCode(code) }

@@ -28,7 +28,9 @@ extension EnvctlCommand {
                     var rows = [["ID", "STARTED", "STATUS", "ENV", "COMMIT", "COMMAND"]]
                     for r in records {
                         let commit = r.git?.commit.map { String($0.prefix(12)) + (r.git!.dirty ? "+dirty" : "") } ?? "-"
-                        rows.append([r.id, r.startedAt, r.status, r.environment, commit, r.command.joined(separator: " ")])
+                        rows.append([
+                            r.id, r.startedAt, r.status, r.environment, commit, r.command.joined(separator: " "),
+                        ])
                     }
                     print(RunsPresentation.table(rows))
                 }
@@ -58,7 +60,11 @@ extension EnvctlCommand {
                     ["environment", r.environment], ["lock hash", r.lockHash],
                 ]
                 if let g = r.git {
-                    rows.append(["git commit", (g.commit ?? "(no commits)") + (g.dirty ? " (dirty: \(g.changedPaths.joined(separator: ", ")))" : "")])
+                    rows.append([
+                        "git commit",
+                        (g.commit ?? "(no commits)")
+                            + (g.dirty ? " (dirty: \(g.changedPaths.joined(separator: ", ")))" : ""),
+                    ])
                 }
                 if let from = r.reproducedFrom { rows.append(["reproduced from", from]) }
                 for i in r.images { rows.append(["image", "\(i.reference) [\(i.source)]"]) }

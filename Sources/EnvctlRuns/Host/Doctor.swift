@@ -22,9 +22,13 @@ package struct DoctorReport: Sendable, Hashable, Codable {
     /// Problems and their fixes, in the order a user should address them.
     package var advice: [String] {
         var out: [String] = []
-        if !runtimes.contains(where: \.found) { out.append("install podman or docker: envctl runs containers with one of them") }
+        if !runtimes.contains(where: \.found) {
+            out.append("install podman or docker: envctl runs containers with one of them")
+        }
         if gpu.hasGPU {
-            if nvidiaCTK == nil { out.append("install the NVIDIA Container Toolkit (nvidia-ctk) so containers can reach the GPUs") }
+            if nvidiaCTK == nil {
+                out.append("install the NVIDIA Container Toolkit (nvidia-ctk) so containers can reach the GPUs")
+            }
             if cdiSpecs.isEmpty && runtimes.contains(where: { $0.name == "podman" && $0.found }) {
                 out.append("generate a CDI spec for podman: nvidia-ctk cdi generate --output=/etc/cdi/nvidia.yaml")
             }
@@ -54,7 +58,8 @@ package enum Doctor {
         }
         let ctk = await runner.run("nvidia-ctk", ["--version"])
         return DoctorReport(
-            gpu: gpu, runtimes: runtimes, nvidiaCTK: ctk.launched ? (ToolLocator.find("nvidia-ctk") ?? "nvidia-ctk") : nil,
+            gpu: gpu, runtimes: runtimes,
+            nvidiaCTK: ctk.launched ? (ToolLocator.find("nvidia-ctk") ?? "nvidia-ctk") : nil,
             cdiSpecs: findCDISpecs(in: cdiDirectories), environments: environments(gpu))
     }
 
@@ -63,7 +68,8 @@ package enum Doctor {
         var found: [String] = []
         for dir in directories {
             guard let names = try? FileManager.default.contentsOfDirectory(atPath: dir) else { continue }
-            for name in names.sorted() where name.hasSuffix(".yaml") || name.hasSuffix(".yml") || name.hasSuffix(".json") {
+            for name in names.sorted()
+            where name.hasSuffix(".yaml") || name.hasSuffix(".yml") || name.hasSuffix(".json") {
                 let path = dir + "/" + name
                 if let text = try? String(contentsOfFile: path, encoding: .utf8), text.contains("nvidia.com/gpu") {
                     found.append(path)

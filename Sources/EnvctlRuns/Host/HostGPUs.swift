@@ -1,6 +1,6 @@
-import Foundation
 package import EnvctlKnowledge
 import EnvctlModel
+import Foundation
 
 /// One GPU as `nvidia-smi` reports it.
 package struct HostGPU: Sendable, Hashable, Codable {
@@ -39,7 +39,10 @@ package struct HostGPUReport: Sendable, Hashable, Codable {
     /// True when compute capabilities came from the GPU name because the driver predates `compute_cap`.
     package var capabilityFromName: Bool
 
-    package init(status: Status, driver: String? = nil, gpus: [HostGPU] = [], detail: String? = nil, capabilityFromName: Bool = false) {
+    package init(
+        status: Status, driver: String? = nil, gpus: [HostGPU] = [], detail: String? = nil,
+        capabilityFromName: Bool = false
+    ) {
         self.status = status
         self.driver = driver
         self.gpus = gpus
@@ -55,14 +58,17 @@ package struct HostGPUReport: Sendable, Hashable, Codable {
         switch status {
         case .ok where !gpus.isEmpty: return nil
         case .ok, .noDevices:
-            return "the NVIDIA driver\(driver.map { " \($0)" } ?? "") is loaded but lists no GPU: check that the GPU is attached "
+            return
+                "the NVIDIA driver\(driver.map { " \($0)" } ?? "") is loaded but lists no GPU: check that the GPU is attached "
                 + "(a VM or cloud instance without a GPU, or a container started without one), that it is not hidden "
                 + "by CUDA_VISIBLE_DEVICES or the device cgroup, and that 'nvidia-smi -L' lists it"
         case .noTool:
-            return "nvidia-smi is not on PATH, so this machine has no NVIDIA driver installed (or it is not a GPU machine): "
+            return
+                "nvidia-smi is not on PATH, so this machine has no NVIDIA driver installed (or it is not a GPU machine): "
                 + "install the NVIDIA driver, which ships nvidia-smi, on a machine with an NVIDIA GPU"
         case .driverFailed:
-            return "nvidia-smi is installed but cannot talk to the driver (\(detail ?? "unknown error")): the kernel module "
+            return
+                "nvidia-smi is installed but cannot talk to the driver (\(detail ?? "unknown error")): the kernel module "
                 + "is not loaded or does not match the user-space driver, typically after a driver upgrade without a "
                 + "reboot; reboot, or reload the nvidia kernel modules, and check 'nvidia-smi' again"
         }
@@ -77,8 +83,13 @@ package struct HostGPUReport: Sendable, Hashable, Codable {
         case .ok:
             var groups: [(String, Int)] = []
             for g in gpus {
-                let label = "\(g.name) (\(g.computeCapability.map { "sm_\($0.replacingOccurrences(of: ".", with: ""))" } ?? "unknown arch"))"
-                if let i = groups.firstIndex(where: { $0.0 == label }) { groups[i].1 += 1 } else { groups.append((label, 1)) }
+                let label =
+                    "\(g.name) (\(g.computeCapability.map { "sm_\($0.replacingOccurrences(of: ".", with: ""))" } ?? "unknown arch"))"
+                if let i = groups.firstIndex(where: { $0.0 == label }) {
+                    groups[i].1 += 1
+                } else {
+                    groups.append((label, 1))
+                }
             }
             let list = groups.map { $0.1 > 1 ? "\($0.1) × \($0.0)" : $0.0 }.joined(separator: ", ")
             return "driver \(driver ?? "?"), \(list)"
@@ -96,7 +107,8 @@ package enum NvidiaSMI {
     /// Whether a failed query means "this driver does not know the compute_cap field".
     package static func isUnsupportedField(_ output: CommandOutput) -> Bool {
         let text = (output.stdout + output.stderr).lowercased()
-        return !output.succeeded && text.contains("compute_cap") && (text.contains("not a valid field") || text.contains("invalid"))
+        return !output.succeeded && text.contains("compute_cap")
+            && (text.contains("not a valid field") || text.contains("invalid"))
     }
 
     /// Turns the results of the two queries into a report.
@@ -130,7 +142,9 @@ package enum NvidiaSMI {
             let line = raw.trimmingCharacters(in: .whitespaces)
             if line.isEmpty { continue }
             if line.lowercased().contains("no devices were found") { return HostGPUReport(status: .noDevices) }
-            let columns = line.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
+            let columns = line.split(separator: ",", omittingEmptySubsequences: false).map {
+                $0.trimmingCharacters(in: .whitespaces)
+            }
             let fixed = hasCapability ? 2 : 1
             guard columns.count > fixed else { continue }
             driver = driver ?? columns[0]

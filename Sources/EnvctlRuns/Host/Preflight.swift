@@ -1,6 +1,6 @@
-import Foundation
 import EnvctlKnowledge
 package import EnvctlModel
+import Foundation
 
 /// One result of checking a host against a locked environment.
 package struct PreflightFinding: Sendable, Hashable, Codable, CustomStringConvertible {
@@ -39,7 +39,10 @@ package enum Preflight {
     package static func check(_ env: LockedEnvironment, host: HostGPUReport) -> PreflightReport {
         var findings: [PreflightFinding] = []
         guard host.hasGPU else {
-            findings.append(.init(.warning, "\(host.summary): running '\(env.name)' without GPU access; CUDA code will not find a device"))
+            findings.append(
+                .init(
+                    .warning,
+                    "\(host.summary): running '\(env.name)' without GPU access; CUDA code will not find a device"))
             return PreflightReport(environment: env.name, host: host, findings: findings)
         }
         let hostDriver = host.driver.flatMap(Version.init)
@@ -49,10 +52,18 @@ package enum Preflight {
         if let floor {
             if let hostDriver {
                 if hostDriver < floor {
-                    findings.append(.init(.error, "host driver \(hostDriver) is older than \(floor), the minimum for '\(env.name)' (CUDA \(env.cuda)); upgrade the driver to \(floor) or newer, or lock against this fleet's driver"))
+                    findings.append(
+                        .init(
+                            .error,
+                            "host driver \(hostDriver) is older than \(floor), the minimum for '\(env.name)' (CUDA \(env.cuda)); upgrade the driver to \(floor) or newer, or lock against this fleet's driver"
+                        ))
                 }
             } else {
-                findings.append(.init(.warning, "could not read the host driver version ('\(host.driver ?? "")'); not checked against \(floor)"))
+                findings.append(
+                    .init(
+                        .warning,
+                        "could not read the host driver version ('\(host.driver ?? "")'); not checked against \(floor)")
+                )
             }
         }
         // PTX JIT needs the full driver. Decide from the host driver when the lock knows the full version.
@@ -60,7 +71,11 @@ package enum Preflight {
         if let full, let hostDriver {
             jit = hostDriver >= full
             if !jit && (floor.map { hostDriver >= $0 } ?? true) {
-                findings.append(.init(.note, "host driver \(hostDriver) is below \(full) (CUDA \(env.cuda)'s own driver): running under minor-version compatibility, so PTX JIT is unavailable"))
+                findings.append(
+                    .init(
+                        .note,
+                        "host driver \(hostDriver) is below \(full) (CUDA \(env.cuda)'s own driver): running under minor-version compatibility, so PTX JIT is unavailable"
+                    ))
             }
         } else {
             jit = env.driver.compatibility != .minorVersion
@@ -68,22 +83,38 @@ package enum Preflight {
 
         let targets = env.archs.compactMap(ArchSpec.init)
         if targets.isEmpty {
-            findings.append(.init(.note, "the lock lists no GPU architectures for '\(env.name)'; architecture check skipped"))
+            findings.append(
+                .init(.note, "the lock lists no GPU architectures for '\(env.name)'; architecture check skipped"))
         }
         for gpu in host.gpus where !targets.isEmpty {
             guard let cc = gpu.capability else {
-                findings.append(.init(.warning, "GPU \(gpu.index) (\(gpu.name)): compute capability unknown; architecture check skipped"))
+                findings.append(
+                    .init(
+                        .warning,
+                        "GPU \(gpu.index) (\(gpu.name)): compute capability unknown; architecture check skipped"))
                 continue
             }
             if targets.contains(where: { $0.sass && $0.cc.major == cc.major && $0.cc.minor <= cc.minor }) { continue }
             let ptx = targets.filter { $0.ptx && $0.cc <= cc }
             let list = env.archs.joined(separator: ", ")
             if !ptx.isEmpty && jit {
-                findings.append(.init(.warning, "GPU \(gpu.index) (\(gpu.name), \(cc.smName)) has no matching SASS in [\(list)]; the driver will JIT-compile PTX at start-up (slow first launch)"))
+                findings.append(
+                    .init(
+                        .warning,
+                        "GPU \(gpu.index) (\(gpu.name), \(cc.smName)) has no matching SASS in [\(list)]; the driver will JIT-compile PTX at start-up (slow first launch)"
+                    ))
             } else if !ptx.isEmpty {
-                findings.append(.init(.error, "GPU \(gpu.index) (\(gpu.name), \(cc.smName)) has no matching SASS in [\(list)], and PTX JIT is unavailable under minor-version compatibility; add \(cc.smName) to the fleet's GPUs and re-lock, or upgrade the driver"))
+                findings.append(
+                    .init(
+                        .error,
+                        "GPU \(gpu.index) (\(gpu.name), \(cc.smName)) has no matching SASS in [\(list)], and PTX JIT is unavailable under minor-version compatibility; add \(cc.smName) to the fleet's GPUs and re-lock, or upgrade the driver"
+                    ))
             } else {
-                findings.append(.init(.error, "GPU \(gpu.index) (\(gpu.name), \(cc.smName)) cannot run code built for [\(list)]: SASS runs only on the same major with an equal or higher minor; add \(cc.smName) to the fleet's GPUs and re-lock"))
+                findings.append(
+                    .init(
+                        .error,
+                        "GPU \(gpu.index) (\(gpu.name), \(cc.smName)) cannot run code built for [\(list)]: SASS runs only on the same major with an equal or higher minor; add \(cc.smName) to the fleet's GPUs and re-lock"
+                    ))
             }
         }
         return PreflightReport(environment: env.name, host: host, findings: findings)

@@ -31,7 +31,8 @@ package struct KFPPipeline: @unchecked Sendable {
         }
         if first["apiVersion"]?.string?.hasPrefix("pipelines.kubeflow.org") == true {
             throw RunsError(
-                .badInput, "\(file): Kubernetes-manifest pipelines (kind \(first["kind"]?.string ?? "?")) are not supported yet",
+                .badInput,
+                "\(file): Kubernetes-manifest pipelines (kind \(first["kind"]?.string ?? "?")) are not supported yet",
                 hint: "compile without kubernetes_manifest_format=True to get the IR YAML")
         }
         let missing = ["pipelineInfo", "deploymentSpec", "root"].filter { first[$0] == nil }
@@ -53,8 +54,10 @@ package struct KFPPipeline: @unchecked Sendable {
     package var containerExecutors: [(label: String, image: String, command: [String])] {
         guard let executors = spec["deploymentSpec"]?["executors"]?.mapping else { return [] }
         return executors.compactMap { key, value in
-            guard let label = key.string, let container = value["container"], let image = container["image"]?.string else { return nil }
-            let command = (container["command"]?.array(of: String.self) ?? []) + (container["args"]?.array(of: String.self) ?? [])
+            guard let label = key.string, let container = value["container"], let image = container["image"]?.string
+            else { return nil }
+            let command =
+                (container["command"]?.array(of: String.self) ?? []) + (container["args"]?.array(of: String.self) ?? [])
             return (label, image, command)
         }
     }

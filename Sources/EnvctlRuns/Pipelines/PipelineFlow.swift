@@ -46,7 +46,9 @@ package enum PipelineFlow {
 
     /// Reads and parses the compiled pipeline at `file` and pins it against `lock` (default: the
     /// workspace's lock). Warnings are in the result, for the caller to show.
-    package static func pin(file: String, pinExternal: Bool, registry: any ImageRegistry, lock explicitLock: Lockfile? = nil)
+    package static func pin(
+        file: String, pinExternal: Bool, registry: any ImageRegistry, lock explicitLock: Lockfile? = nil
+    )
         async throws -> PinResult
     {
         guard let data = FileManager.default.contents(atPath: file) else {
@@ -54,20 +56,23 @@ package enum PipelineFlow {
         }
         let pipeline = try KFPPipeline.parse(String(decoding: data, as: UTF8.self), file: file)
         let lock = try explicitLock ?? Workspace.locate().loadLock()
-        return try await PipelinePinner(lock: lock, registry: registry, pinExternal: pinExternal).pin(pipeline, file: file)
+        return try await PipelinePinner(lock: lock, registry: registry, pinExternal: pinExternal).pin(
+            pipeline, file: file)
     }
 
     /// Submits, writes the run record (with protective tags on every pinned digest), and with `wait`
     /// polls until a terminal state. Progress and warnings go to `log`.
     /// - Returns: the exit status: 0 submitted (or SUCCEEDED), 1 otherwise.
     package static func submit(
-        _ s: Submission, settings: Settings, submitter: PipelineSubmitter, registry: any ImageRegistry, workspace: Workspace,
+        _ s: Submission, settings: Settings, submitter: PipelineSubmitter, registry: any ImageRegistry,
+        workspace: Workspace,
         log: (String) -> Void
     ) async throws -> Int32 {
         let target = settings.target
         let result = s.pinned
         let lockHash = result.environments.first?.hash
-        var labels = PipelineSubmitter.labels(commit: s.git?.commit, lockHash: lockHash, environments: result.environments.map(\.name))
+        var labels = PipelineSubmitter.labels(
+            commit: s.git?.commit, lockHash: lockHash, environments: result.environments.map(\.name))
         if let original = s.reproducesRun { labels["envctl-reproduces"] = String(original.lowercased().prefix(64)) }
         let id = RunRecord.newID()
         let submitted = try await submitter.submit(
@@ -79,18 +84,24 @@ package enum PipelineFlow {
             id: id, kind: kind, startedAt: Date(), command: ["pipeline", "submit", s.file],
             workspace: workspace.root, git: s.git, environment: result.environments.map(\.name).joined(separator: ","),
             lockHash: lockHash ?? "",
-            images: result.pins.map { .init(reference: $0.pinned, digest: ImageReference.components(of: $0.pinned).digest, source: "pipeline") },
+            images: result.pins.map {
+                .init(reference: $0.pinned, digest: ImageReference.components(of: $0.pinned).digest, source: "pipeline")
+            },
             runtime: nil, host: nil)
         record.pipeline = .init(
-            file: s.file, endpoint: target.description, pipelineID: submitted.pipelineID, versionID: submitted.versionID,
+            file: s.file, endpoint: target.description, pipelineID: submitted.pipelineID,
+            versionID: submitted.versionID,
             remoteRunID: submitted.runID, state: submitted.state, parameters: s.parameters)
         record.reproducedFrom = s.reproducedFrom
         try workspace.runs.save(record)
         await protect(&record, registry: registry, log: log)
         try workspace.runs.save(record)
-        log("envctl: submitted run \(submitted.runID)\(submitted.versionID.map { " (pipeline version \($0))" } ?? "") — record \(id)")
+        log(
+            "envctl: submitted run \(submitted.runID)\(submitted.versionID.map { " (pipeline version \($0))" } ?? "") — record \(id)"
+        )
         guard settings.wait else { return 0 }
-        let state = try await submitter.wait(for: submitted, on: target, interval: settings.pollInterval, timeout: settings.timeout)
+        let state = try await submitter.wait(
+            for: submitted, on: target, interval: settings.pollInterval, timeout: settings.timeout)
         record.pipeline?.state = state
         record.endedAt = RunRecord.timestamp(Date())
         let ok = state == "SUCCEEDED" || state == "PIPELINE_STATE_SUCCEEDED"

@@ -56,7 +56,10 @@ package struct PipelinePinner: Sendable {
             let parts = ImageReference.components(of: image)
             if let digest = parts.digest {
                 guard ImageReference.isSHA256Digest(digest) else {
-                    throw RunsError(.badInput, "\(file): image '\(image)' has a malformed digest (expected sha256: and 64 lowercase hex digits)")
+                    throw RunsError(
+                        .badInput,
+                        "\(file): image '\(image)' has a malformed digest (expected sha256: and 64 lowercase hex digits)"
+                    )
                 }
                 result = (image, "already pinned")
             } else if let env = lock.environments.first(where: {
@@ -64,17 +67,24 @@ package struct PipelinePinner: Sendable {
             }) {
                 guard let pushed = env.pushed, ImageReference.isSHA256Digest(pushed.digest) else {
                     throw RunsError(
-                        .badInput, "\(file): image '\(image)' belongs to environment '\(env.name)', which has no pushed digest in the lock",
+                        .badInput,
+                        "\(file): image '\(image)' belongs to environment '\(env.name)', which has no pushed digest in the lock",
                         hint: "run 'envctl build --push' for '\(env.name)' first")
                 }
                 if !used.contains(where: { $0.name == env.name }) { used.append(env) }
                 let written = ImageReference.components(of: pushed.reference)
-                result = ("\(written.name)\(written.tag.map { ":\($0)" } ?? "")@\(pushed.digest)", "environment \(env.name)")
+                result = (
+                    "\(written.name)\(written.tag.map { ":\($0)" } ?? "")@\(pushed.digest)", "environment \(env.name)"
+                )
             } else if let known = knownPins[image] {
                 result = (known, "run record")
             } else if pinExternal {
                 guard let registry else {
-                    throw RunsError(.missingTool, "--pin-external needs a registry client, and none is available", hint: "the registries config ($ENVCTL_REGISTRIES_CONFIG or ~/.config/envctl/registries.yaml) could not be read")
+                    throw RunsError(
+                        .missingTool, "--pin-external needs a registry client, and none is available",
+                        hint:
+                            "the registries config ($ENVCTL_REGISTRIES_CONFIG or ~/.config/envctl/registries.yaml) could not be read"
+                    )
                 }
                 let digest = try await registry.resolveDigest(reference: image)
                 result = ("\(image)@\(digest)", "registry")
@@ -86,17 +96,26 @@ package struct PipelinePinner: Sendable {
         for executor in pipeline.containerExecutors {
             if let parameter = Self.parameterName(inPlaceholder: executor.image) {
                 guard pipeline.hasRootParameter(parameter) else {
-                    rejected.append("\(executor.label): image comes from '\(parameter)', which is not a pipeline parameter (a task output cannot be pinned ahead of time)")
+                    rejected.append(
+                        "\(executor.label): image comes from '\(parameter)', which is not a pipeline parameter (a task output cannot be pinned ahead of time)"
+                    )
                     continue
                 }
                 guard let value = pipeline.rootParameterDefault(parameter) else {
-                    rejected.append("\(executor.label): image comes from pipeline parameter '\(parameter)', which has no default to pin")
+                    rejected.append(
+                        "\(executor.label): image comes from pipeline parameter '\(parameter)', which has no default to pin"
+                    )
                     continue
                 }
                 if let (p, source) = try await pinned(value) {
                     pipeline.setRootParameterDefault(parameter, p)
-                    pins.append(ExecutorPin(executor: executor.label, original: executor.image, pinned: p, source: "parameter \(parameter) (\(source))"))
-                    warnings.append("\(executor.label): image is the pipeline parameter '\(parameter)'; its default is now \(p), but a run that passes another value is not pinned")
+                    pins.append(
+                        ExecutorPin(
+                            executor: executor.label, original: executor.image, pinned: p,
+                            source: "parameter \(parameter) (\(source))"))
+                    warnings.append(
+                        "\(executor.label): image is the pipeline parameter '\(parameter)'; its default is now \(p), but a run that passes another value is not pinned"
+                    )
                 } else {
                     rejected.append("\(executor.label): \(value) (default of parameter '\(parameter)')")
                 }
@@ -108,19 +127,26 @@ package struct PipelinePinner: Sendable {
             }
             let packages = Self.runtimePipInstalls(executor.command)
             if !packages.isEmpty {
-                warnings.append("\(executor.label): installs \(packages.joined(separator: " ")) with pip when the step starts; the image digest does not pin them (bake them into the image, or compile with install_kfp_package=False and no packages_to_install)")
+                warnings.append(
+                    "\(executor.label): installs \(packages.joined(separator: " ")) with pip when the step starts; the image digest does not pin them (bake them into the image, or compile with install_kfp_package=False and no packages_to_install)"
+                )
             }
         }
         if !rejected.isEmpty {
             let envRepos = lock.environments.compactMap(\.image)
             throw RunsError(
                 .badInput,
-                "\(file): \(rejected.count) executor image(s) are not from a locked environment:\n" + rejected.map { "  - \($0)" }.joined(separator: "\n"),
-                hint: "environments' repositories: \(envRepos.isEmpty ? "(none)" : envRepos.joined(separator: ", ")); pass --pin-external to resolve other images to digests through the registry")
+                "\(file): \(rejected.count) executor image(s) are not from a locked environment:\n"
+                    + rejected.map { "  - \($0)" }.joined(separator: "\n"),
+                hint:
+                    "environments' repositories: \(envRepos.isEmpty ? "(none)" : envRepos.joined(separator: ", ")); pass --pin-external to resolve other images to digests through the registry"
+            )
         }
         // Keep the human header honest: defaults shown there must match the pinned spec.
         for pin in pins where pin.source.hasPrefix("parameter") {
-            if let original = input.rootParameterDefault(String(pin.source.dropFirst("parameter ".count).prefix { $0 != " " })) {
+            if let original = input.rootParameterDefault(
+                String(pin.source.dropFirst("parameter ".count).prefix { $0 != " " }))
+            {
                 pipeline.header = pipeline.header.replacingOccurrences(of: original, with: pin.pinned)
             }
         }

@@ -52,7 +52,9 @@ package struct PipelineSubmitter: Sendable {
     /// lowercase letters, digits, `_` and `-`, keys starting with a letter.
     package static func labels(commit: String?, lockHash: String?, environments: [String]) -> [String: String] {
         func clean(_ s: String) -> String {
-            String(s.lowercased().map { ($0.isLetter && $0.isASCII) || $0.isNumber || $0 == "_" || $0 == "-" ? $0 : "-" }.prefix(64))
+            String(
+                s.lowercased().map { ($0.isLetter && $0.isASCII) || $0.isNumber || $0 == "_" || $0 == "-" ? $0 : "-" }
+                    .prefix(64))
         }
         var l: [String: String] = ["envctl": "true"]
         if let commit { l["envctl-commit"] = clean(commit) }
@@ -67,14 +69,20 @@ package struct PipelineSubmitter: Sendable {
     ) async throws(RunsError) -> SubmittedRun {
         switch target {
         case .kfp(let base, let namespace, let experiment):
-            return try await submitKFP(pipeline, base: base, namespace: namespace, experiment: experiment, displayName: displayName, labels: labels, parameters: parameters, versionName: versionName)
+            return try await submitKFP(
+                pipeline, base: base, namespace: namespace, experiment: experiment, displayName: displayName,
+                labels: labels, parameters: parameters, versionName: versionName)
         case .vertex(let project, let region, let endpoint, let output):
-            return try await submitVertex(pipeline, project: project, region: region, endpoint: endpoint, output: output, displayName: displayName, labels: labels, parameters: parameters, jobID: versionName)
+            return try await submitVertex(
+                pipeline, project: project, region: region, endpoint: endpoint, output: output,
+                displayName: displayName, labels: labels, parameters: parameters, jobID: versionName)
         }
     }
 
     /// Polls until a terminal state (CANCELED counts), returning it.
-    package func wait(for run: SubmittedRun, on target: PipelineTarget, interval: Double, timeout: Double) async throws(RunsError) -> String {
+    package func wait(for run: SubmittedRun, on target: PipelineTarget, interval: Double, timeout: Double)
+        async throws(RunsError) -> String
+    {
         let start = Date()
         while true {
             let state: String
@@ -84,7 +92,10 @@ package struct PipelineSubmitter: Sendable {
                 state = (r["state"] as? String) ?? "RUNTIME_STATE_UNSPECIFIED"
                 if Self.kfpTerminal.contains(state) { return state }
             case .vertex(let project, let region, let endpoint, _):
-                let r = try await json("GET", vertexBase(region: region, endpoint: endpoint).appendingPathComponent("v1/projects/\(project)/locations/\(region)/pipelineJobs/\(run.runID)"), body: nil)
+                let r = try await json(
+                    "GET",
+                    vertexBase(region: region, endpoint: endpoint).appendingPathComponent(
+                        "v1/projects/\(project)/locations/\(region)/pipelineJobs/\(run.runID)"), body: nil)
                 state = (r["state"] as? String) ?? "PIPELINE_STATE_UNSPECIFIED"
                 if Self.vertexTerminal.contains(state) { return state }
             }
@@ -103,24 +114,35 @@ package struct PipelineSubmitter: Sendable {
     ) async throws(RunsError) -> SubmittedRun {
         let text: String
         do { text = try pipeline.yaml() } catch { throw RunsError(.internal, "cannot serialise pipeline: \(error)") }
-        let description = "pinned by envctl; " + labels.keys.sorted().map { "\($0)=\(labels[$0]!)" }.joined(separator: " ")
+        let description =
+            "pinned by envctl; " + labels.keys.sorted().map { "\($0)=\(labels[$0]!)" }.joined(separator: " ")
         let fileName = "\(pipeline.name).yaml"
 
         // 1. The pipeline: reuse one with this name, else upload (which also creates its first version).
         var query = [("name", pipeline.name)]
         if let namespace { query.append(("namespace", namespace)) }
         var pipelineID: String?
-        let existing = try await json("GET", url(base, "/apis/v2beta1/pipelines/names/\(pipeline.name)", query: namespace.map { [("namespace", $0)] } ?? []), body: nil, allowNotFound: true)
+        let existing = try await json(
+            "GET",
+            url(
+                base, "/apis/v2beta1/pipelines/names/\(pipeline.name)",
+                query: namespace.map { [("namespace", $0)] } ?? []), body: nil, allowNotFound: true)
         pipelineID = existing["pipeline_id"] as? String
         if pipelineID == nil {
-            let created = try await multipart(url(base, "/apis/v2beta1/pipelines/upload", query: [("name", pipeline.name), ("description", pipeline.description ?? description)] + (namespace.map { [("namespace", $0)] } ?? [])), fileName: fileName, content: text)
+            let created = try await multipart(
+                url(
+                    base, "/apis/v2beta1/pipelines/upload",
+                    query: [("name", pipeline.name), ("description", pipeline.description ?? description)]
+                        + (namespace.map { [("namespace", $0)] } ?? [])), fileName: fileName, content: text)
             pipelineID = created["pipeline_id"] as? String
         }
         guard let pipelineID else { throw RunsError(.failure, "KFP did not return a pipeline_id for \(pipeline.name)") }
 
         // 2. A version holding exactly this pinned spec.
         let version = try await multipart(
-            url(base, "/apis/v2beta1/pipelines/upload_version", query: [("name", versionName), ("pipelineid", pipelineID), ("description", description)]),
+            url(
+                base, "/apis/v2beta1/pipelines/upload_version",
+                query: [("name", versionName), ("pipelineid", pipelineID), ("description", description)]),
             fileName: fileName, content: text)
         guard let versionID = version["pipeline_version_id"] as? String else {
             throw RunsError(.failure, "KFP did not return a pipeline_version_id")
@@ -128,14 +150,21 @@ package struct PipelineSubmitter: Sendable {
 
         // 3. The experiment (runs take their namespace from it in multi-user mode).
         let filter = #"{"predicates": [{"operation": 1, "key": "display_name", "stringValue": "\#(experiment)"}]}"#
-        let found = try await json("GET", url(base, "/apis/v2beta1/experiments", query: [("filter", filter)] + (namespace.map { [("namespace", $0)] } ?? [])), body: nil)
+        let found = try await json(
+            "GET",
+            url(
+                base, "/apis/v2beta1/experiments",
+                query: [("filter", filter)] + (namespace.map { [("namespace", $0)] } ?? [])), body: nil)
         var experimentID = ((found["experiments"] as? [[String: Any]])?.first?["experiment_id"]) as? String
         if experimentID == nil {
             var body: [String: Any] = ["display_name": experiment]
             if let namespace { body["namespace"] = namespace }
-            experimentID = try await json("POST", url(base, "/apis/v2beta1/experiments"), body: body)["experiment_id"] as? String
+            experimentID =
+                try await json("POST", url(base, "/apis/v2beta1/experiments"), body: body)["experiment_id"] as? String
         }
-        guard let experimentID else { throw RunsError(.failure, "KFP did not return an experiment_id for '\(experiment)'") }
+        guard let experimentID else {
+            throw RunsError(.failure, "KFP did not return an experiment_id for '\(experiment)'")
+        }
 
         // 4. The run, against the version id.
         let body: [String: Any] = [
@@ -162,7 +191,10 @@ package struct PipelineSubmitter: Sendable {
             log("warning: Vertex AI ignores the kfp-kubernetes platform spec; it is not sent")
         }
         guard let root = output ?? pipeline.spec["defaultPipelineRoot"]?.string else {
-            throw RunsError(.badInput, "Vertex AI needs an output directory: pass --gcs-output gs://bucket/path (or compile with pipeline_root)")
+            throw RunsError(
+                .badInput,
+                "Vertex AI needs an output directory: pass --gcs-output gs://bucket/path (or compile with pipeline_root)"
+            )
         }
         let id = String(jobID.lowercased().map { $0.isLetter || $0.isNumber ? $0 : "-" }.prefix(128))
         var values: [String: Any] = [:]
@@ -171,10 +203,14 @@ package struct PipelineSubmitter: Sendable {
             "displayName": displayName, "labels": labels, "pipelineSpec": pipeline.jsonObject(),
             "runtimeConfig": ["gcsOutputDirectory": root, "parameterValues": values],
         ]
-        let u = url(vertexBase(region: region, endpoint: endpoint), "/v1/projects/\(project)/locations/\(region)/pipelineJobs", query: [("pipelineJobId", id)])
+        let u = url(
+            vertexBase(region: region, endpoint: endpoint), "/v1/projects/\(project)/locations/\(region)/pipelineJobs",
+            query: [("pipelineJobId", id)])
         let job = try await json("POST", u, body: body)
         let name = (job["name"] as? String) ?? "projects/\(project)/locations/\(region)/pipelineJobs/\(id)"
-        return SubmittedRun(pipelineID: nil, versionID: nil, runID: String(name.split(separator: "/").last ?? Substring(id)), state: job["state"] as? String)
+        return SubmittedRun(
+            pipelineID: nil, versionID: nil, runID: String(name.split(separator: "/").last ?? Substring(id)),
+            state: job["state"] as? String)
     }
 
     // MARK: HTTP
@@ -202,20 +238,30 @@ package struct PipelineSubmitter: Sendable {
     func multipart(_ url: URL, fileName: String, content: String) async throws(RunsError) -> [String: Any] {
         let boundary = UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased()
         var body = Data()
-        body.append(Data("--\(boundary)\r\nContent-Disposition: form-data; name=\"uploadfile\"; filename=\"\(fileName)\"\r\nContent-Type: application/octet-stream\r\n\r\n".utf8))
+        body.append(
+            Data(
+                "--\(boundary)\r\nContent-Disposition: form-data; name=\"uploadfile\"; filename=\"\(fileName)\"\r\nContent-Type: application/octet-stream\r\n\r\n"
+                    .utf8))
         body.append(Data(content.utf8))
         body.append(Data("\r\n--\(boundary)--\r\n".utf8))
-        return try await send(HTTPRequest(method: "POST", url: url, headers: headers("multipart/form-data; boundary=\(boundary)"), body: .bytes(body)))
+        return try await send(
+            HTTPRequest(
+                method: "POST", url: url, headers: headers("multipart/form-data; boundary=\(boundary)"),
+                body: .bytes(body)))
     }
 
-    func json(_ method: String, _ url: URL, body: [String: Any]?, allowNotFound: Bool = false) async throws(RunsError) -> [String: Any] {
+    func json(_ method: String, _ url: URL, body: [String: Any]?, allowNotFound: Bool = false) async throws(RunsError)
+        -> [String: Any]
+    {
         var payload: HTTPRequestBody = .none
         if let body {
             do { payload = .bytes(try JSONSerialization.data(withJSONObject: body, options: [.sortedKeys])) } catch {
                 throw RunsError(.internal, "cannot encode request body: \(error)")
             }
         }
-        return try await send(HTTPRequest(method: method, url: url, headers: headers("application/json"), body: payload), allowNotFound: allowNotFound)
+        return try await send(
+            HTTPRequest(method: method, url: url, headers: headers("application/json"), body: payload),
+            allowNotFound: allowNotFound)
     }
 
     func send(_ request: HTTPRequest, allowNotFound: Bool = false) async throws(RunsError) -> [String: Any] {
@@ -226,11 +272,14 @@ package struct PipelineSubmitter: Sendable {
         if allowNotFound && response.status == 404 { return [:] }
         let object = (try? JSONSerialization.jsonObject(with: response.body)) as? [String: Any] ?? [:]
         guard (200..<300).contains(response.status) else {
-            let message = (object["message"] as? String) ?? ((object["error"] as? [String: Any])?["message"] as? String)
+            let message =
+                (object["message"] as? String) ?? ((object["error"] as? [String: Any])?["message"] as? String)
                 ?? String(decoding: response.body.prefix(300), as: UTF8.self)
             let kind: RunsError.Kind = response.status == 401 || response.status == 403 ? .badInput : .failure
-            throw RunsError(kind, "\(request.method) \(request.url.path): HTTP \(response.status): \(message)",
-                            hint: response.status == 401 ? "pass a valid bearer token (--token, ENVCTL_PIPELINES_TOKEN or --token-file)" : nil)
+            throw RunsError(
+                kind, "\(request.method) \(request.url.path): HTTP \(response.status): \(message)",
+                hint: response.status == 401
+                    ? "pass a valid bearer token (--token, ENVCTL_PIPELINES_TOKEN or --token-file)" : nil)
         }
         return object
     }

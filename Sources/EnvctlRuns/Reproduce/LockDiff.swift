@@ -65,7 +65,8 @@ extension Array where Element == (String, String) {
     fileprivate func diff(_ other: [(String, String)]) -> [LockDiff.Change] {
         var keys = map(\.0)
         for (k, _) in other where !keys.contains(k) { keys.append(k) }
-        let a = Dictionary(self, uniquingKeysWith: { x, _ in x }), b = Dictionary(other, uniquingKeysWith: { x, _ in x })
+        let a = Dictionary(self, uniquingKeysWith: { x, _ in x }),
+            b = Dictionary(other, uniquingKeysWith: { x, _ in x })
         return keys.compactMap { k in a[k] == b[k] ? nil : LockDiff.Change(field: k, a: a[k], b: b[k]) }
     }
 }

@@ -27,17 +27,23 @@ package struct LockSource {
     package func lock(at revision: String) throws(RunsError) -> (commit: CommitInfo, lock: Lockfile) {
         let commit: CommitInfo
         do { commit = try repository.resolveCommit(revision) } catch {
-            throw RunsError(.badInput, error.message, hint: "'git log --oneline -- \(lockPath)' lists the commits that changed the lock")
+            throw RunsError(
+                .badInput, error.message,
+                hint: "'git log --oneline -- \(lockPath)' lists the commits that changed the lock")
         }
         let data: Data?
         do { data = try repository.readFile(lockPath, at: commit.id) } catch {
             throw RunsError(.badInput, "cannot read \(lockPath) at \(commit.shortID): \(error.message)")
         }
         guard let data else {
-            throw RunsError(.badInput, "commit \(commit.shortID) (\(commit.summary)) has no \(lockPath)", hint: "pick a commit made after 'envctl lock' was first committed")
+            throw RunsError(
+                .badInput, "commit \(commit.shortID) (\(commit.summary)) has no \(lockPath)",
+                hint: "pick a commit made after 'envctl lock' was first committed")
         }
         do {
-            return (commit, try Lockfile.parse(String(decoding: data, as: UTF8.self), file: "\(lockPath)@\(commit.shortID)"))
+            return (
+                commit, try Lockfile.parse(String(decoding: data, as: UTF8.self), file: "\(lockPath)@\(commit.shortID)")
+            )
         } catch {
             throw RunsError(.badInput, "the lock at commit \(commit.shortID) is not valid", cause: error)
         }

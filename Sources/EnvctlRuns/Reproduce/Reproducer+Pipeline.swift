@@ -36,7 +36,8 @@ extension Reproducer {
             let root = URL(fileURLWithPath: record.workspace).standardizedFileURL.path
             guard file.hasPrefix(root + "/") else {
                 throw RunsError(
-                    .badInput, "run \(record.id) submitted \(file), which is outside its workspace \(record.workspace), so no commit holds it",
+                    .badInput,
+                    "run \(record.id) submitted \(file), which is outside its workspace \(record.workspace), so no commit holds it",
                     hint: "submit pipelines from files inside the repository (and commit them with the lock)")
             }
             file = String(file.dropFirst(root.count + 1))
@@ -57,7 +58,9 @@ extension Reproducer {
             notes.append("run \(record.id) was submitted at commit \(String(rc.prefix(12))), not \(commit.shortID)")
         }
         if record.git?.dirty == true {
-            notes.append("run \(record.id) was submitted with uncommitted changes; \(commit.shortID)'s pipeline and lock may differ from what ran")
+            notes.append(
+                "run \(record.id) was submitted with uncommitted changes; \(commit.shortID)'s pipeline and lock may differ from what ran"
+            )
         }
         var known: [String: String] = [:]
         for image in record.images where image.source == "pipeline" {
@@ -65,7 +68,8 @@ extension Reproducer {
             known[String(image.reference[..<at])] = image.reference
         }
         return PipelineReproducePlan(
-            commit: commit, record: record, lock: lock, repositoryPath: path, text: String(decoding: data, as: UTF8.self),
+            commit: commit, record: record, lock: lock, repositoryPath: path,
+            text: String(decoding: data, as: UTF8.self),
             knownPins: known, notes: notes)
     }
 

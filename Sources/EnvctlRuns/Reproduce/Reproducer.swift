@@ -50,34 +50,44 @@ package struct Reproducer {
             throw RunsError(.badInput, "", cause: error)
         }
         if let record, record.lockHash != env.hash {
-            notes.append("run \(record.id) used lock hash \(record.lockHash), but \(commit.shortID)'s lock has \(env.hash) for '\(env.name)'")
+            notes.append(
+                "run \(record.id) used lock hash \(record.lockHash), but \(commit.shortID)'s lock has \(env.hash) for '\(env.name)'"
+            )
         }
         if let record, let rc = record.git?.commit, rc != commit.id {
             notes.append("run \(record.id) was recorded at commit \(String(rc.prefix(12))), not \(commit.shortID)")
         }
         if record?.git?.dirty == true {
-            notes.append("run \(record!.id) ran with uncommitted changes (\(record!.git!.changedPaths.joined(separator: ", "))); the commit's tree lacks them")
+            notes.append(
+                "run \(record!.id) ran with uncommitted changes (\(record!.git!.changedPaths.joined(separator: ", "))); the commit's tree lacks them"
+            )
         }
         let cmd = command.isEmpty ? (record?.command ?? []) : command
         guard !cmd.isEmpty else {
-            throw RunsError(.badInput, "no command to reproduce", hint: "give --run ID to rerun a recorded command, or the command after --")
+            throw RunsError(
+                .badInput, "no command to reproduce",
+                hint: "give --run ID to rerun a recorded command, or the command after --")
         }
         let repository = env.pushed.map { ImageReference.components(of: $0.reference).name } ?? env.image
         let rebuildTarget = rebuild ? repository.map { "\($0):\(env.contentTag)" } : nil
         if rebuild && rebuildTarget == nil {
             throw RunsError(
-                .badInput, "environment '\(env.name)' at \(commit.shortID) has no image repository to push a rebuilt image to",
+                .badInput,
+                "environment '\(env.name)' at \(commit.shortID) has no image repository to push a rebuilt image to",
                 hint: "the lock at that commit needs `image:` (or a pushed record) for '\(env.name)'")
         }
         let image: RunRecord.ImageStamp
         if let pushed = env.pushed, ImageReference.isSHA256Digest(pushed.digest) {
             image = .init(reference: pushed.pinnedReference, digest: pushed.digest, source: "pushed")
         } else if let rebuildTarget {
-            notes.append("environment '\(env.name)' at \(commit.shortID) has no pushed image digest; --rebuild builds \(rebuildTarget) from the lock")
+            notes.append(
+                "environment '\(env.name)' at \(commit.shortID) has no pushed image digest; --rebuild builds \(rebuildTarget) from the lock"
+            )
             image = .init(reference: rebuildTarget, digest: nil, source: "rebuilt")
         } else {
             throw RunsError(
-                .badInput, "environment '\(env.name)' at \(commit.shortID) has no pushed image digest, so there is nothing exact to run",
+                .badInput,
+                "environment '\(env.name)' at \(commit.shortID) has no pushed image digest, so there is nothing exact to run",
                 hint: "--rebuild builds it from the lock at that commit")
         }
         return ReproducePlan(
@@ -91,22 +101,27 @@ package struct Reproducer {
         guard let registry else {
             throw RunsError(.missingTool, "no registry client available to check \(plan.image.reference)")
         }
-        return try await registry.digestExists(repository: ImageReference.components(of: plan.image.reference).name, digest: digest)
+        return try await registry.digestExists(
+            repository: ImageReference.components(of: plan.image.reference).name, digest: digest)
     }
 
     /// Checks the plan's digest is still in the registry.
     package func verifyImage(_ plan: ReproducePlan) async throws(RunsError) {
         if try await !imageExists(plan) {
             throw RunsError(
-                .failure, "image \(plan.image.reference) for '\(plan.environment)' at \(plan.commit.shortID) no longer exists in the registry",
-                hint: "--rebuild rebuilds it from the lock at \(plan.commit.shortID) and reports whether the digest matches")
+                .failure,
+                "image \(plan.image.reference) for '\(plan.environment)' at \(plan.commit.shortID) no longer exists in the registry",
+                hint:
+                    "--rebuild rebuilds it from the lock at \(plan.commit.shortID) and reports whether the digest matches"
+            )
         }
     }
 
     /// Writes the commit's tree into a new temporary directory and returns its path.
     package func checkout(_ plan: ReproducePlan) throws(RunsError) -> String {
         let base = FileManager.default.temporaryDirectory.appendingPathComponent(
-            "envctl-reproduce-\(plan.commit.shortID)-\(UUID().uuidString.prefix(8))").path
+            "envctl-reproduce-\(plan.commit.shortID)-\(UUID().uuidString.prefix(8))"
+        ).path
         do { try source.repository.exportTree(of: plan.commit.id, to: base) } catch {
             throw RunsError(.failure, "cannot check out \(plan.commit.shortID) into \(base): \(error.message)")
         }
@@ -118,7 +133,9 @@ package struct Reproducer {
         let store = RunStore(workspace: workspace)
         let lockDir = (source.lockPath as NSString).deletingLastPathComponent
         let committed = (lockDir.isEmpty ? "" : lockDir + "/") + ".envctl/runs/\(id).json"
-        if let data = try? source.repository.readFile(committed, at: commit.id), let r = try? RunStore.decode(data) { return r }
+        if let data = try? source.repository.readFile(committed, at: commit.id), let r = try? RunStore.decode(data) {
+            return r
+        }
         return try store.load(id)
     }
 }

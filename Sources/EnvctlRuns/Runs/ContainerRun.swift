@@ -1,7 +1,7 @@
 package import EnvctlModel
 import Foundation
-import Subprocess
 import OCIRegistry
+import Subprocess
 
 /// The container runtimes envctl drives.
 package enum ContainerRuntime: String, Sendable, Hashable, Codable, CaseIterable {
@@ -20,12 +20,16 @@ package enum ContainerRuntime: String, Sendable, Hashable, Codable, CaseIterable
     package static func detect(explicit: ContainerRuntime?) throws(RunsError) -> ContainerRuntime {
         if let explicit {
             guard ToolLocator.find(explicit.rawValue) != nil else {
-                throw RunsError(.missingTool, "\(explicit.rawValue) is not installed", hint: "install it, or pass --runtime with the other one")
+                throw RunsError(
+                    .missingTool, "\(explicit.rawValue) is not installed",
+                    hint: "install it, or pass --runtime with the other one")
             }
             return explicit
         }
         for r in allCases where ToolLocator.find(r.rawValue) != nil { return r }
-        throw RunsError(.missingTool, "neither podman nor docker is installed", hint: "install podman (apt-get install podman runc)")
+        throw RunsError(
+            .missingTool, "neither podman nor docker is installed", hint: "install podman (apt-get install podman runc)"
+        )
     }
 }
 
@@ -45,7 +49,10 @@ package struct ContainerInvocation: Sendable, Hashable {
     package var runID: String
     package var environment: [String: String] = [:]
 
-    package init(runtime: ContainerRuntime, image: String, command: [String], workspace: String, gpu: Bool, shmSize: String?, tty: Bool, runID: String) {
+    package init(
+        runtime: ContainerRuntime, image: String, command: [String], workspace: String, gpu: Bool, shmSize: String?,
+        tty: Bool, runID: String
+    ) {
         self.runtime = runtime
         self.image = image
         self.command = command
@@ -79,7 +86,9 @@ package enum ImageSelection {
     ) async throws(RunsError) -> RunRecord.ImageStamp {
         if let pushed = env.pushed {
             guard ImageReference.isSHA256Digest(pushed.digest) else {
-                throw RunsError(.badInput, "environment '\(env.name)' records pushed digest '\(pushed.digest)', which is not a sha256 digest")
+                throw RunsError(
+                    .badInput,
+                    "environment '\(env.name)' records pushed digest '\(pushed.digest)', which is not a sha256 digest")
             }
             return .init(reference: pushed.pinnedReference, digest: pushed.digest, source: "pushed")
         }
@@ -89,7 +98,8 @@ package enum ImageSelection {
             if out.succeeded { return .init(reference: local, digest: nil, source: "local") }
         }
         throw RunsError(
-            .badInput, "environment '\(env.name)' has no pushed image in the lock and no local image \(env.image.map { "\($0):\(env.contentTag)" } ?? "")",
+            .badInput,
+            "environment '\(env.name)' has no pushed image in the lock and no local image \(env.image.map { "\($0):\(env.contentTag)" } ?? "")",
             hint: "run 'envctl build --push' (records the digest in envctl.lock), or 'envctl build' for a local image")
     }
 }
@@ -97,7 +107,9 @@ package enum ImageSelection {
 /// Runs a container in the foreground: stdin, stdout and stderr are the terminal's own, and the
 /// container's exit status comes back.
 package enum ContainerLauncher {
-    package static func run(_ invocation: ContainerInvocation, extraEnvironment: [String: String] = [:]) async throws(RunsError) -> Int32 {
+    package static func run(_ invocation: ContainerInvocation, extraEnvironment: [String: String] = [:])
+        async throws(RunsError) -> Int32
+    {
         guard ToolLocator.find(invocation.runtime.rawValue) != nil else {
             throw RunsError(.missingTool, "\(invocation.runtime.rawValue) is not installed")
         }
@@ -110,7 +122,8 @@ package enum ContainerLauncher {
             var env: [Environment.Key: String?] = [:]
             for (k, v) in extraEnvironment { env[Environment.Key(stringLiteral: k)] = v }
             let result = try await Subprocess.run(
-                .name(invocation.runtime.rawValue), arguments: .init(invocation.arguments), environment: .inherit.updating(env),
+                .name(invocation.runtime.rawValue), arguments: .init(invocation.arguments),
+                environment: .inherit.updating(env),
                 input: .currentStandardInput, output: .currentStandardOutput, error: .currentStandardError)
             switch result.terminationStatus {
             case .exited(let code): return code

@@ -28,7 +28,8 @@ extension ImageRegistry {
     package func addTag(repository: String, digest: String, tag: String) async throws(RunsError) {
         do {
             try await self.tag(
-                try ImageReference(parsing: "\(repository)@\(digest)"), as: try ImageReference(parsing: "\(repository):\(tag)"))
+                try ImageReference(parsing: "\(repository)@\(digest)"),
+                as: try ImageReference(parsing: "\(repository):\(tag)"))
         } catch {
             throw RunsError(registry: error, "tagging \(repository)@\(digest) as \(tag)")
         }

@@ -24,7 +24,8 @@ package struct RunRequest: Sendable {
     package init(
         environment: LockedEnvironment, mountDirectory: String, recordWorkspace: String, command: [String],
         runtime: ContainerRuntime, preflight: Bool = true, requireGPU: Bool = false, shmSize: String? = nil,
-        git: RunRecord.GitStamp? = nil, reproducedFrom: String? = nil, tty: Bool = false, image: RunRecord.ImageStamp? = nil
+        git: RunRecord.GitStamp? = nil, reproducedFrom: String? = nil, tty: Bool = false,
+        image: RunRecord.ImageStamp? = nil
     ) {
         self.requireGPU = requireGPU
         self.environment = environment
@@ -63,30 +64,40 @@ package struct RunCoordinator: Sendable {
         if request.requireGPU, let why = host.explanation {
             throw RunsError(
                 .failure, "--require-gpu: \(host.summary); not starting '\(env.name)'\n    \(why)",
-                hint: "'envctl doctor' shows the whole host report; without --require-gpu the run starts on CPU, without GPU flags")
+                hint:
+                    "'envctl doctor' shows the whole host report; without --require-gpu the run starts on CPU, without GPU flags"
+            )
         }
         let report = Preflight.check(env, host: host)
         if request.preflight && !report.canRun {
             let lines = report.findings.filter { $0.severity == .error }.map { "  - \($0.message)" }
             throw RunsError(
-                .failure, "preflight: '\(env.name)' cannot run on this host (\(host.summary)):\n" + lines.joined(separator: "\n"),
+                .failure,
+                "preflight: '\(env.name)' cannot run on this host (\(host.summary)):\n" + lines.joined(separator: "\n"),
                 hint: "--no-preflight starts it anyway")
         }
-        for f in report.findings where f.severity != .error || !request.preflight { log("\(f.severity.rawValue): \(f.message)") }
+        for f in report.findings where f.severity != .error || !request.preflight {
+            log("\(f.severity.rawValue): \(f.message)")
+        }
         if !host.hasGPU { log("warning: starting the container without GPU flags") }
 
         let image: RunRecord.ImageStamp
-        if let chosen = request.image { image = chosen } else {
+        if let chosen = request.image {
+            image = chosen
+        } else {
             image = try await ImageSelection.select(env, runtime: request.runtime, runner: runner)
         }
         if image.source == "local" {
-            log("warning: '\(env.name)' has no pushed digest; running local image \(image.reference), which no one else can pull")
+            log(
+                "warning: '\(env.name)' has no pushed digest; running local image \(image.reference), which no one else can pull"
+            )
         }
 
         let id = RunRecord.newID()
         var record = RunRecord(
             id: id, kind: .container, startedAt: Date(), command: request.command, workspace: request.recordWorkspace,
-            git: request.git, environment: env.name, lockHash: env.hash, images: [image], runtime: request.runtime.rawValue,
+            git: request.git, environment: env.name, lockHash: env.hash, images: [image],
+            runtime: request.runtime.rawValue,
             host: host, preflight: report.findings)
         record.reproducedFrom = request.reproducedFrom
         let store = RunStore(workspace: request.recordWorkspace)
@@ -99,12 +110,15 @@ package struct RunCoordinator: Sendable {
                 record.protectiveTags.append("\(repo):\(record.protectiveTag)")
                 try save(record, in: store)
             } catch {
-                log("warning: could not add protective tag \(record.protectiveTag) to \(repo)@\(digest): \(error.message)")
+                log(
+                    "warning: could not add protective tag \(record.protectiveTag) to \(repo)@\(digest): \(error.message)"
+                )
             }
         }
 
         var invocation = ContainerInvocation(
-            runtime: request.runtime, image: image.reference, command: request.command, workspace: request.mountDirectory,
+            runtime: request.runtime, image: image.reference, command: request.command,
+            workspace: request.mountDirectory,
             gpu: host.hasGPU, shmSize: request.shmSize, tty: request.tty, runID: id)
         if let commit = request.git?.commit { invocation.environment["ENVCTL_GIT_COMMIT"] = commit }
         invocation.environment["ENVCTL_LOCK_HASH"] = env.hash

@@ -52,7 +52,8 @@ package struct RunRecord: Sendable, Hashable, Codable {
         package var parameters: [String: String]?
 
         package init(
-            file: String, endpoint: String, pipelineID: String? = nil, versionID: String? = nil, remoteRunID: String? = nil,
+            file: String, endpoint: String, pipelineID: String? = nil, versionID: String? = nil,
+            remoteRunID: String? = nil,
             state: String? = nil, parameters: [String: String]? = nil
         ) {
             self.parameters = parameters
@@ -90,8 +91,10 @@ package struct RunRecord: Sendable, Hashable, Codable {
     package var protectiveTags: [String]
 
     package init(
-        id: String, kind: Kind, startedAt: Date, command: [String], workspace: String, git: GitStamp?, environment: String,
-        lockHash: String, images: [ImageStamp], runtime: String?, host: HostGPUReport?, preflight: [PreflightFinding] = []
+        id: String, kind: Kind, startedAt: Date, command: [String], workspace: String, git: GitStamp?,
+        environment: String,
+        lockHash: String, images: [ImageStamp], runtime: String?, host: HostGPUReport?,
+        preflight: [PreflightFinding] = []
     ) {
         self.id = id
         self.kind = kind

@@ -48,9 +48,13 @@ package struct RunStore: Sendable {
     }
 
     package static func decode(atPath path: String) throws -> RunRecord {
-        guard let data = FileManager.default.contents(atPath: path) else { throw RunsError(.failure, "cannot read \(path)") }
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw RunsError(.failure, "cannot read \(path)")
+        }
         return try JSONDecoder().decode(RunRecord.self, from: data)
     }
 
-    package static func decode(_ data: Data) throws -> RunRecord { try JSONDecoder().decode(RunRecord.self, from: data) }
+    package static func decode(_ data: Data) throws -> RunRecord {
+        try JSONDecoder().decode(RunRecord.self, from: data)
+    }
 }

@@ -10,7 +10,9 @@ package struct Workspace: Sendable {
 
     package init(root: String) { self.root = root }
 
-    package static func locate(from start: String = FileManager.default.currentDirectoryPath) throws(RunsError) -> Workspace {
+    package static func locate(from start: String = FileManager.default.currentDirectoryPath) throws(RunsError)
+        -> Workspace
+    {
         var dir = URL(fileURLWithPath: start).standardizedFileURL
         while true {
             if FileManager.default.fileExists(atPath: dir.appendingPathComponent(Lockfile.fileName).path) {
@@ -20,7 +22,8 @@ package struct Workspace: Sendable {
             if parent.path == dir.path { break }
             dir = parent
         }
-        throw RunsError(.badInput, "no \(Lockfile.fileName) in \(start) or any parent directory", hint: "run 'envctl lock' first")
+        throw RunsError(
+            .badInput, "no \(Lockfile.fileName) in \(start) or any parent directory", hint: "run 'envctl lock' first")
     }
 
     package func loadLock() throws(RunsError) -> Lockfile {
@@ -31,7 +34,9 @@ package struct Workspace: Sendable {
 
     /// HEAD and dirty state of the repository around the workspace; nil outside git.
     package func gitStamp() -> RunRecord.GitStamp? {
-        guard let repo = try? Repository.discover(from: root), let state = try? repo.workingTreeState() else { return nil }
+        guard let repo = try? Repository.discover(from: root), let state = try? repo.workingTreeState() else {
+            return nil
+        }
         return RunRecord.GitStamp(commit: state.head, dirty: state.dirty, changedPaths: state.changedPaths)
     }
 }
