@@ -45,7 +45,7 @@ struct ImageBuildWorkflowTests {
         let registry = try TestRegistry()
         defer { registry.stop() }
         try registry.put("team/train:envctl-0000000000000001", payload: "other")
-        let env = WorkflowLocks.environment(pushed: nil)
+        let env = LockFactory.environment(pushed: nil)
         let events = Events()
         let workflow = ImageBuildWorkflow(registry: client(), runner: noBuilders) { events.add($0) }
         let ws = try TemporaryDirectory(prefix: "envctl-wf")
@@ -67,7 +67,7 @@ struct ImageBuildWorkflowTests {
         let events = Events()
         let workflow = ImageBuildWorkflow(registry: client(), runner: noBuilders) { events.add($0) }
         let job = BuildJob(
-            environment: WorkflowLocks.environment(),
+            environment: LockFactory.environment(),
             inputs: BuildInputs(revision: nil, source: nil, sourceDateEpoch: 0),
             recipe: BuildRecipe(), contextDirectory: "/nonexistent", ociLayout: "/nonexistent/oci",
             target: "UPPER/Case:x")
@@ -99,8 +99,8 @@ struct ImageBuildWorkflowTests {
         let made = try runProcess(
             "bash", [RepoPaths.path("ci/make-oci-layout.sh"), ws.path + "/oci", "envctl-x", "512"])
         try #require(made.status == 0, "\(made.stderr)")
-        let env = WorkflowLocks.environment(pushed: nil)
-        try WorkflowLocks.lockfile([env]).write(to: ws.path + "/envctl.lock")
+        let env = LockFactory.environment(pushed: nil)
+        try LockFactory.lockfile([env]).write(to: ws.path + "/envctl.lock")
         let events = Events()
         let workflow = ImageBuildWorkflow(registry: client(), runner: noBuilders) { events.add($0) }
         let target = "\(registry.host)/team/train:\(env.contentTag)"

@@ -9,7 +9,7 @@ import Testing
 
 /// `envctl push`'s rules: where an image goes and which tags it gets.
 @Suite("Push target") struct PushTargetTests {
-    let env = WorkflowLocks.environment(pushed: nil)
+    let env = LockFactory.environment(pushed: nil)
 
     @Test func withoutAnEnvironmentDestIsRequiredAndTakenAsGiven() throws {
         #expect(throws: DiagnosticsError.self) { try PushImage.target(destination: nil, environment: nil, tags: []) }
@@ -35,7 +35,7 @@ import Testing
         let t = try PushImage.target(destination: nil, environment: env, tags: [])
         #expect(t.destination.description == "registry.example.com/team/train:\(env.contentTag)")
         #expect(t.additionalTags.isEmpty)
-        let noRepo = WorkflowLocks.environment(image: nil, pushed: nil)
+        let noRepo = LockFactory.environment(image: nil, pushed: nil)
         #expect {
             try PushImage.target(destination: nil, environment: noRepo, tags: [])
         } throws: { error in
@@ -47,7 +47,7 @@ import Testing
     @Test func mountCandidatesAreTheBaseBuilderAndLastPush() throws {
         let pushed = PushedImage(
             reference: "r.example/team/train:envctl-1", digest: "sha256:" + String(repeating: "a", count: 64))
-        let refs = PushImage.mountCandidates(WorkflowLocks.environment(pushed: pushed), client: PushImageTests.client())
+        let refs = PushImage.mountCandidates(LockFactory.environment(pushed: pushed), client: PushImageTests.client())
         #expect(
             refs.map(\.description) == [
                 "docker.io/nvidia/cuda:12.4.1-base-ubuntu22.04@sha256:" + String(repeating: "b", count: 64),
@@ -73,8 +73,8 @@ struct PushImageTests {
         defer { ws.cleanup() }
         let made = try runProcess("bash", [RepoPaths.path("ci/make-oci-layout.sh"), ws.path + "/oci", "v1", "512"])
         try #require(made.status == 0, "\(made.stderr)")
-        let env = WorkflowLocks.environment(pushed: nil)
-        try WorkflowLocks.lockfile([env]).write(to: ws.path + "/envctl.lock")
+        let env = LockFactory.environment(pushed: nil)
+        try LockFactory.lockfile([env]).write(to: ws.path + "/envctl.lock")
         let target = try PushImage.target(destination: "\(registry.host)/team/train", environment: env, tags: ["extra"])
         let outcome = try await PushImage.run(
             try OCILayoutSource(directory: ws.path + "/oci", tag: "v1"), to: target, environment: env, mountFrom: [],

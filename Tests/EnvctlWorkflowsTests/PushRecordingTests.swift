@@ -13,9 +13,9 @@ import Testing
 
     func workspace(pushed: PushedImage?) throws -> (TemporaryDirectory, String, LockedEnvironment) {
         let ws = try TemporaryDirectory(prefix: "envctl-record")
-        let env = WorkflowLocks.environment(pushed: pushed)
+        let env = LockFactory.environment(pushed: pushed)
         let path = ws.path + "/envctl.lock"
-        try WorkflowLocks.lockfile([env]).write(to: path)
+        try LockFactory.lockfile([env]).write(to: path)
         return (ws, path, env)
     }
 
@@ -45,8 +45,8 @@ import Testing
         let (ws, path, env) = try workspace(pushed: nil)
         defer { ws.cleanup() }
         // Someone re-locks while the image builds: the environment's hash changes.
-        let relocked = WorkflowLocks.environment(pushed: nil, hash: "sha256:" + String(repeating: "2", count: 64))
-        try WorkflowLocks.lockfile([relocked]).write(to: path)
+        let relocked = LockFactory.environment(pushed: nil, hash: "sha256:" + String(repeating: "2", count: 64))
+        try LockFactory.lockfile([relocked]).write(to: path)
         let before = try String(contentsOfFile: path, encoding: .utf8)
         #expect {
             try PushRecording.record(
@@ -62,8 +62,8 @@ import Testing
 
 /// The one environment selector.
 @Suite("Choosing an environment") struct EnvironmentSelectionTests {
-    let lock = WorkflowLocks.lockfile([
-        WorkflowLocks.environment(name: "train"), WorkflowLocks.environment(name: "eval"),
+    let lock = LockFactory.lockfile([
+        LockFactory.environment(name: "train"), LockFactory.environment(name: "eval"),
     ])
 
     @Test func byName() throws {
@@ -82,7 +82,7 @@ import Testing
 
     @Test func severalNeedANameOneDoesNot() throws {
         #expect(throws: DiagnosticsError.self) { try lock.selectEnvironment(nil) }
-        let single = WorkflowLocks.lockfile([WorkflowLocks.environment(name: "only")])
+        let single = LockFactory.lockfile([LockFactory.environment(name: "only")])
         #expect(try single.selectEnvironment(nil).name == "only")
     }
 }

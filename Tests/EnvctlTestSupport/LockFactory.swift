@@ -1,8 +1,8 @@
-import EnvctlModel
+package import EnvctlModel
 
 /// Builds small but complete locks for tests.
-enum LockFactory {
-    static func environment(
+package enum LockFactory {
+    package static func environment(
         name: String = "train", cuda: String = "12.4.1", cudnn: String? = "9.1.0", torch: String = "2.5.1",
         driverMinimum: String? = "525.60.13", fullCompatibility: String? = "550.54.15",
         compatibility: LockedDriver.Compatibility = .full, archs: [String] = ["sm_80", "sm_90"],
@@ -38,7 +38,7 @@ enum LockFactory {
             reasons: [], warnings: [], pushed: pushed)
     }
 
-    static func lockfile(_ environments: [LockedEnvironment]) -> Lockfile {
+    package static func lockfile(_ environments: [LockedEnvironment]) -> Lockfile {
         Lockfile(
             generatedBy: "envctl 0.1.0", knowledgeBase: KnowledgeBaseStamp(version: "2026.11.0", date: "2026-11-25"),
             specHash: "sha256:" + String(repeating: "e", count: 64), fleet: nil, environments: environments)
