@@ -15,24 +15,10 @@ extension EnvctlCommand.Reproduce {
     )
         async throws -> Int32
     {
-        if !command.isEmpty {
-            throw RunsError(
-                .badInput,
-                "run \(record.id) is a pipeline submission: it is resubmitted, not run; drop the command after --")
-        }
-        if rebuild {
-            throw RunsError(
-                .badInput, "--rebuild is not supported for pipeline runs yet",
-                hint:
-                    "'envctl reproduce \(commit) --env NAME --rebuild -- true' rebuilds an environment's image under its content tag; when the digest matches, resubmit"
-            )
-        }
+        try PipelineFlow.checkReproducible(record, revision: commit, hasCommand: !command.isEmpty, rebuild: rebuild)
         let plan = try reproducer.pipelinePlan(revision: commit, record: record)
         for n in plan.notes { RunsPresentation.stderr("note: \(n)") }
-        let pipeline = try KFPPipeline.parse(plan.text, file: plan.repositoryPath)
-        let pinner = PipelinePinner(
-            lock: plan.lock, registry: registry, pinExternal: pipelineOptions.pinExternal, knownPins: plan.knownPins)
-        let pinned = try await pinner.pin(pipeline, file: plan.repositoryPath)
+        let pinned = try await PipelineFlow.pin(plan, pinExternal: pipelineOptions.pinExternal, registry: registry)
         for w in pinned.warnings { RunsPresentation.stderr("warning: \(w)") }
         let parameters = try pipelineOptions.parameters(over: record.pipeline?.parameters ?? [:])
 
@@ -50,22 +36,10 @@ extension EnvctlCommand.Reproduce {
         }
         _ = try pipelineOptions.target()
         _ = try pipelineOptions.bearerToken()
-        let missing = try await reproducer.missingImages(pinned.pins)
-        if !missing.isEmpty {
-            throw RunsError(
-                .failure,
-                "\(missing.count) image(s) that run \(record.id)'s pipeline pins at \(plan.commit.shortID) no longer exist in the registry:\n"
-                    + missing.map { "  - \($0)" }.joined(separator: "\n"),
-                hint:
-                    "'envctl reproduce \(commit) --env NAME --rebuild -- true' rebuilds an environment's image from the lock at that commit"
-            )
-        }
+        let submission = try await PipelineFlow.resubmission(
+            plan, pinned: pinned, parameters: parameters, revision: commit, reproducer: reproducer)
         RunsPresentation.stderr(
             "envctl: resubmitting \(plan.repositoryPath) from \(plan.commit.shortID) (\(plan.commit.summary))")
-        let submission = PipelineFlow.Submission(
-            pinned: pinned, file: record.pipeline?.file ?? plan.repositoryPath,
-            git: RunRecord.GitStamp(commit: plan.commit.id, dirty: false, changedPaths: []), parameters: parameters,
-            reproducedFrom: plan.commit.id, reproducesRun: record.id)
         return try await PipelineFlow.submit(
             submission, options: pipelineOptions, registry: registry, workspace: Workspace(root: workspaceRoot))
     }

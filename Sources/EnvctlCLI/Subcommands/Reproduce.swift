@@ -1,6 +1,7 @@
 import ArgumentParser
 import EnvctlModel
 import EnvctlRuns
+import EnvctlWorkflows
 import Foundation
 import GitSupport
 
@@ -68,49 +69,20 @@ extension EnvctlCommand {
                             record, reproducer: reproducer, registry: registry, workspaceRoot: workspaceRoot)
                     }
                 }
-                var plan = try await reproducer.plan(
+                let plan = try await reproducer.plan(
                     revision: commit, environment: env, runID: run, command: command, rebuild: rebuild)
                 for n in plan.notes { RunsPresentation.stderr("note: \(n)") }
                 if dryRun {
                     print(Self.render(plan))
                     return 0
                 }
-                var needsRebuild = false
-                if rebuild {
-                    if try await reproducer.imageExists(plan) {
-                        RunsPresentation.stderr(
-                            "note: \(plan.image.reference) is still in the registry; nothing to rebuild")
-                    } else {
-                        if plan.image.digest != nil {
-                            RunsPresentation.stderr(
-                                "note: \(plan.image.reference) no longer exists in the registry; rebuilding it from the lock at \(plan.commit.shortID)"
-                            )
-                        }
-                        needsRebuild = true
-                    }
-                } else {
-                    try await reproducer.verifyImage(plan)
-                }
-                let rt = try ContainerRuntime.detect(explicit: runtime)
-                let tree = try reproducer.checkout(plan)
-                defer { if !keep { try? FileManager.default.removeItem(atPath: tree) } }
-                if needsRebuild {
-                    let lockDir = (source.lockPath as NSString).deletingLastPathComponent
-                    plan.image = try await rebuildImage(
-                        plan, projectDirectory: lockDir.isEmpty ? tree : "\(tree)/\(lockDir)", workspace: workspaceRoot,
-                        registry: registry)
-                }
-                RunsPresentation.stderr(
-                    "envctl: reproducing \(plan.commit.shortID) (\(plan.commit.summary)) in \(tree)")
-                let coordinator = RunCoordinator(
-                    runner: SystemCommandRunner(), registry: registry, log: RunsPresentation.log)
-                let (record, code) = try await coordinator.run(
-                    RunRequest(
-                        environment: plan.locked, mountDirectory: tree, recordWorkspace: workspaceRoot,
-                        command: plan.command,
-                        runtime: rt, preflight: !noPreflight, requireGPU: requireGPU,
-                        git: RunRecord.GitStamp(commit: plan.commit.id, dirty: false, changedPaths: []),
-                        reproducedFrom: plan.commit.id, tty: isatty(0) == 1 && isatty(1) == 1, image: plan.image))
+                let useCase = ReproduceRun(reproducer: reproducer, registry: registry, onEvent: { Self.present($0) })
+                let (record, code) = try await useCase.run(
+                    plan,
+                    options: .init(
+                        rebuild: rebuild, runtime: runtime, preflight: !noPreflight, requireGPU: requireGPU,
+                        keepTree: keep, tty: isatty(0) == 1 && isatty(1) == 1),
+                    recipe: { try builderOptions.recipe(for: $0) })
                 RunsPresentation.stderr(
                     "envctl: run \(record.id) exited with \(code) (record: .envctl/runs/\(record.id).json)")
                 return code
