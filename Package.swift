@@ -6,9 +6,9 @@
 //
 //   envctl (exe) -> EnvctlCLI                       parses flags, calls a use case, presents the result
 //   EnvctlCLI -> EnvctlWorkflows, EnvctlRuns, and the libraries below for their types
-//   EnvctlWorkflows (use cases: lock check, build pipeline, push recording, rebuild)
+//   EnvctlWorkflows (use cases: lock check, build pipeline, push, push recording, mirror, rebuild, reproduce)
 //       -> EnvctlLocking, EnvctlImageBuild, EnvctlTemplates, EnvctlRuns, OCIRegistry, GitSupport
-//   EnvctlRuns (use cases: run, reproduce, pipelines) -> EnvctlKnowledge, GitSupport, OCIRegistry, Subprocess
+//   EnvctlRuns (use cases: run, reproduce plans, pipelines) -> EnvctlKnowledge, GitSupport, OCIRegistry, Subprocess
 //   EnvctlLocking -> EnvctlResolver -> EnvctlKnowledge -> EnvctlKnowledgeSchema -> EnvctlModel -> Yams
 //   EnvctlLocking -> EnvctlPython (uv driver), Digest (OpenSSL SHA-256), OCIRegistry (the registry port)
 //   EnvctlImageBuild -> EnvctlModel;  EnvctlTemplates -> EnvctlModel, Mustache
@@ -132,7 +132,8 @@ let package = Package(
         // fails the build. It needs only EnvctlKnowledgeSchema/EnvctlModel/Yams, which a debug build compiles
         // for the host anyway.
         .executableTarget(
-            name: "envctl-knowledge-generator", dependencies: ["EnvctlKnowledgeSchema"], swiftSettings: settings),
+            name: "envctl-knowledge-generator", dependencies: ["EnvctlKnowledgeSchema", "EnvctlModel"],
+            swiftSettings: settings),
         .plugin(
             name: "KnowledgeBasePlugin", capability: .buildTool(), dependencies: ["envctl-knowledge-generator"]),
         // Templates use a build-tool plugin, not SwiftPM's `.embedInCode` resources: those must sit inside the
@@ -143,29 +144,31 @@ let package = Package(
 
         // MARK: Tests
         .target(
-            name: "EnvctlTestSupport", dependencies: ["EnvctlModel", "EnvctlKnowledge", "Digest"],
+            name: "EnvctlTestSupport", dependencies: ["EnvctlModel", "EnvctlKnowledge"],
             path: "Tests/EnvctlTestSupport",
             swiftSettings: settings),
         .testTarget(
             name: "EnvctlModelTests", dependencies: ["EnvctlModel", "EnvctlTestSupport"], exclude: ["Snapshots"],
             swiftSettings: settings),
         .testTarget(
-            name: "EnvctlKnowledgeTests", dependencies: ["EnvctlKnowledge", "EnvctlTestSupport"],
+            name: "EnvctlKnowledgeTests", dependencies: ["EnvctlKnowledge", "EnvctlModel", "EnvctlTestSupport"],
             swiftSettings: settings),
         .testTarget(
             name: "EnvctlResolverTests",
-            dependencies: ["EnvctlResolver", "EnvctlKnowledge", "EnvctlTestSupport"],
+            dependencies: ["EnvctlResolver", "EnvctlKnowledge", "EnvctlModel", "EnvctlTestSupport"],
             exclude: ["Snapshots"],
             swiftSettings: settings),
         .testTarget(
             name: "EnvctlLockingTests",
-            dependencies: ["EnvctlLocking", "EnvctlPython", "EnvctlTestSupport"],
+            dependencies: [
+                "EnvctlLocking", "EnvctlPython", "EnvctlKnowledge", "EnvctlModel", "Digest", "EnvctlTestSupport",
+            ],
             swiftSettings: settings),
         .testTarget(name: "DigestTests", dependencies: ["Digest"], swiftSettings: settings),
         .testTarget(
             name: "EnvctlRunsTests",
             dependencies: [
-                "EnvctlRuns", "EnvctlModel", "GitSupport", "OCIRegistry", "CurlTransport", "EnvctlTestSupport",
+                "EnvctlRuns", "EnvctlModel", "OCIRegistry", "CurlTransport", "EnvctlTestSupport",
             ],
             exclude: ["Fixtures"], swiftSettings: settings),
         .testTarget(
@@ -184,8 +187,7 @@ let package = Package(
         .testTarget(
             name: "EnvctlWorkflowsTests",
             dependencies: [
-                "EnvctlWorkflows", "EnvctlModel", "EnvctlImageBuild", "EnvctlRuns", "OCIRegistry", "CurlTransport",
-                "GitSupport",
+                "EnvctlWorkflows", "EnvctlModel", "EnvctlImageBuild", "OCIRegistry", "CurlTransport",
                 "EnvctlTestSupport",
             ],
             swiftSettings: settings),
