@@ -129,8 +129,8 @@ let package = Package(
         // The built-in knowledge base is compiled in once, as canonical JSON (decoded at start-up: JSONDecoder
         // reads it about ten times faster than YAML) plus constants such as its version. The generator parses
         // and validates knowledge/builtin.yaml with the same code that loads user overlays, so a broken file
-        // fails the build. It needs only EnvctlKnowledgeSchema/EnvctlModel/Yams, which a debug build compiles
-        // for the host anyway.
+        // fails the build. It needs only EnvctlKnowledgeSchema/EnvctlModel/Yams; SwiftPM 6.3 compiles a second
+        // (host) copy of those for the plugin's tool, about a minute of a cold 2-core build (SwiftPM #8275).
         .executableTarget(
             name: "envctl-knowledge-generator", dependencies: ["EnvctlKnowledgeSchema", "EnvctlModel"],
             swiftSettings: settings),
