@@ -13,7 +13,7 @@
 //   EnvctlLocking -> EnvctlPython (uv driver), Digest (OpenSSL SHA-256), OCIRegistry (the registry port)
 //   EnvctlImageBuild -> EnvctlModel;  EnvctlTemplates -> EnvctlModel, Mustache
 //   OCIRegistry -> EnvctlModel (FailureKind), Digest;  CurlTransport -> OCIRegistry (HTTPTransport seam)
-//   CurlTransport -> CCurl/CCurlShims;  GitSupport -> CLibGit2
+//   CurlTransport -> CCurl/CCurlShims;  GitSupport -> CLibGit2, EnvctlModel (FileSystemError)
 //
 // EnvctlModel holds the shared vocabulary: the lock, BuildInputs, FailureKind. C modules (C*) are
 // imported only by the one Swift target that wraps them.
@@ -90,7 +90,7 @@ let package = Package(
         .target(
             name: "CurlTransport", dependencies: ["CCurl", "CCurlShims", "Digest", "OCIRegistry"],
             swiftSettings: settings),
-        .target(name: "GitSupport", dependencies: ["CLibGit2"], swiftSettings: settings),
+        .target(name: "GitSupport", dependencies: ["CLibGit2", "EnvctlModel"], swiftSettings: settings),
         .target(
             name: "EnvctlTemplates",
             dependencies: ["EnvctlModel", .product(name: "Mustache", package: "swift-mustache")],

@@ -1,3 +1,4 @@
+import EnvctlModel
 import Foundation
 
 /// The programs envctl can build images with.
@@ -124,13 +125,21 @@ package struct ImageBuilder: Sendable {
         let fm = FileManager.default
         let scratch = request.dockerfileDirectory ?? request.contextDirectory
         let dockerfilePath = (scratch as NSString).appendingPathComponent("Dockerfile")
-        do {
+        func attempt(_ what: String, _ path: String, _ body: () throws -> Void) throws(ImageBuildError) {
+            do { try body() } catch {
+                throw ImageBuildError(
+                    .stepFailed, step: "render", "cannot \(what) \(path): \(FileSystemError.Reason(error, path: path))")
+            }
+        }
+        try attempt("create directory", request.contextDirectory) {
             try fm.createDirectory(atPath: request.contextDirectory, withIntermediateDirectories: true)
+        }
+        try attempt("create directory", scratch) {
             try fm.createDirectory(atPath: scratch, withIntermediateDirectories: true)
-            try request.dockerfile.write(toFile: dockerfilePath, atomically: true, encoding: .utf8)
-            if fm.fileExists(atPath: request.ociLayout) { try fm.removeItem(atPath: request.ociLayout) }
-        } catch {
-            throw ImageBuildError(.stepFailed, step: "render", "cannot write \(dockerfilePath): \(error)")
+        }
+        try attempt("write", dockerfilePath) { try AtomicFile.write(request.dockerfile, to: dockerfilePath) }
+        if fm.fileExists(atPath: request.ociLayout) {
+            try attempt("remove", request.ociLayout) { try fm.removeItem(atPath: request.ociLayout) }
         }
 
         var currentStep: String?

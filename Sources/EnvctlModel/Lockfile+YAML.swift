@@ -22,9 +22,19 @@ extension Lockfile {
     }
 
     package static func load(fileAt path: String) throws(DiagnosticsError) -> Lockfile {
-        guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8)
-        else {
-            throw DiagnosticsError([.error("cannot read lock file '\(path)'", hint: "run 'envctl lock' to create it")])
+        let data: Data
+        do {
+            data = try Data(contentsOf: URL(fileURLWithPath: path))
+        } catch {
+            let reason = FileSystemError.Reason(error, path: path)
+            throw DiagnosticsError([
+                .error(
+                    "cannot read lock file '\(path)': \(reason)",
+                    hint: reason == .noSuchFile ? "run 'envctl lock' to create it" : nil)
+            ])
+        }
+        guard let text = String(data: data, encoding: .utf8) else {
+            throw DiagnosticsError([.error("cannot read lock file '\(path)': it is not UTF-8 text")])
         }
         return try parse(text, file: path)
     }

@@ -120,7 +120,10 @@ package struct UVPinner: Sendable {
             try (request.requirements.joined(separator: "\n") + "\n").write(
                 to: input, atomically: true, encoding: .utf8)
         } catch {
-            throw PythonPinError(.temporaryFileUnwritable, "cannot write a temporary requirements file: \(error)")
+            throw PythonPinError(
+                .temporaryFileUnwritable,
+                "cannot write a temporary requirements file \(input.path): \(FileSystemError.Reason(error, path: input.path))"
+            )
         }
         defer { try? FileManager.default.removeItem(at: dir) }
         let result: ExecutionResult<Void, StringOutput<UTF8>, StringOutput<UTF8>>

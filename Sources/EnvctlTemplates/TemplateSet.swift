@@ -45,7 +45,10 @@ package struct TemplateSet: Sendable {
     package var families: [String] { sources.keys.filter { !$0.hasPrefix("_") }.sorted() }
 
     /// A Mustache library with HTML escaping turned off in every template (see `DockerfileSafety`).
+    /// - Throws: `TemplateError` when a template does not parse or the partials include each other
+    ///   (`checkPartials`): swift-mustache would recurse until the stack runs out.
     func library() throws(TemplateError) -> MustacheLibrary {
+        try checkPartials()
         var templates: [String: MustacheTemplate] = [:]
         for (name, text) in sources {
             do {
@@ -53,8 +56,7 @@ package struct TemplateSet: Sendable {
                 // It renders as nothing, and it is on the template's first line so line numbers hold.
                 templates[name] = try MustacheTemplate(string: "{{% CONTENT_TYPE: TEXT}}" + text)
             } catch {
-                let origin = overridden.contains(name) ? "your template" : "built-in template"
-                throw TemplateError(.template, "\(origin) '\(name).mustache' does not parse: \(error)")
+                throw TemplateError(.template, "\(origin(of: name)) '\(name).mustache' does not parse: \(error)")
             }
         }
         return MustacheLibrary(templates: templates)

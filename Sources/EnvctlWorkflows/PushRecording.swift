@@ -32,7 +32,8 @@ package enum PushRecording {
             try updated.write(to: lockPath)
             return updated
         } catch {
-            throw ImageBuildError(.stepFailed, step: "record", "cannot record the push in \(lockPath): \(error)")
+            let why = (error as? FileSystemError).map { "\($0.reason)" } ?? "\(error)"
+            throw ImageBuildError(.stepFailed, step: "record", "cannot record the push in \(lockPath): \(why)")
         }
     }
 }

@@ -1,4 +1,5 @@
 internal import CLibGit2
+import EnvctlModel
 package import Foundation
 
 extension Repository {
@@ -59,7 +60,9 @@ extension Repository {
         do {
             try fm.createDirectory(atPath: directory, withIntermediateDirectories: true)
         } catch {
-            throw GitError(code: .generic, operation: "exportTree", message: "cannot create '\(directory)': \(error)")
+            throw GitError(
+                code: .generic, operation: "exportTree",
+                message: "cannot create directory '\(directory)': \(FileSystemError.Reason(error, path: directory))")
         }
         try write(tree: tree!, into: directory)
     }
@@ -80,10 +83,7 @@ extension Repository {
                 var sub: OpaquePointer?
                 try check(git_tree_lookup(&sub, pointer, git_tree_entry_id(entry)), "git_tree_lookup")
                 defer { git_tree_free(sub) }
-                do { try fm.createDirectory(atPath: target, withIntermediateDirectories: false) } catch {
-                    throw GitError(
-                        code: .generic, operation: "exportTree", message: "cannot create '\(target)': \(error)")
-                }
+                guard mkdir(target, 0o755) == 0 else { throw exportError(target, name: name) }
                 try write(tree: sub!, into: target)
             case GIT_FILEMODE_BLOB, GIT_FILEMODE_BLOB_EXECUTABLE, GIT_FILEMODE_LINK:
                 var blob: OpaquePointer?
@@ -93,19 +93,52 @@ extension Repository {
                 let data = size > 0 ? Data(bytes: git_blob_rawcontent(blob)!, count: size) : Data()
                 if mode == GIT_FILEMODE_LINK {
                     let dest = String(decoding: data, as: UTF8.self)
-                    guard symlink(dest, target) == 0 else {
-                        throw GitError(
-                            code: .generic, operation: "exportTree", message: "cannot create symlink '\(target)'")
-                    }
+                    guard symlink(dest, target) == 0 else { throw exportError(target, name: name) }
                 } else {
-                    let perms: Int = mode == GIT_FILEMODE_BLOB_EXECUTABLE ? 0o755 : 0o644
-                    guard fm.createFile(atPath: target, contents: data, attributes: [.posixPermissions: perms]) else {
-                        throw GitError(code: .generic, operation: "exportTree", message: "cannot write '\(target)'")
-                    }
+                    let perms: mode_t = mode == GIT_FILEMODE_BLOB_EXECUTABLE ? 0o755 : 0o644
+                    try exportFile(target, name: name, data: data, permissions: perms)
                 }
             default:  // GIT_FILEMODE_COMMIT: a submodule; its content is another repository.
                 try? fm.createDirectory(atPath: target, withIntermediateDirectories: false)
             }
         }
     }
+}
+
+/// Writes a new file (never over an existing one: a tree that names one path twice is refused).
+private func exportFile(_ target: String, name: String, data: Data, permissions: mode_t)
+    throws(GitError)
+{
+    let fd = open(target, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, permissions)
+    guard fd >= 0 else { throw exportError(target, name: name) }
+    var failure: GitError?
+    data.withUnsafeBytes { raw in
+        var offset = 0
+        while offset < raw.count {
+            let n = Foundation.write(fd, raw.baseAddress! + offset, raw.count - offset)
+            if n < 0 {
+                if errno == EINTR { continue }
+                failure = exportError(target, name: name)
+                return
+            }
+            offset += n
+        }
+    }
+    // open() applies the umask; the tree's mode is what the file gets.
+    if failure == nil, fchmod(fd, permissions) != 0 { failure = exportError(target, name: name) }
+    if close(fd) != 0, failure == nil { failure = exportError(target, name: name) }
+    if let failure { throw failure }
+}
+
+/// The current `errno` for writing `target` (tree entry `name`), in words.
+private func exportError(_ target: String, name: String) -> GitError {
+    let code = errno
+    if code == EEXIST {
+        return GitError(
+            code: .exists, operation: "exportTree",
+            message: "cannot export '\(target)': a file named '\(name)' already exists")
+    }
+    return GitError(
+        code: .generic, operation: "exportTree",
+        message: "cannot export '\(target)': \(FileSystemError.Reason(errno: code))")
 }

@@ -1,3 +1,4 @@
+import EnvctlModel
 import Foundation
 
 /// A credential for one registry. `description` never shows the secret.
@@ -217,7 +218,7 @@ package enum AuthFile {
         } catch let e as RegistryError {
             throw e
         } catch {
-            throw RegistryError(.localIO, "cannot write \(path): \(error.localizedDescription)")
+            throw RegistryError(.localIO, "cannot write \(path): \(FileSystemError.Reason(error, path: path))")
         }
     }
 }

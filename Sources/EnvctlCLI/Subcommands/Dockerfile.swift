@@ -24,9 +24,7 @@ extension EnvctlCommand {
                 let text = try options.render(
                     env, inputs: SourceInfo.detect(in: FileManager.default.currentDirectoryPath))
                 if let output {
-                    do { try AtomicFile.write(text, to: output) } catch {
-                        throw CLIError.failure("cannot write \(output): \(error.localizedDescription)")
-                    }
+                    try AtomicFile.write(text, to: output)
                 } else {
                     FileHandle.standardOutput.write(Data(text.utf8))
                 }

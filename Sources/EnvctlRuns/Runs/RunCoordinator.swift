@@ -138,7 +138,8 @@ package struct RunCoordinator: Sendable {
 
     func save(_ record: RunRecord, in store: RunStore) throws(RunsError) {
         do { try store.save(record) } catch {
-            throw RunsError(.failure, "cannot write run record \(store.path(for: record.id)): \(error)")
+            let path = store.path(for: record.id)
+            throw RunsError(.failure, "cannot write run record \(path): \(FileSystemError.Reason(error, path: path))")
         }
     }
 }
