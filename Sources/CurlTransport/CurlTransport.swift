@@ -23,7 +23,12 @@ package final class CurlTransport: HTTPTransport {
     package static var libraryVersion: String { CurlGlobal.version }
 
     package func execute(_ request: HTTPRequest, sink: HTTPResponseSink) async throws(TransportError) -> HTTPResponse {
-        let context = TransferContext(body: request.body, sink: sink, progress: request.progress)
+        // CR/LF in a value would let it end the header block early or add a header of its own.
+        if let name = request.headers.unsafeFieldName {
+            throw TransportError(.unsafeHeader, "header \(name) holds control characters; the request was not sent")
+        }
+        let context = TransferContext(
+            body: request.body, sink: sink, progress: request.progress, maxResponseBytes: request.maxResponseBytes)
         try context.open()
         let result: Result<HTTPResponse, TransportError> = await withTaskCancellationHandler {
             await withCheckedContinuation { continuation in

@@ -138,6 +138,8 @@ package final class RegistryClient: Sendable {
         var retry = true
         var followRedirects = true
         var progress: (@Sendable (TransferProgress) -> Void)?
+        /// The most body bytes a 2xx response may carry (a blob's descriptor size); more aborts the transfer.
+        var maxResponseBytes: Int64?
     }
 
     /// Sends `call` with auth, redirects and retries; returns whatever status came back last.
@@ -159,6 +161,7 @@ package final class RegistryClient: Sendable {
                 method: call.method, url: url, headers: headers, body: call.body,
                 tls: sameHost ? ep.tls : options.configuration.tls(for: Self.authority(url)))
             request.progress = call.progress
+            request.maxResponseBytes = call.maxResponseBytes
             try checkScheme(url, host: call.host)
             let response: HTTPResponse
             if call.retry {
@@ -166,6 +169,7 @@ package final class RegistryClient: Sendable {
                     request, sink: call.sink, host: call.host,
                     what: "\(call.method) \(RegistryError.redact(url))")
             } else {
+                try Self.checkHeaders(request, host: call.host)
                 do {
                     response = try await transport.execute(request, sink: call.sink)
                     emit(.http("\(call.method) \(RegistryError.redact(url)) → \(response.status)"))
@@ -199,6 +203,7 @@ package final class RegistryClient: Sendable {
     func executeWithRetry(
         _ request: HTTPRequest, sink: HTTPResponseSink, host: String, what: String
     ) async throws(RegistryError) -> HTTPResponse {
+        try Self.checkHeaders(request, host: host)
         var attempt = 1
         while true {
             do {
@@ -230,6 +235,15 @@ package final class RegistryClient: Sendable {
         }
     }
 
+    /// Refuses a request whose headers hold control characters, whichever transport would send it.
+    static func checkHeaders(_ request: HTTPRequest, host: String) throws(RegistryError) {
+        guard let name = request.headers.unsafeFieldName else { return }
+        throw RegistryError(
+            .unsafeHeader, "refusing to send a \(name) header with control characters to \(host)", registry: host,
+            method: request.method, url: request.url,
+            hint: "a token or credential for \(host) contains CR, LF or other control characters")
+    }
+
     func sleep(_ seconds: Double) async throws(RegistryError) {
         do { try await Task.sleep(nanoseconds: UInt64(max(0, seconds) * 1e9)) } catch {
             throw RegistryError(.transport, "cancelled")
@@ -250,6 +264,12 @@ package final class RegistryClient: Sendable {
                 hint: "if \(host) speaks plain HTTP, set plainHTTP: true for it in registries.yaml")
         case .localFile:
             return RegistryError(.localIO, e.message, registry: host, method: method, url: url)
+        case .unsafeHeader:
+            return RegistryError(.unsafeHeader, e.message, registry: host, method: method, url: url)
+        case .responseTooLarge:
+            return RegistryError(
+                .oversizedResponse, "\(host) sent more than expected: \(e.message)", registry: host, method: method,
+                url: url)
         default:
             return RegistryError(
                 .transport, "cannot reach \(host): \(e.message)", registry: host, method: method, url: url)
