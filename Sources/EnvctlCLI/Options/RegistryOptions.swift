@@ -69,8 +69,12 @@ struct RegistryOptions: ParsableArguments {
             explicit[registry] = RegistryCredential(.basic(username: user, password: password), source: "command line")
         }
         let verbose = self.verbose
+        // Auth-file warnings (a world-readable config.json) print even where no progress is reported.
+        let warn: @Sendable (String) -> Void = { w in
+            if let reporter { reporter.handle(.warning(w)) } else { Terminal.stderr("warning: \(w)") }
+        }
         let options = RegistryClient.Options(
-            configuration: config, credentials: CredentialStore(explicit: explicit),
+            configuration: config, credentials: CredentialStore(explicit: explicit, warn: warn),
             retry: RetryPolicy(maxAttempts: retries), concurrency: max(1, concurrency),
             events: { event in
                 if case .http(let line) = event {
