@@ -59,6 +59,7 @@ package final class CurlTransport: HTTPTransport {
         handle.set(CURLOPT_HTTP_VERSION, CURL_HTTP_VERSION_1_1)
         handle.set(CURLOPT_TCP_KEEPALIVE, true)
         handle.set(CURLOPT_CONNECTTIMEOUT, request.connectTimeout)
+        handle.set(CURLOPT_TIMEOUT, max(0, request.timeout))
         handle.set(CURLOPT_LOW_SPEED_LIMIT, 1)
         handle.set(CURLOPT_LOW_SPEED_TIME, request.stallTimeout)
         handle.set(CURLOPT_BUFFERSIZE, 512 * 1024)

@@ -137,6 +137,9 @@ package struct HTTPRequest: Sendable {
     /// Seconds without progress (below 1 byte/s) before the transfer is abandoned.
     package var stallTimeout: Int = 60
     package var connectTimeout: Int = 30
+    /// Seconds for the whole exchange, 0 for no limit (`stallTimeout` still applies). The registry client sets
+    /// it for API requests (`RegistryClient.Options.requestTimeout`); blob bodies are bounded by the stall timeout.
+    package var timeout: Int = 0
     /// Abort once a 2xx response body exceeds this many bytes, whatever the sink
     /// (`TransportError.Code.responseTooLarge`); nil for no limit beyond the sink's own.
     package var maxResponseBytes: Int64?

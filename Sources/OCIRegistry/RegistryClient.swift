@@ -38,6 +38,9 @@ package final class RegistryClient: Sendable {
         package var concurrency: Int
         /// Directory for temporary blob files during copy (default: the system temporary directory).
         package var temporaryDirectory: String?
+        /// Seconds one attempt of an API request (ping, token, manifest, HEAD: anything without a blob body)
+        /// may take in all; 0 for no limit. Blob transfers are bounded by the stall timeout instead.
+        package var requestTimeout: Int = 120
 
         package init(
             configuration: RegistryConfiguration = RegistryConfiguration(),
@@ -171,7 +174,7 @@ package final class RegistryClient: Sendable {
             } else {
                 try Self.checkHeaders(request, host: call.host)
                 do {
-                    response = try await transport.execute(request, sink: call.sink)
+                    response = try await transport.execute(bounded(request, sink: call.sink), sink: call.sink)
                     emit(.http("\(call.method) \(RegistryError.redact(url)) → \(response.status)"))
                 } catch {
                     throw Self.wrap(error, host: call.host, method: call.method, url: url)
@@ -204,14 +207,18 @@ package final class RegistryClient: Sendable {
         _ request: HTTPRequest, sink: HTTPResponseSink, host: String, what: String
     ) async throws(RegistryError) -> HTTPResponse {
         try Self.checkHeaders(request, host: host)
+        let request = bounded(request, sink: sink)
+        let started = Date()
         var attempt = 1
         while true {
             do {
                 let r = try await transport.execute(request, sink: sink)
                 emit(.http("\(request.method) \(RegistryError.redact(request.url)) → \(r.status)"))
-                if RetryPolicy.isRetryable(status: r.status), attempt < options.retry.maxAttempts {
-                    let after = RetryPolicy.parseRetryAfter(r.headers["Retry-After"])
-                    let d = options.retry.delay(attempt: attempt, retryAfter: after)
+                let after = RetryPolicy.parseRetryAfter(r.headers["Retry-After"])
+                let d = options.retry.delay(attempt: attempt, retryAfter: after)
+                if RetryPolicy.isRetryable(status: r.status),
+                    options.retry.mayRetry(attempt: attempt, elapsed: Date().timeIntervalSince(started), delay: d)
+                {
                     emit(.retrying(what: what, attempt: attempt, delay: d, reason: "HTTP \(r.status)"))
                     try await sleep(d)
                     attempt += 1
@@ -219,8 +226,10 @@ package final class RegistryClient: Sendable {
                 }
                 return r
             } catch let e as TransportError {
-                if e.isRetryable, attempt < options.retry.maxAttempts {
-                    let d = options.retry.delay(attempt: attempt)
+                let d = options.retry.delay(attempt: attempt)
+                if e.isRetryable,
+                    options.retry.mayRetry(attempt: attempt, elapsed: Date().timeIntervalSince(started), delay: d)
+                {
                     emit(.retrying(what: what, attempt: attempt, delay: d, reason: e.message))
                     try await sleep(d)
                     attempt += 1
@@ -233,6 +242,16 @@ package final class RegistryClient: Sendable {
                 throw RegistryError(.transport, "\(error)", registry: host)
             }
         }
+    }
+
+    /// `request` with `Options.requestTimeout` as its total time limit when it moves no blob body (a request
+    /// body from a file, or a response into a file or discarded).
+    func bounded(_ request: HTTPRequest, sink: HTTPResponseSink) -> HTTPRequest {
+        guard request.timeout == 0, case .memory = sink else { return request }
+        if case .file = request.body { return request }
+        var r = request
+        r.timeout = options.requestTimeout
+        return r
     }
 
     /// Refuses a request whose headers hold control characters, whichever transport would send it.

@@ -210,4 +210,25 @@ import Testing
         #expect(reqs.allSatisfy { $0.evil != true }, "an injected header reached the registry")
         #expect(reqs.allSatisfy { !$0.auth }, "an Authorization header was sent with the bad token")
     }
+
+    @Test func slowResponsesAreBoundedPerAttemptAndInTotal() async throws {
+        let fault = try FaultRegistry(faults: ["slow-manifests"])
+        let layout = try TestLayout()
+        defer { layout.cleanup() }
+        _ = try await makeClient().push(try OCILayoutSource(directory: layout.path), to: try fault.ref("s/l:1"))
+        // Each attempt may take 2 s; the budget (5 s) stops the retries long before 6 attempts.
+        let events = EventLog()
+        let client = makeClient(events: events, attempts: 6, requestTimeout: 2, retryBudget: 5)
+        let start = Date()
+        do {
+            _ = try await client.fetchManifest(try fault.ref("s/l:1"))
+            Issue.record("a manifest dripping one byte a second arrived within the limits")
+        } catch {
+            #expect(error.code == .transport)
+        }
+        let elapsed = Date().timeIntervalSince(start)
+        #expect(elapsed < 10, "took \(elapsed) s")
+        let attempts = events.events.filter { if case .retrying = $0 { true } else { false } }.count + 1
+        #expect(attempts >= 2 && attempts <= 3, "\(attempts) attempts")
+    }
 }

@@ -104,14 +104,16 @@ final class EventLog: @unchecked Sendable {
 func makeClient(
     _ config: RegistryConfiguration = RegistryConfiguration(certDirectories: []),
     credentials: [String: RegistryCredential] = [:], events: EventLog? = nil, attempts: Int = 6,
-    temporaryDirectory: String? = nil
+    temporaryDirectory: String? = nil, requestTimeout: Int = 120, retryBudget: Double = 300
 ) -> RegistryClient {
     var sink: (@Sendable (RegistryEvent) -> Void)?
     if let events { sink = { events.add($0) } }
     var options = RegistryClient.Options(
         configuration: config, credentials: CredentialStore(explicit: credentials, authFiles: []),
-        retry: RetryPolicy(maxAttempts: attempts, baseDelay: 0.05, maxDelay: 2), concurrency: 4, events: sink)
+        retry: RetryPolicy(maxAttempts: attempts, baseDelay: 0.05, maxDelay: 2, maxElapsed: retryBudget),
+        concurrency: 4, events: sink)
     options.temporaryDirectory = temporaryDirectory
+    options.requestTimeout = requestTimeout
     return RegistryClient.curl(options: options)
 }
 

@@ -13,6 +13,7 @@ Prints "PORT=<n> REDIRECT_PORT=<m>" once listening on 127.0.0.1. Faults (comma s
   no-digest           no Docker-Content-Digest headers anywhere
   wrong-bytes         blob and manifest GETs return bytes that do not match their digest
   evil-token          Bearer auth whose token endpoint (/token) returns a token with CR/LF and a header
+  slow-manifests      manifest GETs send one body byte a second (logged as "slow" when the client hangs up)
   oversize-blobs      blob GETs stream the blob and then 256 MiB more (logged with how much was written)
 Every request is logged as a JSON line: server, method, path, auth (was Authorization present), status,
 evil (was an X-Evil header present).
@@ -147,6 +148,23 @@ class Registry(Base):
         self.close_connection = True
         log(server=self.server_name, method=self.command, path=self.path, status="oversized",
             auth=self.headers.get("Authorization") is not None, range=None, sent=sent, size=len(data) + extra)
+    def drip(self, data, mt, dg):
+        import time
+        self.send_response(200)
+        self.send_header("Content-Type", mt)
+        self.send_header("Docker-Content-Digest", dg)
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        try:
+            for i in range(len(data)):
+                self.wfile.write(data[i:i + 1])
+                self.wfile.flush()
+                time.sleep(1)
+        except OSError:
+            pass
+        self.close_connection = True
+        log(server=self.server_name, method=self.command, path=self.path, status="slow",
+            auth=self.headers.get("Authorization") is not None, range=None)
     def do_HEAD(self): self.do_GET()
     def do_GET(self):
         if not self.authorized():
@@ -171,6 +189,8 @@ class Registry(Base):
             if m is None:
                 return self.error(404, "MANIFEST_UNKNOWN", "manifest unknown")
             data, mt, dg = m
+            if F.get("slow-manifests") and self.command == "GET":
+                return self.drip(data, mt, dg)
             if F.get("wrong-bytes") and self.command == "GET":
                 data = data[:-1] + b" }" if data.endswith(b"}") else data + b" "
             return self.send(200, data, {"Docker-Content-Digest": dg, "Content-Type": mt})
