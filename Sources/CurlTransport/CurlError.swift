@@ -7,7 +7,7 @@ enum CurlError {
         let text = detail.isEmpty ? String(cString: curl_easy_strerror(code)) : detail
         let message = "\(text) (curl \(code.rawValue))"
         if context.cancelled { return TransportError(.cancelled, "transfer cancelled") }
-        if context.tooLarge { return TransportError(.responseTooLarge, "response body exceeds the in-memory limit") }
+        if context.tooLarge { return TransportError(.responseTooLarge, context.limitDescription) }
         if let local = context.localFailure { return TransportError(.localFile, local) }
         switch code {
         case CURLE_COULDNT_RESOLVE_HOST, CURLE_COULDNT_RESOLVE_PROXY:

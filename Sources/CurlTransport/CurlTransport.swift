@@ -23,7 +23,12 @@ package final class CurlTransport: HTTPTransport {
     package static var libraryVersion: String { CurlGlobal.version }
 
     package func execute(_ request: HTTPRequest, sink: HTTPResponseSink) async throws(TransportError) -> HTTPResponse {
-        let context = TransferContext(body: request.body, sink: sink, progress: request.progress)
+        // CR/LF in a value would let it end the header block early or add a header of its own.
+        if let name = request.headers.unsafeFieldName {
+            throw TransportError(.unsafeHeader, "header \(name) holds control characters; the request was not sent")
+        }
+        let context = TransferContext(
+            body: request.body, sink: sink, progress: request.progress, maxResponseBytes: request.maxResponseBytes)
         try context.open()
         let result: Result<HTTPResponse, TransportError> = await withTaskCancellationHandler {
             await withCheckedContinuation { continuation in
@@ -54,6 +59,7 @@ package final class CurlTransport: HTTPTransport {
         handle.set(CURLOPT_HTTP_VERSION, CURL_HTTP_VERSION_1_1)
         handle.set(CURLOPT_TCP_KEEPALIVE, true)
         handle.set(CURLOPT_CONNECTTIMEOUT, request.connectTimeout)
+        handle.set(CURLOPT_TIMEOUT, max(0, request.timeout))
         handle.set(CURLOPT_LOW_SPEED_LIMIT, 1)
         handle.set(CURLOPT_LOW_SPEED_TIME, request.stallTimeout)
         handle.set(CURLOPT_BUFFERSIZE, 512 * 1024)

@@ -24,16 +24,24 @@ final class TransferContext: @unchecked Sendable {
     let sink: HTTPResponseSink
     private var outFD: Int32 = -1
     var tooLarge = false
+    /// Which limit `tooLarge` hit, in words.
+    var limitDescription = ""
     var localFailure: String?
     // Control
     let progress: (@Sendable (TransferProgress) -> Void)?
+    /// The most body bytes a 2xx response may carry (`HTTPRequest.maxResponseBytes`).
+    let maxResponseBytes: Int64?
     private let cancelLock = NSLock()
     private var cancelledFlag = false
 
-    init(body: HTTPRequestBody, sink: HTTPResponseSink, progress: (@Sendable (TransferProgress) -> Void)?) {
+    init(
+        body: HTTPRequestBody, sink: HTTPResponseSink, progress: (@Sendable (TransferProgress) -> Void)?,
+        maxResponseBytes: Int64? = nil
+    ) {
         self.body = body
         self.sink = sink
         self.progress = progress
+        self.maxResponseBytes = maxResponseBytes
     }
 
     deinit {
@@ -122,7 +130,19 @@ final class TransferContext: @unchecked Sendable {
         headers.add(name, value)
     }
 
+    /// Whether the current response's status line is 2xx (error bodies are not held to `maxResponseBytes`).
+    private var isSuccessStatus: Bool {
+        let parts = statusLine.split(separator: " ")
+        return parts.count >= 2 && parts[1].hasPrefix("2")
+    }
+
     func write(_ buffer: UnsafeRawBufferPointer) -> Bool {
+        if let limit = maxResponseBytes, bodyLength + Int64(buffer.count) > limit, isSuccessStatus {
+            // Nothing past the limit is written or hashed: the transfer stops here.
+            tooLarge = true
+            limitDescription = "response body exceeds \(limit) bytes"
+            return false
+        }
         receivedHash.update(buffer)
         bodyLength += Int64(buffer.count)
         switch sink {
@@ -131,6 +151,7 @@ final class TransferContext: @unchecked Sendable {
         case .memory(let limit):
             if responseBody.count + buffer.count > limit {
                 tooLarge = true
+                limitDescription = "response body exceeds the in-memory limit of \(limit) bytes"
                 return false
             }
             responseBody.append(buffer.bindMemory(to: UInt8.self))

@@ -131,6 +131,13 @@ extension RegistryClient {
             throw RegistryError(
                 .unexpectedResponse, "token response from \(realmAuthority) has no token", registry: host)
         }
+        // A bearer token is a b64token (RFC 6750): visible ASCII. CR/LF would inject headers; refuse it unsent.
+        guard token.unicodeScalars.allSatisfy({ $0.value > 0x20 && $0.value < 0x7F }) else {
+            throw RegistryError(
+                .unsafeHeader,
+                "token response from \(realmAuthority) holds a token with spaces or control characters; it was not used",
+                registry: host, method: request.method, url: realm)
+        }
         let lifetime = (obj["expires_in"] as? Double).map { max($0, 10) } ?? 60
         var issued = Date()
         if let s = obj["issued_at"] as? String, let d = ISO8601DateFormatter().date(from: s),

@@ -52,13 +52,23 @@ package protocol CredentialProvider: Sendable {
 /// 3. `~/.docker/config.json` (`$DOCKER_CONFIG/config.json`): `credHelpers`, `credsStore`, `auths`;
 /// 4. podman's `auth.json` (`$REGISTRY_AUTH_FILE`, `$XDG_RUNTIME_DIR/containers/auth.json`,
 ///    `~/.config/containers/auth.json`).
+///
+/// An auth file that holds credentials and is readable by other users is still used, with one warning
+/// per file (as ssh warns about an open key) through `warn`.
 package struct CredentialStore: CredentialProvider {
     package var explicit: [String: RegistryCredential]
     package var authFiles: [String]
+    /// Receives warnings about the auth files (the client passes them on as `RegistryEvent.warning`).
+    package var warn: (@Sendable (String) -> Void)?
+    private let warned = WarnedFiles()
 
-    package init(explicit: [String: RegistryCredential] = [:], authFiles: [String]? = nil) {
+    package init(
+        explicit: [String: RegistryCredential] = [:], authFiles: [String]? = nil,
+        warn: (@Sendable (String) -> Void)? = nil
+    ) {
         self.explicit = Dictionary(explicit.map { (ImageReference.canonicalRegistry($0.key), $0.value) }) { a, _ in a }
         self.authFiles = authFiles ?? Self.defaultAuthFiles
+        self.warn = warn
     }
 
     /// envctl's own auth file (written by `envctl login`).
@@ -82,10 +92,24 @@ package struct CredentialStore: CredentialProvider {
         let key = ImageReference.canonicalRegistry(registry)
         if let c = explicit[key] { return c }
         for file in authFiles {
-            if let c = try AuthFile.lookup(key, in: file) { return c }
+            let c = try AuthFile.lookup(key, in: file) { [warn, warned] path, mode in
+                guard warned.first(path) else { return }
+                warn?(
+                    "\(path) holds registry credentials and is readable by other users (mode "
+                        + "\(String(mode & 0o777, radix: 8))); run 'chmod 600 \(path)'")
+            }
+            if let c { return c }
         }
         return nil
     }
+}
+
+/// The files already warned about, shared by every copy of one `CredentialStore`.
+private final class WarnedFiles: @unchecked Sendable {
+    private let lock = NSLock()
+    private var paths: Set<String> = []
+    /// True the first time `path` is seen.
+    func first(_ path: String) -> Bool { lock.withLock { paths.insert(path).inserted } }
 }
 
 /// docker `config.json` / podman `auth.json` reading and writing.
@@ -117,12 +141,21 @@ package enum AuthFile {
         return obj
     }
 
-    package static func lookup(_ registry: String, in path: String) throws(RegistryError) -> RegistryCredential? {
+    /// The credential for `registry` in the file at `path`. `worldReadable` is called with the path and
+    /// mode when the file holds credentials (in `auths`) and other users may read it.
+    package static func lookup(
+        _ registry: String, in path: String, worldReadable: ((String, UInt16) -> Void)? = nil
+    ) throws(RegistryError) -> RegistryCredential? {
         guard let obj = try readJSON(path) else { return nil }
+        if let worldReadable, holdsCredentials(obj), let mode = permissions(path), mode & 0o004 != 0 {
+            worldReadable(path, mode)
+        }
         let keys = keys(for: registry)
         if let helpers = obj["credHelpers"] as? [String: String] {
             for k in keys {
-                if let h = helpers[k] { return try CredentialHelper(name: h).get(serverKey(for: registry)) }
+                if let h = helpers[k] {
+                    return try CredentialHelper(name: h, configFile: path).get(serverKey(for: registry))
+                }
             }
         }
         if let auths = obj["auths"] as? [String: Any] {
@@ -132,9 +165,26 @@ package enum AuthFile {
             }
         }
         if let store = obj["credsStore"] as? String, !store.isEmpty {
-            return try CredentialHelper(name: store).get(serverKey(for: registry))
+            return try CredentialHelper(name: store, configFile: path).get(serverKey(for: registry))
         }
         return nil
+    }
+
+    /// Whether `auths` has an entry with a secret in it (not just an empty `{}` placeholder for a helper).
+    static func holdsCredentials(_ obj: [String: Any]) -> Bool {
+        guard let auths = obj["auths"] as? [String: Any] else { return false }
+        return auths.values.contains { entry in
+            guard let e = entry as? [String: Any] else { return false }
+            return ["auth", "password", "identitytoken", "registrytoken"].contains {
+                (e[$0] as? String).map { !$0.isEmpty } ?? false
+            }
+        }
+    }
+
+    static func permissions(_ path: String) -> UInt16? {
+        var st = stat()
+        guard stat(path, &st) == 0 else { return nil }
+        return UInt16(st.st_mode & 0o7777)
     }
 
     static func decodeEntry(_ entry: [String: Any], source: String) throws(RegistryError) -> RegistryCredential? {
@@ -169,7 +219,7 @@ package enum AuthFile {
         let key = serverKey(for: registry)
         let helperName = (obj["credHelpers"] as? [String: String])?[key] ?? (obj["credsStore"] as? String)
         if let helperName, !helperName.isEmpty {
-            try CredentialHelper(name: helperName).store(key, credential)
+            try CredentialHelper(name: helperName, configFile: path).store(key, credential)
             return
         }
         var auths = obj["auths"] as? [String: Any] ?? [:]
@@ -191,7 +241,7 @@ package enum AuthFile {
         if let helperName = (obj["credHelpers"] as? [String: String])?[key] ?? (obj["credsStore"] as? String),
             !helperName.isEmpty
         {
-            try CredentialHelper(name: helperName).erase(key)
+            try CredentialHelper(name: helperName, configFile: path).erase(key)
             return true
         }
         var auths = obj["auths"] as? [String: Any] ?? [:]
@@ -226,11 +276,33 @@ package enum AuthFile {
 /// The `docker-credential-<name>` protocol: `get`/`store`/`erase` with JSON on stdin/stdout.
 package struct CredentialHelper: Sendable {
     package var name: String
-    package init(name: String) { self.name = name }
+    /// The file that named the helper (`credsStore`/`credHelpers`), for messages.
+    package var configFile: String?
+    package init(name: String, configFile: String? = nil) {
+        self.name = name
+        self.configFile = configFile
+    }
 
     var executable: String { "docker-credential-\(name)" }
 
+    /// A helper name is the suffix of a program on PATH: letters, digits, `.`, `_` and `-`, starting with a
+    /// letter or digit (`pass`, `ecr-login`, `desktop.exe`). Anything else (`a=b`, `../x`, `a b`) could make
+    /// `/usr/bin/env` run another program, or a file outside PATH.
+    package static func isValidName(_ name: String) -> Bool {
+        let b = Array(name.utf8)
+        func ok(_ c: UInt8) -> Bool { (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) }
+        guard let first = b.first, ok(first), b.count <= 64 else { return false }
+        return b.allSatisfy { ok($0) || $0 == 46 || $0 == 95 || $0 == 45 }
+    }
+
     func run(_ verb: String, input: Data) throws(RegistryError) -> (status: Int32, out: Data, err: Data) {
+        guard Self.isValidName(name) else {
+            throw RegistryError(
+                .invalidConfiguration,
+                "credential helper name '\(name)'\(configFile.map { " in \($0)" } ?? "") is not valid: a helper "
+                    + "name has only letters, digits, '.', '_' and '-', and starts with a letter or digit",
+                hint: "credsStore and credHelpers name the suffix of a docker-credential-<name> program, e.g. 'pass'")
+        }
         let p = Process()
         p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         p.arguments = [executable, verb]

@@ -44,6 +44,30 @@ package struct HTTPHeaders: Sendable, Hashable, Sequence, CustomStringConvertibl
             .joined(separator: "\n")
     }
 
+    /// The name of the first field whose name or value could split the header block or smuggle another
+    /// header: control characters (CR, LF, NUL…; tab is allowed in values) or, in names, anything but a token.
+    /// Such a field must never be sent.
+    package var unsafeFieldName: String? {
+        fields.first { !Self.isSafeName($0.name) || !Self.isSafeValue($0.value) }.map { Self.printable($0.name) }
+    }
+
+    /// Whether `value` may be sent as a header value: no control characters except tab.
+    package static func isSafeValue(_ value: String) -> Bool {
+        value.unicodeScalars.allSatisfy { $0 == "\t" || ($0.value >= 0x20 && $0.value != 0x7F) }
+    }
+
+    static func isSafeName(_ name: String) -> Bool {
+        !name.isEmpty
+            && name.unicodeScalars.allSatisfy {
+                $0.isASCII && $0.value > 0x20 && $0.value < 0x7F && !"()<>@,;:\\\"/[]?={}".unicodeScalars.contains($0)
+            }
+    }
+
+    /// `name` with anything outside printable ASCII escaped, for an error message.
+    static func printable(_ name: String) -> String {
+        String(name.unicodeScalars.map { $0.isASCII && $0.value >= 0x20 && $0.value < 0x7F ? "\($0)" : "?" }.joined())
+    }
+
     static func isSensitive(_ name: String) -> Bool {
         ["authorization", "proxy-authorization", "cookie", "set-cookie"].contains(name.lowercased())
     }
@@ -113,6 +137,12 @@ package struct HTTPRequest: Sendable {
     /// Seconds without progress (below 1 byte/s) before the transfer is abandoned.
     package var stallTimeout: Int = 60
     package var connectTimeout: Int = 30
+    /// Seconds for the whole exchange, 0 for no limit (`stallTimeout` still applies). The registry client sets
+    /// it for API requests (`RegistryClient.Options.requestTimeout`); blob bodies are bounded by the stall timeout.
+    package var timeout: Int = 0
+    /// Abort once a 2xx response body exceeds this many bytes, whatever the sink
+    /// (`TransportError.Code.responseTooLarge`); nil for no limit beyond the sink's own.
+    package var maxResponseBytes: Int64?
     package var progress: (@Sendable (TransferProgress) -> Void)?
 
     package init(
@@ -168,6 +198,8 @@ package struct TransportError: Error, Sendable, Hashable, CustomStringConvertibl
         package static let tlsCertificate = Code(name: "tls-certificate")
         package static let responseTooLarge = Code(name: "response-too-large")
         package static let localFile = Code(name: "local-file")
+        /// A header name or value holds control characters (`HTTPHeaders.unsafeFieldName`); nothing was sent.
+        package static let unsafeHeader = Code(name: "unsafe-header")
         package static let cancelled = Code(name: "cancelled")
         package static let other = Code(name: "other")
     }

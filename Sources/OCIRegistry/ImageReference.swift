@@ -33,7 +33,9 @@ package struct ImageReference: Sendable, Hashable, CustomStringConvertible {
                 .invalidReference, "invalid image reference '\(ContentDigest.excerpt(text))': \(why)", hint: hint)
         }
         guard !s.isEmpty else { throw fail("it is empty") }
-        guard s.utf8.count <= 512 else { throw fail("it is too long") }
+        guard s.utf8.count <= 512 else {
+            throw fail("it is \(s.utf8.count) characters long; a name is at most 255 and a tag at most 128")
+        }
         guard !s.contains(where: { $0.isWhitespace || $0.isNewline }) else { throw fail("it contains whitespace") }
 
         let written = Self.components(of: s)
@@ -55,6 +57,10 @@ package struct ImageReference: Sendable, Hashable, CustomStringConvertible {
         guard Self.isValidHost(registry) else { throw fail("'\(registry)' is not a valid registry host") }
         registry = Self.canonicalRegistry(registry)
         guard !path.isEmpty else { throw fail("the repository name is empty") }
+        // distribution's limits: 255 characters for a name, 128 for a tag.
+        guard path.utf8.count <= 255 else {
+            throw fail("the repository name is \(path.utf8.count) characters long; the limit is 255")
+        }
         if path.contains(where: { $0.isUppercase }) {
             throw fail("repository names must be lowercase", hint: "use '\(path.lowercased())'")
         }
@@ -65,9 +71,14 @@ package struct ImageReference: Sendable, Hashable, CustomStringConvertible {
         }
         if registry == Self.dockerHub, !path.contains("/") { path = "library/" + path }
         guard registry.utf8.count + 1 + path.utf8.count <= 255 else {
-            throw fail("the name is longer than 255 characters")
+            throw fail(
+                "the name '\(registry)/…' is \(registry.utf8.count + 1 + path.utf8.count) characters long; the limit is 255"
+            )
         }
         if let t = tag {
+            guard t.utf8.count <= 128 else {
+                throw fail("the tag is \(t.utf8.count) characters long; the limit is 128")
+            }
             guard Self.isValidTag(t) else {
                 throw fail("'\(t)' is not a valid tag ([A-Za-z0-9_][A-Za-z0-9._-]{0,127})")
             }

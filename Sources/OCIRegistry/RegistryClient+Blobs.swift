@@ -43,23 +43,37 @@ extension RegistryClient {
         var call = Call(method: "GET", host: repo.apiHost, target: "/v2/\(repo.repository)/blobs/\(descriptor.digest)")
         call.scopes = [Self.pullScope(repo)]
         call.sink = .file(path: path, append: false)
+        // A blob is never longer than its descriptor says: stop reading at that size, not at the disk's.
+        call.maxResponseBytes = max(0, descriptor.size)
         let digest = descriptor.digest
         call.progress = { [weak self] p in
             self?.emit(.blobProgress(digest: digest, bytes: p.received, size: descriptor.size))
         }
-        let r = try await send(call)
+        // The partial file goes on every exit path but success (error status, transport error, cancellation).
+        var complete = false
+        defer { if !complete { try? FileManager.default.removeItem(atPath: path) } }
+        let r: HTTPResponse
+        do throws(RegistryError) {
+            r = try await send(call)
+        } catch let e where e.code == .oversizedResponse {
+            throw RegistryError(
+                .oversizedResponse,
+                "blob \(descriptor.digest) from \(repo.registry) is longer than its descriptor's \(descriptor.size) bytes; "
+                    + "the transfer was stopped at that size",
+                registry: e.registry, method: e.method, url: e.url.flatMap(URL.init(string:)))
+        }
         guard r.status == 200 else {
-            try? FileManager.default.removeItem(atPath: path)
             throw await failure(r, call: call, what: "fetching blob \(descriptor.digest.short) from \(repo.name)")
         }
         let computed = ContentDigest(sha256Hex: r.bodySHA256)
         if descriptor.digest.algorithm == "sha256", computed != descriptor.digest || r.bodyLength != descriptor.size {
-            try? FileManager.default.removeItem(atPath: path)
             throw RegistryError(
                 .digestMismatch,
-                "blob \(descriptor.digest) from \(repo.registry) is corrupt: got \(r.bodyLength) bytes hashing to \(computed)",
+                "blob \(descriptor.digest) from \(repo.registry) is corrupt: got \(r.bodyLength) of \(descriptor.size) "
+                    + "bytes hashing to \(computed)",
                 registry: repo.registry)
         }
+        complete = true
     }
 
     // MARK: Upload

@@ -24,7 +24,8 @@ extension RegistryClient {
         let candidates = pullCandidates(ref)
         for candidate in candidates.dropLast() {
             do { return try await body(candidate) } catch {
-                if error.code == .digestMismatch { throw error }  // never fall back past corrupt data silently
+                // Never fall back past corrupt or oversized data silently.
+                if error.code == .digestMismatch || error.code == .oversizedResponse { throw error }
                 emit(
                     .warning("mirror \(candidate.registry) failed for \(ref): \(error.message); trying the next source")
                 )

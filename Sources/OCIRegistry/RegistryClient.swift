@@ -38,6 +38,9 @@ package final class RegistryClient: Sendable {
         package var concurrency: Int
         /// Directory for temporary blob files during copy (default: the system temporary directory).
         package var temporaryDirectory: String?
+        /// Seconds one attempt of an API request (ping, token, manifest, HEAD: anything without a blob body)
+        /// may take in all; 0 for no limit. Blob transfers are bounded by the stall timeout instead.
+        package var requestTimeout: Int = 120
 
         package init(
             configuration: RegistryConfiguration = RegistryConfiguration(),
@@ -138,6 +141,8 @@ package final class RegistryClient: Sendable {
         var retry = true
         var followRedirects = true
         var progress: (@Sendable (TransferProgress) -> Void)?
+        /// The most body bytes a 2xx response may carry (a blob's descriptor size); more aborts the transfer.
+        var maxResponseBytes: Int64?
     }
 
     /// Sends `call` with auth, redirects and retries; returns whatever status came back last.
@@ -159,6 +164,7 @@ package final class RegistryClient: Sendable {
                 method: call.method, url: url, headers: headers, body: call.body,
                 tls: sameHost ? ep.tls : options.configuration.tls(for: Self.authority(url)))
             request.progress = call.progress
+            request.maxResponseBytes = call.maxResponseBytes
             try checkScheme(url, host: call.host)
             let response: HTTPResponse
             if call.retry {
@@ -166,8 +172,9 @@ package final class RegistryClient: Sendable {
                     request, sink: call.sink, host: call.host,
                     what: "\(call.method) \(RegistryError.redact(url))")
             } else {
+                try Self.checkHeaders(request, host: call.host)
                 do {
-                    response = try await transport.execute(request, sink: call.sink)
+                    response = try await transport.execute(bounded(request, sink: call.sink), sink: call.sink)
                     emit(.http("\(call.method) \(RegistryError.redact(url)) → \(response.status)"))
                 } catch {
                     throw Self.wrap(error, host: call.host, method: call.method, url: url)
@@ -199,14 +206,19 @@ package final class RegistryClient: Sendable {
     func executeWithRetry(
         _ request: HTTPRequest, sink: HTTPResponseSink, host: String, what: String
     ) async throws(RegistryError) -> HTTPResponse {
+        try Self.checkHeaders(request, host: host)
+        let request = bounded(request, sink: sink)
+        let started = Date()
         var attempt = 1
         while true {
             do {
                 let r = try await transport.execute(request, sink: sink)
                 emit(.http("\(request.method) \(RegistryError.redact(request.url)) → \(r.status)"))
-                if RetryPolicy.isRetryable(status: r.status), attempt < options.retry.maxAttempts {
-                    let after = RetryPolicy.parseRetryAfter(r.headers["Retry-After"])
-                    let d = options.retry.delay(attempt: attempt, retryAfter: after)
+                let after = RetryPolicy.parseRetryAfter(r.headers["Retry-After"])
+                let d = options.retry.delay(attempt: attempt, retryAfter: after)
+                if RetryPolicy.isRetryable(status: r.status),
+                    options.retry.mayRetry(attempt: attempt, elapsed: Date().timeIntervalSince(started), delay: d)
+                {
                     emit(.retrying(what: what, attempt: attempt, delay: d, reason: "HTTP \(r.status)"))
                     try await sleep(d)
                     attempt += 1
@@ -214,8 +226,10 @@ package final class RegistryClient: Sendable {
                 }
                 return r
             } catch let e as TransportError {
-                if e.isRetryable, attempt < options.retry.maxAttempts {
-                    let d = options.retry.delay(attempt: attempt)
+                let d = options.retry.delay(attempt: attempt)
+                if e.isRetryable,
+                    options.retry.mayRetry(attempt: attempt, elapsed: Date().timeIntervalSince(started), delay: d)
+                {
                     emit(.retrying(what: what, attempt: attempt, delay: d, reason: e.message))
                     try await sleep(d)
                     attempt += 1
@@ -228,6 +242,25 @@ package final class RegistryClient: Sendable {
                 throw RegistryError(.transport, "\(error)", registry: host)
             }
         }
+    }
+
+    /// `request` with `Options.requestTimeout` as its total time limit when it moves no blob body (a request
+    /// body from a file, or a response into a file or discarded).
+    func bounded(_ request: HTTPRequest, sink: HTTPResponseSink) -> HTTPRequest {
+        guard request.timeout == 0, case .memory = sink else { return request }
+        if case .file = request.body { return request }
+        var r = request
+        r.timeout = options.requestTimeout
+        return r
+    }
+
+    /// Refuses a request whose headers hold control characters, whichever transport would send it.
+    static func checkHeaders(_ request: HTTPRequest, host: String) throws(RegistryError) {
+        guard let name = request.headers.unsafeFieldName else { return }
+        throw RegistryError(
+            .unsafeHeader, "refusing to send a \(name) header with control characters to \(host)", registry: host,
+            method: request.method, url: request.url,
+            hint: "a token or credential for \(host) contains CR, LF or other control characters")
     }
 
     func sleep(_ seconds: Double) async throws(RegistryError) {
@@ -250,6 +283,12 @@ package final class RegistryClient: Sendable {
                 hint: "if \(host) speaks plain HTTP, set plainHTTP: true for it in registries.yaml")
         case .localFile:
             return RegistryError(.localIO, e.message, registry: host, method: method, url: url)
+        case .unsafeHeader:
+            return RegistryError(.unsafeHeader, e.message, registry: host, method: method, url: url)
+        case .responseTooLarge:
+            return RegistryError(
+                .oversizedResponse, "\(host) sent more than expected: \(e.message)", registry: host, method: method,
+                url: url)
         default:
             return RegistryError(
                 .transport, "cannot reach \(host): \(e.message)", registry: host, method: method, url: url)

@@ -65,6 +65,11 @@ package struct RegistryError: Error, Sendable, Hashable, CustomStringConvertible
         package static let rateLimited = Code("rate-limited")
         /// 5xx persisted through every retry.
         package static let serverError = Code("server-error")
+        /// A response body was larger than allowed (a blob longer than its descriptor's size); the transfer
+        /// was aborted at the limit.
+        package static let oversizedResponse = Code("oversized-response")
+        /// A token or other header value holds control characters (CR/LF could inject headers); it was not sent.
+        package static let unsafeHeader = Code("unsafe-header")
         /// Any other unexpected status or protocol violation.
         package static let unexpectedResponse = Code("unexpected-response")
         /// No HTTP response (connection, DNS, timeout) after every retry.

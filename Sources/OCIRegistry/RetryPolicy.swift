@@ -6,11 +6,19 @@ package struct RetryPolicy: Sendable, Hashable {
     package var maxAttempts: Int
     package var baseDelay: Double
     package var maxDelay: Double
+    /// Seconds one request may take over all its attempts: no retry starts past this budget.
+    package var maxElapsed: Double
 
-    package init(maxAttempts: Int = 6, baseDelay: Double = 0.5, maxDelay: Double = 30) {
+    package init(maxAttempts: Int = 6, baseDelay: Double = 0.5, maxDelay: Double = 30, maxElapsed: Double = 300) {
         self.maxAttempts = max(1, maxAttempts)
         self.baseDelay = baseDelay
         self.maxDelay = maxDelay
+        self.maxElapsed = max(0, maxElapsed)
+    }
+
+    /// Whether another attempt may start `delay` seconds from now, `elapsed` seconds after the first began.
+    package func mayRetry(attempt: Int, elapsed: Double, delay: Double) -> Bool {
+        attempt < maxAttempts && elapsed + delay < maxElapsed
     }
 
     package static let `default` = RetryPolicy()

@@ -24,6 +24,22 @@ import Testing
         }
     }
 
+    @Test(arguments: ["Bearer a b\r\nX-Evil: injected", "a\nb", "a\rb", "a\u{0}b", "a\u{7F}b"])
+    func headerValueWithControlCharactersIsNeverSent(_ value: String) async {
+        // Port 9 (discard): a request that got as far as connecting would fail with could-not-connect instead.
+        var headers = HTTPHeaders()
+        headers.add("Authorization", value)
+        do {
+            _ = try await CurlTransport().execute(
+                HTTPRequest(method: "GET", url: URL(string: "http://127.0.0.1:9/v2/")!, headers: headers),
+                sink: .discard)
+            Issue.record("sent a header value with control characters")
+        } catch {
+            #expect(error.code == .unsafeHeader)
+            #expect(!error.message.contains("X-Evil"), "the header value leaked into the message")
+        }
+    }
+
     @Test func missingUploadFileIsALocalError() async {
         let t = CurlTransport()
         do {

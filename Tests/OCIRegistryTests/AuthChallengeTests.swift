@@ -93,3 +93,23 @@ import Testing
         #expect(accepted > 1_000 && rejected > 1_000, "accepted \(accepted), rejected \(rejected)")
     }
 }
+
+@Suite struct HeaderSafetyTests {
+    @Test(arguments: ["a b\r\nX-Evil: injected", "x\ny", "x\ry", "x\u{0}y", "x\u{1B}y", "x\u{7F}y"])
+    func valuesWithControlCharactersAreUnsafe(_ value: String) {
+        var h = HTTPHeaders([("Accept", "*/*")])
+        h.add("Authorization", "Bearer \(value)")
+        #expect(h.unsafeFieldName == "Authorization")
+        #expect(!HTTPHeaders.isSafeValue(value))
+    }
+
+    @Test func ordinaryHeadersAreSafe() {
+        let h = HTTPHeaders([
+            ("Authorization", "Bearer eyJhbGciOi.J9-_x~+/="), ("Accept", "application/json,\t*/*"),
+            ("Content-Range", "0-1023"),
+        ])
+        #expect(h.unsafeFieldName == nil)
+        #expect(HTTPHeaders([("X Evil", "v")]).unsafeFieldName == "X Evil")
+        #expect(HTTPHeaders([("X-Evil\r\n", "v")]).unsafeFieldName == "X-Evil??")
+    }
+}

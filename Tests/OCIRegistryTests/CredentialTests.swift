@@ -62,4 +62,68 @@ import Testing
         #expect(try AuthFile.remove("docker.io", from: file))
         #expect(try await CredentialStore(authFiles: [file]).credential(for: "docker.io") == nil)
     }
+
+    /// `credsStore: "a=b"` made `/usr/bin/env` run `get` from PATH; names outside docker's set never run.
+    @Test(arguments: ["a=b", "../../tmp/evil", "/usr/bin/evil", "a b", "-x", ".hidden", "pass\n", "é"])
+    func helperNamesOutsideTheAllowedSetAreBadInput(_ name: String) async throws {
+        let tmp = try TemporaryDirectory()
+        defer { tmp.cleanup() }
+        let quoted = String(decoding: try JSONSerialization.data(withJSONObject: [name], options: []), as: UTF8.self)
+        for config in [
+            #"{"credsStore":\#(quoted.dropFirst().dropLast())}"#,
+            #"{"credHelpers":{"h.example":\#(quoted.dropFirst().dropLast())}}"#,
+        ] {
+            try tmp.write("config.json", config)
+            do {
+                _ = try await CredentialStore(authFiles: [tmp.path + "/config.json"]).credential(for: "h.example")
+                Issue.record("accepted helper name \(quoted) in \(config)")
+            } catch {
+                // A run helper would fail as .credentialHelper (not installed, or a failed `get`).
+                #expect(error.code == .invalidConfiguration)
+                #expect(error.isUserInputError)
+                #expect(error.message.contains(tmp.path + "/config.json"))
+                #expect(error.message.contains("is not valid"))
+            }
+        }
+        #expect(!CredentialHelper.isValidName(name))
+    }
+
+    @Test(arguments: ["pass", "ecr-login", "desktop.exe", "secretservice", "gcloud", "acr_env", "osxkeychain"])
+    func dockerHelperNamesAreValid(_ name: String) {
+        #expect(CredentialHelper.isValidName(name))
+    }
+
+    @Test func worldReadableConfigHoldingCredentialsWarnsOnce() async throws {
+        let tmp = try TemporaryDirectory()
+        defer { tmp.cleanup() }
+        let file = tmp.path + "/config.json"
+        try tmp.write("config.json", #"{"auths":{"ghcr.io":{"auth":"\#(Data("u:p".utf8).base64EncodedString())"}}}"#)
+        chmod(file, 0o644)
+        let warnings = Warnings()
+        let store = CredentialStore(authFiles: [file], warn: { warnings.add($0) })
+        #expect(try await store.credential(for: "ghcr.io")?.username == "u")
+        #expect(try await store.credential(for: "ghcr.io")?.username == "u")
+        #expect(try await store.credential(for: "quay.io") == nil)
+        #expect(warnings.all.count == 1)
+        #expect(warnings.all.first?.contains(file) == true)
+        #expect(warnings.all.first?.contains("644") == true)
+        #expect(warnings.all.first?.contains("chmod 600") == true)
+        #expect(warnings.all.allSatisfy { !$0.contains("u:p") && !$0.contains("dTpw") })
+        // Private again, or world-readable without secrets (only a helper): no warning.
+        chmod(file, 0o600)
+        let quiet = Warnings()
+        _ = try await CredentialStore(authFiles: [file], warn: { quiet.add($0) }).credential(for: "ghcr.io")
+        try tmp.write("other.json", #"{"auths":{"ghcr.io":{}}}"#)
+        chmod(tmp.path + "/other.json", 0o644)
+        _ = try await CredentialStore(authFiles: [tmp.path + "/other.json"], warn: { quiet.add($0) })
+            .credential(for: "ghcr.io")
+        #expect(quiet.all.isEmpty)
+    }
+}
+
+final class Warnings: @unchecked Sendable {
+    private let lock = NSLock()
+    private var items: [String] = []
+    func add(_ w: String) { lock.withLock { items.append(w) } }
+    var all: [String] { lock.withLock { items } }
 }

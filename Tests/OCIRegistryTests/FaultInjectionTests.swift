@@ -156,4 +156,79 @@ import Testing
         }
         #expect(try await client.exists(try registry.ref("w/b:1")) == false)
     }
+
+    @Test func oversizedBlobIsCutOffAtItsDescriptorSizeAndLeavesNoSpoolFile() async throws {
+        let fault = try FaultRegistry(faults: ["oversize-blobs"])
+        let destination = try FaultRegistry()
+        let layout = try TestLayout()
+        defer { layout.cleanup() }
+        let spool = try TemporaryDirectory(prefix: "envctl-spool")
+        defer { spool.cleanup() }
+        let client = makeClient(temporaryDirectory: spool.path)
+        _ = try await client.push(try OCILayoutSource(directory: layout.path), to: try fault.ref("o/s:1"))
+        let layer = try OCILayoutSource(directory: layout.path).rootManifest().manifest.blobs[1]
+        // Pulling one blob: the error names the digest and the declared size, and the file is gone.
+        let out = layout.path + "/pulled"
+        do {
+            try await client.fetchBlob(try fault.ref("o/s:1"), layer, to: out)
+            Issue.record("accepted a blob longer than its descriptor")
+        } catch {
+            #expect(error.code == .oversizedResponse)
+            #expect(error.message.contains(layer.digest.description))
+            #expect(error.message.contains("\(layer.size) bytes"))
+            #expect(!error.isUserInputError)
+        }
+        #expect(!FileManager.default.fileExists(atPath: out))
+        // Copying: the spooled envctl-blob-* files are deleted and nothing is tagged at the destination.
+        do {
+            _ = try await client.copy(from: try fault.ref("o/s:1"), to: try destination.ref("o/s:1"))
+            Issue.record("copied an oversized blob")
+        } catch {
+            #expect(error.code == .oversizedResponse)
+        }
+        #expect(try FileManager.default.contentsOfDirectory(atPath: spool.path).isEmpty)
+        #expect(try await makeClient().exists(try destination.ref("o/s:1")) == false)
+        // The reads stopped early: the server never got to write its 256 MiB.
+        let oversized = fault.requests.filter { $0.status == .text("oversized") }
+        #expect(!oversized.isEmpty)
+        #expect(oversized.allSatisfy { ($0.sent ?? .max) < 128 << 20 })
+    }
+
+    @Test func tokenWithCRLFIsRefusedAndNeverSent() async throws {
+        let fault = try FaultRegistry(faults: ["evil-token"])
+        let layout = try TestLayout()
+        defer { layout.cleanup() }
+        do {
+            _ = try await makeClient().push(try OCILayoutSource(directory: layout.path), to: try fault.ref("t/k:1"))
+            Issue.record("pushed with a token holding CR/LF")
+        } catch {
+            #expect(error.code == .unsafeHeader)
+            #expect(!error.description.contains("X-Evil"), "the token leaked into the message")
+        }
+        let reqs = fault.requests
+        #expect(reqs.contains { $0.path.hasPrefix("/token") }, "the token endpoint was never asked")
+        #expect(reqs.allSatisfy { $0.evil != true }, "an injected header reached the registry")
+        #expect(reqs.allSatisfy { !$0.auth }, "an Authorization header was sent with the bad token")
+    }
+
+    @Test func slowResponsesAreBoundedPerAttemptAndInTotal() async throws {
+        let fault = try FaultRegistry(faults: ["slow-manifests"])
+        let layout = try TestLayout()
+        defer { layout.cleanup() }
+        _ = try await makeClient().push(try OCILayoutSource(directory: layout.path), to: try fault.ref("s/l:1"))
+        // Each attempt may take 2 s; the budget (5 s) stops the retries long before 6 attempts.
+        let events = EventLog()
+        let client = makeClient(events: events, attempts: 6, requestTimeout: 2, retryBudget: 5)
+        let start = Date()
+        do {
+            _ = try await client.fetchManifest(try fault.ref("s/l:1"))
+            Issue.record("a manifest dripping one byte a second arrived within the limits")
+        } catch {
+            #expect(error.code == .transport)
+        }
+        let elapsed = Date().timeIntervalSince(start)
+        #expect(elapsed < 10, "took \(elapsed) s")
+        let attempts = events.events.filter { if case .retrying = $0 { true } else { false } }.count + 1
+        #expect(attempts >= 2 && attempts <= 3, "\(attempts) attempts")
+    }
 }

@@ -66,8 +66,41 @@ import Testing
         ("host:99999/x", "valid registry host"),
         ("-a.io/x", "valid registry host"),
         ("x/.y", "not a valid repository"),
-        ("img:" + String(repeating: "t", count: 200), "not a valid tag"),
+        ("img:" + String(repeating: "t", count: 200), "the limit is 128"),
     ]
+
+    /// distribution's limits: a repository of at most 255 characters, a tag of at most 128.
+    static let pastTheLimits: [(String, String)] = [
+        ("ghcr.io/" + String(repeating: "a", count: 256), "repository name is 256 characters long; the limit is 255"),
+        ("ghcr.io/" + String(repeating: "a/", count: 150) + "b", "repository name is 301 characters long"),
+        // Within 255 alone, past it with the registry in front.
+        ("ghcr.io/" + String(repeating: "a", count: 250), "characters long; the limit is 255"),
+        ("img:" + String(repeating: "t", count: 129), "the tag is 129 characters long; the limit is 128"),
+        ("ghcr.io/a:" + String(repeating: "1", count: 300) + "@sha256:" + hex, "the tag is 300 characters long"),
+        ("ghcr.io/" + String(repeating: "a", count: 600), "a name is at most 255"),
+    ]
+
+    @Test(arguments: pastTheLimits)
+    func rejectsNamesPastTheDistributionLimits(_ input: String, _ why: String) {
+        do {
+            let r = try ImageReference(parsing: input)
+            Issue.record("parsed a \(input.count)-character reference as \(r.repository.count)/\(r.tag?.count ?? 0)")
+        } catch {
+            #expect(error.code == .invalidReference)
+            #expect(error.isUserInputError)
+            #expect(error.message.contains(why), "\(error.message)")
+        }
+    }
+
+    @Test(arguments: [
+        ("ghcr.io/" + String(repeating: "a", count: 200), "latest"),
+        ("img", String(repeating: "t", count: 128)),
+        ("img", "_" + String(repeating: "A.-", count: 42)),
+    ])
+    func acceptsNamesAtTheLimits(_ name: String, _ tag: String) throws {
+        let r = try ImageReference(parsing: "\(name):\(tag)")
+        #expect(r.tag == tag)
+    }
 
     @Test(arguments: invalid)
     func rejects(_ input: String, _ why: String) {

@@ -66,6 +66,10 @@ final class FaultRegistry: @unchecked Sendable {
         var status: Status
         var auth: Bool
         var range: String?
+        /// Bytes written, for `oversize-blobs` GETs.
+        var sent: Int?
+        /// Whether an `X-Evil` header arrived (a header injected through a token).
+        var evil: Bool?
         enum Status: Decodable, Equatable {
             case code(Int), text(String)
             init(from d: any Decoder) throws {
@@ -99,13 +103,17 @@ final class EventLog: @unchecked Sendable {
 
 func makeClient(
     _ config: RegistryConfiguration = RegistryConfiguration(certDirectories: []),
-    credentials: [String: RegistryCredential] = [:], events: EventLog? = nil, attempts: Int = 6
+    credentials: [String: RegistryCredential] = [:], events: EventLog? = nil, attempts: Int = 6,
+    temporaryDirectory: String? = nil, requestTimeout: Int = 120, retryBudget: Double = 300
 ) -> RegistryClient {
     var sink: (@Sendable (RegistryEvent) -> Void)?
     if let events { sink = { events.add($0) } }
-    let options = RegistryClient.Options(
+    var options = RegistryClient.Options(
         configuration: config, credentials: CredentialStore(explicit: credentials, authFiles: []),
-        retry: RetryPolicy(maxAttempts: attempts, baseDelay: 0.05, maxDelay: 2), concurrency: 4, events: sink)
+        retry: RetryPolicy(maxAttempts: attempts, baseDelay: 0.05, maxDelay: 2, maxElapsed: retryBudget),
+        concurrency: 4, events: sink)
+    options.temporaryDirectory = temporaryDirectory
+    options.requestTimeout = requestTimeout
     return RegistryClient.curl(options: options)
 }
 

@@ -39,6 +39,14 @@ struct RegistryOptions: ParsableArguments {
     @Option(name: .long, help: "Attempts per request on network errors, 408, 429 and 5xx.")
     var retries: Int = 6
 
+    @Option(
+        name: .long,
+        help: "Seconds one attempt of a registry API request (not a blob transfer) may take; 0 for no limit.")
+    var requestTimeout: Int = 120
+
+    @Option(name: .long, help: "Seconds one request may take over all its attempts; no retry starts after that.")
+    var retryBudget: Double = 300
+
     @Flag(name: .long, help: "Log each registry request (method, URL without query, status; never credentials).")
     var verbose = false
 
@@ -69,9 +77,13 @@ struct RegistryOptions: ParsableArguments {
             explicit[registry] = RegistryCredential(.basic(username: user, password: password), source: "command line")
         }
         let verbose = self.verbose
-        let options = RegistryClient.Options(
-            configuration: config, credentials: CredentialStore(explicit: explicit),
-            retry: RetryPolicy(maxAttempts: retries), concurrency: max(1, concurrency),
+        // Auth-file warnings (a world-readable config.json) print even where no progress is reported.
+        let warn: @Sendable (String) -> Void = { w in
+            if let reporter { reporter.handle(.warning(w)) } else { Terminal.stderr("warning: \(w)") }
+        }
+        var options = RegistryClient.Options(
+            configuration: config, credentials: CredentialStore(explicit: explicit, warn: warn),
+            retry: RetryPolicy(maxAttempts: retries, maxElapsed: retryBudget), concurrency: max(1, concurrency),
             events: { event in
                 if case .http(let line) = event {
                     if verbose { Terminal.stderr("> \(line)") }
@@ -79,6 +91,7 @@ struct RegistryOptions: ParsableArguments {
                 }
                 reporter?.handle(event)
             })
+        options.requestTimeout = max(0, requestTimeout)
         return RegistryClient.curl(options: options, userAgent: "envctl/\(EnvctlCommand.envctlVersion)")
     }
 }

@@ -12,7 +12,11 @@ Prints "PORT=<n> REDIRECT_PORT=<m>" once listening on 127.0.0.1. Faults (comma s
   redirect-blobs      blob GETs answer 307 to a second server on another port
   no-digest           no Docker-Content-Digest headers anywhere
   wrong-bytes         blob and manifest GETs return bytes that do not match their digest
-Every request is logged as a JSON line: server, method, path, auth (was Authorization present), status.
+  evil-token          Bearer auth whose token endpoint (/token) returns a token with CR/LF and a header
+  slow-manifests      manifest GETs send one body byte a second (logged as "slow" when the client hangs up)
+  oversize-blobs      blob GETs stream the blob and then 256 MiB more (logged with how much was written)
+Every request is logged as a JSON line: server, method, path, auth (was Authorization present), status,
+evil (was an X-Evil header present).
 """
 import signal
 # A test runner may have blocked SIGTERM; children inherit the mask. Unblock so `stop` works.
@@ -51,7 +55,8 @@ class Base(BaseHTTPRequestHandler):
         if F.get("no-digest"):
             headers.pop("Docker-Content-Digest", None)
         log(server=self.server_name, method=self.command, path=self.path, status=status,
-            auth=self.headers.get("Authorization") is not None, range=self.headers.get("Content-Range"))
+            auth=self.headers.get("Authorization") is not None, range=self.headers.get("Content-Range"),
+            evil=self.headers.get("X-Evil") is not None)
         self.send_response(status)
         if body or self.command != "HEAD":
             self.send_header("Content-Type", headers.pop("Content-Type", ctype))
@@ -79,6 +84,17 @@ class Base(BaseHTTPRequestHandler):
 
 class Registry(Base):
     def authorized(self):
+        if F.get("evil-token"):
+            if urlparse(self.path).path == "/token":
+                self.send(200, json.dumps({"token": "a b\r\nX-Evil: injected"}).encode())
+                return False
+            if self.headers.get("Authorization"):
+                return True
+            self.body()
+            realm = f"http://127.0.0.1:{self.server.server_address[1]}/token"
+            self.error(401, "UNAUTHORIZED", "authentication required",
+                       {"WWW-Authenticate": f'Bearer realm="{realm}",service="fault"'})
+            return False
         if not A.user:
             return True
         want = "Basic " + base64.b64encode(f"{A.user}:{A.password}".encode()).decode()
@@ -114,6 +130,41 @@ class Registry(Base):
             self.error(503, "UNAVAILABLE", "burst")
             return True
         return False
+    def stream_oversized(self, data, digest):
+        extra, chunk, sent = 256 << 20, b"\0" * (1 << 20), 0
+        self.send_response(200)
+        self.send_header("Content-Type", "application/octet-stream")
+        self.send_header("Docker-Content-Digest", digest)
+        self.send_header("Content-Length", str(len(data) + extra))
+        self.end_headers()
+        try:
+            self.wfile.write(data)
+            sent = len(data)
+            while sent < len(data) + extra:
+                self.wfile.write(chunk)
+                sent += len(chunk)
+        except OSError:
+            pass
+        self.close_connection = True
+        log(server=self.server_name, method=self.command, path=self.path, status="oversized",
+            auth=self.headers.get("Authorization") is not None, range=None, sent=sent, size=len(data) + extra)
+    def drip(self, data, mt, dg):
+        import time
+        self.send_response(200)
+        self.send_header("Content-Type", mt)
+        self.send_header("Docker-Content-Digest", dg)
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        try:
+            for i in range(len(data)):
+                self.wfile.write(data[i:i + 1])
+                self.wfile.flush()
+                time.sleep(1)
+        except OSError:
+            pass
+        self.close_connection = True
+        log(server=self.server_name, method=self.command, path=self.path, status="slow",
+            auth=self.headers.get("Authorization") is not None, range=None)
     def do_HEAD(self): self.do_GET()
     def do_GET(self):
         if not self.authorized():
@@ -130,12 +181,16 @@ class Registry(Base):
                 return self.send(307, b"", {"Location": f"http://127.0.0.1:{redirect_port[0]}/storage/{rest}"})
             if F.get("wrong-bytes") and self.command == "GET":
                 data = bytes([data[0] ^ 0xFF]) + data[1:]
+            if F.get("oversize-blobs") and self.command == "GET":
+                return self.stream_oversized(data, rest)
             return self.send(200, data, {"Docker-Content-Digest": rest}, "application/octet-stream")
         if kind == "manifests":
             m = manifests.get(repo, {}).get(rest)
             if m is None:
                 return self.error(404, "MANIFEST_UNKNOWN", "manifest unknown")
             data, mt, dg = m
+            if F.get("slow-manifests") and self.command == "GET":
+                return self.drip(data, mt, dg)
             if F.get("wrong-bytes") and self.command == "GET":
                 data = data[:-1] + b" }" if data.endswith(b"}") else data + b" "
             return self.send(200, data, {"Docker-Content-Digest": dg, "Content-Type": mt})
