@@ -222,7 +222,8 @@ package struct TransportError: Error, Sendable, Hashable, CustomStringConvertibl
 }
 
 /// Moves one HTTP exchange. Implementations must not follow redirects (the registry client does, so
-/// it can drop `Authorization` across hosts) and must never log header values.
+/// it can drop `Authorization` across hosts), must never log header values, and must refuse a request whose
+/// `headers.unsafeFieldName` is set with `TransportError(.unsafeHeader)` before sending anything.
 package protocol HTTPTransport: Sendable {
     func execute(_ request: HTTPRequest, sink: HTTPResponseSink) async throws(TransportError) -> HTTPResponse
 }

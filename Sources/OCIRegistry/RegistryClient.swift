@@ -172,7 +172,6 @@ package final class RegistryClient: Sendable {
                     request, sink: call.sink, host: call.host,
                     what: "\(call.method) \(RegistryError.redact(url))")
             } else {
-                try Self.checkHeaders(request, host: call.host)
                 do {
                     response = try await transport.execute(bounded(request, sink: call.sink), sink: call.sink)
                     emit(.http("\(call.method) \(RegistryError.redact(url)) → \(response.status)"))
@@ -206,7 +205,6 @@ package final class RegistryClient: Sendable {
     func executeWithRetry(
         _ request: HTTPRequest, sink: HTTPResponseSink, host: String, what: String
     ) async throws(RegistryError) -> HTTPResponse {
-        try Self.checkHeaders(request, host: host)
         let request = bounded(request, sink: sink)
         let started = Date()
         var attempt = 1
@@ -254,15 +252,6 @@ package final class RegistryClient: Sendable {
         return r
     }
 
-    /// Refuses a request whose headers hold control characters, whichever transport would send it.
-    static func checkHeaders(_ request: HTTPRequest, host: String) throws(RegistryError) {
-        guard let name = request.headers.unsafeFieldName else { return }
-        throw RegistryError(
-            .unsafeHeader, "refusing to send a \(name) header with control characters to \(host)", registry: host,
-            method: request.method, url: request.url,
-            hint: "a token or credential for \(host) contains CR, LF or other control characters")
-    }
-
     func sleep(_ seconds: Double) async throws(RegistryError) {
         do { try await Task.sleep(nanoseconds: UInt64(max(0, seconds) * 1e9)) } catch {
             throw RegistryError(.transport, "cancelled")
@@ -284,7 +273,10 @@ package final class RegistryClient: Sendable {
         case .localFile:
             return RegistryError(.localIO, e.message, registry: host, method: method, url: url)
         case .unsafeHeader:
-            return RegistryError(.unsafeHeader, e.message, registry: host, method: method, url: url)
+            // The transport refuses such headers before sending anything; say where they usually come from.
+            return RegistryError(
+                .unsafeHeader, "refusing to send to \(host): \(e.message)", registry: host, method: method, url: url,
+                hint: "a token or credential for \(host) contains CR, LF or other control characters")
         case .responseTooLarge:
             return RegistryError(
                 .oversizedResponse, "\(host) sent more than expected: \(e.message)", registry: host, method: method,

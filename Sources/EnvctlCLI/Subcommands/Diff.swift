@@ -18,7 +18,7 @@ extension EnvctlCommand {
             try await ErrorPresentation.guarded {
                 let la = try Self.load(a), lb = try Self.load(b)
                 let diff = LockDiff.compare(la.1, lb.1, labels: (la.0, lb.0))
-                print(json ? try RunsPresentation.json(diff) : Self.render(diff))
+                print(json ? try Terminal.json(diff) : Self.render(diff))
             }
         }
 

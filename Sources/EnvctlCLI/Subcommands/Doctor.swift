@@ -21,7 +21,7 @@ extension EnvctlCommand {
                     (lock?.environments ?? []).map { Preflight.check($0, host: host) }
                 }
                 if json {
-                    print(try RunsPresentation.json(report))
+                    print(try Terminal.json(report))
                 } else {
                     print(Self.render(report, lockFound: lock != nil))
                 }

@@ -33,9 +33,7 @@ extension EnvctlCommand {
                 }
                 let info = try await client.inspect(ref, platform: try Platform(parsing: platform))
                 if json {
-                    let e = JSONEncoder()
-                    e.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-                    Terminal.stdout(String(decoding: try e.encode(info), as: UTF8.self))
+                    Terminal.stdout(try Terminal.json(info))
                     return
                 }
                 var lines = [

@@ -52,9 +52,7 @@ extension EnvctlCommand {
                 }
                 reporter.finish()
                 if transfer.json {
-                    let e = JSONEncoder()
-                    e.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-                    Terminal.stdout(String(decoding: try e.encode(outcome), as: UTF8.self))
+                    Terminal.stdout(try Terminal.json(outcome))
                 } else if !transfer.quiet {
                     let count = outcome.images.count
                     let uploaded = outcome.images.reduce(Int64(0)) { $0 + $1.bytesUploaded }

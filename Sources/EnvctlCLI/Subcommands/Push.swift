@@ -95,9 +95,7 @@ extension EnvctlCommand {
 
 func printResult(_ result: TransferResult, json: Bool, quiet: Bool) {
     if json {
-        let e = JSONEncoder()
-        e.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        if let data = try? e.encode(result) { Terminal.stdout(String(decoding: data, as: UTF8.self)) }
+        if let text = try? Terminal.json(result) { Terminal.stdout(text) }
         return
     }
     if quiet { return }

@@ -18,7 +18,7 @@ extension EnvctlCommand {
                     let (records, problems) = workspace.runs.list()
                     for p in problems { RunsPresentation.stderr("warning: skipped unreadable record \(p)") }
                     if json {
-                        print(try RunsPresentation.json(records))
+                        print(try Terminal.json(records))
                         return
                     }
                     if records.isEmpty {
@@ -46,7 +46,7 @@ extension EnvctlCommand {
                 try await ErrorPresentation.guarded {
                     let record = try Workspace.locate().runs.load(id)
                     if json {
-                        print(try RunsPresentation.json(record))
+                        print(try Terminal.json(record))
                         return
                     }
                     print(Self.render(record))
