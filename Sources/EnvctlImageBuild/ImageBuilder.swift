@@ -214,7 +214,7 @@ package struct ImageBuilder: Sendable {
             }
             var manifests: [Descriptor]
         }
-        guard let data = FileManager.default.contents(atPath: indexPath),
+        guard let data = try? BoundedFile.contents(of: indexPath, limit: InputLimits.manifestBytes),
             let index = try? JSONDecoder().decode(Index.self, from: data)
         else {
             throw ImageBuildError(.stepFailed, step: "export", "the OCI layout \(layout) has no readable index.json")
