@@ -105,7 +105,7 @@ package enum BoundedYAML {
         if expanded > allowed {
             throw DiagnosticsError([
                 .error(
-                    "YAML aliases expand \(file) to more than \(allowed) nodes; the limit for \(limits.what) is its own \(measure.distinct) nodes plus \(max(limits.aliasNodes, measure.distinct)) more through aliases",
+                    "YAML aliases expand the document to more than \(allowed) nodes; the limit for \(limits.what) is its own \(measure.distinct) nodes plus \(max(limits.aliasNodes, measure.distinct)) more through aliases",
                     hint: "write the repeated content out, or use fewer nested aliases",
                     at: SourceLocation(file: file, line: 1, column: 1))
             ])

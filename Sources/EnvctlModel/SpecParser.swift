@@ -23,7 +23,9 @@ package struct SpecParser {
             data = try BoundedFile.contents(of: path, limit: InputLimits.specBytes)
         } catch .tooLarge(let limit) {
             throw DiagnosticsError([
-                .error("cannot read spec file '\(path)': \(BoundedFile.Failure.tooLarge(limit: limit).reason(what: "a spec"))")
+                .error(
+                    "cannot read spec file '\(path)': \(BoundedFile.Failure.tooLarge(limit: limit).reason(what: "a spec"))"
+                )
             ])
         } catch {
             throw DiagnosticsError([

