@@ -33,13 +33,15 @@ import Testing
     @Test func anOversizedRegistriesConfigIsBadInput() throws {
         let dir = try TemporaryDirectory()
         defer { dir.cleanup() }
-        try Self.sparse(dir.path + "/registries.yaml", size: InputLimits.registriesConfigBytes + 1, prefix: "defaults:\n")
+        try Self.sparse(
+            dir.path + "/registries.yaml", size: InputLimits.registriesConfigBytes + 1, prefix: "defaults:\n")
         let error = #expect(throws: RegistryError.self) {
             try RegistryConfiguration.load(path: dir.path + "/registries.yaml")
         }
         #expect(error?.failureKind == .badInput)
         #expect(
-            error?.message.contains("registries.yaml: it is larger than 1 MiB, the limit for a registries config") == true,
+            error?.message.contains("registries.yaml: it is larger than 1 MiB, the limit for a registries config")
+                == true,
             "\(error?.message ?? "")")
     }
 
