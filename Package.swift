@@ -163,6 +163,7 @@ let package = Package(
             name: "EnvctlLockingTests",
             dependencies: [
                 "EnvctlLocking", "EnvctlPython", "EnvctlKnowledge", "EnvctlModel", "Digest", "EnvctlTestSupport",
+                .product(name: "Yams", package: "Yams"),
             ],
             swiftSettings: settings),
         .testTarget(name: "DigestTests", dependencies: ["Digest"], swiftSettings: settings),
