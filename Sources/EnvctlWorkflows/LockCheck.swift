@@ -237,7 +237,8 @@ package enum LockCheck {
         // The top-level requirements envctl passes to uv besides the requirements file: each must be pinned, at
         // the version an `==` asks for.
         for line in required {
-            guard let req = TopLevelRequirement(line) else { continue }
+            // A requirement with an environment marker may not apply to this Python and platform.
+            guard let req = TopLevelRequirement(line), !line.contains(";") else { continue }
             guard let pin = byName[req.name] else {
                 out.add(
                     old.name, "python_packages.packages", path,
