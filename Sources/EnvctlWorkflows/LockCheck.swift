@@ -1,5 +1,5 @@
 package import EnvctlKnowledge
-package import EnvctlLocking
+import EnvctlLocking
 package import EnvctlModel
 package import EnvctlPython
 import EnvctlResolver
