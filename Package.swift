@@ -109,7 +109,7 @@ let package = Package(
         .target(
             name: "EnvctlWorkflows",
             dependencies: [
-                "EnvctlModel", "EnvctlKnowledge", "EnvctlResolver", "EnvctlLocking", "EnvctlTemplates",
+                "EnvctlModel", "EnvctlKnowledge", "EnvctlResolver", "EnvctlLocking", "EnvctlPython", "EnvctlTemplates",
                 "EnvctlImageBuild",
                 "EnvctlRuns", "GitSupport", "OCIRegistry",
             ],
@@ -144,7 +144,8 @@ let package = Package(
 
         // MARK: Tests
         .target(
-            name: "EnvctlTestSupport", dependencies: ["EnvctlModel", "EnvctlKnowledge"],
+            name: "EnvctlTestSupport",
+            dependencies: ["EnvctlModel", "EnvctlKnowledge", "EnvctlLocking", "EnvctlResolver", "Digest"],
             path: "Tests/EnvctlTestSupport",
             swiftSettings: settings),
         .testTarget(
@@ -162,6 +163,7 @@ let package = Package(
             name: "EnvctlLockingTests",
             dependencies: [
                 "EnvctlLocking", "EnvctlPython", "EnvctlKnowledge", "EnvctlModel", "Digest", "EnvctlTestSupport",
+                .product(name: "Yams", package: "Yams"),
             ],
             swiftSettings: settings),
         .testTarget(name: "DigestTests", dependencies: ["Digest"], swiftSettings: settings),
@@ -180,7 +182,8 @@ let package = Package(
             name: "CurlTransportTests", dependencies: ["CurlTransport", "OCIRegistry", "EnvctlTestSupport"],
             swiftSettings: settings),
         .testTarget(
-            name: "EnvctlCLITests", dependencies: ["EnvctlTestSupport", "EnvctlModel"], swiftSettings: settings),
+            name: "EnvctlCLITests", dependencies: ["EnvctlTestSupport", "EnvctlModel"], exclude: ["Snapshots"],
+            swiftSettings: settings),
         .testTarget(
             name: "EnvctlTemplatesTests", dependencies: ["EnvctlTemplates", "EnvctlModel", "EnvctlTestSupport"],
             exclude: ["Snapshots"], swiftSettings: settings),
@@ -188,7 +191,7 @@ let package = Package(
             name: "EnvctlWorkflowsTests",
             dependencies: [
                 "EnvctlWorkflows", "EnvctlModel", "EnvctlImageBuild", "OCIRegistry", "CurlTransport",
-                "EnvctlTestSupport",
+                "EnvctlLocking", "EnvctlPython", "EnvctlKnowledge", "EnvctlTestSupport",
             ],
             swiftSettings: settings),
         .testTarget(name: "EnvctlImageBuildTests", dependencies: ["EnvctlImageBuild"], swiftSettings: settings),

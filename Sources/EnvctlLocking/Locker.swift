@@ -86,20 +86,28 @@ package struct Locker: Sendable {
         for (env, resolution) in zip(spec.environments, resolutions) {
             environments.append(try await lockEnvironment(env, resolution, spec: spec, options: options))
         }
-        let fleet =
-            spec.fleet.driver == nil && spec.fleet.gpus.isEmpty
-            ? nil
-            : LockedFleet(
-                driver: spec.fleet.driver?.value.text,
-                gpus: spec.fleet.gpus.compactMap { g in
-                    knowledgeBase.gpu(named: g.value).map { LockedGPU(name: g.value, arch: $0.sm.smName) }
-                })
+        let fleet = Self.fleet(spec, knowledgeBase: knowledgeBase)
         return Lockfile(
             generatedBy: generatedBy,
             knowledgeBase: KnowledgeBaseStamp(version: knowledgeBase.version, date: knowledgeBase.date),
             specHash: Self.inputsHash(spec: spec, knowledgeBase: knowledgeBase), fleet: fleet,
             environments: environments)
     }
+
+    /// The lock's `fleet:` entry for a spec (nil when the spec names no fleet).
+    package static func fleet(_ spec: Spec, knowledgeBase: KnowledgeBase) -> LockedFleet? {
+        spec.fleet.driver == nil && spec.fleet.gpus.isEmpty
+            ? nil
+            : LockedFleet(
+                driver: spec.fleet.driver?.value.text,
+                gpus: spec.fleet.gpus.compactMap { g in
+                    knowledgeBase.gpu(named: g.value).map { LockedGPU(name: g.value, arch: $0.sm.smName) }
+                })
+    }
+
+    /// The warning of an environment locked without registry access.
+    package static let offlineImagesWarning =
+        "base images are recorded by tag only (locked offline); run 'envctl lock' with registry access to pin digests"
 
     /// The lock entry for one environment without Python pins or digests: what `resolve` shows and `--check` compares.
     package static func skeleton(_ env: EnvironmentSpec, _ r: Resolution) -> LockedEnvironment {
@@ -165,15 +173,16 @@ package struct Locker: Sendable {
                 }
             }
         } else {
-            locked.warnings.append(
-                "base images are recorded by tag only (locked offline); run 'envctl lock' with registry access to pin digests"
-            )
+            locked.warnings.append(Self.offlineImagesWarning)
         }
         locked.hash = Self.contentHash(locked)
         return locked
     }
 
-    /// `sha256:` over what determines the built image; reasons, warnings and push records don't count.
+    /// `sha256:` over what determines the built image: every encoded field of the environment (framework and
+    /// its index, CUDA, cuDNN, Python, OS, driver, archs, images with both digests, image repository, apt, env,
+    /// and every Python pin with its version, index and hashes). Reasons, warnings and push records don't count.
+    /// `lock --check` recomputes it, so a hand edit of any covered field shows.
     package static func contentHash(_ env: LockedEnvironment) -> String {
         var e = env
         e.hash = ""

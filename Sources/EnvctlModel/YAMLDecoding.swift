@@ -16,7 +16,7 @@ package enum LocatedYAMLDecoder {
             throw DiagnosticsError([.error("file is empty", at: SourceLocation(file: file, line: 1, column: 1))])
         }
         do {
-            return try YAMLDecoder().decode(T.self, from: root)
+            return try YAMLDecoder().decode(T.self, from: root, userInfo: [.yamlRoot: YAMLRoot(root)])
         } catch let error as DecodingError {
             let (path, message): ([any CodingKey], String)
             switch error {
