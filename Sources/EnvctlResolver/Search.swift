@@ -201,9 +201,17 @@ struct Search {
             check.cudnn = tag.cudnn
             check.problems += imageCuDNNProblems(tag, os: check.os, flavors: check.flavors)
         }
-        // GPUs, then the driver.
+        // GPUs (toolkit, build architectures, cuDNN), then the driver.
         check.gpu = gpuCheck(release: release, build: build, cuda: tag.cuda, fw: fw)
+        var cudnnFrom: String?
+        if needCuDNN {
+            cudnnFrom = "the \(kb.images.repository) \(tag.cuda) images"
+        } else if let release, let build {
+            cudnnFrom = Self.label(fw, release, build)
+        }
+        cudnnGPUCheck(check.cudnn, from: cudnnFrom, into: &check.gpu)
         check.driver = driverCheck(cuda: tag.cuda, needsPTX: check.gpu.needsPTX)
+        gpuDriverCheck(into: &check.driver)
         check.problems += check.gpu.problems + check.driver.problems
         check.warnings += check.gpu.warnings + check.driver.warnings
         check.reasons += check.gpu.reasons + check.driver.reasons
@@ -527,6 +535,7 @@ struct Search {
             return result
         }
         var native: [String] = []
+        var toolkit: [String] = []
         var viaPTX: [String] = []
         var inferred: [String] = []
         for gpu in constraints.gpus {
@@ -545,7 +554,7 @@ struct Search {
                     continue
                 }
             }
-            guard let build, let release else { native.append(gpu.label); continue }
+            guard let build, let release else { toolkit.append(gpu.label); continue }
             guard let targets else {
                 inferred.append(gpu.label)
                 continue
@@ -569,6 +578,11 @@ struct Search {
             )
         }
         result.archs = Array(Set(constraints.gpus.map(\.sm))).sorted().map(\.smName)
+        if !toolkit.isEmpty {
+            result.reasons.append(
+                "CUDA \(cuda) supports \(Self.list(toolkit)) (the toolkit's architecture range; plain images have no framework build to check)."
+            )
+        }
         if !native.isEmpty {
             result.reasons.append(
                 "\(Self.list(native)) \(native.count == 1 ? "has" : "have") native kernels in this build.")
@@ -579,5 +593,84 @@ struct Search {
             )
         }
         return result
+    }
+
+    /// cuDNN must support every fleet GPU: its compute-capability range, from the knowledge base's cuDNN rows.
+    func cudnnGPUCheck(_ cudnn: Version?, from: String?, into result: inout GPUResult) {
+        guard let cudnn, !constraints.gpus.isEmpty else { return }
+        var unknown: [String] = []
+        let inWhat = from.map { " (in \($0))" } ?? ""
+        for gpu in constraints.gpus {
+            switch kb.cudnnSupport(cudnn, sm: gpu.sm) {
+            case .supported: break
+            case .unsupported(let range, let provenance):
+                result.problems.append(
+                    (
+                        .gpus,
+                        "cuDNN \(cudnn)\(inWhat) supports \(range), not \(gpu.label)\(Self.cite(provenance))"
+                    ))
+            case .unknown: unknown.append(gpu.label)
+            }
+        }
+        if !unknown.isEmpty {
+            result.warnings.append(
+                "the GPU range of cuDNN \(cudnn) is not in the knowledge base; support for \(Self.list(unknown)) is not checked"
+            )
+        }
+    }
+
+    /// The fleet driver must drive every fleet GPU (`gpu_drivers:` rows), whatever the compatibility mode; and the
+    /// driver the stack needs must still be on a branch that supports every GPU.
+    func gpuDriverCheck(into result: inout DriverResult) {
+        guard !constraints.gpus.isEmpty else { return }
+        var floor: (Version, FleetGPU)?
+        var ceiling: (Int, FleetGPU, String)?
+        for gpu in constraints.gpus {
+            let range = kb.driverRange(sm: gpu.sm, gpu: gpu.model)
+            let family = kb.architecture(gpu.sm)?.family ?? gpu.sm.smName
+            if let f = range.first, floor == nil || f.value > floor!.0 { floor = (f.value, gpu) }
+            if let l = range.lastBranch, ceiling == nil || l.value < ceiling!.0 { ceiling = (l.value, gpu, family) }
+            guard let d = constraints.driver?.value else { continue }
+            switch range.violation(d) {
+            case .tooOld(let first):
+                result.problems.append(
+                    (
+                        .driver,
+                        "driver \(d) can't drive \(gpu.label): the oldest driver known to drive \(first.product ? gpu.model ?? gpu.sm.smName : "\(family) GPUs") is \(first.value)\(Self.cite(first.provenance)); upgrade the driver on \(gpu.nodes) to >= \(first.value)"
+                    ))
+            case .tooNew(let last):
+                result.problems.append(
+                    (
+                        .driver,
+                        "driver \(d) can't drive \(gpu.label): \(family) support ended with driver branch \(last.value)\(Self.cite(last.provenance)); keep \(gpu.nodes) on the \(last.value) branch"
+                    ))
+            case nil:
+                if range.first == nil, let first = kb.architecture(gpu.sm)?.firstCUDA,
+                    let ga = kb.cudaReleases(minor: first).last, let gaDriver = ga.driver, d < gaDriver
+                {
+                    result.warnings.append(
+                        "the oldest driver that drives \(gpu.label) is not in the knowledge base; driver \(d) is older than CUDA \(ga.version)'s toolkit driver \(gaDriver) (the first toolkit for it), so it may not drive it"
+                    )
+                }
+            }
+        }
+        if let (f, gpu) = floor {
+            if result.minimum == nil || f > result.minimum! { result.minimum = f }
+            if constraints.driver == nil || constraints.driver!.value >= f {
+                result.reasons.append("\(gpu.label) needs driver \(f) or newer (the oldest driver known to drive it).")
+            }
+        }
+        if let (branch, gpu, family) = ceiling {
+            if let m = result.minimum, m.major > branch {
+                result.problems.append(
+                    (
+                        .gpus,
+                        "this stack needs driver \(m) or newer, but \(family) support (\(gpu.label)) ended with driver branch \(branch): no driver runs both"
+                    ))
+            } else if constraints.driver == nil || constraints.driver!.value.major <= branch {
+                result.reasons.append(
+                    "\(gpu.label): \(family) support ended with driver branch \(branch); keep \(gpu.nodes) on it.")
+            }
+        }
     }
 }
