@@ -179,9 +179,14 @@ struct Report {
                 $0.cuda = exact("==\($1).*", at: constraints.cuda?.location)
             }
         case .framework:
-            let versions = constraints.framework.flatMap { kb.family($0) }?.releases.map(\.version) ?? []
-            found = nearest(anchor: constraints.frameworkVersions?.value.clauses.first?.version, candidates: versions) {
-                $0.frameworkVersions = exact("==\($1)", at: constraints.frameworkVersions?.location)
+            // Whole series (`torch==2.4.*`), as the suggestion is written, so it gives what it says.
+            let releases = constraints.framework.flatMap { kb.family($0) }?.releases ?? []
+            let series = Set(releases.map { $0.version.truncated(to: 2) })
+            found = nearest(
+                anchor: constraints.frameworkVersions?.value.clauses.first?.version.truncated(to: 2),
+                candidates: Array(series)
+            ) {
+                $0.frameworkVersions = exact("==\($1).*", at: constraints.frameworkVersions?.location)
             }
         case .python:
             found = nearest(
