@@ -194,6 +194,21 @@ struct Report {
             ) {
                 $0.python = exact("==\($1).*", at: constraints.python?.location)
             }
+        case .driver:
+            // The smallest upgrade: try the driver thresholds the knowledge base knows, lowest first.
+            guard let current = constraints.driver else { found = nil; break }
+            let thresholds = Set(
+                kb.cuda.flatMap { [$0.driver, $0.minorCompatFloor] }.compactMap { $0 }
+                    + kb.gpuDrivers.compactMap(\.firstDriver)
+            ).filter { $0 > current.value }.sorted()
+            found = nil
+            for d in thresholds {
+                var c = relaxed
+                c.driver = Located(d, at: current.location)
+                if case .success(let r) = Search(kb: kb, constraints: c).solve() {
+                    return (r, Self.baseDistance(kind))
+                }
+            }
         default:
             found = nil
         }
