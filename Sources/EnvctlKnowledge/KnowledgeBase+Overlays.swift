@@ -46,6 +46,7 @@ extension KnowledgeBase {
         kb.osPython = overlay(osPython, other.osPython) { "\($0.os) \($0.python)" }
         kb.architectures = overlay(architectures, other.architectures) { $0.sm }
         kb.gpus = overlay(gpus, other.gpus) { $0.name }
+        kb.gpuDrivers = overlay(gpuDrivers, other.gpuDrivers) { $0.row.key }
         for (name, fam) in other.frameworks {
             if var existing = kb.frameworks[name] {
                 existing.releases = overlay(existing.releases, fam.releases) { $0.version }

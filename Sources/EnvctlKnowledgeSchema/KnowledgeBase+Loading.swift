@@ -14,6 +14,7 @@ extension KnowledgeBase {
         osPython = try c.decodeIfPresent([OSPython].self, forKey: .osPython) ?? []
         architectures = try c.decodeIfPresent([GPUArchitecture].self, forKey: .architectures) ?? []
         gpus = try c.decodeIfPresent([GPUModel].self, forKey: .gpus) ?? []
+        gpuDrivers = try c.decodeIfPresent([GPUDriverSupport].self, forKey: .gpuDrivers) ?? []
         frameworks = try c.decodeIfPresent([String: FrameworkFamily].self, forKey: .frameworks) ?? [:]
         images = try c.decodeIfPresent(CUDAImages.self, forKey: .images) ?? CUDAImages(repository: "", tags: [])
     }
@@ -66,6 +67,7 @@ extension KnowledgeBase {
         for r in osPython { check(r.provenance, "os_python \(r.os) \(r.python)") }
         for r in architectures { check(r.provenance, "architecture \(r.sm)") }
         for r in gpus { check(r.provenance, "gpu \(r.name)") }
+        for r in gpuDrivers { check(r.provenance, "gpu_drivers \(r.row.key)") }
         for (name, fam) in frameworks {
             for r in fam.releases { check(r.provenance, "\(name) \(r.version)") }
         }

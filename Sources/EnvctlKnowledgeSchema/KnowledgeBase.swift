@@ -24,8 +24,12 @@ package struct CuDNNReleaseRow: Sendable, Hashable, Codable {
     package var version: Version
     /// CUDA minor versions (e.g. "12.4", "11.8") NVIDIA's support matrix lists.
     package var cuda: [Version]
-    /// Compute capabilities supported, when known.
+    /// Compute capabilities supported, when the support matrix lists them.
     package var archs: [String]?
+    /// The lowest compute capability supported, when a source states only that (no full list).
+    package var minArch: ComputeCapability?
+
+    enum CodingKeys: String, CodingKey { case version, cuda, archs, minArch = "min_arch" }
 }
 
 /// A GPU architecture (compute capability) and the CUDA toolkits that can target it.
@@ -39,6 +43,38 @@ package struct GPUArchitectureRow: Sendable, Hashable, Codable {
     package var lastCUDA: Version?
 
     enum CodingKeys: String, CodingKey { case sm, family, firstCUDA = "first_cuda", lastCUDA = "last_cuda" }
+}
+
+/// Which drivers can drive a GPU at all: the oldest driver known to support an architecture (or one product),
+/// and the last driver branch that still supports it. A driver outside that range cannot drive the GPU,
+/// whatever CUDA compatibility mode applies.
+package typealias GPUDriverSupport = Sourced<GPUDriverSupportRow>
+package struct GPUDriverSupportRow: Sendable, Hashable, Codable {
+    /// Compute capabilities the row covers; optional in the file.
+    package var architectures: [ComputeCapability]
+    /// GPU names (`b200`) the row covers, for products whose range differs from their architecture's.
+    package var gpus: [String]
+    /// The oldest driver known to drive these GPUs. Older drivers are refused: not known to work.
+    package var firstDriver: Version?
+    /// The last driver branch (`470`, `580`) that supports these GPUs; newer branches don't drive them.
+    package var lastBranch: Int?
+
+    enum CodingKeys: String, CodingKey {
+        case architectures, gpus, firstDriver = "first_driver", lastBranch = "last_branch"
+    }
+
+    package init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        architectures = try c.decodeIfPresent([ComputeCapability].self, forKey: .architectures) ?? []
+        gpus = try c.decodeIfPresent([String].self, forKey: .gpus) ?? []
+        firstDriver = try c.decodeIfPresent(Version.self, forKey: .firstDriver)
+        lastBranch = try c.decodeIfPresent(Int.self, forKey: .lastBranch)
+    }
+
+    /// The identity used by overlays: the GPUs and architectures the row covers.
+    package var key: String {
+        (architectures.map(\.description) + gpus.map { GPUModel.normalise($0) }).sorted().joined(separator: ",")
+    }
 }
 
 /// A marketing name (`a100`, `rtx4090`) mapped to its compute capability.
@@ -170,12 +206,14 @@ package struct KnowledgeBase: Sendable, Hashable, Codable {
     package var osPython: [OSPython]
     package var architectures: [GPUArchitecture]
     package var gpus: [GPUModel]
+    /// Driver ranges per architecture and per product (`gpu_drivers:`).
+    package var gpuDrivers: [GPUDriverSupport]
     package var frameworks: [String: FrameworkFamily]
     package var images: CUDAImages
 
     enum CodingKeys: String, CodingKey {
         case schemaVersion = "schema_version", version, date, sources, cuda, cudnn, python, osPython = "os_python",
-            architectures, gpus, frameworks, images
+            architectures, gpus, gpuDrivers = "gpu_drivers", frameworks, images
     }
 
     package func family(_ name: FrameworkName) -> FrameworkFamily? { frameworks[name.rawValue] }
@@ -198,6 +236,12 @@ package struct KnowledgeBase: Sendable, Hashable, Codable {
 
     package func architecture(_ sm: ComputeCapability) -> GPUArchitecture? {
         architectures.first { $0.sm == sm }
+    }
+
+    /// The cuDNN row for a build number such as `9.1.0.70` (matched on the first three components).
+    package func cudnnRelease(_ version: Version) -> CuDNNRelease? {
+        let key = version.truncated(to: 3)
+        return cudnn.first { Version.compare($0.version.truncated(to: 3).components, key.components) == 0 }
     }
 
     /// Looks up a GPU by name, alias or compute capability (`a100`, `A100-SXM4-80GB`, `sm_80`, `8.0`).

@@ -103,37 +103,137 @@ struct Report {
         return out
     }
 
-    /// Re-solves with each user constraint relaxed in turn and describes each solution found.
+    /// Re-solves with each user constraint relaxed in turn and describes each solution found, smallest move first:
+    /// a relaxed version constraint takes the solution closest to what the spec asked for (CUDA 11.7 -> 11.8, not
+    /// the newest), and the suggestions are ranked by how far they move from the spec.
     func suggestions() -> [String] {
-        var out: [String] = []
-        for kind in ConstraintKind.allCases where constraints.isSet(kind) {
-            let relaxed = constraints.relaxing(kind)
-            guard case .success(let r) = Search(kb: kb, constraints: relaxed).solve() else { continue }
+        var ranked: [(distance: Int, order: Int, text: String)] = []
+        for (order, kind) in ConstraintKind.allCases.enumerated() where constraints.isSet(kind) {
+            guard let (r, distance) = closestSolution(relaxing: kind) else { continue }
             let summary = Self.summary(r)
+            let text: String
             switch kind {
             case .framework:
                 let v = r.framework!.version.truncated(to: 2)
-                out.append("framework: \"\(r.framework!.name.rawValue)==\(v).*\" gives \(summary).")
+                text = "framework: \"\(r.framework!.name.rawValue)==\(v).*\" gives \(summary)."
             case .cuda:
-                out.append("cuda: \"\(r.cuda.truncated(to: 2))\" gives \(summary).")
+                text = "cuda: \"\(r.cuda.truncated(to: 2))\" gives \(summary)."
             case .cudnn:
-                out.append("cudnn: \(r.cudnn.map { "\"\($0.major)\"" } ?? "(omit it)") gives \(summary).")
+                text = "cudnn: \(r.cudnn.map { "\"\($0.major)\"" } ?? "(omit it)") gives \(summary)."
             case .python:
-                out.append("python: \"\(r.python)\" gives \(summary).")
+                text = "python: \"\(r.python)\" gives \(summary)."
             case .os:
-                out.append("os: \(r.os) gives \(summary).")
+                text = "os: \(r.os) gives \(summary)."
             case .driver:
-                out.append(
-                    "upgrading the fleet driver to \(r.driverMinimum?.text ?? "a newer release") or newer gives \(summary)."
-                )
+                text = driverSuggestion(r, summary: summary)
             case .gpus:
-                out.append(
-                    "without the fleet GPUs \(Search.list(constraints.gpus.map(\.label))) the spec gives \(summary).")
+                text = "without the fleet GPUs \(Search.list(constraints.gpus.map(\.label))) the spec gives \(summary)."
             case .images:
-                break
+                continue
+            }
+            ranked.append((distance, order, text))
+        }
+        return ranked.sorted { ($0.distance, $0.order) < ($1.distance, $1.order) }.map(\.text)
+    }
+
+    /// How far relaxing a constraint kind moves from the spec when the values are equally close: changing a
+    /// version comes first, then cuDNN/OS, then the fleet's driver, and dropping GPUs last.
+    static func baseDistance(_ kind: ConstraintKind) -> Int {
+        switch kind {
+        case .framework, .cuda, .python: return 0
+        case .cudnn, .os: return 50
+        case .driver: return 100
+        case .gpus: return 1000
+        case .images: return 10_000
+        }
+    }
+
+    /// The solution with `kind` relaxed that stays closest to what the spec asked for, and its distance.
+    func closestSolution(relaxing kind: ConstraintKind) -> (Resolution, Int)? {
+        let relaxed = constraints.relaxing(kind)
+        func key(_ v: Version) -> Int { v.major * 1_000_000 + v.minor * 1000 + v.patch }
+        func nearest(anchor: Version?, candidates: [Version], apply: (inout Constraints, Version) -> Void)
+            -> (Resolution, Int)?
+        {
+            guard let anchor else { return nil }
+            let a = key(anchor)
+            let ordered = candidates.sorted { x, y in
+                let dx = abs(key(x) - a), dy = abs(key(y) - a)
+                return dx != dy ? dx < dy : x > y
+            }
+            for v in ordered {
+                var c = relaxed
+                apply(&c, v)
+                if case .success(let r) = Search(kb: kb, constraints: c).solve() { return (r, abs(key(v) - a)) }
+            }
+            return nil
+        }
+        func exact(_ text: String, at location: SourceLocation?) -> Located<VersionSpecifier>? {
+            (try? VersionSpecifier(parsing: text)).map { Located($0, at: location) }
+        }
+        let found: (Resolution, Int)?
+        switch kind {
+        case .cuda:
+            let minors = Set(kb.images.tags.map { $0.cuda.truncated(to: 2) })
+            found = nearest(anchor: constraints.cuda?.value.clauses.first?.version, candidates: Array(minors)) {
+                $0.cuda = exact("==\($1).*", at: constraints.cuda?.location)
+            }
+        case .framework:
+            // Whole series (`torch==2.4.*`), as the suggestion is written, so it gives what it says.
+            let releases = constraints.framework.flatMap { kb.family($0) }?.releases ?? []
+            let series = Set(releases.map { $0.version.truncated(to: 2) })
+            found = nearest(
+                anchor: constraints.frameworkVersions?.value.clauses.first?.version.truncated(to: 2),
+                candidates: Array(series)
+            ) {
+                $0.frameworkVersions = exact("==\($1).*", at: constraints.frameworkVersions?.location)
+            }
+        case .python:
+            found = nearest(
+                anchor: constraints.python?.value.clauses.first?.version, candidates: kb.python.map(\.version)
+            ) {
+                $0.python = exact("==\($1).*", at: constraints.python?.location)
+            }
+        case .driver:
+            // The smallest upgrade: try the driver thresholds the knowledge base knows, lowest first.
+            guard let current = constraints.driver else { found = nil; break }
+            let thresholds = Set(
+                kb.cuda.flatMap { [$0.driver, $0.minorCompatFloor] }.compactMap { $0 }
+                    + kb.gpuDrivers.compactMap(\.firstDriver)
+            ).filter { $0 > current.value }.sorted()
+            found = nil
+            for d in thresholds {
+                var c = relaxed
+                c.driver = Located(d, at: current.location)
+                if case .success(let r) = Search(kb: kb, constraints: c).solve() {
+                    return (r, Self.baseDistance(kind))
+                }
+            }
+        default:
+            found = nil
+        }
+        if let (r, d) = found { return (r, Self.baseDistance(kind) + d / 1000) }
+        // No anchor (or no close value works): the preferred solution with the constraint dropped.
+        guard case .success(let r) = Search(kb: kb, constraints: relaxed).solve() else { return nil }
+        return (r, Self.baseDistance(kind) + (found == nil && [.cuda, .framework, .python].contains(kind) ? 500 : 0))
+    }
+
+    /// "upgrade the driver" or, when the fleet driver is past a GPU's last branch, "keep the nodes on that branch".
+    func driverSuggestion(_ r: Resolution, summary: String) -> String {
+        let minimum = r.driverMinimum?.text ?? "a newer release"
+        if let d = constraints.driver?.value {
+            let past = constraints.gpus.compactMap { gpu -> Int? in
+                guard let last = kb.driverRange(sm: gpu.sm, gpu: gpu.model).lastBranch?.value, d.major > last else {
+                    return nil
+                }
+                return last
+            }
+            if let branch = past.min() {
+                return
+                    "a driver on the \(branch) branch (at least \(minimum)) on every node gives \(summary)."
             }
         }
-        return out
+        return "upgrading the fleet driver to \(minimum) or newer gives \(summary)."
     }
 
     static func summary(_ r: Resolution) -> String {

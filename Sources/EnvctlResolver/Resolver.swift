@@ -57,7 +57,8 @@ package struct Resolver: Sendable {
                     continue
                 }
                 if !out.contains(where: { $0.sm == hit.sm && $0.written == written.value }) {
-                    out.append(FleetGPU(written: written.value, sm: hit.sm, location: written.location))
+                    let model = ComputeCapability(written.value) == nil ? hit.name : nil
+                    out.append(FleetGPU(written: written.value, sm: hit.sm, model: model, location: written.location))
                 }
             } else {
                 let names = knowledgeBase.gpus.map(\.name)
@@ -78,7 +79,12 @@ package struct Resolver: Sendable {
 struct FleetGPU: Sendable, Hashable {
     var written: String
     var sm: ComputeCapability
+    /// The knowledge base's name for the product (`b200`); nil when written as a compute capability.
+    var model: String?
     var location: SourceLocation?
+
+    /// What the nodes are called in a fix ("the b200 nodes", "the sm_90 nodes").
+    var nodes: String { "the \(model ?? sm.smName) nodes" }
 
     var label: String { written.lowercased() == sm.smName ? sm.smName : "\(sm.smName) (\(written))" }
 }

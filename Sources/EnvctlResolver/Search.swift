@@ -6,6 +6,55 @@ import Foundation
 struct Search {
     let kb: KnowledgeBase
     let constraints: Constraints
+    /// What the fleet needs that doesn't depend on the candidate, worked out once per search.
+    let fleet: FleetFacts
+
+    init(kb: KnowledgeBase, constraints: Constraints) {
+        self.kb = kb
+        self.constraints = constraints
+        self.fleet = FleetFacts(kb: kb, constraints: constraints)
+    }
+
+    /// Per fleet GPU: its driver range and architecture row, and per cuDNN release whether it supports the fleet.
+    struct FleetFacts {
+        struct GPU {
+            var gpu: FleetGPU
+            var range: DriverRange
+            var family: String
+            var architecture: GPUArchitecture?
+            /// The first toolkit for the GPU and its bundled driver, when the knowledge base has them.
+            var firstToolkit: (cuda: Version, driver: Version)?
+        }
+        var gpus: [GPU] = []
+        /// cuDNN x.y.z -> (unsupported GPU, range, provenance) and whether any GPU's support is unknown.
+        var cudnn: [Version: (unsupported: [(FleetGPU, String, Provenance)], unknown: [String])] = [:]
+
+        init(kb: KnowledgeBase, constraints: Constraints) {
+            guard !constraints.gpus.isEmpty else { return }
+            for gpu in constraints.gpus {
+                let arch = kb.architecture(gpu.sm)
+                var firstToolkit: (Version, Version)?
+                if let first = arch?.firstCUDA, let ga = kb.cudaReleases(minor: first).last, let d = ga.driver {
+                    firstToolkit = (ga.version, d)
+                }
+                gpus.append(
+                    GPU(
+                        gpu: gpu, range: kb.driverRange(sm: gpu.sm, gpu: gpu.model),
+                        family: arch?.family ?? gpu.sm.smName, architecture: arch, firstToolkit: firstToolkit))
+            }
+            for row in kb.cudnn {
+                var entry: (unsupported: [(FleetGPU, String, Provenance)], unknown: [String]) = ([], [])
+                for gpu in constraints.gpus {
+                    switch kb.cudnnSupport(row.version, sm: gpu.sm) {
+                    case .supported: break
+                    case .unsupported(let range, let provenance): entry.unsupported.append((gpu, range, provenance))
+                    case .unknown: entry.unknown.append(gpu.label)
+                    }
+                }
+                cudnn[row.version.truncated(to: 3)] = entry
+            }
+        }
+    }
 
     func solve() -> SearchOutcome {
         var attempts: [Attempt] = []
@@ -201,9 +250,17 @@ struct Search {
             check.cudnn = tag.cudnn
             check.problems += imageCuDNNProblems(tag, os: check.os, flavors: check.flavors)
         }
-        // GPUs, then the driver.
+        // GPUs (toolkit, build architectures, cuDNN), then the driver.
         check.gpu = gpuCheck(release: release, build: build, cuda: tag.cuda, fw: fw)
+        var cudnnFrom: String?
+        if needCuDNN {
+            cudnnFrom = "the \(kb.images.repository) \(tag.cuda) images"
+        } else if let release, let build {
+            cudnnFrom = Self.label(fw, release, build)
+        }
+        cudnnGPUCheck(check.cudnn, from: cudnnFrom, into: &check.gpu)
         check.driver = driverCheck(cuda: tag.cuda, needsPTX: check.gpu.needsPTX)
+        gpuDriverCheck(into: &check.driver)
         check.problems += check.gpu.problems + check.driver.problems
         check.warnings += check.gpu.warnings + check.driver.warnings
         check.reasons += check.gpu.reasons + check.driver.reasons
@@ -232,7 +289,7 @@ struct Search {
         _ tag: CUDAImageRelease, libs: CUDALibrarySource, needCuDNN: Bool, pythonOptions: [Version],
         release: FrameworkRelease?, fw: String, into check: inout ImageCheck
     ) {
-        let osCandidates = tag.os.keys.sorted(by: Self.osPreference)
+        let osCandidates = Self.osOrder(Array(tag.os.keys))
         let withImages = osCandidates.filter { os in
             (constraints.os == nil || constraints.os!.value == os)
                 && Self.flavorPair(tag: tag, os: os, libs: libs, needCuDNN: needCuDNN) != nil
@@ -383,6 +440,23 @@ struct Search {
     }
 
     /// Ubuntu first (newest first), then other OS families alphabetically, newest first.
+    /// The OS names in preference order (``osPreference``), each name parsed once.
+    static func osOrder(_ names: [String]) -> [String] {
+        func split(_ s: String) -> (Substring, [Int]) {
+            let name = s.prefix { $0.isLetter }
+            return (name, s.dropFirst(name.count).split(separator: ".").map { Int($0) ?? 0 })
+        }
+        return names.map { ($0, split($0)) }.sorted { a, b in
+            let (an, av) = a.1, (bn, bv) = b.1
+            if an != bn {
+                if an == "ubuntu" { return true }
+                if bn == "ubuntu" { return false }
+                return an < bn
+            }
+            return Version.compare(av, bv) > 0
+        }.map(\.0)
+    }
+
     static func osPreference(_ a: String, _ b: String) -> Bool {
         func split(_ s: String) -> (String, Version) {
             let name = String(s.prefix { $0.isLetter })
@@ -527,10 +601,12 @@ struct Search {
             return result
         }
         var native: [String] = []
+        var toolkit: [String] = []
         var viaPTX: [String] = []
         var inferred: [String] = []
-        for gpu in constraints.gpus {
-            if let arch = kb.architecture(gpu.sm) {
+        for facts in fleet.gpus {
+            let gpu = facts.gpu
+            if let arch = facts.architecture {
                 if let first = arch.firstCUDA, Version.compare(cuda.components, first.components) < 0 {
                     result.problems.append(
                         (.gpus, "CUDA \(cuda) predates \(gpu.label): \(arch.family) needs CUDA \(first) or newer"))
@@ -545,7 +621,7 @@ struct Search {
                     continue
                 }
             }
-            guard let build, let release else { native.append(gpu.label); continue }
+            guard let build, let release else { toolkit.append(gpu.label); continue }
             guard let targets else {
                 inferred.append(gpu.label)
                 continue
@@ -569,6 +645,11 @@ struct Search {
             )
         }
         result.archs = Array(Set(constraints.gpus.map(\.sm))).sorted().map(\.smName)
+        if !toolkit.isEmpty {
+            result.reasons.append(
+                "CUDA \(cuda) supports \(Self.list(toolkit)) (the toolkit's architecture range; plain images have no framework build to check)."
+            )
+        }
         if !native.isEmpty {
             result.reasons.append(
                 "\(Self.list(native)) \(native.count == 1 ? "has" : "have") native kernels in this build.")
@@ -579,5 +660,78 @@ struct Search {
             )
         }
         return result
+    }
+
+    /// cuDNN must support every fleet GPU: its compute-capability range, from the knowledge base's cuDNN rows.
+    func cudnnGPUCheck(_ cudnn: Version?, from: String?, into result: inout GPUResult) {
+        guard let cudnn, !constraints.gpus.isEmpty else { return }
+        let inWhat = from.map { " (in \($0))" } ?? ""
+        guard let entry = fleet.cudnn[cudnn.truncated(to: 3)] else {
+            result.warnings.append(
+                "the GPU range of cuDNN \(cudnn) is not in the knowledge base; support for \(Self.list(constraints.gpus.map(\.label))) is not checked"
+            )
+            return
+        }
+        for (gpu, range, provenance) in entry.unsupported {
+            result.problems.append(
+                (.gpus, "cuDNN \(cudnn)\(inWhat) supports \(range), not \(gpu.label)\(Self.cite(provenance))"))
+        }
+        if !entry.unknown.isEmpty {
+            result.warnings.append(
+                "the GPU range of cuDNN \(cudnn) is not in the knowledge base; support for \(Self.list(entry.unknown)) is not checked"
+            )
+        }
+    }
+
+    /// The fleet driver must drive every fleet GPU (`gpu_drivers:` rows), whatever the compatibility mode; and the
+    /// driver the stack needs must still be on a branch that supports every GPU.
+    func gpuDriverCheck(into result: inout DriverResult) {
+        guard !constraints.gpus.isEmpty else { return }
+        var floor: (Version, FleetGPU)?
+        var ceiling: (Int, FleetGPU, String)?
+        for facts in fleet.gpus {
+            let (gpu, range, family) = (facts.gpu, facts.range, facts.family)
+            if let f = range.first, floor == nil || f.value > floor!.0 { floor = (f.value, gpu) }
+            if let l = range.lastBranch, ceiling == nil || l.value < ceiling!.0 { ceiling = (l.value, gpu, family) }
+            guard let d = constraints.driver?.value else { continue }
+            switch range.violation(d) {
+            case .tooOld(let first):
+                result.problems.append(
+                    (
+                        .driver,
+                        "driver \(d) can't drive \(gpu.label): the oldest driver known to drive \(first.product ? gpu.model ?? gpu.sm.smName : "\(family) GPUs") is \(first.value)\(Self.cite(first.provenance)); upgrade the driver on \(gpu.nodes) to >= \(first.value)"
+                    ))
+            case .tooNew(let last):
+                result.problems.append(
+                    (
+                        .driver,
+                        "driver \(d) can't drive \(gpu.label): \(family) support ended with driver branch \(last.value)\(Self.cite(last.provenance)); keep \(gpu.nodes) on the \(last.value) branch"
+                    ))
+            case nil:
+                if range.first == nil, let (gaCUDA, gaDriver) = facts.firstToolkit, d < gaDriver {
+                    result.warnings.append(
+                        "the oldest driver that drives \(gpu.label) is not in the knowledge base; driver \(d) is older than CUDA \(gaCUDA)'s toolkit driver \(gaDriver) (the first toolkit for it), so it may not drive it"
+                    )
+                }
+            }
+        }
+        if let (f, gpu) = floor {
+            if result.minimum == nil || f > result.minimum! { result.minimum = f }
+            if constraints.driver == nil || constraints.driver!.value >= f {
+                result.reasons.append("\(gpu.label) needs driver \(f) or newer (the oldest driver known to drive it).")
+            }
+        }
+        if let (branch, gpu, family) = ceiling {
+            if let m = result.minimum, m.major > branch {
+                result.problems.append(
+                    (
+                        .gpus,
+                        "this stack needs driver \(m) or newer, but \(family) support (\(gpu.label)) ended with driver branch \(branch): no driver runs both"
+                    ))
+            } else if constraints.driver == nil || constraints.driver!.value.major <= branch {
+                result.reasons.append(
+                    "\(gpu.label): \(family) support ended with driver branch \(branch); keep \(gpu.nodes) on it.")
+            }
+        }
     }
 }

@@ -94,6 +94,12 @@ func example(_ name: String) throws -> TemporaryDirectory {
         #expect(cuda.stdout.contains("CUDA 12.8.1: driver 570.124.06"))
         let gpu = try envctl(["explain", "gpu", "h100"])
         #expect(gpu.stdout.contains("sm_90"))
+        // `explain gpu` and `resolve` share the driver-range rule (issue 10).
+        #expect(gpu.stdout.contains("oldest driver known to drive it: 520.61.05"))
+        let b200 = try envctl(["explain", "gpu", "b200"])
+        #expect(b200.stdout.contains("oldest driver known to drive it: 570.133.20"))
+        let v100 = try envctl(["explain", "gpu", "v100"])
+        #expect(v100.stdout.contains("last driver branch that supports it: 580"))
         let bad = try envctl(["explain", "gpu", "quantum9000"])
         #expect(bad.status == 64)
     }

@@ -36,6 +36,7 @@ struct BuiltinIntegrityTests {
         all += kb.osPython.map { ("os_python \($0.os) \($0.python)", $0.provenance) }
         all += kb.architectures.map { ("architecture \($0.sm)", $0.provenance) }
         all += kb.gpus.map { ("gpu \($0.name)", $0.provenance) }
+        all += kb.gpuDrivers.map { ("gpu_drivers \($0.row.key)", $0.provenance) }
         for (name, fam) in kb.frameworks { all += fam.releases.map { ("\(name) \($0.version)", $0.provenance) } }
         all += kb.images.tags.map { ("image \($0.cuda)", $0.provenance) }
         return all
@@ -435,5 +436,47 @@ struct OverlayTests {
         let json = try KnowledgeBase.builtin.canonicalJSON()
         #expect(try JSONDecoder().decode(KnowledgeBase.self, from: Data(json.utf8)) == KnowledgeBase.builtin)
         #expect(json.contains(#""confidence":"high","driver":"#), "provenance keys sit next to the row's own keys")
+    }
+}
+
+/// Spot checks of the driver ranges (`gpu_drivers:`) and the cuDNN GPU ranges.
+@Suite struct GPUSupportKnowledgeTests {
+    let kb = KnowledgeBase.builtin
+
+    func range(_ gpu: String) -> DriverRange {
+        let hit = kb.gpu(named: gpu)!
+        return kb.driverRange(sm: hit.sm, gpu: hit.name)
+    }
+
+    @Test func lastBranches() {
+        #expect(range("k80").lastBranch?.value == 470)
+        for gpu in ["p100", "p40", "v100"] { #expect(range(gpu).lastBranch?.value == 580, "\(gpu)") }
+        #expect(range("t4").lastBranch == nil)
+        #expect(range("v100").violation(Version("590.44.01")!) != nil)
+        #expect(range("v100").violation(Version("580.95.05")!) == nil)
+        #expect(range("k80").violation(Version("470.82.01")!) == nil)
+        #expect(range("k80").violation(Version("495.29.05")!) != nil)
+    }
+
+    @Test func firstDrivers() {
+        #expect(range("h100").first?.value.text == "520.61.05")
+        #expect(range("rtx5090").first?.value.text == "570.26")
+        // The product row overrides its architecture's.
+        #expect(range("b200").first?.value.text == "570.133.20")
+        #expect(range("b200").first?.product == true)
+        #expect(range("gb200").first?.value.text == "570.26")
+        #expect(range("h100").violation(Version("470.82.01")!) != nil)
+        #expect(range("b200").violation(Version("535.104.05")!) != nil)
+        #expect(range("b300").first == nil, "unknown stays unknown")
+    }
+
+    @Test func cudnnRanges() {
+        let k80 = ComputeCapability("3.7")!
+        #expect(kb.cudnnSupport(Version("9.1.0.70")!, sm: k80) != .supported)
+        #expect(kb.cudnnSupport(Version("8.9.6.50")!, sm: k80) != .supported)
+        #expect(kb.cudnnSupport(Version("9.1.0.70")!, sm: ComputeCapability("8.0")!) == .supported)
+        #expect(kb.cudnnSupport(Version("9.10.2.21")!, sm: ComputeCapability("8.7")!) == .supported)
+        #expect(kb.cudnnSupport(Version("9.17.0")!, sm: ComputeCapability("7.0")!) != .supported)
+        #expect(kb.cudnnSupport(Version("9.26.0.51")!, sm: k80) == .unknown)
     }
 }

@@ -144,9 +144,20 @@ extension EnvctlCommand {
                 lines.append(
                     "\(arch.family): CUDA \(arch.firstCUDA?.text ?? "?") or newer\(arch.lastCUDA.map { ", up to CUDA \($0)" } ?? "")  \(cite(arch.provenance))"
                 )
-                if let first = arch.firstCUDA, let row = kb.cudaReleases(minor: first).last, let d = row.driver {
-                    lines.append("oldest usable driver: \(d) (CUDA \(row.version)'s toolkit driver)")
-                }
+            }
+            // The same rule `resolve` applies (EnvctlKnowledge's driverRange).
+            let range = kb.driverRange(sm: hit.sm, gpu: ComputeCapability(value) == nil ? hit.name : nil)
+            if let first = range.first {
+                lines.append("oldest driver known to drive it: \(first.value)  \(cite(first.provenance))")
+            } else {
+                lines.append(
+                    "oldest driver that drives it: not in the knowledge base (a fleet driver is not checked against it)"
+                )
+            }
+            if let last = range.lastBranch {
+                lines.append("last driver branch that supports it: \(last.value)  \(cite(last.provenance))")
+            } else {
+                lines.append("last driver branch: none known (still supported)")
             }
             for (name, fam) in kb.frameworks.sorted(by: { $0.key < $1.key }) {
                 let newest = fam.releases.sorted { $0.version > $1.version }.first { r in
