@@ -78,7 +78,7 @@ package enum SBOMDocument {
             items.append(
                 Item(
                     ref: "framework:\(fw.name)", kind: "framework", purpose: "FRAMEWORK", name: fw.name,
-                    version: "\(fw.version)+\(fw.variant)", properties: props))
+                    version: fw.version, properties: props))
         }
         for p in s.sortedPythonPackages {
             let purl = PackageURL.pypi(p)
@@ -205,7 +205,8 @@ package enum SBOMDocument {
             "dataLicense": "CC0-1.0",
             "SPDXID": "SPDXRef-DOCUMENT",
             "name": "\(rootName(s)):\(s.environment.contentTag)",
-            "documentNamespace": "https://spdx.org/spdxdocs/envctl/\(s.environment.name)-\(s.derivedUUID(salt: "spdx"))",
+            "documentNamespace":
+                "https://spdx.org/spdxdocs/envctl/\(s.environment.name)-\(s.derivedUUID(salt: "spdx"))",
             "creationInfo": ["created": s.timestamp, "creators": ["Tool: envctl-\(s.toolVersion)"]],
             "packages": packages,
             "relationships": relationships,

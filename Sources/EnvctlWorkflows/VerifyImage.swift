@@ -96,7 +96,9 @@ package enum VerifyImage {
         let sbomDescriptor = try await latest(
             try await registry.referrers(of: pinned, artifactType: SBOMFormat.cyclonedx.mediaType))
         guard let sbomDescriptor else { throw fail("no SBOM (\(SBOMFormat.cyclonedx.mediaType)) is attached") }
-        guard let sbom = try await document(sbomDescriptor, of: pinned, registry: registry).flatMap(AttachedDocuments.sbom)
+        guard
+            let sbom = try await document(sbomDescriptor, of: pinned, registry: registry).flatMap(
+                AttachedDocuments.sbom)
         else { throw fail("the attached SBOM \(sbomDescriptor.digest) is not a CycloneDX document") }
         guard sbom.lockHash == claimed else {
             throw fail("the SBOM describes lock hash \(sbom.lockHash ?? "none"), but the image carries \(claimed)")
@@ -138,7 +140,8 @@ package enum VerifyImage {
                 "the provenance is about \(provenance.subjectDigests.joined(separator: ", ")), not \(found.digest)")
         }
         guard provenance.lockHash == claimed else {
-            throw fail("the provenance names lock hash \(provenance.lockHash ?? "none"), but the image carries \(claimed)")
+            throw fail(
+                "the provenance names lock hash \(provenance.lockHash ?? "none"), but the image carries \(claimed)")
         }
         return Report(
             image: image.description, digest: found.digest.description, environment: env.name, lockHash: claimed,

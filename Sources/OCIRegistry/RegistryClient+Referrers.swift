@@ -40,7 +40,8 @@ extension RegistryClient {
         let repo = repository.withTag(nil)
         let emptyConfig = Data("{}".utf8)
         let config = Descriptor(
-            mediaType: MediaType.ociEmpty, digest: ContentDigest.sha256(of: emptyConfig), size: Int64(emptyConfig.count))
+            mediaType: MediaType.ociEmpty, digest: ContentDigest.sha256(of: emptyConfig), size: Int64(emptyConfig.count)
+        )
         let layer = Descriptor(
             mediaType: artifact.mediaType, digest: ContentDigest.sha256(of: artifact.content),
             size: Int64(artifact.content.count))
@@ -97,7 +98,8 @@ extension RegistryClient {
         let repo = repository.withTag(nil)
         guard descriptor.size >= 0, descriptor.size <= Int64(Manifest.maxBytes) else {
             throw RegistryError(
-                .oversizedResponse, "blob \(descriptor.digest) is \(descriptor.size) bytes; at most \(Manifest.maxBytes) are read",
+                .oversizedResponse,
+                "blob \(descriptor.digest) is \(descriptor.size) bytes; at most \(Manifest.maxBytes) are read",
                 registry: repo.registry)
         }
         var call = Call(method: "GET", host: repo.apiHost, target: "/v2/\(repo.repository)/blobs/\(descriptor.digest)")

@@ -39,7 +39,9 @@ extension EnvctlCommand {
 
         @Option(
             name: .customLong("oci-layout"),
-            help: "OCI layout of the built image whose dpkg status to read (default: .envctl/build/ENV/oci when present).")
+            help:
+                "OCI layout of the built image whose dpkg status to read (default: .envctl/build/ENV/oci when present)."
+        )
         var ociLayout: String?
 
         func run() async throws {

@@ -52,7 +52,8 @@ extension EnvctlCommand {
                 } else {
                     (lockfile, name) = (try Lockfile.load(fileAt: lockPath), lockPath)
                 }
-                let client = try registry.makeClient(credentialsFor: ref.registry, reporter: ProgressReporter(quiet: true))
+                let client = try registry.makeClient(
+                    credentialsFor: ref.registry, reporter: ProgressReporter(quiet: true))
                 let report = try await VerifyImage.run(
                     ref, lock: lockfile, lockName: name, environment: environment, registry: client)
                 if json {
