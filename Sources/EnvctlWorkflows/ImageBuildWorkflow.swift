@@ -185,7 +185,7 @@ package struct ImageBuildWorkflow: Sendable {
         async throws(ImageBuildError)
     {
         do {
-            let image = target.withDigest(try ContentDigest(digest))
+            let image = target.withTag(nil).withDigest(try ContentDigest(digest))
             let attached = try await SupplyChainRecord.attach(
                 subject, to: image, dockerfileDigest: dockerfile.map(SupplyChainRecord.dockerfileDigest),
                 builder: builder, registry: try requireRegistry())
@@ -202,9 +202,14 @@ package struct ImageBuildWorkflow: Sendable {
     {
         guard let tool = job.attestWith else { return }
         do {
-            let image = target.withDigest(try ContentDigest(digest))
-            let sboms = try await requireRegistry().referrers(of: image, artifactType: SBOMFormat.cyclonedx.mediaType)
-            guard sboms.isEmpty else { return }
+            let image = target.withTag(nil).withDigest(try ContentDigest(digest))
+            let registry = try requireRegistry()
+            let sboms = try await registry.referrers(of: image, artifactType: SBOMFormat.cyclonedx.mediaType)
+            let statements = try await registry.referrers(of: image, artifactType: ProvenanceStatement.mediaType)
+            if let sbom = sboms.last, let statement = statements.last {
+                events(.attested(.init(image: image.description, sbom: sbom, provenance: statement)))
+                return
+            }
         } catch {
             throw ImageBuildError(.stepFailed, step: "attest", "cannot list the referrers of \(target)", cause: error)
         }

@@ -12,6 +12,12 @@ package enum SupplyChainRecord {
         package var image: String
         package var sbom: Descriptor
         package var provenance: Descriptor
+
+        package init(image: String, sbom: Descriptor, provenance: Descriptor) {
+            self.image = image
+            self.sbom = sbom
+            self.provenance = provenance
+        }
     }
 
     /// The SBOM subject of `env`: with `ociLayout`, the Debian packages the built image holds are read from
