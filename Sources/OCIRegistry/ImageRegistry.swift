@@ -76,7 +76,8 @@ extension RegistryClient: ImageRegistry {
     package func attach(_ artifact: ReferrerArtifact, to image: ImageReference) async throws(RegistryError)
         -> Descriptor
     {
-        guard let head = try await headManifest(image) else {
+        // The destination itself, never a pull mirror: the subject must be the manifest just pushed there.
+        guard let head = try await headManifestDirect(image, scopes: [Self.pushScope(image)]) else {
             throw RegistryError(.notFound, "manifest \(image) not found", registry: image.registry)
         }
         let subject = Descriptor(mediaType: head.mediaType, digest: head.digest, size: head.size)

@@ -6,7 +6,8 @@ import Testing
 @testable import EnvctlSupplyChain
 
 /// `envctl sbom`'s documents: a golden per format, deterministic bytes, and validation by the official tools
-/// (the CycloneDX 1.6 schema shipped in cyclonedx-python-lib; the SPDX project's spdx-tools validator).
+/// (the CycloneDX 1.6 schema shipped in cyclonedx-python-lib; the SPDX 2.3 schema shipped in lib4sbom and the
+/// SPDX project's spdx-tools validator).
 @Suite("SBOM documents")
 struct SBOMDocumentTests {
     static let dpkgStatus = """
@@ -110,13 +111,13 @@ struct SBOMDocumentTests {
         }
     }
 
-    static func validate(_ format: SBOMFormat, script: String) throws -> ProcessResult {
+    static func validate(_ format: SBOMFormat, script: String, extraArguments: [String] = []) throws -> ProcessResult {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("envctl-sbom-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }
         let file = dir.appendingPathComponent(format == .cyclonedx ? "bom.cdx.json" : "bom.spdx.json").path
         try SBOMDocument.render(subject(), format: format).write(to: URL(fileURLWithPath: file))
-        return try runProcess(try #require(python), ["-c", script, file])
+        return try runProcess(try #require(python), ["-c", script, file] + extraArguments)
     }
 
     @Test(.requires("pyspdxtools"))
@@ -135,18 +136,28 @@ struct SBOMDocumentTests {
         #expect(r.stdout.contains("valid"))
     }
 
+    /// Validates against the official SPDX 2.3 JSON schema (spdx/spdx-spec v2.3, as lib4sbom ships it), then
+    /// with spdx-tools, which parses the JSON into the SPDX 2.3 model and runs its validator over it.
+    static let spdxScript = """
+        import sys, json, importlib.resources, jsonschema
+        doc = json.load(open(sys.argv[1]))
+        if len(sys.argv) > 2: doc["packages"][0]["filesAnalyzed"] = "no"
+        schema = json.loads(importlib.resources.files("lib4sbom").joinpath("schemas/spdx/2.3-schema.json").read_text())
+        assert schema["title"] == "SPDX 2.3", schema["title"]
+        errors = list(jsonschema.Draft7Validator(schema).iter_errors(doc))
+        for e in errors: print("schema:", e.message)
+        if errors: sys.exit(3)
+        from spdx_tools.spdx.parser.parse_anything import parse_file
+        from spdx_tools.spdx.validation.document_validator import validate_full_spdx_document
+        messages = validate_full_spdx_document(parse_file(sys.argv[1]), "SPDX-2.3")
+        for m in messages: print(m.validation_message)
+        print("valid" if not messages else "invalid")
+        sys.exit(1 if messages else 0)
+        """
+
     @Test(.requires("pyspdxtools"))
-    func spdxValidatesWithTheSPDXTools() throws {
-        // spdx-tools parses the JSON into the SPDX 2.3 model and runs its validator over the document.
-        let script = """
-            import sys
-            from spdx_tools.spdx.parser.parse_anything import parse_file
-            from spdx_tools.spdx.validation.document_validator import validate_full_spdx_document
-            messages = validate_full_spdx_document(parse_file(sys.argv[1]), "SPDX-2.3")
-            for m in messages: print(m.validation_message)
-            print("valid" if not messages else "invalid")
-            sys.exit(1 if messages else 0)
-            """
+    func spdxValidatesAgainstTheOfficialSchemaAndTheSPDXTools() throws {
+        let script = Self.spdxScript
         let r = try Self.validate(.spdx, script: script)
         #expect(r.status == 0, "\(r.stdout)\(r.stderr)")
         #expect(r.stdout.contains("valid"))
@@ -166,5 +177,8 @@ struct SBOMDocumentTests {
             """
         let r = try Self.validate(.cyclonedx, script: script)
         #expect(r.status == 3, "\(r.stdout)\(r.stderr)")
+        // And the SPDX schema refuses a package whose filesAnalyzed is not a boolean.
+        let spdx = try Self.validate(.spdx, script: Self.spdxScript, extraArguments: ["break"])
+        #expect(spdx.status == 3, "\(spdx.stdout)\(spdx.stderr)")
     }
 }

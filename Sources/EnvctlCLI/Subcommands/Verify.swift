@@ -62,7 +62,7 @@ extension EnvctlCommand {
                 }
                 Terminal.stdout(
                     """
-                    verified \(report.image)@\(report.digest)
+                    verified \(ref.withTag(nil).name)@\(report.digest)
                       environment \(report.environment), lock hash \(report.lockHash) (\(report.lock))
                       sbom        \(report.sbom): base \(report.baseDigest ?? "unpinned"), \(report.pythonPackages) Python packages match
                       provenance  \(report.provenance)\(report.revision.map { ", revision \($0)" } ?? "")
