@@ -93,7 +93,7 @@ package enum SBOMDocument {
             let purl = PackageURL.deb(d, namespace: s.debianNamespace)
             items.append(
                 Item(
-                    ref: purl, kind: "library", purpose: "OPERATING-SYSTEM", name: d.name, version: d.version,
+                    ref: purl, kind: "library", purpose: "LIBRARY", name: d.name, version: d.version,
                     purl: purl, properties: [("envctl:source", "dpkg-status")]))
         }
         return items.sorted { $0.ref < $1.ref }
