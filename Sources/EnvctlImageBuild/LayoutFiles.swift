@@ -20,9 +20,22 @@ package enum LayoutFiles {
         return nil
     }
 
-    /// The layer blob paths of the image `refName`, base first.
+    /// The layer blob paths of the image named exactly `refName` (never another image the layout holds: an
+    /// older build's packages must not be reported for this one), base first.
     static func layers(layout: String, refName: String) throws -> [String] {
-        let digest = try ImageBuilder.manifestDigest(layout: layout, refName: refName)
+        struct Index: Decodable {
+            struct Entry: Decodable {
+                var digest: String
+                var annotations: [String: String]?
+            }
+            var manifests: [Entry]
+        }
+        let indexData = FileManager.default.contents(atPath: (layout as NSString).appendingPathComponent("index.json"))
+        guard let indexData,
+            let digest = try JSONDecoder().decode(Index.self, from: indexData).manifests.last(where: {
+                $0.annotations?["org.opencontainers.image.ref.name"] == refName
+            })?.digest
+        else { return [] }
         func blob(_ digest: String) -> String {
             let parts = digest.split(separator: ":", maxSplits: 1)
             return (layout as NSString).appendingPathComponent("blobs/\(parts.first ?? "")/\(parts.last ?? "")")

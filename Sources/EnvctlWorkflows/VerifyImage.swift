@@ -93,7 +93,7 @@ package enum VerifyImage {
         }
 
         // SBOM: attached, about this lock hash, and listing exactly the locked base image and Python packages.
-        let sbomDescriptor = try await latest(
+        let sbomDescriptor = latest(
             try await registry.referrers(of: pinned, artifactType: SBOMFormat.cyclonedx.mediaType))
         guard let sbomDescriptor else { throw fail("no SBOM (\(SBOMFormat.cyclonedx.mediaType)) is attached") }
         guard
@@ -126,7 +126,7 @@ package enum VerifyImage {
         }
 
         // Provenance: attached, about this image and this lock hash.
-        let provenanceDescriptor = try await latest(
+        let provenanceDescriptor = latest(
             try await registry.referrers(of: pinned, artifactType: ProvenanceStatement.mediaType))
         guard let provenanceDescriptor else {
             throw fail("no provenance statement (\(ProvenanceStatement.mediaType)) is attached")
@@ -151,7 +151,7 @@ package enum VerifyImage {
     }
 
     /// The last referrer listed (the most recently attached under the tag schema).
-    static func latest(_ descriptors: [Descriptor]) async throws -> Descriptor? { descriptors.last }
+    static func latest(_ descriptors: [Descriptor]) -> Descriptor? { descriptors.last }
 
     /// The document an artifact manifest carries in its single layer.
     static func document(_ artifact: Descriptor, of image: ImageReference, registry: any ImageRegistry)
