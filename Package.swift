@@ -12,6 +12,7 @@
 //   EnvctlLocking -> EnvctlResolver -> EnvctlKnowledge -> EnvctlKnowledgeSchema -> EnvctlModel -> Yams
 //   EnvctlLocking -> EnvctlPython (uv driver), Digest (OpenSSL SHA-256), OCIRegistry (the registry port)
 //   EnvctlImageBuild -> EnvctlModel;  EnvctlTemplates -> EnvctlModel, Mustache
+//   EnvctlSupplyChain (SBOM, provenance documents) -> EnvctlModel, Digest;  EnvctlWorkflows, EnvctlCLI -> it
 //   OCIRegistry -> EnvctlModel (FailureKind), Digest;  CurlTransport -> OCIRegistry (HTTPTransport seam)
 //   CurlTransport -> CCurl/CCurlShims;  GitSupport -> CLibGit2, EnvctlModel (FileSystemError)
 //
@@ -98,6 +99,8 @@ let package = Package(
             plugins: ["TemplatesPlugin"]),
         .target(
             name: "EnvctlImageBuild", dependencies: ["EnvctlModel"], swiftSettings: settings),
+        // SBOM (CycloneDX 1.6, SPDX 2.3) and in-toto/SLSA provenance documents for a locked environment.
+        .target(name: "EnvctlSupplyChain", dependencies: ["EnvctlModel", "Digest"], swiftSettings: settings),
         .target(
             name: "EnvctlRuns",
             dependencies: [
@@ -111,7 +114,7 @@ let package = Package(
             dependencies: [
                 "EnvctlModel", "EnvctlKnowledge", "EnvctlResolver", "EnvctlLocking", "EnvctlPython", "EnvctlTemplates",
                 "EnvctlImageBuild",
-                "EnvctlRuns", "GitSupport", "OCIRegistry",
+                "EnvctlRuns", "GitSupport", "OCIRegistry", "EnvctlSupplyChain",
             ],
             swiftSettings: settings),
         .target(
@@ -119,7 +122,7 @@ let package = Package(
             dependencies: [
                 "EnvctlModel", "EnvctlKnowledge", "EnvctlResolver", "EnvctlLocking", "EnvctlPython",
                 "OCIRegistry", "CurlTransport", "GitSupport", "EnvctlImageBuild", "EnvctlRuns", "EnvctlWorkflows",
-                "Digest",
+                "Digest", "EnvctlSupplyChain",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: settings),
@@ -191,10 +194,14 @@ let package = Package(
             name: "EnvctlWorkflowsTests",
             dependencies: [
                 "EnvctlWorkflows", "EnvctlModel", "EnvctlImageBuild", "OCIRegistry", "CurlTransport",
-                "EnvctlLocking", "EnvctlPython", "EnvctlKnowledge", "EnvctlTestSupport",
+                "EnvctlLocking", "EnvctlPython", "EnvctlKnowledge", "EnvctlTestSupport", "EnvctlSupplyChain",
+                "GitSupport",
             ],
             swiftSettings: settings),
         .testTarget(name: "EnvctlImageBuildTests", dependencies: ["EnvctlImageBuild"], swiftSettings: settings),
+        .testTarget(
+            name: "EnvctlSupplyChainTests", dependencies: ["EnvctlSupplyChain", "EnvctlModel", "EnvctlTestSupport"],
+            exclude: ["Snapshots"], swiftSettings: settings),
         .testTarget(
             name: "EndToEndTests", dependencies: ["EnvctlModel", "EnvctlTestSupport"], swiftSettings: settings),
     ]
