@@ -127,7 +127,8 @@ package struct SpecPath: Sendable, Hashable {
         return "/" + parts.joined(separator: "/")
     }
 
-    static func realPath(_ path: String) -> String? {
+    /// `realpath(3)`: `path` with symlinks, `.` and `..` resolved; nil when it does not exist.
+    package static func realPath(_ path: String) -> String? {
         guard let p = realpath(path, nil) else { return nil }
         defer { free(p) }
         return String(cString: p)
