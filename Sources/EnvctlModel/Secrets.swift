@@ -52,8 +52,9 @@ package enum Secrets {
         return out
     }
 
-    /// `scheme://user:password@` (and `scheme://token@`): the userinfo is replaced.
-    nonisolated(unsafe) static let urlPassword = #/([A-Za-z][A-Za-z0-9+.\-]*://)[^/\s@]+@/#
+    /// `https://user:password@` (and `https://token@`, http, git+https, ftp): the userinfo is replaced. Other
+    /// schemes are left alone (`docker://image@sha256:…` names a digest, not a user).
+    nonisolated(unsafe) static let urlPassword = #/((?:https?|git\+https?|ftp)://)[^/\s@]+@/#
     /// Tokens whose shape says what they are: GitHub, GitLab, Hugging Face, Slack, AWS access keys, PyPI.
     nonisolated(unsafe) static let tokenShape =
         #/(?:gh[pousr]_[A-Za-z0-9]{20,}|github_pat_[A-Za-z0-9_]{20,}|glpat-[A-Za-z0-9_\-]{20,}|hf_[A-Za-z0-9]{20,}|xox[abpr]-[A-Za-z0-9\-]{10,}|AKIA[0-9A-Z]{16}|pypi-[A-Za-z0-9_\-]{20,})/#
@@ -62,14 +63,14 @@ package enum Secrets {
 /// Output of the tools envctl drives (uv, buildah, podman, docker, credential helpers, git), cut to what
 /// explains a failure before anyone sees it.
 package enum ToolOutput {
-    /// The lines of `text` that explain a failure: the lines that say `error`, `caused by`, `failed`,
+    /// The lines of `text` that explain a failure: the lines that say `error`, `cause`, `failed`,
     /// `denied` or `not found` when there are any, otherwise the last lines; at most `maxLines` lines of at
     /// most `maxLineLength` characters each, with secrets redacted. Lines left out are counted.
     package static func excerpt(_ text: String, maxLines: Int = 12, maxLineLength: Int = 240) -> String {
         let lines = text.split(whereSeparator: \.isNewline).map(String.init).filter {
             !$0.trimmingCharacters(in: .whitespaces).isEmpty
         }
-        let markers = ["error", "caused by", "failed", "denied", "not found", "because", "hint", "no such"]
+        let markers = ["error", "cause", "failed", "denied", "not found", "because", "hint", "no such"]
         let explaining = lines.filter { line in
             let l = line.lowercased()
             return markers.contains { l.contains($0) }

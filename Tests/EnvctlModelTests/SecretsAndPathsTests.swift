@@ -17,6 +17,7 @@ import Testing
         #expect(red.contains("https://<redacted>@pypi.example/simple"))
         #expect(!red.contains("ghp_0123456789"))
         #expect(red.contains("error: cannot log in with <redacted>"))
+        #expect(Secrets.redact("docker://ubuntu@sha256:abc") == "docker://ubuntu@sha256:abc")
     }
 
     @Test func shortValuesAreNotRegistered() {
