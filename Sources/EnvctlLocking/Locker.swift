@@ -62,20 +62,15 @@ package struct Locker: Sendable {
         h.update("spec\0\(spec.source)\0")
         for env in spec.environments {
             if let req = env.requirements {
-                let path = resolve(req.value, relativeTo: spec.path)
+                // The same rule as locking (`SpecPath`): a path the lock could not use hashes as unreadable.
                 let contents =
-                    FileManager.default.contents(atPath: path).map { String(decoding: $0, as: UTF8.self) }
-                    ?? "<missing>"
+                    (try? SpecPath.resolve(req, specPath: spec.path, what: "requirements file").read())
+                    .map { String(decoding: $0, as: UTF8.self) } ?? "<missing>"
                 h.update("requirements\0\(env.name)\0\(contents)\0")
             }
         }
         h.update("kb\0\(knowledgeBase.version)\0\(knowledgeBase.date)")
         return "sha256:" + h.finalizeHex()
-    }
-
-    static func resolve(_ path: String, relativeTo specPath: String) -> String {
-        if path.hasPrefix("/") { return path }
-        return URL(fileURLWithPath: specPath).deletingLastPathComponent().appendingPathComponent(path).standardized.path
     }
 
     /// Produces the lock. Throws ``ResolverError`` when the stack can't be solved, ``PythonPinError`` or
@@ -138,13 +133,11 @@ package struct Locker: Sendable {
         // Python: the framework's own lines, then the user's requirements file and inline packages.
         var lines = locked.framework?.requirementLines ?? []
         if let req = env.requirements {
-            let path = Self.resolve(req.value, relativeTo: spec.path)
-            guard FileManager.default.isReadableFile(atPath: path) else {
-                throw DiagnosticsError([
-                    .error("requirements file '\(req.value)' does not exist (looked at \(path))", at: req.location)
-                ])
-            }
-            lines.append("-r \(path)")
+            // Relative to the spec, inside the repository, a regular file (`SpecPath`); its own `-r`/`-c`
+            // includes are held to the same rule before uv reads any of them.
+            let file = try SpecPath.resolve(req, specPath: spec.path, what: "requirements file")
+            try RequirementsIncludes.check(file, specPath: spec.path)
+            lines.append("-r \(file.resolved)")
         }
         lines += env.packages.map(\.value)
         if !lines.isEmpty {
