@@ -72,6 +72,13 @@ package enum LockCheck {
     )
         async throws -> [String]
     {
+        // A spec path that `lock` would refuse is bad input here too, not a stale lock: the inputs hash
+        // can't tell an unusable path from an edited file.
+        for env in spec.environments {
+            if let req = env.requirements {
+                _ = try SpecPath.resolve(req, specPath: spec.path, what: "requirements file")
+            }
+        }
         var out = Findings(locations: locations)
         if lock.specHash != Locker.inputsHash(spec: spec, knowledgeBase: knowledgeBase) {
             out.lines.append(

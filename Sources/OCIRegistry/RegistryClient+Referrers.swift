@@ -1,3 +1,4 @@
+import EnvctlModel
 package import Foundation
 
 /// A document to attach to an image as an OCI referrer (an SBOM, a provenance statement).
@@ -155,7 +156,8 @@ extension RegistryClient {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent(
             "envctl-referrer-\(UUID().uuidString)"
         ).path
-        defer { try? FileManager.default.removeItem(atPath: path) }
+        Cleanup.register(path)
+        defer { Cleanup.remove(path) }
         guard FileManager.default.createFile(atPath: path, contents: data, attributes: [.posixPermissions: 0o600])
         else {
             throw RegistryError(.localIO, "cannot write a temporary file at \(path)")

@@ -109,6 +109,26 @@ import Testing
         #expect(lock.contains("tinyreq"))
     }
 
+    /// `lock --check` applies the same rule: a path `lock` would refuse is bad input, not a stale lock.
+    @Test func lockCheckRefusesAPathThatLeavesTheRepository() throws {
+        let server = try WheelIndexServer()
+        defer { server.stop() }
+        let repo = try project(requirements: "req.txt")
+        defer { repo.cleanup() }
+        try repo.dir.write("sub/req.txt", "tinyreq\n")
+        let locked = try lock(repo, mirrors: server.mirrors)
+        #expect(locked.status == 0, "\(locked.stderr)")
+        try FileManager.default.removeItem(atPath: repo.path + "/sub/req.txt")
+        try FileManager.default.createSymbolicLink(
+            atPath: repo.path + "/sub/req.txt", withDestinationPath: "/proc/self/environ")
+        let r = try envctl(
+            ["lock", "--check", "--spec", "sub/envctl.yaml"], cwd: repo.path,
+            env: ["ENVCTL_REGISTRY_PASSWORD": TestSecrets.registryPassword])
+        #expect(r.status == 64, "\(r.stderr)")
+        #expect(r.stderr.contains("'req.txt' is outside the repository"))
+        #expect(!(r.stdout + r.stderr).contains(TestSecrets.registryPassword))
+    }
+
     @Test func aRejectedRequirementLineHasItsTokenRedacted() throws {
         let server = try WheelIndexServer()
         defer { server.stop() }

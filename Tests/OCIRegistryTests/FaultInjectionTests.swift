@@ -194,6 +194,41 @@ import Testing
         #expect(oversized.allSatisfy { ($0.sent ?? .max) < 128 << 20 })
     }
 
+    /// `envctl copy` killed while a blob is spooled: the `envctl-blob-*` file goes with it, SIGTERM and SIGINT.
+    @Test(arguments: [SIGTERM, SIGINT]) func signalledCopyRemovesItsSpoolFile(_ signo: Int32) async throws {
+        let fault = try FaultRegistry(faults: ["slow-blobs"])
+        let destination = try FaultRegistry()
+        let layout = try TestLayout()
+        defer { layout.cleanup() }
+        _ = try await makeClient().push(try OCILayoutSource(directory: layout.path), to: try fault.ref("s/c:1"))
+        let tmp = try TemporaryDirectory(prefix: "envctl-signal-spool")
+        defer { tmp.cleanup() }
+
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: RepoPaths.envctlBinary)
+        p.arguments = ["copy", "--quiet", "\(fault.host)/s/c:1", "\(destination.host)/s/c:1"]
+        p.environment = ProcessInfo.processInfo.environment.merging(["TMPDIR": tmp.path]) { _, new in new }
+        p.standardOutput = FileHandle.nullDevice
+        p.standardError = FileHandle.nullDevice
+        try p.run()
+        func spools() -> [String] {
+            ((try? FileManager.default.contentsOfDirectory(atPath: tmp.path)) ?? []).filter {
+                $0.hasPrefix("envctl-blob-")
+            }
+        }
+        // Bounded wait until a blob is being spooled (half of it arrives at once, the rest a byte a second).
+        for _ in 0..<600 where p.isRunning && spools().isEmpty { usleep(50_000) }
+        #expect(!spools().isEmpty, "no spool file appeared in \(tmp.path)")
+        kill(p.processIdentifier, signo)
+        for _ in 0..<600 where p.isRunning { usleep(50_000) }
+        #expect(!p.isRunning, "envctl did not exit after signal \(signo)")
+        if p.isRunning { kill(p.processIdentifier, SIGKILL) }
+        p.waitUntilExit()
+        #expect(p.terminationReason == .exit)
+        #expect(p.terminationStatus == 128 + signo)
+        #expect(spools().isEmpty, "left behind: \(spools())")
+    }
+
     @Test func tokenWithCRLFIsRefusedAndNeverSent() async throws {
         let fault = try FaultRegistry(faults: ["evil-token"])
         let layout = try TestLayout()

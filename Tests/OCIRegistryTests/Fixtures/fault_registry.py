@@ -15,6 +15,7 @@ Prints "PORT=<n> REDIRECT_PORT=<m>" once listening on 127.0.0.1. Faults (comma s
   evil-token          Bearer auth whose token endpoint (/token) returns a token with CR/LF and a header
   slow-manifests      manifest GETs send one body byte a second (logged as "slow" when the client hangs up)
   oversize-blobs      blob GETs stream the blob and then 256 MiB more (logged with how much was written)
+  slow-blobs          blob GETs send the first half of the body at once, then one byte a second
 Every request is logged as a JSON line: server, method, path, auth (was Authorization present), status,
 evil (was an X-Evil header present).
 """
@@ -148,7 +149,7 @@ class Registry(Base):
         self.close_connection = True
         log(server=self.server_name, method=self.command, path=self.path, status="oversized",
             auth=self.headers.get("Authorization") is not None, range=None, sent=sent, size=len(data) + extra)
-    def drip(self, data, mt, dg):
+    def drip(self, data, mt, dg, head=0):
         import time
         self.send_response(200)
         self.send_header("Content-Type", mt)
@@ -156,7 +157,10 @@ class Registry(Base):
         self.send_header("Content-Length", str(len(data)))
         self.end_headers()
         try:
-            for i in range(len(data)):
+            if head:
+                self.wfile.write(data[:head])
+                self.wfile.flush()
+            for i in range(head, len(data)):
                 self.wfile.write(data[i:i + 1])
                 self.wfile.flush()
                 time.sleep(1)
@@ -183,6 +187,8 @@ class Registry(Base):
                 data = bytes([data[0] ^ 0xFF]) + data[1:]
             if F.get("oversize-blobs") and self.command == "GET":
                 return self.stream_oversized(data, rest)
+            if F.get("slow-blobs") and self.command == "GET":
+                return self.drip(data, "application/octet-stream", rest, head=len(data) // 2)
             return self.send(200, data, {"Docker-Content-Digest": rest}, "application/octet-stream")
         if kind == "manifests":
             m = manifests.get(repo, {}).get(rest)
