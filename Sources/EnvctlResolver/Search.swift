@@ -382,7 +382,9 @@ struct Search {
             let extra = libs == .wheels ? build.extra : (build.localExtra ?? build.extra)
             r.framework = Resolution.Framework(
                 name: constraints.framework!, version: release.version, variant: build.variant, package: family.package,
-                indexURL: family.index.map { $0.replacingOccurrences(of: "{variant}", with: build.variant) },
+                indexURL: (release.index ?? family.index).map {
+                    $0.replacingOccurrences(of: "{variant}", with: build.variant)
+                },
                 extra: extra, companions: release.companions)
             reasons.append(frameworkReason(release: release, build: build, family: family))
             if release.provenance.confidence < .medium {
