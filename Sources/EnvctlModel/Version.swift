@@ -47,7 +47,8 @@ package struct Version: Sendable, Hashable, Comparable, CustomStringConvertible,
 
     package init?(_ text: String) {
         let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
-        guard let parsed = PEP440Scanner(trimmed).parse() else { return nil }
+        var scanner = PEP440Scanner(trimmed)
+        guard let parsed = scanner.parse() else { return nil }
         self.epoch = parsed.epoch
         self.components = parsed.release
         self.pre = parsed.pre
@@ -93,7 +94,9 @@ package struct Version: Sendable, Hashable, Comparable, CustomStringConvertible,
     }
 
     /// Epoch and release only (`1!1.0a1.post5` -> `1!1.0`).
-    package var base: Version { Version(epoch: epoch, components: components, pre: nil, post: nil, dev: nil, local: nil) }
+    package var base: Version {
+        Version(epoch: epoch, components: components, pre: nil, post: nil, dev: nil, local: nil)
+    }
 
     /// The canonical PEP 440 spelling (`1.0-1` -> `1.0.post1`, `v1.0C1` -> `1.0rc1`, `01.2` -> `1.2`).
     package var normalized: String {
@@ -105,7 +108,8 @@ package struct Version: Sendable, Hashable, Comparable, CustomStringConvertible,
     package var localSegments: [LocalSegment] {
         guard let local else { return [] }
         return local.split(separator: ".").map { s in
-            s.allSatisfy(\.isASCII) && s.allSatisfy(\.isNumber) ? .number(Int(s.drop { $0 == "0" }) ?? 0) : .word(String(s))
+            s.allSatisfy(\.isASCII) && s.allSatisfy(\.isNumber)
+                ? .number(Int(s.drop { $0 == "0" }) ?? 0) : .word(String(s))
         }
     }
 

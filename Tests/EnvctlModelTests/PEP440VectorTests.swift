@@ -6,13 +6,13 @@ import Testing
 /// pypa/packaging's version and specifier test vectors (Tests/Fixtures/pep440/packaging-vectors.json,
 /// which names the source files and commits), run against envctl's `Version` and `VersionSpecifier`.
 enum PackagingVectors {
-    static let table: [String: Any] = {
+    static var table: [String: Any] {
         let path = RepoPaths.path("Tests/Fixtures/pep440/packaging-vectors.json")
         guard let data = FileManager.default.contents(atPath: path),
             let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any]
         else { return [:] }
         return object
-    }()
+    }
 
     static func rows(_ key: String) -> [[Any]] { (table[key] as? [Any] ?? []).compactMap { $0 as? [Any] } }
     static func strings(_ key: String) -> [String] { table[key] as? [String] ?? [] }
@@ -84,7 +84,9 @@ enum PackagingVectors {
 
     @Test(arguments: PackagingVectors.strings("invalid_specifiers"))
     func rejectsInvalidSpecifier(_ text: String) {
-        #expect(throws: VersionSpecifier.ParseError.self) { try VersionSpecifier(parsing: text, bareMeansSeries: false) }
+        #expect(throws: VersionSpecifier.ParseError.self) {
+            try VersionSpecifier(parsing: text, bareMeansSeries: false)
+        }
     }
 
     @Test(arguments: PackagingVectors.contains)
@@ -94,19 +96,21 @@ enum PackagingVectors {
         #expect(spec.matches(version, prereleases: true) == row.flag)
     }
 
-    @Test(arguments: PackagingVectors.rows("prerelease_detection").map {
-        PackagingVectors.Row(values: [$0[0] as! String], flag: $0[1] as? Bool)
-    })
+    @Test(
+        arguments: PackagingVectors.rows("prerelease_detection").map {
+            PackagingVectors.Row(values: [$0[0] as! String], flag: $0[1] as? Bool)
+        })
     func detectsPrereleaseSpecifier(_ row: PackagingVectors.Row) throws {
         #expect(try VersionSpecifier(parsing: row.values[0]).namesPrerelease == row.flag)
     }
 
     /// [spec, version, prereleases, expected]
-    @Test(arguments: PackagingVectors.rows("prereleases").map {
-        PackagingVectors.Row(
-            values: [$0[0] as! String, $0[1] as! String, ($0[2] as? Bool).map { "\($0)" } ?? "nil"],
-            flag: $0[3] as? Bool)
-    })
+    @Test(
+        arguments: PackagingVectors.rows("prereleases").map {
+            PackagingVectors.Row(
+                values: [$0[0] as! String, $0[1] as! String, ($0[2] as? Bool).map { "\($0)" } ?? "nil"],
+                flag: $0[3] as? Bool)
+        })
     func prereleaseChoice(_ row: PackagingVectors.Row) throws {
         let spec = try VersionSpecifier(parsing: row.values[0])
         let version = try #require(Version(row.values[1]))
@@ -115,10 +119,11 @@ enum PackagingVectors {
     }
 
     /// [spec, prereleases, input, expected]
-    @Test(arguments: PackagingVectors.rows("filter").map {
-        PackagingVectors.Row(
-            values: [$0[0] as! String], flag: $0[1] as? Bool, list: [$0[2] as! [String], $0[3] as! [String]])
-    })
+    @Test(
+        arguments: PackagingVectors.rows("filter").map {
+            PackagingVectors.Row(
+                values: [$0[0] as! String], flag: $0[1] as? Bool, list: [$0[2] as! [String], $0[3] as! [String]])
+        })
     func filter(_ row: PackagingVectors.Row) throws {
         let spec = try VersionSpecifier(parsing: row.values[0])
         let input = try row.list[0].map { try #require(Version($0)) }

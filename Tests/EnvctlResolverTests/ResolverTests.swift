@@ -193,7 +193,7 @@ extension ConflictReportTests {
 
     @Test func finalReleasesKeepTheirIndexAndNightliesNeedAsking() throws {
         let kb = try withOverlay()
-        for framework in ["torch", "torch>=2.5", "torch==2.16.*"] {
+        for framework in ["torch", "torch>=2.5", "torch<2.17"] {
             let r = try resolve(spec("framework: \"\(framework)\""), kb)
             #expect(r.framework?.version.text == "2.8.0", "\(framework)")
             #expect(r.framework?.indexURL?.hasPrefix("https://download.pytorch.org/whl/cu") == true)
@@ -206,6 +206,12 @@ extension ConflictReportTests {
         #expect(
             report.contains("nightlies aren't in the knowledge base; add an overlay row (docs/knowledge-base.md)"))
         #expect(!report.contains("not a version clause"))
+    }
+
+    @Test func aSeriesWithOnlyANightlyIsNotANightlyRequest() throws {
+        // `==2.16.*` names no pre-release, so the overlay's nightly doesn't match and nothing else does.
+        let parsed = try SpecParser().parse(spec("framework: \"torch==2.16.*\""), path: "envctl.yaml")
+        #expect(throws: (any Error).self) { try Resolver(knowledgeBase: try withOverlay()).resolve(parsed) }
     }
 
     @Test func finalVersionMissIsNotCalledANightly() throws {
