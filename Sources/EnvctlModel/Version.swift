@@ -161,6 +161,11 @@ package struct Version: Sendable, Hashable, Comparable, CustomStringConvertible,
 
     /// PEP 440 comparison; -1, 0 or 1.
     package static func order(_ a: Version, _ b: Version) -> Int {
+        if a.epoch == b.epoch, a.pre == nil, b.pre == nil, a.post == nil, b.post == nil, a.dev == nil, b.dev == nil,
+            a.local == nil, b.local == nil
+        {
+            return compare(a.components, b.components)  // plain release numbers: CUDA, drivers, Python
+        }
         let x = a.key, y = b.key
         if x.epoch != y.epoch { return x.epoch < y.epoch ? -1 : 1 }
         let c = compare(a.components, b.components)
