@@ -143,8 +143,11 @@ package struct FrameworkReleaseRow: Sendable, Hashable, Codable {
     /// Companion packages pinned together with the framework (torchvision, torchaudio); optional in the file.
     package var companions: [String: Version]
     package var builds: [FrameworkBuild]
+    /// Index URL pattern for this release only (`{variant}` replaced), overriding the family's; used by
+    /// overlay rows for nightlies and pre-releases (`https://download.pytorch.org/whl/nightly/{variant}`).
+    package var index: String?
 
-    enum CodingKeys: String, CodingKey { case version, python, companions, builds }
+    enum CodingKeys: String, CodingKey { case version, python, companions, builds, index }
 
     package init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
@@ -152,6 +155,7 @@ package struct FrameworkReleaseRow: Sendable, Hashable, Codable {
         python = try c.decode(VersionSpecifier.self, forKey: .python)
         companions = try c.decodeIfPresent([String: Version].self, forKey: .companions) ?? [:]
         builds = try c.decode([FrameworkBuild].self, forKey: .builds)
+        index = try c.decodeIfPresent(String.self, forKey: .index)
     }
 }
 

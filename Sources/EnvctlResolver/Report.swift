@@ -59,6 +59,11 @@ struct Report {
             out.append(
                 "\(fw.rawValue)\(constraints.frameworkVersions?.value.text ?? "") matches no \(fw.rawValue) release in the knowledge base (known: \(range))."
             )
+            if let asked = constraints.frameworkVersions?.value, asked.namesPrerelease {
+                out.append(
+                    "\(fw.rawValue)\(asked.text) asks for a pre-release or nightly: nightlies aren't in the knowledge base; add an overlay row (docs/knowledge-base.md)."
+                )
+            }
             return out
         }
         let builds = releases[newest]!.sorted { ($0.build?.variant ?? "") < ($1.build?.variant ?? "") }

@@ -148,8 +148,14 @@ struct Search {
 
     /// Framework version.
     func frameworkVersionProblems(release: FrameworkRelease?, fw: String) -> [Problem] {
-        if let release, let spec = constraints.frameworkVersions, !spec.value.matches(release.version) {
-            return [(.framework, "\(fw) \(release.version) does not match \(fw)\(spec.value.text)")]
+        guard let release else { return [] }
+        if let spec = constraints.frameworkVersions {
+            if !spec.value.matches(release.version) {
+                return [(.framework, "\(fw) \(release.version) does not match \(fw)\(spec.value.text)")]
+            }
+        } else if release.version.isPrerelease {
+            // PEP 440: a pre-release or nightly (an overlay row) is chosen only when the spec names one.
+            return [(.framework, "\(fw) \(release.version) is a pre-release; ask for it by name")]
         }
         return []
     }
@@ -382,7 +388,9 @@ struct Search {
             let extra = libs == .wheels ? build.extra : (build.localExtra ?? build.extra)
             r.framework = Resolution.Framework(
                 name: constraints.framework!, version: release.version, variant: build.variant, package: family.package,
-                indexURL: family.index.map { $0.replacingOccurrences(of: "{variant}", with: build.variant) },
+                indexURL: (release.index ?? family.index).map {
+                    $0.replacingOccurrences(of: "{variant}", with: build.variant)
+                },
                 extra: extra, companions: release.companions)
             reasons.append(frameworkReason(release: release, build: build, family: family))
             if release.provenance.confidence < .medium {

@@ -12,9 +12,15 @@ import Testing
         #expect(got == expected)
     }
 
-    @Test(arguments: ["", "1..2", "a.b", "1.2-rc1", "+cu124", "1.2+", "12345678901.1"])
+    @Test(arguments: ["", "1..2", "a.b", "+cu124", "1.2+", "12345678901.1"])
     func rejectsMalformed(_ text: String) {
         #expect(Version(text) == nil)
+    }
+
+    @Test func acceptsPEP440Spellings() {
+        #expect(Version("1.2-rc1")?.normalized == "1.2rc1")
+        #expect(Version("1.0-1")?.normalized == "1.0.post1")
+        #expect(Version("2.16.0.dev20261120")?.isPrerelease == true)
     }
 
     @Test func keepsDriverSpelling() {

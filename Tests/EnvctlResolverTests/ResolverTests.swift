@@ -167,3 +167,54 @@ extension ConflictReportTests {
         try check("osDoesNotShipThePython", spec("framework: \"torch==2.8.*\"\npython: \"3.13\"\nos: ubuntu24.04"))
     }
 }
+
+/// Framework nightlies and pre-releases (PEP 440 dev/pre versions): an overlay row resolves them through
+/// its own index; without one the answer is a conflict that says how to add it, never a parse error.
+@Suite struct NightlyTests {
+    func withOverlay() throws -> KnowledgeBase {
+        fixtureKnowledge.merging(
+            try KnowledgeBase.load(fileAt: RepoPaths.path("Tests/Fixtures/knowledge/torch-nightly-overlay.yaml")))
+    }
+
+    func resolve(_ text: String, _ kb: KnowledgeBase) throws -> Resolution {
+        try Resolver(knowledgeBase: kb).resolve(try SpecParser().parse(text, path: "envctl.yaml"))[0]
+    }
+
+    @Test(arguments: ["torch==2.16.0.dev20261120", "torch>=2.16.0.dev0", "torch 2.16.0.dev20261120"])
+    func overlayRowResolvesTheNightly(_ framework: String) throws {
+        let r = try resolve(spec("framework: \"\(framework)\""), try withOverlay())
+        let fw = try #require(r.framework)
+        #expect(fw.version.text == "2.16.0.dev20261120")
+        #expect(fw.variant == "cu128")
+        #expect(fw.indexURL == "https://download.pytorch.org/whl/nightly/cu128")
+        #expect(fw.companions["torchvision"]?.text == "0.31.0.dev20261120")
+        #expect(r.cuda.text == "12.8.1")
+    }
+
+    @Test func finalReleasesKeepTheirIndexAndNightliesNeedAsking() throws {
+        let kb = try withOverlay()
+        for framework in ["torch", "torch>=2.5", "torch<2.17"] {
+            let r = try resolve(spec("framework: \"\(framework)\""), kb)
+            #expect(r.framework?.version.text == "2.8.0", "\(framework)")
+            #expect(r.framework?.indexURL?.hasPrefix("https://download.pytorch.org/whl/cu") == true)
+        }
+    }
+
+    @Test func withoutAnOverlayRowTheNightlyIsRefusedWithTheReason() throws {
+        try ConflictReportTests().check("nightlyNotInKnowledgeBase", spec("framework: \"torch==2.16.0.dev20261120\""))
+        let report = try failureReport(spec("framework: \"torch>=2.16.0.dev0\""))
+        #expect(
+            report.contains("nightlies aren't in the knowledge base; add an overlay row (docs/knowledge-base.md)"))
+        #expect(!report.contains("not a version clause"))
+    }
+
+    @Test func aSeriesWithOnlyANightlyIsNotANightlyRequest() throws {
+        // `==2.16.*` names no pre-release, so the overlay's nightly doesn't match and nothing else does.
+        let parsed = try SpecParser().parse(spec("framework: \"torch==2.16.*\""), path: "envctl.yaml")
+        #expect(throws: (any Error).self) { try Resolver(knowledgeBase: try withOverlay()).resolve(parsed) }
+    }
+
+    @Test func finalVersionMissIsNotCalledANightly() throws {
+        #expect(!(try failureReport(spec("framework: \"torch==9.*\""))).contains("nightlies"))
+    }
+}
