@@ -161,7 +161,8 @@ let package = Package(
         .testTarget(
             name: "EnvctlLockingTests",
             dependencies: [
-                "EnvctlLocking", "EnvctlPython", "EnvctlKnowledge", "EnvctlModel", "Digest", "EnvctlTestSupport",
+                "EnvctlLocking", "EnvctlPython", "EnvctlResolver", "EnvctlKnowledge", "EnvctlModel", "Digest",
+                "EnvctlTestSupport",
             ],
             swiftSettings: settings),
         .testTarget(name: "DigestTests", dependencies: ["Digest"], swiftSettings: settings),

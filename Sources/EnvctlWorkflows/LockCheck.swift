@@ -66,13 +66,19 @@ package enum LockCheck {
                 out.append("environment '\(env.name)' is not in the lock")
                 continue
             }
-            let new = Locker.skeleton(env, r)
+            // The CUDA the lock's own nvidia-* pins install, checked against the fleet as 'envctl lock' does.
+            var new = Locker.skeleton(env, r)
+            new.pythonPackages = old.pythonPackages
+            try Locker.applyCUDAWheels(&new, resolution: r, spec: spec, knowledgeBase: knowledgeBase)
             func cmp(_ what: String, _ a: String?, _ b: String?) {
                 if a != b { out.append("\(env.name): \(what) \(a ?? "none") -> \(b ?? "none")") }
             }
             cmp("framework", old.framework?.label, new.framework?.label)
             cmp("CUDA", old.cuda, new.cuda)
             cmp("cuDNN", old.cudnn, new.cudnn)
+            cmp("expected CUDA", old.expected?.cuda, new.expected?.cuda)
+            cmp("expected cuDNN", old.expected?.cudnn, new.expected?.cudnn)
+            cmp("driver minimum", old.driver.minimum, new.driver.minimum)
             cmp("Python", old.python, new.python)
             cmp("OS", old.os, new.os)
             cmp("base image", old.images.base.reference, new.images.base.reference)
