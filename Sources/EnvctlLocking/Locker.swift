@@ -185,8 +185,6 @@ package struct Locker: Sendable {
     ) throws(ResolverError) {
         let wheels = CUDAWheelStack(packages: locked.pythonPackages.packages)
         guard r.cudaLibraries == .wheels, !wheels.isEmpty else { return }
-        locked.cudaWheels = Dictionary(
-            uniqueKeysWithValues: wheels.components.map { ($0.key.rawValue, $0.value.version.text) })
         let kbMinor = r.cuda.truncated(to: 2)
         let runtime = wheels.runtime.flatMap { rt in wheels.cudaMinor == kbMinor ? nil : rt }
         let pinnedCuDNN = wheels.cudnn.flatMap { c -> CUDAWheelStack.Component? in
@@ -242,6 +240,8 @@ package struct Locker: Sendable {
                         environment: r.environment, sentences: [summary] + check.problems, suggestions: suggestions)
                 ], diagnostics: [])
         }
+        locked.cudaWheels = Dictionary(
+            uniqueKeysWithValues: wheels.components.map { ($0.key.rawValue, $0.value.version.text) })
         locked.expected = LockedExpectation(cuda: locked.cuda, cudnn: locked.cudnn, driver: locked.driver)
         if let rt = runtime { locked.cuda = rt.version.text }
         if let c = pinnedCuDNN { locked.cudnn = c.version.text }

@@ -324,7 +324,7 @@ package struct LockedEnvironment: Sendable, Hashable, Codable {
     /// `cuda`, `cudnn` and `driver` then state what the wheels install.
     package var expected: LockedExpectation?
     /// The CUDA components the pinned `nvidia-*` wheels install (`cuda_runtime`, `cudnn`, `nccl`, `cublas`),
-    /// by version; nil when no such wheel is pinned.
+    /// by version; recorded with `expected`, nil otherwise.
     package var cudaWheels: [String: String]?
     package var archs: [String]
     /// `wheels` or `image`: where CUDA libraries come from (only one source ships them).
