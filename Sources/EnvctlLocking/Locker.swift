@@ -146,7 +146,8 @@ package struct Locker: Sendable {
             let request = PinRequest(
                 requirements: lines, python: r.python.text, platform: options.platform,
                 defaultIndex: spec.pythonIndexes.defaultIndex, frameworkIndex: r.framework?.indexURL,
-                mirrors: spec.pythonIndexes.mirrors, offline: options.offline)
+                mirrors: spec.pythonIndexes.mirrors, offline: options.offline,
+                constraints: env.cudaWheels?.value == .knowledgeBase ? Self.knowledgeBaseWheelConstraints(r) : [])
             locked.pythonPackages.packages = try await pinner.pin(request)
         }
         try Self.applyCUDAWheels(&locked, resolution: r, spec: spec, knowledgeBase: knowledgeBase)
@@ -185,6 +186,13 @@ package struct Locker: Sendable {
     ) throws(ResolverError) {
         let wheels = CUDAWheelStack(packages: locked.pythonPackages.packages)
         guard r.cudaLibraries == .wheels, !wheels.isEmpty else { return }
+        let held = spec.environment(named: r.environment)?.cudaWheels?.value == .knowledgeBase
+        if held {
+            let lines = knowledgeBaseWheelConstraints(r).joined(separator: " and ")
+            locked.reasons.append(
+                "The nvidia-* wheels are held to the knowledge base's CUDA and cuDNN (cuda_wheels: knowledge-base): \(lines)."
+            )
+        }
         let kbMinor = r.cuda.truncated(to: 2)
         let runtime = wheels.runtime.flatMap { rt in wheels.cudaMinor == kbMinor ? nil : rt }
         let pinnedCuDNN = wheels.cudnn.flatMap { c -> CUDAWheelStack.Component? in
@@ -222,6 +230,11 @@ package struct Locker: Sendable {
                 var lines: [String] = []
                 if let rt = runtime { lines.append("\(rt.package)<\(r.cuda.major).\(r.cuda.minor + 1)") }
                 if let c = pinnedCuDNN, let kb = r.cudnn { lines.append("\(c.package)<\(kb.major).\(kb.minor + 1)") }
+                if !lines.isEmpty, !held {
+                    suggestions.append(
+                        "hold the wheels to the knowledge base's stack: set cuda_wheels: knowledge-base in environment '\(r.environment)'"
+                    )
+                }
                 if !lines.isEmpty {
                     let quoted = lines.map { "\"" + $0 + "\"" }.joined(separator: " and ")
                     suggestions.append(
@@ -251,6 +264,16 @@ package struct Locker: Sendable {
         locked.reasons.append(summary.prefix(1).uppercased() + summary.dropFirst() + ".")
         locked.reasons += check.reasons
         for w in check.warnings where !locked.warnings.contains(w) { locked.warnings.append(w) }
+    }
+
+    /// The constraints `cuda_wheels: knowledge-base` gives uv: the CUDA runtime at the knowledge base's CUDA minor
+    /// and cuDNN at its minor, under the wheel names of the CUDA major (`nvidia-cuda-runtime` from CUDA 13 on).
+    package static func knowledgeBaseWheelConstraints(_ r: Resolution) -> [String] {
+        let major = r.cuda.major
+        let runtime = major >= 13 ? "nvidia-cuda-runtime" : "nvidia-cuda-runtime-cu\(major)"
+        var lines = ["\(runtime)==\(major).\(r.cuda.minor).*"]
+        if let c = r.cudnn { lines.append("nvidia-cudnn-cu\(major)==\(c.major).\(c.minor).*") }
+        return lines
     }
 
     static func list(_ items: [String]) -> String {

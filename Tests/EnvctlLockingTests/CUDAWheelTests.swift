@@ -82,7 +82,7 @@ let jaxKnowledge: KnowledgeBase = {
 /// Real uv against a local index where `jax[cuda12]` pulls the newest `nvidia-*-cu12` wheels (CUDA 12.9,
 /// cuDNN 9.10), newer than the knowledge base's CUDA 12.6.3 and cuDNN 9.5.1.
 @Suite(.serialized, .requires("uv", "python3"), .tags(.uv)) struct CUDAWheelLockTests {
-    func spec(driver: String, dir: TemporaryDirectory, server: WheelIndexServer) throws -> Spec {
+    func spec(driver: String, dir: TemporaryDirectory, server: WheelIndexServer, extra: String = "") throws -> Spec {
         try dir.write(
             "envctl.yaml",
             """
@@ -94,6 +94,7 @@ let jaxKnowledge: KnowledgeBase = {
               train:
                 framework: "jax==0.12.0.2"
                 python: "3.11"
+            \(extra)
             """)
         var spec = try SpecParser().parse(fileAt: dir.path + "/envctl.yaml")
         spec.pythonIndexes.mirrors = ["https://pypi.org/simple": "\(server.baseURL)/pypi-cuda/simple"]
@@ -132,6 +133,7 @@ let jaxKnowledge: KnowledgeBase = {
                     "2. CUDA 12.9.1 would run the fleet GPUs only through PTX JIT, which needs driver 575.57.08"))
             #expect(report.contains("\"nvidia-cuda-runtime-cu12<12.7\" and \"nvidia-cudnn-cu12<9.6\""))
             #expect(report.contains("upgrade the fleet driver to >= 575.57.08"))
+            #expect(report.contains("set cuda_wheels: knowledge-base in environment 'train'"))
         }
     }
 
@@ -206,5 +208,34 @@ let jaxKnowledge: KnowledgeBase = {
         #expect(env.driver.compatibility == .minorVersion)
         #expect(env.driver.minimum == "525.60.13")
         #expect(env.expected?.driver.compatibility == .full)
+    }
+
+    @Test func cudaWheelsKnowledgeBaseHoldsThePinsToTheKnowledgeBasesStack() async throws {
+        let server = try WheelIndexServer()
+        defer { server.stop() }
+        let dir = try TemporaryDirectory()
+        defer { dir.cleanup() }
+        let spec = try spec(driver: "560.35.05", dir: dir, server: server, extra: "    cuda_wheels: knowledge-base")
+        let env = try #require(try await locker().lock(spec, options: LockOptions(offline: true)).environments.first)
+        let pins = Dictionary(uniqueKeysWithValues: env.pythonPackages.packages.map { ($0.name, $0.version) })
+        #expect(pins["nvidia-cuda-runtime-cu12"] == "12.6.77")
+        #expect(pins["nvidia-cudnn-cu12"] == "9.5.1.17")
+        // Constraints bound versions; they add no package.
+        #expect(pins["nvidia-nccl-cu12"] == "2.27.3")
+        #expect(env.cuda == "12.6.3")
+        #expect(env.cudnn == "9.5.1.17")
+        #expect(env.expected == nil)
+        #expect(env.driver.compatibility == .full)
+        #expect(
+            env.reasons.contains(
+                "The nvidia-* wheels are held to the knowledge base's CUDA and cuDNN (cuda_wheels: knowledge-base): nvidia-cuda-runtime-cu12==12.6.* and nvidia-cudnn-cu12==9.5.*."
+            ))
+    }
+
+    @Test func cudaWheelsRejectsUnknownValues() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.cleanup() }
+        try dir.write("envctl.yaml", "version: 1\nenvironments:\n  train:\n    cuda_wheels: oldest\n")
+        #expect(throws: DiagnosticsError.self) { try SpecParser().parse(fileAt: dir.path + "/envctl.yaml") }
     }
 }
