@@ -12,6 +12,7 @@
 //   EnvctlLocking -> EnvctlResolver -> EnvctlKnowledge -> EnvctlKnowledgeSchema -> EnvctlModel -> Yams
 //   EnvctlLocking -> EnvctlPython (uv driver), Digest (OpenSSL SHA-256), OCIRegistry (the registry port)
 //   EnvctlImageBuild -> EnvctlModel;  EnvctlTemplates -> EnvctlModel, Mustache
+//   EnvctlSupplyChain (SBOM, provenance documents) -> EnvctlModel, Digest;  EnvctlWorkflows, EnvctlCLI -> it
 //   OCIRegistry -> EnvctlModel (FailureKind), Digest;  CurlTransport -> OCIRegistry (HTTPTransport seam)
 //   CurlTransport -> CCurl/CCurlShims;  GitSupport -> CLibGit2, EnvctlModel (FileSystemError)
 //
@@ -98,6 +99,8 @@ let package = Package(
             plugins: ["TemplatesPlugin"]),
         .target(
             name: "EnvctlImageBuild", dependencies: ["EnvctlModel"], swiftSettings: settings),
+        // SBOM (CycloneDX 1.6, SPDX 2.3) and in-toto/SLSA provenance documents for a locked environment.
+        .target(name: "EnvctlSupplyChain", dependencies: ["EnvctlModel", "Digest"], swiftSettings: settings),
         .target(
             name: "EnvctlRuns",
             dependencies: [
@@ -109,9 +112,9 @@ let package = Package(
         .target(
             name: "EnvctlWorkflows",
             dependencies: [
-                "EnvctlModel", "EnvctlKnowledge", "EnvctlResolver", "EnvctlLocking", "EnvctlTemplates",
+                "EnvctlModel", "EnvctlKnowledge", "EnvctlResolver", "EnvctlLocking", "EnvctlPython", "EnvctlTemplates",
                 "EnvctlImageBuild",
-                "EnvctlRuns", "GitSupport", "OCIRegistry",
+                "EnvctlRuns", "GitSupport", "OCIRegistry", "EnvctlSupplyChain",
             ],
             swiftSettings: settings),
         .target(
@@ -119,7 +122,7 @@ let package = Package(
             dependencies: [
                 "EnvctlModel", "EnvctlKnowledge", "EnvctlResolver", "EnvctlLocking", "EnvctlPython",
                 "OCIRegistry", "CurlTransport", "GitSupport", "EnvctlImageBuild", "EnvctlRuns", "EnvctlWorkflows",
-                "Digest",
+                "Digest", "EnvctlSupplyChain",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: settings),
@@ -144,7 +147,8 @@ let package = Package(
 
         // MARK: Tests
         .target(
-            name: "EnvctlTestSupport", dependencies: ["EnvctlModel", "EnvctlKnowledge"],
+            name: "EnvctlTestSupport",
+            dependencies: ["EnvctlModel", "EnvctlKnowledge", "EnvctlLocking", "EnvctlResolver", "Digest"],
             path: "Tests/EnvctlTestSupport",
             swiftSettings: settings),
         .testTarget(
@@ -162,7 +166,7 @@ let package = Package(
             name: "EnvctlLockingTests",
             dependencies: [
                 "EnvctlLocking", "EnvctlPython", "EnvctlResolver", "EnvctlKnowledge", "EnvctlModel", "Digest",
-                "EnvctlTestSupport",
+                "EnvctlTestSupport", .product(name: "Yams", package: "Yams"),
             ],
             swiftSettings: settings),
         .testTarget(name: "DigestTests", dependencies: ["Digest"], swiftSettings: settings),
@@ -181,7 +185,8 @@ let package = Package(
             name: "CurlTransportTests", dependencies: ["CurlTransport", "OCIRegistry", "EnvctlTestSupport"],
             swiftSettings: settings),
         .testTarget(
-            name: "EnvctlCLITests", dependencies: ["EnvctlTestSupport", "EnvctlModel"], swiftSettings: settings),
+            name: "EnvctlCLITests", dependencies: ["EnvctlTestSupport", "EnvctlModel"], exclude: ["Snapshots"],
+            swiftSettings: settings),
         .testTarget(
             name: "EnvctlTemplatesTests", dependencies: ["EnvctlTemplates", "EnvctlModel", "EnvctlTestSupport"],
             exclude: ["Snapshots"], swiftSettings: settings),
@@ -189,10 +194,14 @@ let package = Package(
             name: "EnvctlWorkflowsTests",
             dependencies: [
                 "EnvctlWorkflows", "EnvctlModel", "EnvctlImageBuild", "OCIRegistry", "CurlTransport",
-                "EnvctlTestSupport",
+                "EnvctlLocking", "EnvctlPython", "EnvctlKnowledge", "EnvctlTestSupport", "EnvctlSupplyChain",
+                "GitSupport",
             ],
             swiftSettings: settings),
         .testTarget(name: "EnvctlImageBuildTests", dependencies: ["EnvctlImageBuild"], swiftSettings: settings),
+        .testTarget(
+            name: "EnvctlSupplyChainTests", dependencies: ["EnvctlSupplyChain", "EnvctlModel", "EnvctlTestSupport"],
+            exclude: ["Snapshots"], swiftSettings: settings),
         .testTarget(
             name: "EndToEndTests", dependencies: ["EnvctlModel", "EnvctlTestSupport"], swiftSettings: settings),
     ]

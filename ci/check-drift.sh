@@ -6,6 +6,7 @@
 #   Tests/EnvctlResolverTests/Snapshots/    ConflictReportTests
 #   Tests/EnvctlModelTests/Snapshots/       SpecParserTests
 #   Tests/EnvctlTemplatesTests/Snapshots/   DockerfileGoldenTests, ExampleLockGoldenTests
+#   Tests/EnvctlSupplyChainTests/Snapshots/ SBOMDocumentTests (envctl sbom, CycloneDX and SPDX)
 # The built-in knowledge base and templates are generated at build time by the plugins under Plugins/ and
 # never committed; this script fails if a generated Swift source shows up in git again.
 #
@@ -20,10 +21,11 @@ if [ -n "$committed" ]; then
     exit 1
 fi
 
-golden_dirs=(lockfiles Tests/EnvctlResolverTests/Snapshots Tests/EnvctlModelTests/Snapshots Tests/EnvctlTemplatesTests/Snapshots)
+golden_dirs=(lockfiles Tests/EnvctlResolverTests/Snapshots Tests/EnvctlModelTests/Snapshots Tests/EnvctlTemplatesTests/Snapshots
+    Tests/EnvctlSupplyChainTests/Snapshots)
 # Recording reports each written file as a test issue, so this run "fails" by design; the diff decides.
 ENVCTL_RECORD_SNAPSHOTS=1 swift test --skip-build \
-    --filter 'CLILockTests|ConflictReportTests|SpecParserTests|DockerfileGoldenTests|ExampleLockGoldenTests' \
+    --filter 'CLILockTests|ConflictReportTests|SpecParserTests|DockerfileGoldenTests|ExampleLockGoldenTests|SBOMDocumentTests' \
     >/dev/null 2>&1 || true
 
 if [ -n "$(git status --porcelain -- "${golden_dirs[@]}")" ]; then

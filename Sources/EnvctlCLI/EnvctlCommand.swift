@@ -38,5 +38,6 @@ package struct EnvctlCommand: AsyncParsableCommand {
 
 /// The process entry point; keeps ArgumentParser out of the executable target.
 package func envctlMain() async {
+    ProcessLifecycle.install()
     await EnvctlCommand.main()
 }

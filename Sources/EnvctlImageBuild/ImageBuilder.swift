@@ -153,7 +153,9 @@ package struct ImageBuilder: Sendable {
             throw ImageBuildError(.stepFailed, step: "build", "cannot start \(executable): \(error)")
         }
         guard result.status == 0 else {
-            let reason = result.tail.last { $0.lowercased().contains("error") } ?? "exit status \(result.status)"
+            let reason =
+                result.tail.last { $0.lowercased().contains("error") }.map { ToolOutput.excerpt($0, maxLines: 1) }
+                ?? "exit status \(result.status)"
             throw ImageBuildError(
                 .stepFailed, step: "build",
                 "\(kind.rawValue) failed\(currentStep.map { " at \($0)" } ?? ""): \(reason)",
@@ -171,7 +173,7 @@ package struct ImageBuilder: Sendable {
             guard push.status == 0 else {
                 throw ImageBuildError(
                     .stepFailed, step: "export",
-                    "writing the OCI layout failed: \(push.stderr.trimmingCharacters(in: .whitespacesAndNewlines))")
+                    "writing the OCI layout failed: \(ToolOutput.excerpt(push.stderr))")
             }
         }
         let digest = try Self.manifestDigest(layout: request.ociLayout, refName: request.ociRefName)
@@ -214,7 +216,7 @@ package struct ImageBuilder: Sendable {
             }
             var manifests: [Descriptor]
         }
-        guard let data = FileManager.default.contents(atPath: indexPath),
+        guard let data = try? BoundedFile.contents(of: indexPath, limit: InputLimits.manifestBytes),
             let index = try? JSONDecoder().decode(Index.self, from: data)
         else {
             throw ImageBuildError(.stepFailed, step: "export", "the OCI layout \(layout) has no readable index.json")

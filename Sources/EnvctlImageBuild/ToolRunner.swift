@@ -1,6 +1,9 @@
+import EnvctlModel
 import Foundation
 
-/// Runs external programs (buildah, podman, docker, skopeo, git) with Foundation's `Process`.
+/// Runs external programs (buildah, podman, docker, skopeo, git) with Foundation's `Process`. Running
+/// children are registered with `Cleanup`, so a signalled envctl terminates them; callers show a failed
+/// tool's output only through `ToolOutput.excerpt` (cut, secrets redacted).
 package struct ToolRunner: Sendable {
     /// Extra environment for every child (tests point containers-storage at a temp dir this way).
     package var environment: [String: String]
@@ -33,6 +36,8 @@ package struct ToolRunner: Sendable {
         p.standardError = err
         p.standardInput = FileHandle.nullDevice
         try p.run()
+        Cleanup.registerChild(p.processIdentifier)
+        defer { Cleanup.forgetChild(p.processIdentifier) }
         nonisolated(unsafe) var errData = Data()
         let group = DispatchGroup()
         group.enter()
@@ -59,6 +64,8 @@ package struct ToolRunner: Sendable {
         p.standardError = pipe
         p.standardInput = FileHandle.nullDevice
         try p.run()
+        Cleanup.registerChild(p.processIdentifier)
+        defer { Cleanup.forgetChild(p.processIdentifier) }
         var pending = Data()
         var tail: [String] = []
         func emit(_ bytes: Data) {

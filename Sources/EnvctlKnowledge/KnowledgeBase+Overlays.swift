@@ -3,7 +3,8 @@ import Foundation
 
 extension KnowledgeBase {
     /// The built-in knowledge base with the user's overlay files applied in order:
-    /// `ENVCTL_KNOWLEDGE` (colon-separated), the spec's `knowledge:` list (relative to the spec), then `extra`.
+    /// `ENVCTL_KNOWLEDGE` (colon-separated), the spec's `knowledge:` list (``SpecPath``: relative to the spec,
+    /// inside its repository), then `extra`.
     package static func effective(
         spec: Spec?, extra: [String] = [], environment: [String: String] = ProcessInfo.processInfo.environment
     ) throws(DiagnosticsError) -> (knowledgeBase: KnowledgeBase, files: [String]) {
@@ -11,15 +12,20 @@ extension KnowledgeBase {
         if let env = environment["ENVCTL_KNOWLEDGE"], !env.isEmpty {
             files += env.split(separator: ":").map(String.init)
         }
+        var problems: [Diagnostic] = []
         if let spec {
-            let base = URL(fileURLWithPath: spec.path).deletingLastPathComponent()
-            files += spec.knowledgeFiles.map {
-                $0.value.hasPrefix("/") ? $0.value : base.appendingPathComponent($0.value).path
+            // The spec's files follow the one rule for spec paths (`SpecPath`): relative to the spec, inside
+            // the repository, regular files. Flags and ENVCTL_KNOWLEDGE are the user's own and stay as given.
+            for file in spec.knowledgeFiles {
+                do {
+                    files.append(try SpecPath.resolve(file, specPath: spec.path, what: "knowledge file").resolved)
+                } catch {
+                    problems += error.diagnostics
+                }
             }
         }
         files += extra
         var kb = KnowledgeBase.builtin
-        var problems: [Diagnostic] = []
         for file in files {
             do {
                 kb = kb.merging(try KnowledgeBase.load(fileAt: file))

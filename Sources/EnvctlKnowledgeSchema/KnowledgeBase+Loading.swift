@@ -28,16 +28,23 @@ extension KnowledgeBase {
 
     /// Parses and validates one knowledge-base file (the built-in one or a user's addition).
     package static func load(yaml: String, file: String) throws(DiagnosticsError) -> KnowledgeBase {
-        let kb = try LocatedYAMLDecoder.decode(KnowledgeBase.self, from: yaml, file: file)
+        let kb = try LocatedYAMLDecoder.decode(KnowledgeBase.self, from: yaml, file: file, limits: .knowledge)
         let problems = kb.validate(file: file)
         if !problems.isEmpty { throw DiagnosticsError(problems) }
         return kb
     }
 
     package static func load(fileAt path: String) throws(DiagnosticsError) -> KnowledgeBase {
-        guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8)
-        else {
-            throw DiagnosticsError([.error("cannot read knowledge file '\(path)'")])
+        let data: Data
+        do {
+            data = try BoundedFile.contents(of: path, limit: InputLimits.knowledgeBytes)
+        } catch {
+            throw DiagnosticsError([
+                .error("cannot read knowledge file '\(path)': \(error.reason(what: "a knowledge file"))")
+            ])
+        }
+        guard let text = String(data: data, encoding: .utf8) else {
+            throw DiagnosticsError([.error("cannot read knowledge file '\(path)': it is not UTF-8 text")])
         }
         return try load(yaml: text, file: path)
     }

@@ -62,20 +62,15 @@ package struct Locker: Sendable {
         h.update("spec\0\(spec.source)\0")
         for env in spec.environments {
             if let req = env.requirements {
-                let path = resolve(req.value, relativeTo: spec.path)
+                // The same rule as locking (`SpecPath`): a path the lock could not use hashes as unreadable.
                 let contents =
-                    FileManager.default.contents(atPath: path).map { String(decoding: $0, as: UTF8.self) }
-                    ?? "<missing>"
+                    (try? SpecPath.resolve(req, specPath: spec.path, what: "requirements file").read())
+                    .map { String(decoding: $0, as: UTF8.self) } ?? "<missing>"
                 h.update("requirements\0\(env.name)\0\(contents)\0")
             }
         }
         h.update("kb\0\(knowledgeBase.version)\0\(knowledgeBase.date)")
         return "sha256:" + h.finalizeHex()
-    }
-
-    static func resolve(_ path: String, relativeTo specPath: String) -> String {
-        if path.hasPrefix("/") { return path }
-        return URL(fileURLWithPath: specPath).deletingLastPathComponent().appendingPathComponent(path).standardized.path
     }
 
     /// Produces the lock. Throws ``ResolverError`` when the stack can't be solved, ``PythonPinError`` or
@@ -86,20 +81,28 @@ package struct Locker: Sendable {
         for (env, resolution) in zip(spec.environments, resolutions) {
             environments.append(try await lockEnvironment(env, resolution, spec: spec, options: options))
         }
-        let fleet =
-            spec.fleet.driver == nil && spec.fleet.gpus.isEmpty
-            ? nil
-            : LockedFleet(
-                driver: spec.fleet.driver?.value.text,
-                gpus: spec.fleet.gpus.compactMap { g in
-                    knowledgeBase.gpu(named: g.value).map { LockedGPU(name: g.value, arch: $0.sm.smName) }
-                })
+        let fleet = Self.fleet(spec, knowledgeBase: knowledgeBase)
         return Lockfile(
             generatedBy: generatedBy,
             knowledgeBase: KnowledgeBaseStamp(version: knowledgeBase.version, date: knowledgeBase.date),
             specHash: Self.inputsHash(spec: spec, knowledgeBase: knowledgeBase), fleet: fleet,
             environments: environments)
     }
+
+    /// The lock's `fleet:` entry for a spec (nil when the spec names no fleet).
+    package static func fleet(_ spec: Spec, knowledgeBase: KnowledgeBase) -> LockedFleet? {
+        spec.fleet.driver == nil && spec.fleet.gpus.isEmpty
+            ? nil
+            : LockedFleet(
+                driver: spec.fleet.driver?.value.text,
+                gpus: spec.fleet.gpus.compactMap { g in
+                    knowledgeBase.gpu(named: g.value).map { LockedGPU(name: g.value, arch: $0.sm.smName) }
+                })
+    }
+
+    /// The warning of an environment locked without registry access.
+    package static let offlineImagesWarning =
+        "base images are recorded by tag only (locked offline); run 'envctl lock' with registry access to pin digests"
 
     /// The lock entry for one environment without Python pins or digests: what `resolve` shows and `--check` compares.
     package static func skeleton(_ env: EnvironmentSpec, _ r: Resolution) -> LockedEnvironment {
@@ -130,13 +133,11 @@ package struct Locker: Sendable {
         // Python: the framework's own lines, then the user's requirements file and inline packages.
         var lines = locked.framework?.requirementLines ?? []
         if let req = env.requirements {
-            let path = Self.resolve(req.value, relativeTo: spec.path)
-            guard FileManager.default.isReadableFile(atPath: path) else {
-                throw DiagnosticsError([
-                    .error("requirements file '\(req.value)' does not exist (looked at \(path))", at: req.location)
-                ])
-            }
-            lines.append("-r \(path)")
+            // Relative to the spec, inside the repository, a regular file (`SpecPath`); its own `-r`/`-c`
+            // includes are held to the same rule before uv reads any of them.
+            let file = try SpecPath.resolve(req, specPath: spec.path, what: "requirements file")
+            try RequirementsIncludes.check(file, specPath: spec.path)
+            lines.append("-r \(file.resolved)")
         }
         lines += env.packages.map(\.value)
         if !lines.isEmpty {
@@ -167,9 +168,7 @@ package struct Locker: Sendable {
                 }
             }
         } else {
-            locked.warnings.append(
-                "base images are recorded by tag only (locked offline); run 'envctl lock' with registry access to pin digests"
-            )
+            locked.warnings.append(Self.offlineImagesWarning)
         }
         locked.hash = Self.contentHash(locked)
         return locked
@@ -280,7 +279,10 @@ package struct Locker: Sendable {
         items.count < 2 ? items.joined() : items.dropLast().joined(separator: ", ") + " and " + items.last!
     }
 
-    /// `sha256:` over what determines the built image; reasons, warnings and push records don't count.
+    /// `sha256:` over what determines the built image: every encoded field of the environment (framework and
+    /// its index, CUDA, cuDNN, Python, OS, driver, `expected`, `cuda_wheels`, archs, images with both digests, image repository, apt, env,
+    /// and every Python pin with its version, index and hashes). Reasons, warnings and push records don't count.
+    /// `lock --check` recomputes it, so a hand edit of any covered field shows.
     package static func contentHash(_ env: LockedEnvironment) -> String {
         var e = env
         e.hash = ""

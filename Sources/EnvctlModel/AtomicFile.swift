@@ -15,6 +15,9 @@ package enum AtomicFile {
         ).path
         let fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o666)
         guard fd >= 0 else { throw .errno("write", path) }
+        // A signal between here and the rename must not leave the temp file behind.
+        Cleanup.register(tmp)
+        defer { Cleanup.forget(tmp) }
         var failure: FileSystemError?
         let bytes = Array(text.utf8)
         var written = 0

@@ -18,19 +18,18 @@ extension Lockfile {
 
     /// Reads a lock, with `file:line:col` diagnostics for malformed content.
     package static func parse(_ text: String, file: String) throws(DiagnosticsError) -> Lockfile {
-        try LocatedYAMLDecoder.decode(Lockfile.self, from: text, file: file)
+        try LocatedYAMLDecoder.decode(Lockfile.self, from: text, file: file, limits: .lock)
     }
 
     package static func load(fileAt path: String) throws(DiagnosticsError) -> Lockfile {
         let data: Data
         do {
-            data = try Data(contentsOf: URL(fileURLWithPath: path))
+            data = try BoundedFile.contents(of: path, limit: InputLimits.lockBytes)
         } catch {
-            let reason = FileSystemError.Reason(error, path: path)
             throw DiagnosticsError([
                 .error(
-                    "cannot read lock file '\(path)': \(reason)",
-                    hint: reason == .noSuchFile ? "run 'envctl lock' to create it" : nil)
+                    "cannot read lock file '\(path)': \(error.reason(what: "a lock"))",
+                    hint: error == .unreadable(.noSuchFile) ? "run 'envctl lock' to create it" : nil)
             ])
         }
         guard let text = String(data: data, encoding: .utf8) else {

@@ -18,7 +18,16 @@ package struct SpecParser {
     /// Parses the spec at `path`.
     /// - Throws: ``DiagnosticsError`` with every error found, or when the file can't be read.
     package func parse(fileAt path: String) throws(DiagnosticsError) -> Spec {
-        guard let data = FileManager.default.contents(atPath: path) else {
+        let data: Data
+        do {
+            data = try BoundedFile.contents(of: path, limit: InputLimits.specBytes)
+        } catch .tooLarge(let limit) {
+            throw DiagnosticsError([
+                .error(
+                    "cannot read spec file '\(path)': \(BoundedFile.Failure.tooLarge(limit: limit).reason(what: "a spec"))"
+                )
+            ])
+        } catch {
             throw DiagnosticsError([
                 .error(
                     "cannot read spec file '\(path)'",
@@ -36,20 +45,12 @@ package struct SpecParser {
     /// Parses spec text; `path` is used only in diagnostics and as the base for relative paths.
     package func parse(_ text: String, path: String) throws(DiagnosticsError) -> Spec {
         var ctx = Context(file: path)
-        let root: Node
-        do {
-            guard let node = try Yams.compose(yaml: text) else {
-                throw DiagnosticsError([
-                    .error(
-                        "spec is empty", hint: "start with 'version: 1' and an 'environments:' mapping",
-                        at: SourceLocation(file: path, line: 1, column: 1))
-                ])
-            }
-            root = node
-        } catch let error as DiagnosticsError {
-            throw error
-        } catch {
-            throw DiagnosticsError([YAMLErrors.diagnostic(for: error, file: path)])
+        guard let root = try BoundedYAML.compose(text, file: path, limits: .spec) else {
+            throw DiagnosticsError([
+                .error(
+                    "spec is empty", hint: "start with 'version: 1' and an 'environments:' mapping",
+                    at: SourceLocation(file: path, line: 1, column: 1))
+            ])
         }
         var spec = Spec(path: path, source: text)
         guard let mapping = ctx.mapping(root, what: "the spec") else { throw DiagnosticsError(ctx.diagnostics) }

@@ -6,20 +6,17 @@ package import Yams
 /// `Decodable` reports a coding path, not a position; we compose the node tree as well and walk the
 /// coding path through it to find the line the user must edit.
 package enum LocatedYAMLDecoder {
-    package static func decode<T: Decodable>(_ type: T.Type, from text: String, file: String) throws(DiagnosticsError)
-        -> T
-    {
-        let root: Node?
-        do {
-            root = try Yams.compose(yaml: text)
-        } catch {
-            throw DiagnosticsError([YAMLErrors.diagnostic(for: error, file: file)])
-        }
-        guard let root else {
+    ///
+    /// The text is composed through ``BoundedYAML`` under `limits`, so an alias bomb or an oversized file
+    /// is refused before the decoder walks it.
+    package static func decode<T: Decodable>(
+        _ type: T.Type, from text: String, file: String, limits: BoundedYAML.Limits
+    ) throws(DiagnosticsError) -> T {
+        guard let root = try BoundedYAML.compose(text, file: file, limits: limits) else {
             throw DiagnosticsError([.error("file is empty", at: SourceLocation(file: file, line: 1, column: 1))])
         }
         do {
-            return try YAMLDecoder().decode(T.self, from: root)
+            return try YAMLDecoder().decode(T.self, from: root, userInfo: [.yamlRoot: YAMLRoot(root)])
         } catch let error as DecodingError {
             let (path, message): ([any CodingKey], String)
             switch error {

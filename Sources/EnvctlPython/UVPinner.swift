@@ -117,11 +117,16 @@ package struct UVPinner: Sendable {
     /// Runs uv and returns the pinned packages sorted by name.
     package func pin(_ request: PinRequest) async throws(PythonPinError) -> [LockedPackage] {
         if request.requirements.isEmpty { return [] }
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("envctl-pin-\(UUID().uuidString)")
+        let dir: URL
+        do {
+            dir = try Cleanup.makeTemporaryDirectory(prefix: "envctl-pin")
+        } catch {
+            throw PythonPinError(.temporaryFileUnwritable, "\(error)")
+        }
+        defer { Cleanup.remove(dir.path) }
         let input = dir.appendingPathComponent("requirements.in")
         let constraints = request.constraints.isEmpty ? nil : dir.appendingPathComponent("constraints.txt")
         do {
-            try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
             try (request.requirements.joined(separator: "\n") + "\n").write(
                 to: input, atomically: true, encoding: .utf8)
             if let constraints {
@@ -134,23 +139,28 @@ package struct UVPinner: Sendable {
                 "cannot write a temporary requirements file \(input.path): \(FileSystemError.Reason(error, path: input.path))"
             )
         }
-        defer { try? FileManager.default.removeItem(at: dir) }
         let result: ExecutionResult<Void, StringOutput<UTF8>, StringOutput<UTF8>>
         do {
+            // The child is registered so that envctl terminates it when it is signalled (see `Cleanup`).
             result = try await Subprocess.run(
                 .path(FilePath(uvPath)),
                 arguments: Arguments(
                     arguments(for: request, inputFile: input.path, constraintsFile: constraints?.path)),
-                environment: .inherit.updating(["UV_NO_PROGRESS": "1", "NO_COLOR": "1"]),
-                output: .string(limit: 64 << 20), error: .string(limit: 4 << 20))
+                environment: .inherit.updating(["UV_NO_PROGRESS": "1", "NO_COLOR": "1"]), input: .none,
+                output: .string(limit: 64 << 20), error: .string(limit: 4 << 20)
+            ) { execution in
+                Cleanup.registerChild(execution.processIdentifier.value)
+            }
         } catch {
-            throw PythonPinError(.resolutionFailed, "could not run \(uvPath): \(error)")
+            throw PythonPinError(.resolutionFailed, "could not run \(uvPath): \(ToolOutput.excerpt("\(error)"))")
         }
+        Cleanup.forgetChild(result.processIdentifier.value)
         guard result.terminationStatus.isSuccess else {
-            let stderr = (result.standardError ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
+            // uv quotes the lines it cannot parse; only the lines that explain the failure are shown, redacted.
             throw PythonPinError(
                 .resolutionFailed,
-                "uv could not pin the Python requirements for Python \(request.python) on \(request.platform):\n\(stderr)"
+                "uv could not pin the Python requirements for Python \(request.python) on \(request.platform):\n"
+                    + ToolOutput.excerpt(result.standardError ?? "")
             )
         }
         let reverse = Dictionary(request.mirrors.map { ($1, $0) }, uniquingKeysWith: { a, _ in a })

@@ -1,3 +1,4 @@
+import EnvctlModel
 import Foundation
 import Mustache
 
@@ -30,10 +31,21 @@ package struct TemplateSet: Sendable {
                 .template, "cannot read templates directory '\(directory)'",
                 hint: "pass an existing directory to --templates-dir")
         }
+        // Each file follows the rule for repository paths (`SpecPath`): a regular file (a FIFO would block,
+        // a device never end) whose real path stays in the repository holding the directory.
+        let realDirectory = SpecPath.realPath(directory) ?? directory
+        let root = SpecPath.repositoryRoot(containing: realDirectory)
         for file in names.sorted() where file.hasSuffix(".mustache") {
             let path = (directory as NSString).appendingPathComponent(file)
-            guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8)
-            else { throw TemplateError(.template, "cannot read template '\(path)'") }
+            let data: Data
+            do {
+                data = try SpecPath.resolve(Located(file), base: realDirectory, root: root, what: "template").read()
+            } catch {
+                throw TemplateError(
+                    .template, "\(path): " + error.diagnostics.map(\.message).joined(separator: "; "))
+            }
+            guard let text = String(data: data, encoding: .utf8)
+            else { throw TemplateError(.template, "cannot read template '\(path)': it is not UTF-8 text") }
             let name = String(file.dropLast(".mustache".count))
             set.sources[name] = text
             set.overridden.insert(name)

@@ -1,5 +1,6 @@
 package import EnvctlImageBuild
 package import EnvctlModel
+import EnvctlSupplyChain
 import EnvctlTemplates
 import Foundation
 package import OCIRegistry
@@ -43,11 +44,14 @@ package struct BuildJob: Sendable {
     package var skipIfPublished: Bool
     /// Record the push in this lock (`PushRecording`'s rule).
     package var recordIn: String?
+    /// After a push, attach the SBOM and provenance naming this envctl version (`SupplyChainRecord`); nil
+    /// attaches nothing.
+    package var attestWith: String?
 
     package init(
         environment: LockedEnvironment, inputs: BuildInputs, recipe: BuildRecipe, contextDirectory: String,
         dockerfileDirectory: String? = nil, ociLayout: String, target: String? = nil,
-        skipIfPublished: Bool = false, recordIn: String? = nil
+        skipIfPublished: Bool = false, recordIn: String? = nil, attestWith: String? = nil
     ) {
         self.environment = environment
         self.inputs = inputs
@@ -58,6 +62,7 @@ package struct BuildJob: Sendable {
         self.target = target
         self.skipIfPublished = skipIfPublished
         self.recordIn = recordIn
+        self.attestWith = attestWith
     }
 
     /// The builder's local name for the image.
@@ -76,6 +81,8 @@ package enum BuildEvent: Sendable {
     case built(BuildResult, localTag: String)
     case pushed(reference: String, digest: String)
     case recorded(reference: String, digest: String, lock: String)
+    /// The SBOM and provenance were attached to the pushed image as referrers.
+    case attested(SupplyChainRecord.Attached)
 }
 
 /// How a build ended.
@@ -109,6 +116,7 @@ package struct ImageBuildWorkflow: Sendable {
         if let target, job.skipIfPublished, let existing = try await published(at: target) {
             if existing.lockHash == env.hash {
                 events(.alreadyPublished(reference: job.target!, lockHash: env.hash))
+                try await attestIfMissing(job, at: target, digest: existing.digest, inputs: existing.buildInputs)
                 try record(job, digest: existing.digest, inputs: existing.buildInputs)
                 return BuildOutcome(result: nil, digest: existing.digest)
             }
@@ -127,6 +135,12 @@ package struct ImageBuildWorkflow: Sendable {
         guard let target else { return BuildOutcome(result: result, digest: nil) }
         let digest = try await push(result, to: target)
         events(.pushed(reference: job.target!, digest: digest))
+        if let tool = job.attestWith {
+            let subject = SupplyChainRecord.subject(
+                env, inputs: job.inputs, ociLayout: result.ociLayout, refName: result.ociRefName, toolVersion: tool)
+            try await attest(
+                subject, at: target, digest: digest, dockerfile: dockerfile, builder: builder.kind.rawValue)
+        }
         try record(job, digest: digest, inputs: job.inputs)
         return BuildOutcome(result: result, digest: digest)
     }
@@ -164,6 +178,48 @@ package struct ImageBuildWorkflow: Sendable {
         } catch {
             throw ImageBuildError(.stepFailed, step: "push", "pushing to \(target) failed", cause: error)
         }
+    }
+
+    /// Attaches the SBOM and provenance to `target`'s repository at `digest`.
+    func attest(_ subject: SBOMSubject, at target: ImageReference, digest: String, dockerfile: String?, builder: String)
+        async throws(ImageBuildError)
+    {
+        do {
+            let image = target.withTag(nil).withDigest(try ContentDigest(digest))
+            let attached = try await SupplyChainRecord.attach(
+                subject, to: image, dockerfileDigest: dockerfile.map(SupplyChainRecord.dockerfileDigest),
+                builder: builder, registry: try requireRegistry())
+            events(.attested(attached))
+        } catch {
+            throw ImageBuildError(
+                .stepFailed, step: "attest", "attaching the SBOM and provenance to \(target) failed", cause: error)
+        }
+    }
+
+    /// A skipped build attaches the records only when the published image has no SBOM yet.
+    func attestIfMissing(_ job: BuildJob, at target: ImageReference, digest: String, inputs: BuildInputs?)
+        async throws(ImageBuildError)
+    {
+        guard let tool = job.attestWith else { return }
+        do {
+            let image = target.withTag(nil).withDigest(try ContentDigest(digest))
+            let registry = try requireRegistry()
+            let sboms = try await registry.referrers(of: image, artifactType: SBOMFormat.cyclonedx.mediaType)
+            let statements = try await registry.referrers(of: image, artifactType: ProvenanceStatement.mediaType)
+            if let sbom = sboms.last, let statement = statements.last {
+                events(.attested(.init(image: image.description, sbom: sbom, provenance: statement)))
+                return
+            }
+        } catch {
+            throw ImageBuildError(.stepFailed, step: "attest", "cannot list the referrers of \(target)", cause: error)
+        }
+        let used = inputs ?? job.inputs
+        let dockerfile = try? Self.render(job.environment, inputs: used, recipe: job.recipe)
+        let subject = SupplyChainRecord.subject(
+            job.environment, inputs: used, ociLayout: nil, refName: nil, toolVersion: tool)
+        try await attest(
+            subject, at: target, digest: digest, dockerfile: dockerfile,
+            builder: job.recipe.builder?.rawValue ?? "unknown")
     }
 
     func record(_ job: BuildJob, digest: String, inputs: BuildInputs?) throws(ImageBuildError) {

@@ -1,11 +1,18 @@
 package import EnvctlKnowledge
 import EnvctlLocking
 package import EnvctlModel
+package import EnvctlPython
 import EnvctlResolver
 import Foundation
 package import OCIRegistry
 
-/// What makes a lock stale, in sentences.
+/// What makes a lock stale or not what `envctl lock` would have written, in sentences.
+///
+/// Offline, every field that can be derived without the network is derived again and compared: the stack the
+/// resolver chooses, each environment's content hash over its locked content, the content tag, the indexes
+/// Python packages may come from, the framework and inline requirements among the pins, and the shape of
+/// digests and hashes. What only the network can answer (what a tag points to now, what uv resolves now) is
+/// checked by `--refresh`. docs/lockfile.md states the trust model.
 package enum LockCheck {
     /// The verdict of `envctl lock --check`.
     package enum Status: Sendable, Hashable {
@@ -16,96 +23,419 @@ package enum LockCheck {
         case stale([String])
     }
 
+    /// What `--refresh` asks the network: the registry for each pinned tag, uv for the Python pins.
+    package struct Refresh: Sendable {
+        package var registry: (any ImageRegistry)?
+        package var pinner: UVPinner?
+
+        package init(registry: (any ImageRegistry)?, pinner: UVPinner?) {
+            self.registry = registry
+            self.pinner = pinner
+        }
+    }
+
     /// Compares the lock at `lockPath` with what `envctl lock` would write now; writes nothing.
-    /// - Parameter registry: when given (`--refresh`), each pinned tag is resolved again and compared.
+    /// - Parameter refresh: when given (`--refresh`), each pinned tag is resolved again and uv pins again.
     package static func check(
-        spec: Spec, knowledgeBase: KnowledgeBase, lockPath: String, registry: (any ImageRegistry)?
+        spec: Spec, knowledgeBase: KnowledgeBase, lockPath: String, refresh: Refresh? = nil
     )
         async throws -> Status
     {
         guard FileManager.default.fileExists(atPath: lockPath) else { return .missing }
         let changes = try await changes(
-            spec: spec, knowledgeBase: knowledgeBase, lock: try Lockfile.load(fileAt: lockPath), registry: registry)
+            spec: spec, knowledgeBase: knowledgeBase, lock: try Lockfile.load(fileAt: lockPath),
+            locations: LockLocations(fileAt: lockPath), refresh: refresh)
         return changes.isEmpty ? .upToDate : .stale(changes)
     }
 
     /// `envctl lock --check`: returns when the lock at `lockPath` is up to date.
     /// - Throws: `StaleLockError` (kind `.stale`) when it is missing or no longer matches its inputs.
     package static func requireUpToDate(
-        spec: Spec, knowledgeBase: KnowledgeBase, lockPath: String, registry: (any ImageRegistry)?
+        spec: Spec, knowledgeBase: KnowledgeBase, lockPath: String, refresh: Refresh? = nil
     )
         async throws
     {
-        switch try await check(spec: spec, knowledgeBase: knowledgeBase, lockPath: lockPath, registry: registry) {
+        switch try await check(spec: spec, knowledgeBase: knowledgeBase, lockPath: lockPath, refresh: refresh) {
         case .upToDate: return
         case .missing: throw StaleLockError(lockPath: lockPath, changes: nil)
         case .stale(let changes): throw StaleLockError(lockPath: lockPath, changes: changes)
         }
     }
 
-    /// - Parameter registry: when given (`--refresh`), each pinned tag is resolved again and compared.
+    /// Every difference between `lock` and what `envctl lock` would write for `spec`, one sentence each.
+    /// - Parameters:
+    ///   - locations: where the lock's fields are, so a finding names `file:line`.
+    ///   - refresh: when given (`--refresh`), each pinned tag is resolved again and uv pins again.
     package static func changes(
-        spec: Spec, knowledgeBase: KnowledgeBase, lock: Lockfile, registry: (any ImageRegistry)?
+        spec: Spec, knowledgeBase: KnowledgeBase, lock: Lockfile, locations: LockLocations? = nil,
+        refresh: Refresh? = nil
     )
         async throws -> [String]
     {
-        var out: [String] = []
+        var out = Findings(locations: locations)
         if lock.specHash != Locker.inputsHash(spec: spec, knowledgeBase: knowledgeBase) {
-            out.append(
+            out.lines.append(
                 "\(spec.path), a requirements file it names, or the knowledge base (\(lock.knowledgeBase.version) -> \(knowledgeBase.version)) changed since the lock was written"
             )
         }
-        let locked = Dictionary(lock.environments.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
-        let names = spec.environments.map(\.name)
-        for name in lock.environments.map(\.name) where !names.contains(name) {
-            out.append("environment '\(name)' is locked but no longer in \(spec.path)")
+        let stamp = KnowledgeBaseStamp(version: knowledgeBase.version, date: knowledgeBase.date)
+        if lock.knowledgeBase != stamp {
+            out.add(
+                nil, "knowledge_base", ["knowledge_base"],
+                "\(lock.knowledgeBase.version) (\(lock.knowledgeBase.date)) -> \(stamp.version) (\(stamp.date))")
         }
+        if lock.fleet != Locker.fleet(spec, knowledgeBase: knowledgeBase) {
+            out.add(nil, "fleet", ["fleet"], "does not match the fleet in \(spec.path)")
+        }
+        var seen: Set<String> = []
+        for env in lock.environments where !seen.insert(env.name).inserted {
+            out.add(env.name, "", [], "the environment is in the lock twice")
+        }
+        let names = Set(spec.environments.map(\.name))
+        for name in lock.environments.map(\.name) where !names.contains(name) {
+            out.lines.append("environment '\(name)' is locked but no longer in \(spec.path)")
+        }
+        let locked = Dictionary(lock.environments.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
         let resolutions = try Resolver(knowledgeBase: knowledgeBase).resolve(spec)
         for (env, r) in zip(spec.environments, resolutions) {
             guard let old = locked[env.name] else {
-                out.append("environment '\(env.name)' is not in the lock")
+                out.lines.append("environment '\(env.name)' is not in the lock")
                 continue
             }
             // The CUDA the lock's own nvidia-* pins install, checked against the fleet as 'envctl lock' does.
             var new = Locker.skeleton(env, r)
             new.pythonPackages = old.pythonPackages
             try Locker.applyCUDAWheels(&new, resolution: r, spec: spec, knowledgeBase: knowledgeBase)
-            func cmp(_ what: String, _ a: String?, _ b: String?) {
-                if a != b { out.append("\(env.name): \(what) \(a ?? "none") -> \(b ?? "none")") }
-            }
-            cmp("framework", old.framework?.label, new.framework?.label)
-            cmp("CUDA", old.cuda, new.cuda)
-            cmp("cuDNN", old.cudnn, new.cudnn)
-            cmp("expected CUDA", old.expected?.cuda, new.expected?.cuda)
-            cmp("expected cuDNN", old.expected?.cudnn, new.expected?.cudnn)
-            cmp("driver minimum", old.driver.minimum, new.driver.minimum)
-            cmp("Python", old.python, new.python)
-            cmp("OS", old.os, new.os)
-            cmp("base image", old.images.base.reference, new.images.base.reference)
-            cmp("builder image", old.images.builder.reference, new.images.builder.reference)
-            cmp("apt packages", old.apt.joined(separator: " "), new.apt.joined(separator: " "))
-            cmp("image repository", old.image, new.image)
+            compareStack(old, new, &out)
+            checkImages(old, &out)
+            checkPython(old, new, spec: spec, &out)
+            checkHash(old, &out)
         }
-        if let resolver = registry {
-            for env in lock.environments {
-                for image in [env.images.base, env.images.builder] {
-                    guard let digest = image.digest else {
-                        out.append("\(env.name): \(image.reference) is pinned by tag only (locked offline)")
-                        continue
+        checkSharedImages(lock, &out)
+        if let refresh {
+            if let registry = refresh.registry { try await refreshImages(lock, registry, &out) }
+            if let pinner = refresh.pinner {
+                try await refreshPins(lock, spec: spec, knowledgeBase: knowledgeBase, pinner: pinner, &out)
+            }
+        }
+        return out.lines
+    }
+
+    // MARK: - Offline checks
+
+    /// The resolver's choices and the spec's fields, as `envctl lock` would record them now.
+    static func compareStack(_ old: LockedEnvironment, _ new: LockedEnvironment, _ out: inout Findings) {
+        func cmp(_ what: String, _ path: [String], _ a: String?, _ b: String?) {
+            if a != b { out.add(old.name, "", path, "\(what) \(a ?? "none") -> \(b ?? "none")") }
+        }
+        func list(_ items: [String]) -> String { items.isEmpty ? "none" : items.joined(separator: " ") }
+        func map(_ m: [String: String]) -> String { list(m.keys.sorted().map { "\($0)=\(m[$0]!)" }) }
+        cmp("framework", ["framework"], old.framework?.label, new.framework?.label)
+        if let a = old.framework, let b = new.framework, a.label == b.label {
+            cmp("framework package", ["framework", "package"], a.package, b.package)
+            cmp("framework index_url", ["framework", "index_url"], a.indexURL, b.indexURL)
+            cmp("framework extra", ["framework", "extra"], a.extra, b.extra)
+            cmp("framework companions", ["framework", "companions"], map(a.companions), map(b.companions))
+        }
+        cmp("CUDA", ["cuda"], old.cuda, new.cuda)
+        cmp("cuDNN", ["cudnn"], old.cudnn, new.cudnn)
+        cmp("expected CUDA", ["expected", "cuda"], old.expected?.cuda, new.expected?.cuda)
+        cmp("expected cuDNN", ["expected", "cudnn"], old.expected?.cudnn, new.expected?.cudnn)
+        if old.expected?.driver != new.expected?.driver {
+            out.add(old.name, "expected driver", ["expected", "driver"], "differs from the knowledge base's")
+        }
+        cmp("cuda_wheels", ["cuda_wheels"], old.cudaWheels.map(map), new.cudaWheels.map(map))
+        cmp("Python", ["python"], old.python, new.python)
+        cmp("OS", ["os"], old.os, new.os)
+        cmp("driver minimum", ["driver", "minimum"], old.driver.minimum, new.driver.minimum)
+        cmp(
+            "driver full_compatibility", ["driver", "full_compatibility"], old.driver.fullCompatibility,
+            new.driver.fullCompatibility)
+        cmp(
+            "driver compatibility", ["driver", "compatibility"], old.driver.compatibility.rawValue,
+            new.driver.compatibility.rawValue)
+        cmp("archs", ["archs"], list(old.archs), list(new.archs))
+        cmp("cuda_libraries", ["cuda_libraries"], old.cudaLibraries, new.cudaLibraries)
+        cmp("base image", ["images", "base", "reference"], old.images.base.reference, new.images.base.reference)
+        cmp(
+            "builder image", ["images", "builder", "reference"], old.images.builder.reference,
+            new.images.builder.reference)
+        cmp("apt packages", ["apt"], old.apt.joined(separator: " "), new.apt.joined(separator: " "))
+        cmp("env", ["env"], map(old.env), map(new.env))
+        cmp("image repository", ["image"], old.image, new.image)
+        if old.reasons != new.reasons {
+            out.add(old.name, "", ["reasons"], "reasons differ from the resolver's for this stack")
+        }
+        let offline = old.images.base.digest == nil || old.images.builder.digest == nil
+        let warnings = new.warnings + (offline ? [Locker.offlineImagesWarning] : [])
+        if old.warnings != warnings {
+            out.add(old.name, "", ["warnings"], "warnings differ from what 'envctl lock' gives for this stack")
+        }
+    }
+
+    /// Digests have the one form registries give, and an image is pinned by both digests or neither.
+    static func checkImages(_ env: LockedEnvironment, _ out: inout Findings) {
+        for (role, image) in [("base", env.images.base), ("builder", env.images.builder)] {
+            for (key, value) in [("digest", image.digest), ("platform_digest", image.platformDigest)] {
+                if let value, !isSHA256(value) {
+                    out.add(
+                        env.name, "images.\(role).\(key)", ["images", role, key],
+                        "'\(value)' is not a sha256 digest (sha256: and 64 lowercase hex digits)")
+                }
+            }
+            if (image.digest == nil) != (image.platformDigest == nil) {
+                out.add(
+                    env.name, "images.\(role)", ["images", role],
+                    "has \(image.digest == nil ? "a platform_digest but no digest" : "a digest but no platform_digest"); 'envctl lock' records both or neither"
+                )
+            }
+        }
+    }
+
+    /// Python pins: from an allowed index, with well-formed hashes, and holding the framework and inline requirements.
+    static func checkPython(_ old: LockedEnvironment, _ new: LockedEnvironment, spec: Spec, _ out: inout Findings) {
+        let python = old.pythonPackages
+        let path = ["python_packages", "packages"]
+        if python.platform != LockOptions().platform {
+            out.add(
+                old.name, "python_packages.platform", ["python_packages", "platform"],
+                "\(python.platform) -> \(LockOptions().platform)")
+        }
+        let envSpec = spec.environment(named: old.name)
+        let required = (new.framework?.requirementLines ?? []) + (envSpec?.packages.map(\.value) ?? [])
+        let requiresAny = !required.isEmpty || envSpec?.requirements != nil
+        if !requiresAny && !python.packages.isEmpty {
+            out.add(
+                old.name, "python_packages.packages", path,
+                "\(python.packages.count) packages are pinned, but neither \(spec.path) nor the framework requires any Python package"
+            )
+        }
+        var allowed: Set<String> = [normalizedIndex(spec.pythonIndexes.defaultIndex)]
+        if let fi = new.framework?.indexURL { allowed.insert(normalizedIndex(fi)) }
+        for (from, to) in spec.pythonIndexes.mirrors {
+            allowed.insert(normalizedIndex(from))
+            allowed.insert(normalizedIndex(to))
+        }
+        var byName: [String: LockedPackage] = [:]
+        for (i, p) in python.packages.enumerated() {
+            let at = path + [String(i)]
+            if byName.updateValue(p, forKey: normalizedName(p.name)) != nil {
+                out.add(old.name, "python package \(p.name)", at, "is pinned twice")
+            }
+            if let index = p.index, !allowed.contains(normalizedIndex(index)) {
+                out.add(
+                    old.name, "python package \(p.name) \(p.version)", at + ["index"],
+                    "index \(index) is not allowed: \(spec.path) and the framework allow \(allowed.sorted().joined(separator: ", "))"
+                )
+            }
+            if p.hashes.isEmpty {
+                out.add(old.name, "python package \(p.name) \(p.version)", at + ["hashes"], "has no hashes")
+            }
+            for h in p.hashes where !isSHA256(h) {
+                out.add(
+                    old.name, "python package \(p.name) \(p.version)", at + ["hashes"],
+                    "'\(h)' is not a sha256 hash (sha256: and 64 lowercase hex digits)")
+            }
+            if p.hashes != p.hashes.sorted() {
+                out.add(old.name, "python package \(p.name)", at + ["hashes"], "hashes are not in the order uv gives")
+            }
+        }
+        if python.packages.map(\.name) != python.packages.map(\.name).sorted() {
+            out.add(old.name, "python_packages.packages", path, "are not sorted by name as 'envctl lock' writes them")
+        }
+        // The top-level requirements envctl passes to uv besides the requirements file: each must be pinned, at
+        // the version an `==` asks for.
+        for line in required {
+            // A requirement with an environment marker may not apply to this Python and platform.
+            guard let req = TopLevelRequirement(line), !line.contains(";") else { continue }
+            guard let pin = byName[req.name] else {
+                out.add(
+                    old.name, "python_packages.packages", path,
+                    "'\(line)' is required by \(spec.path) or the framework but not pinned")
+                continue
+            }
+            if let exact = req.exactVersion, !TopLevelRequirement.sameRelease(pin.version, exact) {
+                let i = python.packages.firstIndex(of: pin).map(String.init) ?? ""
+                out.add(
+                    old.name, "python package \(pin.name)", path + [i, "version"],
+                    "\(pin.version) does not satisfy '\(line)', which \(spec.path) or the framework requires")
+            }
+        }
+    }
+
+    /// The recorded hash is the hash of the locked content (and so the content tag is that content's tag).
+    static func checkHash(_ env: LockedEnvironment, _ out: inout Findings) {
+        let actual = Locker.contentHash(env)
+        if env.hash != actual {
+            out.add(
+                env.name, "hash", ["hash"],
+                "recorded \(env.hash), but the locked content hashes to \(actual): the lock was edited after 'envctl lock' wrote it"
+            )
+        }
+        if let pushed = env.pushed, let ref = try? ImageReference(parsing: pushed.reference), ref.tag != env.contentTag
+        {
+            out.add(
+                env.name, "pushed.reference", ["pushed", "reference"],
+                "tag \(ref.tag ?? "none") is not the content tag \(env.contentTag) of this environment's hash")
+        }
+    }
+
+    /// One tag resolves to one digest: environments that share a base or builder image record the same digests.
+    static func checkSharedImages(_ lock: Lockfile, _ out: inout Findings) {
+        var first: [String: (env: String, image: LockedImage)] = [:]
+        for env in lock.environments {
+            for (role, image) in [("base", env.images.base), ("builder", env.images.builder)] {
+                guard image.digest != nil else { continue }
+                if let seen = first[image.reference] {
+                    if seen.image.digest != image.digest || seen.image.platformDigest != image.platformDigest {
+                        out.add(
+                            env.name, "images.\(role).digest", ["images", role, "digest"],
+                            "\(image.reference) is pinned to \(image.digest!) here but to \(seen.image.digest!) in environment '\(seen.env)'"
+                        )
                     }
-                    do {
-                        let now = try await resolver.pin(image.reference, platform: "linux/amd64")
-                        if now.digest.description != digest {
-                            out.append(
-                                "\(env.name): \(image.reference) moved upstream: locked \(digest), now \(now.digest)")
-                        }
-                    } catch {
-                        out.append("\(env.name): cannot check \(image.reference): \(error)")
-                    }
+                } else {
+                    first[image.reference] = (env.name, image)
                 }
             }
         }
+    }
+
+    // MARK: - Online checks (--refresh)
+
+    /// Each pinned tag still points to the locked digest.
+    static func refreshImages(_ lock: Lockfile, _ registry: any ImageRegistry, _ out: inout Findings) async throws {
+        for env in lock.environments {
+            for image in [env.images.base, env.images.builder] {
+                guard let digest = image.digest else {
+                    out.lines.append("\(env.name): \(image.reference) is pinned by tag only (locked offline)")
+                    continue
+                }
+                do {
+                    let now = try await registry.pin(image.reference, platform: "linux/amd64")
+                    if now.digest.description != digest {
+                        out.lines.append(
+                            "\(env.name): \(image.reference) moved upstream: locked \(digest), now \(now.digest)")
+                    }
+                } catch {
+                    out.lines.append("\(env.name): cannot check \(image.reference): \(error)")
+                }
+            }
+        }
+    }
+
+    /// uv, run again on the same requirements, pins the same packages at the same versions, hashes and indexes.
+    static func refreshPins(
+        _ lock: Lockfile, spec: Spec, knowledgeBase: KnowledgeBase, pinner: UVPinner, _ out: inout Findings
+    ) async throws {
+        let fresh = try await Locker(
+            knowledgeBase: knowledgeBase, pinner: pinner, images: nil, generatedBy: ""
+        ).lock(spec, options: LockOptions())
+        for now in fresh.environments {
+            guard let old = lock.environment(named: now.name) else { continue }
+            let a = Dictionary(old.pythonPackages.packages.map { ($0.name, $0) }, uniquingKeysWith: { x, _ in x })
+            let b = Dictionary(now.pythonPackages.packages.map { ($0.name, $0) }, uniquingKeysWith: { x, _ in x })
+            let path = ["python_packages", "packages"]
+            for (i, p) in old.pythonPackages.packages.enumerated() {
+                let at = path + [String(i)]
+                guard let q = b[p.name] else {
+                    out.add(
+                        now.name, "python package \(p.name) \(p.version)", at,
+                        "is pinned, but uv does not resolve it from the requirements now")
+                    continue
+                }
+                if p.version != q.version {
+                    out.add(
+                        now.name, "python package \(p.name)", at + ["version"], "\(p.version) -> \(q.version) (uv now)")
+                } else if p.hashes != q.hashes {
+                    out.add(
+                        now.name, "python package \(p.name) \(p.version)", at + ["hashes"],
+                        "hashes differ from what the index serves now")
+                }
+                if p.index != q.index {
+                    out.add(
+                        now.name, "python package \(p.name)", at + ["index"],
+                        "index \(p.index ?? "none") -> \(q.index ?? "none") (uv now)")
+                }
+            }
+            for q in now.pythonPackages.packages where a[q.name] == nil {
+                out.add(
+                    now.name, "python package \(q.name) \(q.version)", path,
+                    "uv resolves it from the requirements now, but the lock does not pin it")
+            }
+        }
+    }
+
+    // MARK: - Helpers
+
+    static func isSHA256(_ s: String) -> Bool {
+        guard s.hasPrefix("sha256:") else { return false }
+        let hex = s.utf8.dropFirst(7)
+        return hex.count == 64 && hex.allSatisfy { (48...57).contains($0) || (97...102).contains($0) }
+    }
+
+    static func normalizedIndex(_ url: String) -> String {
+        var u = url
+        while u.hasSuffix("/") { u.removeLast() }
+        return u
+    }
+
+    /// PEP 503 name normalization: lower case, runs of `-`, `_` and `.` as one `-`.
+    static func normalizedName(_ name: String) -> String {
+        var out = ""
+        var lastSeparator = false
+        for c in name.lowercased() {
+            if c == "-" || c == "_" || c == "." {
+                if !lastSeparator { out.append("-") }
+                lastSeparator = true
+            } else {
+                out.append(c)
+                lastSeparator = false
+            }
+        }
         return out
+    }
+}
+
+/// A requirement line's distribution name and, for `name==X` (no wildcard), the exact version.
+struct TopLevelRequirement {
+    var name: String
+    var exactVersion: String?
+
+    init?(_ line: String) {
+        let text = line.trimmingCharacters(in: .whitespaces)
+        let nameChars = text.prefix { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" || $0 == "." }
+        guard !nameChars.isEmpty, !text.hasPrefix("-") else { return nil }
+        name = LockCheck.normalizedName(String(nameChars))
+        var rest = text.dropFirst(nameChars.count).drop { $0 == " " }
+        if rest.first == "[" { rest = rest.drop { $0 != "]" }.dropFirst().drop { $0 == " " } }
+        let spec = rest.prefix { $0 != ";" }.trimmingCharacters(in: .whitespaces)
+        if spec.hasPrefix("=="), !spec.hasPrefix("==="), !spec.contains(","), !spec.contains("*") {
+            exactVersion = spec.dropFirst(2).trimmingCharacters(in: .whitespaces)
+        }
+    }
+
+    /// `2.5.1+cu124` satisfies `==2.5.1` (a local version matches its public release), and `2.5` is `2.5.0`.
+    static func sameRelease(_ pinned: String, _ required: String) -> Bool {
+        func release(_ v: String) -> [String] {
+            var parts = v.split(separator: "+").first.map { $0.split(separator: ".").map(String.init) } ?? []
+            while parts.count > 1, parts.last.map({ Int($0) == 0 }) == true { parts.removeLast() }
+            return parts
+        }
+        if required.contains("+") { return pinned == required }
+        return release(pinned) == release(required)
+    }
+}
+
+/// The findings of one check, each naming its environment and field, and the lock's `file:line` when known.
+struct Findings {
+    var locations: LockLocations?
+    var lines: [String] = []
+
+    mutating func add(_ environment: String?, _ field: String, _ lockPath: [String], _ message: String) {
+        let full = (environment.map { ["environments", $0] } ?? []) + lockPath
+        let at = locations?.location(full).map { " (\($0.file):\($0.line))" } ?? ""
+        let subject = [environment, field.isEmpty ? nil : field].compactMap { $0 }.joined(separator: ": ")
+        lines.append("\(subject): \(message)\(at)")
     }
 }
 

@@ -20,6 +20,28 @@ package enum PushImage {
     package struct Outcome: Sendable {
         package var transfer: TransferResult
         package var recorded: String?
+        /// The SBOM and provenance attached to the pushed image (`push --env`).
+        package var attested: SupplyChainRecord.Attached?
+    }
+
+    /// What `push --env` needs to attach the SBOM and provenance: the envctl version, the build inputs, the
+    /// Dockerfile envctl renders for them, and the OCI layout the image came from (for its dpkg status).
+    package struct Attestation: Sendable {
+        package var toolVersion: String
+        package var inputs: BuildInputs
+        package var dockerfile: String?
+        package var ociLayout: String?
+        package var refName: String?
+
+        package init(
+            toolVersion: String, inputs: BuildInputs, dockerfile: String?, ociLayout: String?, refName: String?
+        ) {
+            self.toolVersion = toolVersion
+            self.inputs = inputs
+            self.dockerfile = dockerfile
+            self.ociLayout = ociLayout
+            self.refName = refName
+        }
     }
 
     /// The reference to push to and the tags to add. With an environment, its content tag is the primary tag
@@ -72,16 +94,26 @@ package enum PushImage {
     /// - Throws: `RegistryError` (the push), `ImageBuildError` (step `record`).
     package static func run(
         _ source: any ImageSource, to target: Target, environment env: LockedEnvironment?, mountFrom: [ImageReference],
-        recordIn lockPath: String?, client: RegistryClient
+        recordIn lockPath: String?, attest attestation: Attestation? = nil, client: RegistryClient
     ) async throws -> Outcome {
         var mounts = mountFrom
         if let env { mounts += mountCandidates(env, client: client) }
         let result = try await client.push(
             source, to: target.destination, additionalTags: target.additionalTags, mountFrom: mounts)
-        guard let lockPath, let env else { return Outcome(transfer: result, recorded: nil) }
+        var attached: SupplyChainRecord.Attached?
+        if let env, let attestation {
+            let subject = SupplyChainRecord.subject(
+                env, inputs: attestation.inputs, ociLayout: attestation.ociLayout, refName: attestation.refName,
+                toolVersion: attestation.toolVersion)
+            attached = try await SupplyChainRecord.attach(
+                subject, to: target.destination.withTag(nil).withDigest(result.digest),
+                dockerfileDigest: attestation.dockerfile.map(SupplyChainRecord.dockerfileDigest), builder: "push",
+                registry: client)
+        }
+        guard let lockPath, let env else { return Outcome(transfer: result, recorded: nil, attested: attached) }
         let reference = target.destination.withTag(env.contentTag).description
         try PushRecording.record(
             env, reference: reference, digest: result.digest.description, build: nil, lockPath: lockPath)
-        return Outcome(transfer: result, recorded: reference)
+        return Outcome(transfer: result, recorded: reference, attested: attached)
     }
 }

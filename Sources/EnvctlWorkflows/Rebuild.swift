@@ -42,7 +42,8 @@ package enum Rebuild {
         let scratch = FileManager.default.temporaryDirectory.appendingPathComponent(
             "envctl-rebuild-\(plan.commit.shortID)-\(UUID().uuidString.prefix(8))"
         ).path
-        defer { try? FileManager.default.removeItem(atPath: scratch) }
+        Cleanup.register(scratch)
+        defer { Cleanup.remove(scratch) }
         let outcome = try await workflow.run(
             BuildJob(
                 environment: plan.locked, inputs: inputs, recipe: recipe, contextDirectory: projectDirectory,

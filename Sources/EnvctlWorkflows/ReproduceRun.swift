@@ -102,7 +102,7 @@ package struct ReproduceRun {
         }
         let runtime = try ContainerRuntime.detect(explicit: options.runtime)
         let tree = try reproducer.checkout(plan)
-        defer { if !options.keepTree { try? FileManager.default.removeItem(atPath: tree) } }
+        defer { if options.keepTree { Cleanup.forget(tree) } else { Cleanup.remove(tree) } }
         if needsRebuild {
             let lockDir = (reproducer.source.lockPath as NSString).deletingLastPathComponent
             plan.image = try await rebuildImage(

@@ -1,3 +1,4 @@
+import EnvctlModel
 import Foundation
 
 /// Mutable per-client caches: endpoints, auth challenges, bearer tokens.
@@ -138,6 +139,7 @@ extension RegistryClient {
                 "token response from \(realmAuthority) holds a token with spaces or control characters; it was not used",
                 registry: host, method: request.method, url: realm)
         }
+        Secrets.register(token)
         let lifetime = (obj["expires_in"] as? Double).map { max($0, 10) } ?? 60
         var issued = Date()
         if let s = obj["issued_at"] as? String, let d = ISO8601DateFormatter().date(from: s),

@@ -1,4 +1,5 @@
 import Digest
+import EnvctlModel
 package import Foundation
 
 /// A content digest `algorithm:encoded` (OCI image-spec descriptor digest grammar).
@@ -68,5 +69,9 @@ package struct ContentDigest: Sendable, Hashable, Comparable, Codable, CustomStr
         try c.encode(description)
     }
 
-    static func excerpt(_ s: String) -> String { s.count > 80 ? String(s.prefix(77)) + "..." : s }
+    /// `s` for a message: escaped (`String.escapedForMessage`) and cut to 80 characters.
+    static func excerpt(_ s: String) -> String {
+        let e = s.prefix(200).description.escapedForMessage
+        return e.count > 80 ? String(e.prefix(77)) + "..." : e
+    }
 }

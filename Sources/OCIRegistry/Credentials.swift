@@ -14,9 +14,11 @@ package struct RegistryCredential: Sendable, Hashable, CustomStringConvertible {
     /// Where it came from, for `--verbose` ("flag", "~/.docker/config.json", "helper pass", …).
     package var source: String
 
+    /// Registers the secret with `Secrets`, so that no output of this process shows it.
     package init(_ kind: Kind, source: String) {
         self.kind = kind
         self.source = source
+        for s in secrets { Secrets.register(s) }
     }
 
     package var username: String? {

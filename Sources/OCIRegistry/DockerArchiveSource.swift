@@ -1,4 +1,5 @@
 import Digest
+import EnvctlModel
 import Foundation
 
 /// A `docker save` archive (tar). Layers are pushed as they are stored (uncompressed tar, or gzip when
@@ -23,8 +24,14 @@ package struct DockerArchiveSource: ImageSource {
         }
         func read(_ name: String) throws(RegistryError) -> Data {
             let m = try member(name)
-            guard m.size < 64 * 1024 * 1024, let h = FileHandle(forReadingAtPath: path) else {
-                throw RegistryError(.invalidSource, "docker-archive:\(path): cannot read '\(name)'")
+            guard m.size <= Manifest.maxBytes else {
+                throw RegistryError(
+                    .invalidSource,
+                    "docker-archive:\(path): '\(name.escapedForMessage)' is larger than \(InputLimits.describe(bytes: Manifest.maxBytes)), the limit for a manifest or image config"
+                )
+            }
+            guard let h = FileHandle(forReadingAtPath: path) else {
+                throw RegistryError(.invalidSource, "docker-archive:\(path): cannot read '\(name.escapedForMessage)'")
             }
             defer { try? h.close() }
             do {

@@ -1,4 +1,4 @@
-import Foundation
+package import Foundation
 
 /// What envctl's libraries need from a registry: the one registry port.
 ///
@@ -19,6 +19,34 @@ package protocol ImageRegistry: Sendable {
     func tag(_ source: ImageReference, as destination: ImageReference) async throws(RegistryError)
     /// Pushes an image source (OCI layout, docker archive) to `destination`; returns the manifest digest.
     func publish(_ source: any ImageSource, to destination: ImageReference) async throws(RegistryError) -> ContentDigest
+    /// Attaches `artifact` to the manifest `image` names (by digest) as an OCI referrer; returns its descriptor.
+    func attach(_ artifact: ReferrerArtifact, to image: ImageReference) async throws(RegistryError) -> Descriptor
+    /// The referrers of the manifest `image` names (by digest), optionally only those of `artifactType`.
+    func referrers(of image: ImageReference, artifactType: String?) async throws(RegistryError) -> [Descriptor]
+    /// A small blob of `repository` (a referrer's document), verified against its digest.
+    func blobData(_ descriptor: Descriptor, from repository: ImageReference) async throws(RegistryError) -> Data
+    /// The manifest or index `reference` names, verified against its digest.
+    func manifest(_ reference: ImageReference) async throws(RegistryError) -> ManifestBlob
+}
+
+extension ImageRegistry {
+    // Registries substituted in tests that never hold referrers need not implement them.
+    package func attach(_ artifact: ReferrerArtifact, to image: ImageReference) async throws(RegistryError)
+        -> Descriptor
+    {
+        throw RegistryError(.unexpectedResponse, "this registry cannot hold referrers (\(image))")
+    }
+    package func referrers(of image: ImageReference, artifactType: String?) async throws(RegistryError)
+        -> [Descriptor]
+    { [] }
+    package func blobData(_ descriptor: Descriptor, from repository: ImageReference) async throws(RegistryError)
+        -> Data
+    {
+        throw RegistryError(.notFound, "blob \(descriptor.digest) not found in \(repository.name)")
+    }
+    package func manifest(_ reference: ImageReference) async throws(RegistryError) -> ManifestBlob {
+        throw RegistryError(.notFound, "manifest \(reference) not found")
+    }
 }
 
 extension RegistryClient: ImageRegistry {
@@ -43,5 +71,35 @@ extension RegistryClient: ImageRegistry {
         -> ContentDigest
     {
         try await push(source, to: destination, additionalTags: [], mountFrom: []).digest
+    }
+
+    package func attach(_ artifact: ReferrerArtifact, to image: ImageReference) async throws(RegistryError)
+        -> Descriptor
+    {
+        // The destination itself, never a pull mirror: the subject must be the manifest just pushed there.
+        guard let head = try await headManifestDirect(image, scopes: [Self.pushScope(image)]) else {
+            throw RegistryError(.notFound, "manifest \(image) not found", registry: image.registry)
+        }
+        let subject = Descriptor(mediaType: head.mediaType, digest: head.digest, size: head.size)
+        return try await attach(artifact, to: subject, in: image)
+    }
+
+    package func referrers(of image: ImageReference, artifactType: String?) async throws(RegistryError)
+        -> [Descriptor]
+    {
+        guard let digest = image.digest else {
+            throw RegistryError(.invalidReference, "referrers need a digest: \(image)")
+        }
+        return try await referrers(of: digest, in: image, artifactType: artifactType)
+    }
+
+    package func blobData(_ descriptor: Descriptor, from repository: ImageReference) async throws(RegistryError)
+        -> Data
+    {
+        try await fetchBlobData(descriptor, from: repository)
+    }
+
+    package func manifest(_ reference: ImageReference) async throws(RegistryError) -> ManifestBlob {
+        try await fetchManifest(reference)
     }
 }

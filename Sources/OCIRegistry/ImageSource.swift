@@ -1,4 +1,5 @@
 import Digest
+import EnvctlModel
 import Foundation
 
 /// Where `push` reads an image from: manifests as bytes, blobs as file ranges (never loaded whole).
@@ -25,16 +26,13 @@ package struct OCILayoutSource: ImageSource {
     package init(directory: String, tag: String? = nil) throws(RegistryError) {
         self.directory = directory
         self.tag = tag
-        let fm = FileManager.default
-        guard let layout = fm.contents(atPath: directory + "/oci-layout"),
+        guard let layout = try? BoundedFile.contents(of: directory + "/oci-layout", limit: 1 << 16),
             let obj = try? JSONSerialization.jsonObject(with: layout) as? [String: Any],
             obj["imageLayoutVersion"] is String
         else {
             throw RegistryError(.invalidSource, "\(directory) is not an OCI image layout (no valid oci-layout file)")
         }
-        guard let indexData = fm.contents(atPath: directory + "/index.json") else {
-            throw RegistryError(.invalidSource, "\(directory)/index.json is missing")
-        }
+        let indexData = try Self.read(directory + "/index.json", what: "an index.json")
         let index: ImageIndex
         do { index = try JSONDecoder().decode(ImageIndex.self, from: indexData) } catch {
             throw RegistryError(.invalidSource, "\(directory)/index.json is not a valid image index")
@@ -58,6 +56,17 @@ package struct OCILayoutSource: ImageSource {
 
     package var sourceDescription: String { "oci:\(directory)" + (tag.map { ":\($0)" } ?? "") }
 
+    /// A manifest-sized file of the layout, at most `Manifest.maxBytes`.
+    static func read(_ file: String, what: String, source: String? = nil) throws(RegistryError) -> Data {
+        do {
+            return try BoundedFile.contents(of: file, limit: Manifest.maxBytes)
+        } catch .unreadable(.noSuchFile) {
+            throw RegistryError(.invalidSource, "\(source ?? file) is missing")
+        } catch {
+            throw RegistryError(.invalidSource, "cannot read \(source ?? file): \(error.reason(what: what))")
+        }
+    }
+
     func path(_ digest: ContentDigest) -> String { "\(directory)/blobs/\(digest.algorithm)/\(digest.encoded)" }
 
     package func rootManifest() throws(RegistryError) -> ManifestBlob {
@@ -69,9 +78,7 @@ package struct OCILayoutSource: ImageSource {
     }
 
     func manifest(_ digest: ContentDigest, mediaType: String?) throws(RegistryError) -> ManifestBlob {
-        guard let data = FileManager.default.contents(atPath: path(digest)) else {
-            throw RegistryError(.invalidSource, "\(sourceDescription): manifest \(digest) is missing")
-        }
+        let data = try Self.read(path(digest), what: "a manifest", source: "\(sourceDescription): manifest \(digest)")
         let blob = try ManifestBlob(data: data, mediaType: mediaType)
         guard blob.digest == digest else {
             throw RegistryError(

@@ -125,6 +125,14 @@ extension RegistryClient {
     @discardableResult
     package func pushManifest(_ blob: ManifestBlob, to ref: ImageReference) async throws(RegistryError) -> ContentDigest
     {
+        try await putManifest(blob, to: ref).digest
+    }
+
+    /// Pushes manifest bytes; also returns the registry's `OCI-Subject` header (a registry that sends it
+    /// maintains the referrers of the manifest's `subject` itself).
+    func putManifest(_ blob: ManifestBlob, to ref: ImageReference) async throws(RegistryError) -> (
+        digest: ContentDigest, ociSubject: String?
+    ) {
         var call = Call(method: "PUT", host: ref.apiHost, target: "/v2/\(ref.repository)/manifests/\(ref.reference)")
         call.headers.set("Content-Type", blob.mediaType)
         call.body = .bytes(blob.data)
@@ -144,7 +152,7 @@ extension RegistryClient {
                 registry: ref.registry)
         }
         emit(.manifestPushed(reference: ref, digest: blob.digest))
-        return blob.digest
+        return (blob.digest, r.headers["OCI-Subject"])
     }
 
     /// Lists tags (follows `Link` pagination).

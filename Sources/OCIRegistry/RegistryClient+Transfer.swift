@@ -1,3 +1,4 @@
+import EnvctlModel
 import Foundation
 
 /// The outcome of `push` or `copy`, as `--json` prints it.
@@ -272,7 +273,9 @@ extension RegistryClient {
             }
             let dir = options.temporaryDirectory ?? NSTemporaryDirectory()
             let tmp = (dir as NSString).appendingPathComponent("envctl-blob-\(UUID().uuidString)")
-            defer { try? FileManager.default.removeItem(atPath: tmp) }
+            // Registered, so that the spool goes however envctl exits (SIGINT and SIGTERM included).
+            Cleanup.register(tmp)
+            defer { Cleanup.remove(tmp) }
             try await fetchBlob(from, descriptor, to: tmp)
             return try await uploadBlob(
                 BlobSource(path: tmp, length: descriptor.size, digest: descriptor.digest), to: repo)

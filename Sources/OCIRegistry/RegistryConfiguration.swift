@@ -120,7 +120,15 @@ package struct RegistryConfiguration: Sendable, Hashable {
     package static func load(path: String? = nil) throws(RegistryError) -> RegistryConfiguration {
         let file = path ?? defaultPath
         let explicit = path != nil || !(ProcessInfo.processInfo.environment["ENVCTL_REGISTRIES_CONFIG"] ?? "").isEmpty
-        guard let data = try? Data(contentsOf: URL(fileURLWithPath: file)) else {
+        let data: Data
+        do {
+            data = try BoundedFile.contents(of: file, limit: InputLimits.registriesConfigBytes)
+        } catch .tooLarge {
+            throw RegistryError(
+                .invalidConfiguration,
+                "cannot read registries config \(file): \(BoundedFile.Failure.tooLarge(limit: InputLimits.registriesConfigBytes).reason(what: "a registries config"))"
+            )
+        } catch {
             if explicit {
                 throw RegistryError(.invalidConfiguration, "cannot read registries config \(file)")
             }
@@ -133,7 +141,8 @@ package struct RegistryConfiguration: Sendable, Hashable {
     package static func parse(_ text: String, file: String) throws(RegistryError) -> RegistryConfiguration {
         let decoded: FileFormat
         do {
-            decoded = try LocatedYAMLDecoder.decode(FileFormat.self, from: text, file: file)
+            decoded = try LocatedYAMLDecoder.decode(
+                FileFormat.self, from: text, file: file, limits: .registriesConfig)
         } catch {
             throw RegistryError(
                 .invalidConfiguration,

@@ -1,3 +1,4 @@
+import EnvctlModel
 package import Foundation
 
 // OCI image-spec and Docker schema 2 types. See
@@ -148,7 +149,7 @@ package enum Manifest: Sendable, Hashable {
     case index(ImageIndex)
 
     /// The largest manifest envctl reads (the spec requires registries accept at least 4 MB).
-    package static let maxBytes = 8 * 1024 * 1024
+    package static let maxBytes = InputLimits.manifestBytes
 
     /// Parses manifest bytes. `contentType` (the HTTP header, parameters ignored) must agree with the
     /// body's `mediaType` when both are present. Malformed input throws; it never traps.
@@ -156,7 +157,9 @@ package enum Manifest: Sendable, Hashable {
         Manifest, mediaType: String
     ) {
         func fail(_ why: String) -> RegistryError { RegistryError(.invalidManifest, "invalid manifest: \(why)") }
-        guard data.count <= maxBytes else { throw fail("larger than \(maxBytes) bytes") }
+        guard data.count <= maxBytes else {
+            throw fail("larger than \(InputLimits.describe(bytes: maxBytes)), the limit for a manifest")
+        }
         let object: [String: Any]
         do {
             guard let o = try JSONSerialization.jsonObject(with: data) as? [String: Any] else {

@@ -223,6 +223,12 @@ struct ImageBuildEndToEndTests {
         let target = "\(registry)/envctl/demo:\(env.contentTag)"
         #expect(first.stdout.contains("pushed \(target)@\(digest1)"))
         #expect(first.stdout.contains("recorded \(target)@\(digest1) in envctl.lock"))
+        // The SBOM and provenance went with the push, and verify finds them matching the lock.
+        #expect(first.stdout.contains("attached sbom sha256:"))
+        #expect(first.stdout.contains("attached provenance sha256:"))
+        let verified = try w.run(envctl, ["verify", target], cwd: project)
+        #expect(verified.status == 0, "\(verified.stderr)")
+        #expect(verified.stdout.contains("verified \(registry)/envctl/demo@\(digest1)"), "\(verified.stdout)")
         // The lock's push record is what the registry serves under the content tag.
         let recorded = try #require(
             try Lockfile.load(fileAt: project + "/envctl.lock").environment(named: "demo")?.pushed)

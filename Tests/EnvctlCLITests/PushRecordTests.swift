@@ -86,6 +86,16 @@ struct LockedProject {
         #expect(try registry.digest("team/train:v1") == digest)
         #expect(r.stderr.contains("recorded \(repo):\(train.contentTag)@\(digest)"))
 
+        // --env attached the SBOM and provenance (docker-registry 2.8: under the sha256-<hex> tag), and the image
+        // is not envctl-built (no lock-hash label), which verify says.
+        let referrersTag = "team/train:sha256-" + digest.dropFirst("sha256:".count)
+        let index = try runProcess(
+            "skopeo", ["inspect", "--raw", "--tls-verify=false", "docker://\(registry.host)/\(referrersTag)"])
+        #expect(index.stdout.contains("application/vnd.cyclonedx+json"), "\(index.stderr)")
+        #expect(index.stdout.contains("application/vnd.in-toto+json"), "\(index.stderr)")
+        let verify = try envctl(["verify", "\(repo)@\(digest)"], cwd: project.dir.path, env: project.env)
+        #expect(verify.status == 1 && verify.stderr.contains("no dev.envctl.lock-hash label"), "\(verify.stderr)")
+
         // Recording doesn't make the lock stale, and re-locking an unchanged environment keeps the record.
         let check = try envctl(["lock", "--check"], cwd: project.dir.path, env: project.env)
         #expect(check.status == 0, "\(check.stderr)")

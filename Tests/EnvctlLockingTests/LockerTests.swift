@@ -6,6 +6,7 @@ import EnvctlPython
 import EnvctlTestSupport
 import Foundation
 import Testing
+import Yams
 
 /// Recorded output of `uv pip compile --generate-hashes --emit-index-annotation` (uv 0.13).
 let recordedUVOutput = """
@@ -150,5 +151,49 @@ let recordedUVOutput = """
         } catch {
             #expect(error.description.contains("lock_version 9 is not supported"))
         }
+    }
+}
+
+/// A large spec locks to the right lock (how long it takes is measured by bench/lock-scale.sh, not here).
+@Suite struct LargeSpecLockTests {
+    func spec(entries: Int) throws -> Spec {
+        var text = "version: 1\nenvironments:\n  train:\n    cuda: \"12.4\"\n    python: \"3.11\"\n    env:\n"
+        for i in 0..<entries { text += "      VAR_\(i): \"value \(i)\"\n" }
+        return try SpecParser().parse(text, path: "envctl.yaml")
+    }
+
+    @Test func tenThousandEnvEntriesLockAndReadBack() async throws {
+        let spec = try spec(entries: 10_000)
+        let lock = try await Locker(
+            knowledgeBase: fixtureKnowledge, pinner: nil, images: nil, generatedBy: "envctl test"
+        )
+        .lock(spec, options: LockOptions(offline: true))
+        let env = try #require(lock.environments.first)
+        #expect(env.env.count == 10_000)
+        #expect(env.env["VAR_9999"] == "value 9999")
+        let yaml = try lock.yaml()
+        // Written sorted by name, one line per variable, and read back to the same lock.
+        #expect(yaml.contains("    env:\n      VAR_0: value 0\n      VAR_1: value 1\n      VAR_10: value 10\n"))
+        let reparsed = try Lockfile.parse(yaml, file: "envctl.lock")
+        #expect(reparsed == lock)
+        #expect(try reparsed.yaml() == yaml)
+        #expect(reparsed.environments.first?.hash == Locker.contentHash(env))
+    }
+
+    @Test func theOnePassReadAgreesWithYamsKeyedDecoding() throws {
+        let lock = LockFactory.lockfile([
+            {
+                var e = LockFactory.environment()
+                e.env = Dictionary(uniqueKeysWithValues: (0..<300).map { ("K\($0)", "v: \($0)") })
+                e.env["QUOTED"] = "'single' \"double\" # not a comment"
+                e.env["NUMBER"] = "0123"
+                return e
+            }()
+        ])
+        let yaml = try lock.yaml()
+        let located = try Lockfile.parse(yaml, file: "envctl.lock")
+        let keyed = try YAMLDecoder().decode(Lockfile.self, from: yaml)
+        #expect(located == keyed)
+        #expect(located == lock)
     }
 }

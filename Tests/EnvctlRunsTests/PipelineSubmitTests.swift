@@ -173,14 +173,36 @@ struct PipelineSubmitTests {
         let server = try TestHTTPServer { _ in (401, ["message": "Unauthenticated"]) }
         defer { server.stop() }
         let r = try runProcess(
-            RepoPaths.envctlBinary, ["pipeline", "submit", compiled, "--kfp", server.baseURL, "--token", "bad"],
-            cwd: ws.path)
+            RepoPaths.envctlBinary, ["pipeline", "submit", compiled, "--kfp", server.baseURL, "--token", "-"],
+            cwd: ws.path, stdin: "bad\n")
         #expect(r.status == 64)
         #expect(r.stderr.contains("HTTP 401: Unauthenticated"))
+        #expect(server.requests.first?.headers["authorization"] == "Bearer bad")
         let both = try runProcess(RepoPaths.envctlBinary, ["pipeline", "submit", compiled], cwd: ws.path)
         #expect(both.status == 64)
         #expect(both.stderr.contains("exactly one of --kfp URL or --vertex PROJECT/REGION"))
         #expect(!FileManager.default.fileExists(atPath: ws.path + "/.envctl"))
+    }
+
+    /// A token as an argument is in every user's process list: refused before anything is sent, for
+    /// `pipeline submit` and `reproduce` alike, with what to use instead.
+    @Test func aTokenOnTheCommandLineIsRefused() throws {
+        let ws = try pinWorkspace()
+        defer { ws.cleanup() }
+        let compiled = try KFPTools.compile("e_param_image", into: ws.path)
+        let server = try TestHTTPServer { _ in (500, ["message": "must not be reached"]) }
+        defer { server.stop() }
+        for args in [
+            ["pipeline", "submit", compiled, "--kfp", server.baseURL, "--token", "s3cr3t-token"],
+            ["reproduce", "HEAD", "--run", "x", "--kfp", server.baseURL, "--token", "s3cr3t-token"],
+        ] {
+            let r = try runProcess(RepoPaths.envctlBinary, args, cwd: ws.path)
+            #expect(r.status == 64, "\(args[0]): \(r.stderr)")
+            #expect(r.stderr.contains("--token takes '-'"), "\(args[0]): \(r.stderr)")
+            #expect(r.stderr.contains("ENVCTL_PIPELINES_TOKEN or --token-file"))
+            #expect(!r.stderr.contains("s3cr3t-token"))
+        }
+        #expect(server.requests.isEmpty)
     }
 }
 

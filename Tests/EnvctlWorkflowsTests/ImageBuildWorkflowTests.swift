@@ -26,6 +26,7 @@ struct ImageBuildWorkflowTests {
                 case .built: "built"
                 case .pushed(let r, _): "pushed \(r)"
                 case .recorded(let r, _, _): "recorded \(r)"
+                case .attested(let a): "attested \(a.image)"
                 }
             seen.withLock { $0.append(text) }
         }

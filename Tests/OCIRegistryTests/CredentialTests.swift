@@ -33,7 +33,7 @@ import Testing
             #!/bin/sh
             read server
             if [ "$1" = get ] && [ "$server" = "helped.example" ]; then
-              echo '{"ServerURL":"helped.example","Username":"carol","Secret":"helper-secret"}'; exit 0
+              echo '{"ServerURL":"helped.example","Username":"carol","Secret":"\(TestSecrets.helperSecret)"}'; exit 0
             fi
             echo "credentials not found in native keychain"; exit 1
             """)
@@ -43,7 +43,7 @@ import Testing
         let store = CredentialStore(authFiles: [tmp.path + "/config.json"])
         #expect(
             try await store.credential(for: "helped.example")?.kind
-                == .basic(username: "carol", password: "helper-secret"))
+                == .basic(username: "carol", password: TestSecrets.helperSecret))
         #expect(try await store.credential(for: "other.example") == nil)
     }
 

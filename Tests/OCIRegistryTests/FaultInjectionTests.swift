@@ -90,10 +90,10 @@ import Testing
     }
 
     @Test func redirectToAnotherHostCarriesNoAuthorization() async throws {
-        let fault = try FaultRegistry(faults: ["redirect-blobs"], user: "u", password: "redirect-secret-1")
+        let fault = try FaultRegistry(faults: ["redirect-blobs"], user: "u", password: TestSecrets.redirectPassword)
         let layout = try TestLayout()
         defer { layout.cleanup() }
-        let cred = RegistryCredential(.basic(username: "u", password: "redirect-secret-1"), source: "test")
+        let cred = RegistryCredential(.basic(username: "u", password: TestSecrets.redirectPassword), source: "test")
         let client = makeClient(credentials: [fault.host: cred])
         let pushed = try await client.push(try OCILayoutSource(directory: layout.path), to: try fault.ref("r/d:1"))
         let info = try await client.inspect(try fault.ref("r/d:1"))  // config blob GET → 307

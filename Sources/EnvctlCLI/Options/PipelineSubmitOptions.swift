@@ -16,7 +16,12 @@ struct PipelineSubmitOptions: ParsableArguments {
         String?
     @Option(name: .long, help: "Vertex: API endpoint (default https://REGION-aiplatform.googleapis.com).")
     var vertexEndpoint: String?
-    @Option(name: .long, help: "Bearer token.") var token: String?
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "'-' reads the bearer token from stdin (a token on the command line would be in the process list).",
+            valueName: "-"))
+    var token: String?
     @Option(name: .long, help: "File holding the bearer token.") var tokenFile: String?
     @Option(name: .long, help: "Run parameter NAME=VALUE (repeatable).") var param: [String] = []
     @Flag(name: .long, help: "Resolve images of no environment through the registry.") var pinExternal = false
@@ -44,8 +49,27 @@ struct PipelineSubmitOptions: ParsableArguments {
         }
     }
 
+    /// Refuses `--token VALUE` (only `--token -` is accepted), before anything else runs.
+    func checkTokenOption() throws(RunsError) {
+        guard let token, token != "-" else { return }
+        throw RunsError(
+            .badInput,
+            "--token takes '-' (read the token from stdin), not the token itself: a token on the command line is visible to every user of this machine in the process list",
+            hint:
+                "pipe it in ('… | envctl pipeline submit --token - …'), or use ENVCTL_PIPELINES_TOKEN or --token-file FILE"
+        )
+    }
+
+    /// The bearer token: `--token -` (stdin), else `ENVCTL_PIPELINES_TOKEN`, else `--token-file` (default
+    /// the in-cluster KFP token file, when present). A literal `--token VALUE` is refused: every user of
+    /// the machine could read it in the process list.
     func bearerToken() throws -> String? {
-        if let token { return token }
+        try checkTokenOption()
+        if token != nil {
+            let text = try Self.stdinToken.get().trimmingCharacters(in: .whitespacesAndNewlines)
+            guard !text.isEmpty else { throw RunsError(.badInput, "--token -: stdin held no token") }
+            return text
+        }
         if let t = ProcessInfo.processInfo.environment["ENVCTL_PIPELINES_TOKEN"], !t.isEmpty { return t }
         let path = tokenFile ?? "/var/run/secrets/kubeflow/pipelines/token"
         if let data = FileManager.default.contents(atPath: path) {
@@ -54,6 +78,20 @@ struct PipelineSubmitOptions: ParsableArguments {
         if tokenFile != nil { throw RunsError(.badInput, "cannot read token file '\(path)'") }
         return nil
     }
+
+    /// Standard input, read once (the token is asked for twice: to check early, and to submit).
+    static let stdinToken: Result<String, RunsError> = {
+        let limit = 1 << 16
+        var data = Data()
+        while let chunk = try? FileHandle.standardInput.read(upToCount: limit + 1 - data.count), !chunk.isEmpty {
+            data.append(chunk)
+            if data.count > limit {
+                return .failure(
+                    RunsError(.badInput, "--token -: stdin holds more than \(limit) bytes; that is not a bearer token"))
+            }
+        }
+        return .success(String(decoding: data, as: UTF8.self))
+    }()
 
     /// `--param NAME=VALUE` values laid over `base` (a reproduced run's recorded parameters).
     func parameters(over base: [String: String] = [:]) throws -> [String: String] {

@@ -116,9 +116,10 @@ enum ErrorPresentation {
 
 /// stdout/stderr helpers; colour only when writing to a terminal and NO_COLOR is unset.
 enum Terminal {
-    /// Writes a message line to stderr, control characters escaped.
+    /// Writes a message line to stderr, control characters escaped and known secrets redacted (the last line
+    /// of defence: tool output is already cut and redacted by `ToolOutput.excerpt`).
     static func stderr(_ text: String) {
-        let safe = escape(text)
+        let safe = escape(Secrets.redact(text))
         FileHandle.standardError.write(Data((safe.hasSuffix("\n") ? safe : safe + "\n").utf8))
     }
 

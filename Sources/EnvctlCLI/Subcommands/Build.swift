@@ -14,7 +14,8 @@ extension EnvctlCommand {
             discussion: """
                 Steps: render the Dockerfile, build it (buildah when present: daemonless, works in CI containers), \
                 export an OCI image layout to .envctl/build/ENV/oci, and with --push push it as \
-                IMAGE:envctl-<lock hash>. When the registry already has that tag for this lock hash the build is \
+                IMAGE:envctl-<lock hash>, attaching its SBOM (CycloneDX) and SLSA provenance as OCI referrers \
+                (see `envctl sbom`, `envctl verify`). When the registry already has that tag for this lock hash the build is \
                 skipped (--force rebuilds). Builder settings come from the usual containers configuration \
                 (CONTAINERS_STORAGE_CONF, CONTAINERS_REGISTRIES_CONF, BUILDAH_ISOLATION). \
                 With --record (and --push) the pushed reference, manifest digest and build inputs (git revision, \
@@ -84,7 +85,7 @@ extension EnvctlCommand {
                     contextDirectory: (dir as NSString).appendingPathComponent("context"),
                     ociLayout: (dir as NSString).appendingPathComponent("oci"), target: target,
                     skipIfPublished: push && !force,
-                    recordIn: record ? options.lock : nil)
+                    recordIn: record ? options.lock : nil, attestWith: push ? EnvctlCommand.envctlVersion : nil)
                 _ = try await ImageBuildWorkflow(registry: registry) { Self.present($0, environment: env) }.run(job)
             }
         }
@@ -111,6 +112,8 @@ extension EnvctlCommand {
                 Terminal.stdout("pushed \(reference)@\(digest)")
             case .recorded(let reference, let digest, let lock):
                 Terminal.stdout("recorded \(reference)@\(digest) in \(lock)")
+            case .attested(let attached):
+                printAttached(attached)
             }
         }
     }

@@ -35,7 +35,7 @@ extension EnvctlCommand {
             guard d.hasChanges else { return "no differences between \(d.a) and \(d.b)" }
             var blocks: [String] = []
             for e in d.environments where e.status != .unchanged {
-                var rows = [["", d.a, d.b]]
+                var rows = [["field", d.a, d.b]]
                 for c in e.changes { rows.append([c.field, c.a ?? "-", c.b ?? "-"]) }
                 blocks.append(
                     "environment \(e.name) (\(e.status.rawValue))\n"

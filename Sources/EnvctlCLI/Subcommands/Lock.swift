@@ -15,7 +15,7 @@ extension EnvctlCommand {
             discussion: """
                 The lock records, per environment: the framework build and its index, CUDA, cuDNN, Python, OS, the driver floor and which compatibility mode it relies on, base and builder images pinned by digest, every Python package pinned with sha256 hashes (through 'uv pip compile'), the reasons for each choice, and a content hash that becomes the image tag. It is written atomically next to envctl.yaml and is byte-identical for the same inputs.
 
-                --check (for CI) writes nothing and exits 2, naming what changed, when the lock is stale: the spec or a requirements file was edited, or the knowledge base would now choose differently. With --refresh it also asks the registry whether a pinned tag moved upstream; without it, envctl never re-resolves tags silently.
+                --check (for CI) writes nothing and exits 2, naming what changed, when the lock is stale or is not what 'envctl lock' would have written: the spec or a requirements file was edited, the knowledge base would now choose differently, or the lock was edited by hand. Offline it recomputes every field it can (the stack, each environment's content hash and tag, the indexes Python packages may come from, the framework and inline requirements among the pins) and names the field and its line in the lock. With --refresh it also asks the registry whether a pinned tag moved upstream and runs uv again to compare the pins; without it, envctl never re-resolves anything silently. docs/lockfile.md says what each check proves.
 
                 Examples:
                   envctl lock
@@ -34,7 +34,11 @@ extension EnvctlCommand {
         @Flag(name: .long, help: "Don't write; exit 2 if envctl.lock is stale, naming what changed.")
         var check = false
 
-        @Flag(name: .long, help: "With --check: also verify that each pinned tag still points to the locked digest.")
+        @Flag(
+            name: .long,
+            help:
+                "With --check: also verify that each pinned tag still points to the locked digest and that uv pins the same packages."
+        )
         var refresh = false
 
         @Flag(name: .long, help: "Print the written lock's summary as JSON.")
@@ -51,7 +55,11 @@ extension EnvctlCommand {
                 if check {
                     try await runCheck(
                         spec: spec, kb: kb,
-                        registry: refresh ? try registryOptions.makeClient(credentialsFor: nil, reporter: nil) : nil)
+                        refresh: refresh
+                            ? LockCheck.Refresh(
+                                registry: try registryOptions.makeClient(credentialsFor: nil, reporter: nil),
+                                pinner: try UVPinner())
+                            : nil)
                     return
                 }
                 let pinner = try UVPinner()
@@ -74,9 +82,9 @@ extension EnvctlCommand {
             }
         }
 
-        func runCheck(spec: Spec, kb: KnowledgeBase, registry: (any ImageRegistry)?) async throws {
+        func runCheck(spec: Spec, kb: KnowledgeBase, refresh: LockCheck.Refresh?) async throws {
             let path = specOptions.lockPath
-            try await LockCheck.requireUpToDate(spec: spec, knowledgeBase: kb, lockPath: path, registry: registry)
+            try await LockCheck.requireUpToDate(spec: spec, knowledgeBase: kb, lockPath: path, refresh: refresh)
             Terminal.stdout("\(path) is up to date")
         }
     }

@@ -13,7 +13,8 @@ extension EnvctlCommand.Pipeline {
                 KFP (REST v2beta1): the pipeline is uploaded (or found by name), a new version holding the pinned
                 spec is uploaded, and the run is created against that version id, never "latest".
                 Vertex AI: a pipelineJob is created with the pinned spec inline and labels for the git commit and
-                lock hash. The bearer token comes from --token, ENVCTL_PIPELINES_TOKEN or --token-file.
+                lock hash. The bearer token comes from stdin with --token -, ENVCTL_PIPELINES_TOKEN or --token-file
+                (never from an argument: the process list would show it).
                 """)
 
         @Argument(help: "The compiled pipeline (KFP v2 IR YAML).") var file: String

@@ -1,4 +1,5 @@
 import ArgumentParser
+import EnvctlImageBuild
 import EnvctlModel
 import EnvctlWorkflows
 import Foundation
@@ -17,7 +18,9 @@ extension EnvctlCommand {
                 environment's content tag, envctl-<first 16 hex digits of its lock hash>, and DEST may be left \
                 out: it defaults to the environment's `image:` repository. With --record, the pushed \
                 REPOSITORY:envctl-<hash> and its manifest digest are written into envctl.lock (atomically) as \
-                the environment's `pushed:` entry; `envctl lock` keeps it while the environment is unchanged.
+                the environment's `pushed:` entry; `envctl lock` keeps it while the environment is unchanged. \
+                With --env, the environment's SBOM (CycloneDX) and SLSA provenance are attached to the pushed \
+                image as OCI referrers (see `envctl verify`).
 
                 Examples:
                   envctl push oci:build/oci:v1 registry.example/team/train:v1
@@ -67,6 +70,19 @@ extension EnvctlCommand {
         @OptionGroup var transfer: TransferOptions
         @OptionGroup var registry: RegistryOptions
 
+        /// With --env, the SBOM and provenance go with the push: the inputs are this checkout's (as `build`
+        /// uses), the Dockerfile the one envctl renders for them, and the dpkg status comes from an OCI layout.
+        func attestation(for env: LockedEnvironment, _ source: any ImageSource) -> PushImage.Attestation {
+            let inputs = SourceInfo.detect(in: FileManager.default.currentDirectoryPath)
+            let templates = FileManager.default.fileExists(atPath: ".envctl/templates") ? ".envctl/templates" : nil
+            let dockerfile = try? ImageBuildWorkflow.render(
+                env, inputs: inputs, recipe: BuildRecipe(templatesDirectory: templates))
+            let layout = source as? OCILayoutSource
+            return PushImage.Attestation(
+                toolVersion: EnvctlCommand.envctlVersion, inputs: inputs, dockerfile: dockerfile,
+                ociLayout: layout?.directory, refName: layout?.tag ?? env.contentTag)
+        }
+
         func run() async throws {
             try await runRegistryCommand {
                 // The lock is involved only when asked for: a plain `push SRC DEST` never reads or writes it.
@@ -81,9 +97,11 @@ extension EnvctlCommand {
                 let mounts = try mountFrom.map { text throws(RegistryError) in try ImageReference(parsing: text) }
                 let outcome = try await PushImage.run(
                     src, to: target, environment: env, mountFrom: mounts,
-                    recordIn: record ? lockLocation.lockPath : nil, client: client)
+                    recordIn: record ? lockLocation.lockPath : nil, attest: env.map { attestation(for: $0, src) },
+                    client: client)
                 reporter.finish()
                 let result = outcome.transfer
+                if let attached = outcome.attested, !transfer.quiet, !transfer.json { printAttached(attached) }
                 if let reference = outcome.recorded, !transfer.quiet {
                     Terminal.stderr("recorded \(reference)@\(result.digest) in \(lockLocation.lockPath)")
                 }
@@ -121,4 +139,10 @@ enum ImageSourceArgument {
         }
         throw RegistryError(.invalidSource, "unsupported source '\(text)': use oci:DIR[:TAG] or docker-archive:FILE")
     }
+}
+
+/// `attached sbom …` / `attached provenance …` lines after a push.
+func printAttached(_ attached: SupplyChainRecord.Attached) {
+    Terminal.stdout("attached sbom \(attached.sbom.digest) to \(attached.image)")
+    Terminal.stdout("attached provenance \(attached.provenance.digest) to \(attached.image)")
 }

@@ -20,4 +20,6 @@ let registeredSubcommands: [any ParsableCommand.Type] = [
     EnvctlCommand.Diff.self,
     EnvctlCommand.Dockerfile.self,
     EnvctlCommand.Build.self,
+    EnvctlCommand.Sbom.self,
+    EnvctlCommand.Verify.self,
 ]

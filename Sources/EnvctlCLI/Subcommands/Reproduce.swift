@@ -56,6 +56,7 @@ extension EnvctlCommand {
 
         func run() async throws {
             let code = try await ErrorPresentation.guarded { () async throws -> Int32 in
+                try pipelineOptions.checkTokenOption()
                 let cwd = FileManager.default.currentDirectoryPath
                 let source = try LockSource.open(from: cwd)
                 let workspaceRoot =

@@ -1,3 +1,4 @@
+import EnvctlModel
 import Foundation
 package import Yams
 
@@ -18,21 +19,22 @@ package struct KFPPipeline: @unchecked Sendable {
 
     /// Parses and checks that this is a compiled KFP v2 pipeline.
     package static func parse(_ text: String, file: String) throws(RunsError) -> KFPPipeline {
-        var documents: [Node] = []
+        let documents: [Node]
         do {
-            // Parser.nextRoot throws on malformed input (compose_all's lazy sequence would stop silently).
-            let parser = try Parser(yaml: text)
-            while let node = try parser.nextRoot() { documents.append(node) }
+            documents = try BoundedYAML.composeAll(text, file: file, limits: .pipeline)
         } catch {
-            throw RunsError(.badInput, "\(file): not valid YAML: \(error)")
+            let overLimit = error.diagnostics.contains { $0.message.contains("the limit for") }
+            throw RunsError(
+                .badInput, "\(file.escapedForMessage): \(overLimit ? "refused" : "not valid YAML")", cause: error)
         }
+        let file = file.escapedForMessage
         guard let first = documents.first, first.mapping != nil else {
             throw RunsError(.badInput, "\(file): not a KFP pipeline: expected a YAML mapping (a compiled PipelineSpec)")
         }
         if first["apiVersion"]?.string?.hasPrefix("pipelines.kubeflow.org") == true {
             throw RunsError(
                 .badInput,
-                "\(file): Kubernetes-manifest pipelines (kind \(first["kind"]?.string ?? "?")) are not supported yet",
+                "\(file): Kubernetes-manifest pipelines (kind \(first["kind"]?.string?.escapedForMessage ?? "?")) are not supported yet",
                 hint: "compile without kubernetes_manifest_format=True to get the IR YAML")
         }
         let missing = ["pipelineInfo", "deploymentSpec", "root"].filter { first[$0] == nil }
@@ -43,9 +45,11 @@ package struct KFPPipeline: @unchecked Sendable {
                 hint: "compile the pipeline with kfp.compiler.Compiler().compile(pipeline, 'pipeline.yaml')")
         }
         var header = ""
-        for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
-            guard line.hasPrefix("#") else { break }
-            header += line + "\n"
+        var rest = Substring(text)
+        while rest.hasPrefix("#") {
+            let end = rest.firstIndex(of: "\n") ?? rest.endIndex
+            header += rest[..<end] + "\n"
+            rest = end == rest.endIndex ? rest[end...] : rest[rest.index(after: end)...]
         }
         return KFPPipeline(header: header, spec: first, otherDocuments: Array(documents.dropFirst()))
     }
@@ -62,8 +66,28 @@ package struct KFPPipeline: @unchecked Sendable {
         }
     }
 
-    mutating func setImage(_ image: String, executor label: String) {
-        spec["deploymentSpec"]?["executors"]?[label]?["container"]?["image"] = Node(image)
+    /// Sets executors' images (executor label → image) in one pass over the executors: a lookup and a
+    /// copy per executor would make pinning quadratic in the number of executors.
+    mutating func setImages(_ images: [String: String]) {
+        guard !images.isEmpty, case .mapping(var deployment)? = spec["deploymentSpec"],
+            case .mapping(let executors)? = deployment["executors"]
+        else { return }
+        var pairs: [(Node, Node)] = []
+        pairs.reserveCapacity(executors.count)
+        for (key, value) in executors {
+            guard let label = key.string, let image = images[label], case .mapping(var executor) = value,
+                case .mapping(var container)? = executor["container"]
+            else {
+                pairs.append((key, value))
+                continue
+            }
+            container["image"] = Node(image)
+            executor["container"] = .mapping(container)
+            pairs.append((key, .mapping(executor)))
+        }
+        deployment["executors"] = .mapping(
+            Node.Mapping(pairs, executors.tag, executors.style, executors.mark, executors.anchor))
+        spec["deploymentSpec"] = .mapping(deployment)
     }
 
     /// The root input parameter's default value, if any.

@@ -51,8 +51,12 @@ package enum PipelineFlow {
     )
         async throws -> PinResult
     {
-        guard let data = FileManager.default.contents(atPath: file) else {
-            throw RunsError(.badInput, "cannot read pipeline file '\(file)'")
+        let data: Data
+        do {
+            data = try BoundedFile.contents(of: file, limit: InputLimits.pipelineBytes)
+        } catch {
+            throw RunsError(
+                .badInput, "cannot read pipeline file '\(file)': \(error.reason(what: "a compiled pipeline"))")
         }
         let pipeline = try KFPPipeline.parse(String(decoding: data, as: UTF8.self), file: file)
         let lock = try explicitLock ?? Workspace.locate().loadLock()

@@ -42,33 +42,53 @@ package struct PipelinePinner: Sendable {
         self.knownPins = knownPins
     }
 
+    ///
+    /// One pass over the executors: each distinct image is validated and looked up once (lock, run
+    /// record, registry), and the new images are written back in one pass at the end, so the time
+    /// grows with the number of executors, not its square (bench/pipeline-pin-scale.sh).
     package func pin(_ input: KFPPipeline, file: String) async throws(RunsError) -> PinResult {
         var pipeline = input
         var pins: [ExecutorPin] = []
         var rejected: [String] = []
         var warnings: [String] = []
         var used: [LockedEnvironment] = []
-        var resolvedCache: [String: (String, String)] = [:]
+        var resolvedCache: [String: (String, String)?] = [:]
+        var newImages: [String: String] = [:]
+        var newDefaults: [String: String] = [:]
+        let shown = file.escapedForMessage
+        // Environment images by canonical repository name; the first environment of a name wins.
+        var environmentsByName: [String: LockedEnvironment] = [:]
+        for env in lock.environments {
+            guard let image = env.image else { continue }
+            let key = ImageReference.canonicalName(image)
+            if environmentsByName[key] == nil { environmentsByName[key] = env }
+        }
 
-        func pinned(_ image: String) async throws(RunsError) -> (String, String)? {
+        func pinned(_ image: String, executor label: String) async throws(RunsError) -> (String, String)? {
             if let hit = resolvedCache[image] { return hit }
+            // The one reference parser decides what an image is; anything it refuses is bad input.
+            do {
+                _ = try ImageReference(parsing: image)
+            } catch {
+                throw RunsError(
+                    .badInput, "\(shown): executor \(label.escapedForMessage): the image is not a valid reference",
+                    cause: error)
+            }
             var result: (String, String)?
             let parts = ImageReference.components(of: image)
             if let digest = parts.digest {
                 guard ImageReference.isSHA256Digest(digest) else {
                     throw RunsError(
                         .badInput,
-                        "\(file): image '\(image)' has a malformed digest (expected sha256: and 64 lowercase hex digits)"
+                        "\(shown): image '\(image.escapedForMessage)' has a malformed digest (expected sha256: and 64 lowercase hex digits)"
                     )
                 }
                 result = (image, "already pinned")
-            } else if let env = lock.environments.first(where: {
-                $0.image.map(ImageReference.canonicalName) == ImageReference.canonicalName(parts.name)
-            }) {
+            } else if let env = environmentsByName[ImageReference.canonicalName(parts.name)] {
                 guard let pushed = env.pushed, ImageReference.isSHA256Digest(pushed.digest) else {
                     throw RunsError(
                         .badInput,
-                        "\(file): image '\(image)' belongs to environment '\(env.name)', which has no pushed digest in the lock",
+                        "\(shown): image '\(image.escapedForMessage)' belongs to environment '\(env.name)', which has no pushed digest in the lock",
                         hint: "run 'envctl build --push' for '\(env.name)' first")
                 }
                 if !used.contains(where: { $0.name == env.name }) { used.append(env) }
@@ -89,65 +109,68 @@ package struct PipelinePinner: Sendable {
                 let digest = try await registry.resolveDigest(reference: image)
                 result = ("\(image)@\(digest)", "registry")
             }
-            if let result { resolvedCache[image] = result }
+            resolvedCache[image] = result
             return result
         }
 
         for executor in pipeline.containerExecutors {
+            let label = executor.label.escapedForMessage
             if let parameter = Self.parameterName(inPlaceholder: executor.image) {
+                let parameterShown = parameter.escapedForMessage
                 guard pipeline.hasRootParameter(parameter) else {
                     rejected.append(
-                        "\(executor.label): image comes from '\(parameter)', which is not a pipeline parameter (a task output cannot be pinned ahead of time)"
+                        "\(label): image comes from '\(parameterShown)', which is not a pipeline parameter (a task output cannot be pinned ahead of time)"
                     )
                     continue
                 }
                 guard let value = pipeline.rootParameterDefault(parameter) else {
                     rejected.append(
-                        "\(executor.label): image comes from pipeline parameter '\(parameter)', which has no default to pin"
+                        "\(label): image comes from pipeline parameter '\(parameterShown)', which has no default to pin"
                     )
                     continue
                 }
-                if let (p, source) = try await pinned(value) {
-                    pipeline.setRootParameterDefault(parameter, p)
+                if let (p, source) = try await pinned(value, executor: executor.label) {
+                    newDefaults[parameter] = p
                     pins.append(
                         ExecutorPin(
                             executor: executor.label, original: executor.image, pinned: p,
                             source: "parameter \(parameter) (\(source))"))
                     warnings.append(
-                        "\(executor.label): image is the pipeline parameter '\(parameter)'; its default is now \(p), but a run that passes another value is not pinned"
+                        "\(label): image is the pipeline parameter '\(parameterShown)'; its default is now \(p.escapedForMessage), but a run that passes another value is not pinned"
                     )
                 } else {
-                    rejected.append("\(executor.label): \(value) (default of parameter '\(parameter)')")
+                    rejected.append(
+                        "\(label): \(value.escapedForMessage) (default of parameter '\(parameterShown)')")
                 }
-            } else if let (p, source) = try await pinned(executor.image) {
-                pipeline.setImage(p, executor: executor.label)
+            } else if let (p, source) = try await pinned(executor.image, executor: executor.label) {
+                newImages[executor.label] = p
                 pins.append(ExecutorPin(executor: executor.label, original: executor.image, pinned: p, source: source))
             } else {
-                rejected.append("\(executor.label): \(executor.image)")
+                rejected.append("\(label): \(executor.image.escapedForMessage)")
             }
             let packages = Self.runtimePipInstalls(executor.command)
             if !packages.isEmpty {
                 warnings.append(
-                    "\(executor.label): installs \(packages.joined(separator: " ")) with pip when the step starts; the image digest does not pin them (bake them into the image, or compile with install_kfp_package=False and no packages_to_install)"
+                    "\(label): installs \(packages.joined(separator: " ").escapedForMessage) with pip when the step starts; the image digest does not pin them (bake them into the image, or compile with install_kfp_package=False and no packages_to_install)"
                 )
             }
         }
+        pipeline.setImages(newImages)
+        for (parameter, value) in newDefaults { pipeline.setRootParameterDefault(parameter, value) }
         if !rejected.isEmpty {
             let envRepos = lock.environments.compactMap(\.image)
             throw RunsError(
                 .badInput,
-                "\(file): \(rejected.count) executor image(s) are not from a locked environment:\n"
+                "\(shown): \(rejected.count) executor image(s) are not from a locked environment:\n"
                     + rejected.map { "  - \($0)" }.joined(separator: "\n"),
                 hint:
                     "environments' repositories: \(envRepos.isEmpty ? "(none)" : envRepos.joined(separator: ", ")); pass --pin-external to resolve other images to digests through the registry"
             )
         }
         // Keep the human header honest: defaults shown there must match the pinned spec.
-        for pin in pins where pin.source.hasPrefix("parameter") {
-            if let original = input.rootParameterDefault(
-                String(pin.source.dropFirst("parameter ".count).prefix { $0 != " " }))
-            {
-                pipeline.header = pipeline.header.replacingOccurrences(of: original, with: pin.pinned)
+        for (parameter, value) in newDefaults.sorted(by: { $0.key < $1.key }) {
+            if let original = input.rootParameterDefault(parameter) {
+                pipeline.header = pipeline.header.replacingOccurrences(of: original, with: value)
             }
         }
         if !pipeline.header.isEmpty { pipeline.header += "# Images pinned to digests by envctl.\n" }

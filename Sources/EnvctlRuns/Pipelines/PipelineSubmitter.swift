@@ -41,6 +41,7 @@ package struct PipelineSubmitter: Sendable {
         self.transport = transport
         self.token = token
         self.log = log
+        if let token { Secrets.register(token) }
     }
 
     package static let kfpTerminal: Set<String> = ["SUCCEEDED", "FAILED", "SKIPPED", "CANCELED", "PAUSED"]

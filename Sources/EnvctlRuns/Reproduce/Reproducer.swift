@@ -122,7 +122,10 @@ package struct Reproducer {
         let base = FileManager.default.temporaryDirectory.appendingPathComponent(
             "envctl-reproduce-\(plan.commit.shortID)-\(UUID().uuidString.prefix(8))"
         ).path
+        // Registered so that a signalled envctl removes it; the caller removes or keeps it when done.
+        Cleanup.register(base)
         do { try source.repository.exportTree(of: plan.commit.id, to: base) } catch {
+            Cleanup.remove(base)
             throw RunsError(.failure, "cannot check out \(plan.commit.shortID) into \(base): \(error.message)")
         }
         return base
