@@ -178,6 +178,9 @@ let jaxKnowledge: KnowledgeBase = {
         #expect(derived.driver == env.driver)
         #expect(derived.expected == env.expected)
         #expect(derived.reasons == env.reasons)
+        #expect(derived.cudaWheels == env.cudaWheels)
+        #expect(derived.warnings + [Locker.offlineImagesWarning] == env.warnings)
+        #expect(Locker.contentHash(env) == env.hash)
     }
 
     @Test func minorVersionCompatibilityIsStatedNotFullCompatibility() async throws {
