@@ -165,8 +165,8 @@ let package = Package(
         .testTarget(
             name: "EnvctlLockingTests",
             dependencies: [
-                "EnvctlLocking", "EnvctlPython", "EnvctlKnowledge", "EnvctlModel", "Digest", "EnvctlTestSupport",
-                .product(name: "Yams", package: "Yams"),
+                "EnvctlLocking", "EnvctlPython", "EnvctlResolver", "EnvctlKnowledge", "EnvctlModel", "Digest",
+                "EnvctlTestSupport", .product(name: "Yams", package: "Yams"),
             ],
             swiftSettings: settings),
         .testTarget(name: "DigestTests", dependencies: ["Digest"], swiftSettings: settings),

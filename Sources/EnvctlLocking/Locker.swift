@@ -147,9 +147,11 @@ package struct Locker: Sendable {
             let request = PinRequest(
                 requirements: lines, python: r.python.text, platform: options.platform,
                 defaultIndex: spec.pythonIndexes.defaultIndex, frameworkIndex: r.framework?.indexURL,
-                mirrors: spec.pythonIndexes.mirrors, offline: options.offline)
+                mirrors: spec.pythonIndexes.mirrors, offline: options.offline,
+                constraints: env.cudaWheels?.value == .knowledgeBase ? Self.knowledgeBaseWheelConstraints(r) : [])
             locked.pythonPackages.packages = try await pinner.pin(request)
         }
+        try Self.applyCUDAWheels(&locked, resolution: r, spec: spec, knowledgeBase: knowledgeBase)
 
         // Images: pin by digest unless offline.
         if let images, !options.offline {
@@ -172,8 +174,113 @@ package struct Locker: Sendable {
         return locked
     }
 
+    /// Makes `cuda`, `cudnn` and `driver` state what the pinned `nvidia-*` wheels install when CUDA libraries come
+    /// from the wheels and the pins differ from the knowledge base's stack (another CUDA minor or cuDNN release):
+    /// the pinned stack is checked against the fleet with the resolver's rules, the knowledge base's stack is kept
+    /// under `expected`, and the reasons say so. Deterministic in the lock's own pins, so `lock --check` derives
+    /// the same fields offline.
+    /// - Throws: ``ResolverError`` when the pinned stack contradicts the fleet, with numbered reasons and fixes.
+    package static func applyCUDAWheels(
+        _ locked: inout LockedEnvironment, resolution r: Resolution, spec: Spec, knowledgeBase: KnowledgeBase
+    ) throws(ResolverError) {
+        let wheels = CUDAWheelStack(packages: locked.pythonPackages.packages)
+        guard r.cudaLibraries == .wheels, !wheels.isEmpty else { return }
+        let held = spec.environment(named: r.environment)?.cudaWheels?.value == .knowledgeBase
+        if held {
+            let lines = knowledgeBaseWheelConstraints(r).joined(separator: " and ")
+            locked.reasons.append(
+                "The nvidia-* wheels are held to the knowledge base's CUDA and cuDNN (cuda_wheels: knowledge-base): \(lines)."
+            )
+        }
+        let kbMinor = r.cuda.truncated(to: 2)
+        let runtime = wheels.runtime.flatMap { rt in wheels.cudaMinor == kbMinor ? nil : rt }
+        let pinnedCuDNN = wheels.cudnn.flatMap { c -> CUDAWheelStack.Component? in
+            guard let kb = r.cudnn else { return c }
+            return Version.compare(kb.truncated(to: 3).components, c.version.truncated(to: 3).components) == 0 ? nil : c
+        }
+        guard runtime != nil || pinnedCuDNN != nil else { return }
+
+        let resolver = Resolver(knowledgeBase: knowledgeBase)
+        let cuda = runtime.map { $0.version.truncated(to: 2) } ?? r.cuda
+        let cudnn = wheels.cudnn?.version ?? r.cudnn
+        let check = resolver.check(
+            cuda: cuda, cudnn: cudnn, cudnnFrom: wheels.cudnn.map { "\($0.package) \($0.version.text)" }, for: r,
+            in: spec)
+        let expectedCheck = resolver.check(cuda: r.cuda, cudnn: r.cudnn, cudnnFrom: nil, for: r, in: spec)
+
+        var installs: [String] = []
+        var instead: [String] = []
+        if let rt = runtime {
+            installs.append("CUDA \(cuda) (\(rt.package) \(rt.version.text))")
+            instead.append("CUDA \(r.cuda)")
+        }
+        if let c = pinnedCuDNN {
+            installs.append("cuDNN \(c.version.text) (\(c.package))")
+            instead.append("cuDNN \(r.cudnn?.text ?? "(unknown)")")
+        }
+        let toolkitNote =
+            runtime != nil && check.toolkit != cuda ? ", checked with CUDA \(check.toolkit)'s driver requirements" : ""
+        let summary =
+            "the pinned wheels install \(Self.list(installs)), not the knowledge base's \(Self.list(instead))\(toolkitNote)"
+
+        guard check.problems.isEmpty else {
+            var suggestions: [String] = []
+            if expectedCheck.problems.isEmpty {
+                var lines: [String] = []
+                if let rt = runtime { lines.append("\(rt.package)<\(r.cuda.major).\(r.cuda.minor + 1)") }
+                if let c = pinnedCuDNN, let kb = r.cudnn { lines.append("\(c.package)<\(kb.major).\(kb.minor + 1)") }
+                if !lines.isEmpty, !held {
+                    suggestions.append(
+                        "hold the wheels to the knowledge base's stack: set cuda_wheels: knowledge-base in environment '\(r.environment)'"
+                    )
+                }
+                if !lines.isEmpty {
+                    let quoted = lines.map { "\"" + $0 + "\"" }.joined(separator: " and ")
+                    suggestions.append(
+                        "keep the wheels on the knowledge base's stack: add \(quoted) to packages in environment '\(r.environment)'"
+                    )
+                }
+            }
+            if let minimum = check.driver.minimum, let fleet = spec.fleet.driver?.value,
+                let m = Version(minimum), fleet < m
+            {
+                suggestions.append("upgrade the fleet driver to >= \(minimum)")
+            }
+            throw ResolverError(
+                failures: [
+                    ResolutionFailure(
+                        environment: r.environment, sentences: [summary] + check.problems, suggestions: suggestions)
+                ], diagnostics: [])
+        }
+        locked.cudaWheels = Dictionary(
+            uniqueKeysWithValues: wheels.components.map { ($0.key.rawValue, $0.value.version.text) })
+        locked.expected = LockedExpectation(cuda: locked.cuda, cudnn: locked.cudnn, driver: locked.driver)
+        if let rt = runtime { locked.cuda = rt.version.text }
+        if let c = pinnedCuDNN { locked.cudnn = c.version.text }
+        locked.driver = check.driver
+        locked.reasons.removeAll { expectedCheck.reasons.contains($0) }
+        locked.warnings.removeAll { expectedCheck.warnings.contains($0) && !check.warnings.contains($0) }
+        locked.reasons.append(summary.prefix(1).uppercased() + summary.dropFirst() + ".")
+        locked.reasons += check.reasons
+        for w in check.warnings where !locked.warnings.contains(w) { locked.warnings.append(w) }
+    }
+
+    /// The constraints `cuda_wheels: knowledge-base` gives uv: the CUDA runtime at the knowledge base's CUDA minor
+    /// and cuDNN at its minor, under the wheel names of the CUDA major (`nvidia-cuda-runtime` from CUDA 13 on).
+    package static func knowledgeBaseWheelConstraints(_ r: Resolution) -> [String] {
+        let major = r.cuda.major
+        let runtime = major >= 13 ? "nvidia-cuda-runtime" : "nvidia-cuda-runtime-cu\(major)"
+        var lines = ["\(runtime)==\(major).\(r.cuda.minor).*"]
+        if let c = r.cudnn { lines.append("nvidia-cudnn-cu\(major)==\(c.major).\(c.minor).*") }
+        return lines
+    }
+
+    static func list(_ items: [String]) -> String {
+        items.count < 2 ? items.joined() : items.dropLast().joined(separator: ", ") + " and " + items.last!
+    }
+
     /// `sha256:` over what determines the built image: every encoded field of the environment (framework and
-    /// its index, CUDA, cuDNN, Python, OS, driver, archs, images with both digests, image repository, apt, env,
+    /// its index, CUDA, cuDNN, Python, OS, driver, `expected`, `cuda_wheels`, archs, images with both digests, image repository, apt, env,
     /// and every Python pin with its version, index and hashes). Reasons, warnings and push records don't count.
     /// `lock --check` recomputes it, so a hand edit of any covered field shows.
     package static func contentHash(_ env: LockedEnvironment) -> String {

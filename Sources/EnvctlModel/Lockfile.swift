@@ -193,6 +193,20 @@ package struct LockedDriver: Sendable, Hashable, Codable {
     }
 }
 
+/// What the knowledge base expected for an environment whose pinned `nvidia-*` wheels install another CUDA or
+/// cuDNN: the `cuda`, `cudnn` and `driver` the resolver chose before pinning.
+package struct LockedExpectation: Sendable, Hashable, Codable {
+    package var cuda: String
+    package var cudnn: String?
+    package var driver: LockedDriver
+
+    package init(cuda: String, cudnn: String?, driver: LockedDriver) {
+        self.cuda = cuda
+        self.cudnn = cudnn
+        self.driver = driver
+    }
+}
+
 /// A base or builder image: the tag it was chosen by and the digests it is pinned to.
 package struct LockedImage: Sendable, Hashable, Codable {
     /// Fully qualified tag reference, e.g. `docker.io/nvidia/cuda:12.4.1-base-ubuntu22.04`.
@@ -306,6 +320,12 @@ package struct LockedEnvironment: Sendable, Hashable, Codable {
     package var python: String
     package var os: String
     package var driver: LockedDriver
+    /// The knowledge base's stack where the pinned `nvidia-*` wheels install another one; nil when they agree.
+    /// `cuda`, `cudnn` and `driver` then state what the wheels install.
+    package var expected: LockedExpectation?
+    /// The CUDA components the pinned `nvidia-*` wheels install (`cuda_runtime`, `cudnn`, `nccl`, `cublas`),
+    /// by version; recorded with `expected`, nil otherwise.
+    package var cudaWheels: [String: String]?
     package var archs: [String]
     /// `wheels` or `image`: where CUDA libraries come from (only one source ships them).
     package var cudaLibraries: String
@@ -321,7 +341,8 @@ package struct LockedEnvironment: Sendable, Hashable, Codable {
     package var pushed: PushedImage?
 
     enum CodingKeys: String, CodingKey {
-        case hash, framework, cuda, cudnn, python, os, driver, archs, cudaLibraries = "cuda_libraries", images, image
+        case hash, framework, cuda, cudnn, python, os, driver, expected, cudaWheels = "cuda_wheels", archs
+        case cudaLibraries = "cuda_libraries", images, image
         case apt, env, pythonPackages = "python_packages", reasons, warnings, pushed
     }
 
@@ -329,8 +350,11 @@ package struct LockedEnvironment: Sendable, Hashable, Codable {
         name: String, hash: String = "", framework: LockedFramework?, cuda: String, cudnn: String?, python: String,
         os: String, driver: LockedDriver, archs: [String], cudaLibraries: String, images: LockedImages,
         image: String?, apt: [String], env: [String: String], pythonPackages: LockedPython, reasons: [String],
-        warnings: [String], pushed: PushedImage? = nil
+        warnings: [String], pushed: PushedImage? = nil, expected: LockedExpectation? = nil,
+        cudaWheels: [String: String]? = nil
     ) {
+        self.expected = expected
+        self.cudaWheels = cudaWheels
         self.name = name
         self.hash = hash
         self.framework = framework
@@ -367,6 +391,8 @@ package struct LockedEnvironment: Sendable, Hashable, Codable {
         python = try c.decode(String.self, forKey: .python)
         os = try c.decode(String.self, forKey: .os)
         driver = try c.decode(LockedDriver.self, forKey: .driver)
+        expected = try c.decodeIfPresent(LockedExpectation.self, forKey: .expected)
+        cudaWheels = try c.decodeIfPresent(OrderedMap<String>.self, forKey: .cudaWheels)?.dictionary
         archs = try c.decodeIfPresent([String].self, forKey: .archs) ?? []
         cudaLibraries = try c.decode(String.self, forKey: .cudaLibraries)
         images = try c.decode(LockedImages.self, forKey: .images)
@@ -388,6 +414,8 @@ package struct LockedEnvironment: Sendable, Hashable, Codable {
         try c.encode(python, forKey: .python)
         try c.encode(os, forKey: .os)
         try c.encode(driver, forKey: .driver)
+        try c.encodeIfPresent(expected, forKey: .expected)
+        try c.encodeIfPresent(cudaWheels.map { OrderedMap(sorting: $0) }, forKey: .cudaWheels)
         try c.encode(archs, forKey: .archs)
         try c.encode(cudaLibraries, forKey: .cudaLibraries)
         try c.encode(images, forKey: .images)

@@ -39,6 +39,14 @@ package enum CUDALibrarySource: String, Sendable, Hashable, Codable, CaseIterabl
     case wheels, image
 }
 
+/// Which `nvidia-*` wheels uv may pin when CUDA comes from wheels (`cuda_wheels:`).
+package enum CUDAWheelPolicy: String, Sendable, Hashable, Codable, CaseIterable {
+    /// Whatever the framework allows (uv takes the newest); `lock` re-checks them against the fleet.
+    case newest
+    /// Held to the knowledge base's CUDA minor and cuDNN minor, for a fleet that needs them.
+    case knowledgeBase = "knowledge-base"
+}
+
 /// The machines the images must run on.
 package struct Fleet: Sendable, Hashable {
     /// Lowest NVIDIA driver installed anywhere in the fleet.
@@ -68,6 +76,8 @@ package struct EnvironmentSpec: Sendable, Hashable {
     package var apt: [Located<String>]
     package var image: Located<String>?
     package var cudaLibraries: Located<CUDALibrarySource>?
+    /// `cuda_wheels:`; nil means ``CUDAWheelPolicy/newest``.
+    package var cudaWheels: Located<CUDAWheelPolicy>?
     /// Environment variables baked into the image, sorted by name for determinism.
     package var env: [String: String]
 

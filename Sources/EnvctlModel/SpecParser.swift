@@ -12,7 +12,7 @@ package struct SpecParser {
     static let fleetKeys = ["driver", "gpus"]
     static let environmentKeys = [
         "framework", "cuda", "cudnn", "python", "os", "requirements", "packages", "apt", "image",
-        "cuda_libraries", "env",
+        "cuda_libraries", "cuda_wheels", "env",
     ]
 
     /// Parses the spec at `path`.
@@ -227,6 +227,17 @@ package struct SpecParser {
                     "cuda_libraries must be 'wheels' or 'image', not '\(s)'",
                     hint:
                         "'wheels' (default) lets the framework's pip wheels bring CUDA; 'image' takes them from the CUDA image",
+                    n)
+            }
+        }
+        if let n = m["cuda_wheels"], let s = ctx.scalar(n, what: "cuda_wheels") {
+            if let v = CUDAWheelPolicy(rawValue: s) {
+                env.cudaWheels = Located(v, at: ctx.location(n))
+            } else {
+                ctx.error(
+                    "cuda_wheels must be 'newest' or 'knowledge-base', not '\(s)'",
+                    hint:
+                        "'newest' (default) takes the newest nvidia-* wheels the framework allows; 'knowledge-base' holds them to the knowledge base's CUDA and cuDNN",
                     n)
             }
         }

@@ -44,12 +44,15 @@ package struct PinRequest: Sendable, Hashable {
     package var frameworkIndex: String?
     package var mirrors: [String: String]
     package var offline: Bool
+    /// Constraint lines (`nvidia-cuda-runtime-cu12==12.6.*`): they bound versions without requiring packages.
+    package var constraints: [String]
 
     package init(
         requirements: [String], python: String, platform: String = "x86_64-manylinux_2_28",
         defaultIndex: String = PythonIndexSettings.pypi, frameworkIndex: String? = nil, mirrors: [String: String] = [:],
-        offline: Bool = false
+        offline: Bool = false, constraints: [String] = []
     ) {
+        self.constraints = constraints
         self.requirements = requirements
         self.python = python
         self.platform = platform
@@ -93,7 +96,7 @@ package struct UVPinner: Sendable {
     package init(uvPath: String) { self.uvPath = uvPath }
 
     /// The arguments passed to uv, exposed for tests and `--verbose`.
-    package func arguments(for request: PinRequest, inputFile: String) -> [String] {
+    package func arguments(for request: PinRequest, inputFile: String, constraintsFile: String? = nil) -> [String] {
         let settings = PythonIndexSettings(defaultIndex: request.defaultIndex, mirrors: request.mirrors)
         // --no-python-downloads: resolving for another Python version needs no interpreter of that version,
         // and uv would otherwise try to download one.
@@ -104,6 +107,7 @@ package struct UVPinner: Sendable {
             "--index-url", settings.mirrored(request.defaultIndex),
         ]
         if let fi = request.frameworkIndex { args += ["--extra-index-url", settings.mirrored(fi)] }
+        if let constraintsFile { args += ["--constraints", constraintsFile] }
         // Offline means "no remote network": indexes on loopback or file: (mirrors, test indexes) stay usable.
         let contacted = [request.defaultIndex] + (request.frameworkIndex.map { [$0] } ?? [])
         if request.offline && !settings.allLocal(contacted) { args.append("--offline") }
@@ -121,9 +125,14 @@ package struct UVPinner: Sendable {
         }
         defer { Cleanup.remove(dir.path) }
         let input = dir.appendingPathComponent("requirements.in")
+        let constraints = request.constraints.isEmpty ? nil : dir.appendingPathComponent("constraints.txt")
         do {
             try (request.requirements.joined(separator: "\n") + "\n").write(
                 to: input, atomically: true, encoding: .utf8)
+            if let constraints {
+                try (request.constraints.joined(separator: "\n") + "\n").write(
+                    to: constraints, atomically: true, encoding: .utf8)
+            }
         } catch {
             throw PythonPinError(
                 .temporaryFileUnwritable,
@@ -134,7 +143,9 @@ package struct UVPinner: Sendable {
         do {
             // The child is registered so that envctl terminates it when it is signalled (see `Cleanup`).
             result = try await Subprocess.run(
-                .path(FilePath(uvPath)), arguments: Arguments(arguments(for: request, inputFile: input.path)),
+                .path(FilePath(uvPath)),
+                arguments: Arguments(
+                    arguments(for: request, inputFile: input.path, constraintsFile: constraints?.path)),
                 environment: .inherit.updating(["UV_NO_PROGRESS": "1", "NO_COLOR": "1"]), input: .none,
                 output: .string(limit: 64 << 20), error: .string(limit: 4 << 20)
             ) { execution in

@@ -47,6 +47,12 @@ package struct ResolutionFailure: Error, Sendable, Hashable {
     package var sentences: [String]
     package var suggestions: [String]
 
+    package init(environment: String, sentences: [String], suggestions: [String]) {
+        self.environment = environment
+        self.sentences = sentences
+        self.suggestions = suggestions
+    }
+
     /// The report printed on stderr.
     package var report: String {
         var lines = ["error: no combination satisfies environment '\(environment)'"]
@@ -65,6 +71,11 @@ package struct ResolutionFailure: Error, Sendable, Hashable {
 package struct ResolverError: Error, Sendable, Hashable, CustomStringConvertible {
     package var failures: [ResolutionFailure]
     package var diagnostics: [Diagnostic]
+
+    package init(failures: [ResolutionFailure], diagnostics: [Diagnostic]) {
+        self.failures = failures
+        self.diagnostics = diagnostics
+    }
 
     package var description: String {
         (diagnostics.map(\.description) + failures.map(\.report)).joined(separator: "\n")

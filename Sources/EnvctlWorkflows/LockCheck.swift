@@ -109,7 +109,10 @@ package enum LockCheck {
                 out.lines.append("environment '\(env.name)' is not in the lock")
                 continue
             }
-            let new = Locker.skeleton(env, r)
+            // The CUDA the lock's own nvidia-* pins install, checked against the fleet as 'envctl lock' does.
+            var new = Locker.skeleton(env, r)
+            new.pythonPackages = old.pythonPackages
+            try Locker.applyCUDAWheels(&new, resolution: r, spec: spec, knowledgeBase: knowledgeBase)
             compareStack(old, new, &out)
             checkImages(old, &out)
             checkPython(old, new, spec: spec, &out)
@@ -143,6 +146,12 @@ package enum LockCheck {
         }
         cmp("CUDA", ["cuda"], old.cuda, new.cuda)
         cmp("cuDNN", ["cudnn"], old.cudnn, new.cudnn)
+        cmp("expected CUDA", ["expected", "cuda"], old.expected?.cuda, new.expected?.cuda)
+        cmp("expected cuDNN", ["expected", "cudnn"], old.expected?.cudnn, new.expected?.cudnn)
+        if old.expected?.driver != new.expected?.driver {
+            out.add(old.name, "expected driver", ["expected", "driver"], "differs from the knowledge base's")
+        }
+        cmp("cuda_wheels", ["cuda_wheels"], old.cudaWheels.map(map), new.cudaWheels.map(map))
         cmp("Python", ["python"], old.python, new.python)
         cmp("OS", ["os"], old.os, new.os)
         cmp("driver minimum", ["driver", "minimum"], old.driver.minimum, new.driver.minimum)

@@ -56,6 +56,20 @@ INDEXES = {
         ("jaxlib", "0.12.0.1", ("numpy",)),
         ("jax-cuda12-plugin", "0.12.0.1", ()),
     ],
+    # (Versions differ from the jax above: wheel files share one folder.)
+    # A PyPI stand-in where a jax[cuda12]-like install pulls nvidia-* wheels; uv takes the newest 12.x ones.
+    "pypi-cuda/simple": [
+        ("numpy", "2.1.0", ()),
+        ("jax", "0.12.0.2", ("jaxlib==0.12.0.2",), (("cuda12", ("jax-cuda12-plugin==0.12.0.2",)),)),
+        ("jaxlib", "0.12.0.2", ("numpy",)),
+        ("jax-cuda12-plugin", "0.12.0.2", (
+            "nvidia-cuda-runtime-cu12>=12.1", "nvidia-cudnn-cu12>=9.1,<10", "nvidia-nccl-cu12>=2.18",
+            "nvidia-cublas-cu12>=12.1")),
+        ("nvidia-cuda-runtime-cu12", "12.6.77", ()), ("nvidia-cuda-runtime-cu12", "12.9.79", ()),
+        ("nvidia-cudnn-cu12", "9.5.1.17", ()), ("nvidia-cudnn-cu12", "9.10.2.21", ()),
+        ("nvidia-nccl-cu12", "2.21.5", ()), ("nvidia-nccl-cu12", "2.27.3", ()),
+        ("nvidia-cublas-cu12", "12.6.4.1", ()), ("nvidia-cublas-cu12", "12.9.1.4", ()),
+    ],
     "whl/cu124": [
         ("torch", "2.5.1+cu124", ("filelock",)),
         ("torchvision", "0.20.1+cu124", ("torch==2.5.1", "numpy")),
