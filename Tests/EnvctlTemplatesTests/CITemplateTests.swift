@@ -59,6 +59,7 @@ import Yams
         // The same step with a working envctl passes, so the failure above is envctl's.
         try "#!/bin/sh\necho 'pushed r.example/t:envctl-1@sha256:1'\n".write(
             toFile: stub, atomically: true, encoding: .utf8)
+        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: stub)
         let ok = try runProcess(
             try #require(Tools.path(words[0])), Array(words.dropFirst()), cwd: ws.path, environment: env)
         #expect(ok.status == 0, "\(ok.stdout)\(ok.stderr)")
