@@ -188,7 +188,10 @@ let package = Package(
             name: "EnvctlCLITests", dependencies: ["EnvctlTestSupport", "EnvctlModel"], exclude: ["Snapshots"],
             swiftSettings: settings),
         .testTarget(
-            name: "EnvctlTemplatesTests", dependencies: ["EnvctlTemplates", "EnvctlModel", "EnvctlTestSupport"],
+            name: "EnvctlTemplatesTests",
+            dependencies: [
+                "EnvctlTemplates", "EnvctlModel", "EnvctlTestSupport", .product(name: "Yams", package: "Yams"),
+            ],
             exclude: ["Snapshots"], swiftSettings: settings),
         .testTarget(
             name: "EnvctlWorkflowsTests",

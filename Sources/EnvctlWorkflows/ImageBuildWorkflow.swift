@@ -117,7 +117,7 @@ package struct ImageBuildWorkflow: Sendable {
             if existing.lockHash == env.hash {
                 events(.alreadyPublished(reference: job.target!, lockHash: env.hash))
                 try await attestIfMissing(job, at: target, digest: existing.digest, inputs: existing.buildInputs)
-                try record(job, digest: existing.digest, inputs: existing.buildInputs)
+                try record(job, digest: existing.digest, imageLockHash: existing.lockHash, inputs: existing.buildInputs)
                 return BuildOutcome(result: nil, digest: existing.digest)
             }
             events(.replacing(reference: job.target!, lockHash: existing.lockHash))
@@ -141,7 +141,11 @@ package struct ImageBuildWorkflow: Sendable {
             try await attest(
                 subject, at: target, digest: digest, dockerfile: dockerfile, builder: builder.kind.rawValue)
         }
-        try record(job, digest: digest, inputs: job.inputs)
+        if job.recordIn != nil {
+            let labels = try? OCILayoutSource(directory: result.ociLayout, tag: result.ociRefName).configLabels()
+            try record(
+                job, digest: digest, imageLockHash: labels?[PushRecording.lockHashLabel], inputs: job.inputs)
+        }
         return BuildOutcome(result: result, digest: digest)
     }
 
@@ -222,9 +226,12 @@ package struct ImageBuildWorkflow: Sendable {
             builder: job.recipe.builder?.rawValue ?? "unknown")
     }
 
-    func record(_ job: BuildJob, digest: String, inputs: BuildInputs?) throws(ImageBuildError) {
+    /// Records `digest` for the job's environment; `imageLockHash` is the image's `dev.envctl.lock-hash` label.
+    func record(_ job: BuildJob, digest: String, imageLockHash: String?, inputs: BuildInputs?) throws(ImageBuildError) {
         guard let lock = job.recordIn, let target = job.target else { return }
-        try PushRecording.record(job.environment, reference: target, digest: digest, build: inputs, lockPath: lock)
+        try PushRecording.record(
+            job.environment, reference: target, digest: digest, imageLockHash: imageLockHash, build: inputs,
+            lockPath: lock)
         events(.recorded(reference: target, digest: digest, lock: lock))
     }
 

@@ -91,11 +91,31 @@ package enum PushImage {
     /// Pushes `source` to `target`, mounting blobs from `mountFrom` and (with an environment) its
     /// `mountCandidates`; with `recordIn`, writes the pushed `REPOSITORY:envctl-<hash>` and digest into that
     /// lock as the environment's `pushed:` entry.
-    /// - Throws: `RegistryError` (the push), `ImageBuildError` (step `record`).
+    ///
+    /// The content tag `envctl-<hash>` promises that this lock hash means this image. With an environment,
+    /// a content tag that already names another digest is not moved (nothing is pushed) unless the new
+    /// image's `dev.envctl.lock-hash` label is the environment's lock hash and `force` is given; `recordIn`
+    /// needs that label too (also checked before anything is pushed).
+    /// - Throws: `RegistryError` (the push), `ImageBuildError` (step `push`: the content tag would move;
+    ///   step `record`: the label does not match, or the lock changed).
     package static func run(
         _ source: any ImageSource, to target: Target, environment env: LockedEnvironment?, mountFrom: [ImageReference],
-        recordIn lockPath: String?, attest attestation: Attestation? = nil, client: RegistryClient
+        recordIn lockPath: String?, force: Bool = false, attest attestation: Attestation? = nil,
+        client: RegistryClient
     ) async throws -> Outcome {
+        var imageLockHash: String?
+        if let env {
+            imageLockHash = try source.configLabels()[PushRecording.lockHashLabel]
+            let newDigest = try source.rootManifest().digest
+            if lockPath != nil {
+                try PushRecording.checkLabel(
+                    env, reference: target.destination.withTag(env.contentTag).description,
+                    digest: newDigest.description, imageLockHash: imageLockHash)
+            }
+            try await guardContentTag(
+                env, in: target.destination, newDigest: newDigest, imageLockHash: imageLockHash, force: force,
+                client: client)
+        }
         var mounts = mountFrom
         if let env { mounts += mountCandidates(env, client: client) }
         let result = try await client.push(
@@ -113,7 +133,33 @@ package enum PushImage {
         guard let lockPath, let env else { return Outcome(transfer: result, recorded: nil, attested: attached) }
         let reference = target.destination.withTag(env.contentTag).description
         try PushRecording.record(
-            env, reference: reference, digest: result.digest.description, build: nil, lockPath: lockPath)
+            env, reference: reference, digest: result.digest.description, imageLockHash: imageLockHash, build: nil,
+            lockPath: lockPath)
         return Outcome(transfer: result, recorded: reference, attested: attached)
+    }
+
+    /// Refuses to move `env`'s content tag in `destination`'s repository from the digest it names now to
+    /// `newDigest`, unless the new image carries the environment's lock hash and `force` is given.
+    /// - Throws: `ImageBuildError` (step `push`, exit 1), `RegistryError` (asking the registry).
+    static func guardContentTag(
+        _ env: LockedEnvironment, in destination: ImageReference, newDigest: ContentDigest, imageLockHash: String?,
+        force: Bool, client: RegistryClient
+    ) async throws {
+        let contentRef = destination.withTag(env.contentTag)
+        guard let current = try await client.contentTagDigest(contentRef), current != newDigest else { return }
+        if imageLockHash == env.hash && force { return }
+        let label =
+            imageLockHash.map { "carries \(PushRecording.lockHashLabel)=\($0)" }
+            ?? "carries no \(PushRecording.lockHashLabel) label"
+        let why =
+            imageLockHash == env.hash
+            ? "the new image carries the same lock hash; give --force to move the tag"
+            : "the new image \(label), not the environment's lock hash \(env.hash), so it cannot take this tag"
+        throw ImageBuildError(
+            .stepFailed, step: "push",
+            "refusing to move content tag \(contentRef) from \(current) to \(newDigest): \(why)",
+            hint:
+                "a content tag promises that lock hash \(env.hash) means one image; push the new image under another tag (DEST:TAG without --env)"
+        )
     }
 }

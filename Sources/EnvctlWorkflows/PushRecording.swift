@@ -7,13 +7,23 @@ package import EnvctlModel
 /// is refused when the environment's lock hash changed since `environment` was read: the image was built
 /// from another lock. The build inputs are `build` when given; otherwise the recorded ones stay when the
 /// same digest is pushed again, and are dropped for a different image.
+///
+/// The image must say it was built from this lock: its `dev.envctl.lock-hash` label (`imageLockHash`) must be
+/// the environment's lock hash, or nothing is written. A recorded digest is a promise about the lock hash.
 package enum PushRecording {
+    /// The config label envctl's templates write with the environment's lock hash.
+    package static let lockHashLabel = "dev.envctl.lock-hash"
+
+    /// - Parameter imageLockHash: the image's `dev.envctl.lock-hash` label (nil: the image has none).
     /// - Returns: the lock as written.
-    /// - Throws: `ImageBuildError` (step `record`): the lock is unreadable, lacks the environment, or changed.
+    /// - Throws: `ImageBuildError` (step `record`): the image's label names another lock hash (or none), the
+    ///   lock is unreadable, lacks the environment, or changed.
     @discardableResult
     package static func record(
-        _ environment: LockedEnvironment, reference: String, digest: String, build: BuildInputs?, lockPath: String
+        _ environment: LockedEnvironment, reference: String, digest: String, imageLockHash: String?,
+        build: BuildInputs?, lockPath: String
     ) throws(ImageBuildError) -> Lockfile {
+        try checkLabel(environment, reference: reference, digest: digest, imageLockHash: imageLockHash)
         let lock: Lockfile
         do { lock = try Lockfile.load(fileAt: lockPath) } catch {
             throw ImageBuildError(.stepFailed, step: "record", "cannot record the push in \(lockPath): \(error)")
@@ -35,5 +45,18 @@ package enum PushRecording {
             let why = (error as? FileSystemError).map { "\($0.reason)" } ?? "\(error)"
             throw ImageBuildError(.stepFailed, step: "record", "cannot record the push in \(lockPath): \(why)")
         }
+    }
+
+    /// Refuses an image whose `dev.envctl.lock-hash` label is not `environment`'s lock hash.
+    /// - Throws: `ImageBuildError` (step `record`, exit 1).
+    package static func checkLabel(
+        _ environment: LockedEnvironment, reference: String, digest: String, imageLockHash: String?
+    ) throws(ImageBuildError) {
+        guard imageLockHash != environment.hash else { return }
+        let carries = imageLockHash.map { "carries \(lockHashLabel)=\($0)" } ?? "carries no \(lockHashLabel) label"
+        throw ImageBuildError(
+            .stepFailed, step: "record",
+            "not recording \(reference)@\(digest) for '\(environment.name)': the image \(carries), but the environment's lock hash is \(environment.hash)",
+            hint: "record only an image built from this lock (envctl build --push --record)")
     }
 }

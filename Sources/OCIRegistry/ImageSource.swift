@@ -102,3 +102,38 @@ package struct OCILayoutSource: ImageSource {
         return BlobSource(path: p, length: descriptor.size, digest: descriptor.digest)
     }
 }
+
+extension ImageSource {
+    /// The config labels of the image this source pushes (for an index, its `platform` entry), read locally,
+    /// before anything is sent: `push` checks the `dev.envctl.lock-hash` label before it moves a content tag.
+    /// Empty when the image has no config labels (or the index no entry for `platform`).
+    /// - Throws: `RegistryError` (`invalidSource`: an unreadable or implausibly large config blob).
+    package func configLabels(platform: Platform = .linuxAMD64) throws(RegistryError) -> [String: String] {
+        var top = try rootManifest()
+        if case .index(let index) = top.manifest {
+            guard let entry = RegistryClient.select(platform, in: index) else { return [:] }
+            top = try manifest(entry.digest)
+        }
+        guard case .image(let image) = top.manifest else { return [:] }
+        let descriptor = image.config
+        guard descriptor.size <= 16 * 1024 * 1024 else {
+            throw RegistryError(
+                .invalidSource, "config blob of \(sourceDescription) is implausibly large (\(descriptor.size) bytes)")
+        }
+        let location = try blob(descriptor)
+        let data: Data
+        do {
+            let handle = try FileHandle(forReadingFrom: URL(fileURLWithPath: location.path))
+            defer { try? handle.close() }
+            try handle.seek(toOffset: UInt64(location.offset))
+            data = try handle.read(upToCount: Int(location.length)) ?? Data()
+        } catch {
+            throw RegistryError(.invalidSource, "cannot read the config blob of \(sourceDescription): \(error)")
+        }
+        guard ContentDigest.sha256(of: data) == descriptor.digest || descriptor.digest.algorithm != "sha256" else {
+            throw RegistryError(.invalidSource, "config blob \(descriptor.digest) of \(sourceDescription) is corrupt")
+        }
+        guard let config = try? JSONDecoder().decode(ImageConfiguration.self, from: data) else { return [:] }
+        return config.config?.Labels ?? [:]
+    }
+}

@@ -175,3 +175,11 @@ extension RegistryClient {
         return tags
     }
 }
+
+extension RegistryClient {
+    /// The digest the tag `reference` names on its own registry (never a pull mirror), nil when absent:
+    /// what `push --env` would overwrite.
+    package func contentTagDigest(_ reference: ImageReference) async throws(RegistryError) -> ContentDigest? {
+        try await headManifestDirect(reference, scopes: [Self.pushScope(reference)])?.digest
+    }
+}

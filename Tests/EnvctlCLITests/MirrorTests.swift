@@ -15,8 +15,9 @@ import Testing
         defer { team.stop() }
         let project = try LockedProject(registry: upstream)
         defer { project.cleanup() }
+        let hash = try #require(try project.lock.environment(named: "train")?.hash)
         let push = try envctl(
-            ["push", "oci:\(try project.layout()):v1", "--env", "train", "--record", "-q"],
+            ["push", "oci:\(try project.layout(lockHash: hash)):v1", "--env", "train", "--record", "-q"],
             cwd: project.dir.path, env: project.env)
         #expect(push.status == 0, "\(push.stderr)")
         let train = try #require(try project.lock.environment(named: "train"))

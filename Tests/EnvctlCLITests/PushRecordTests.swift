@@ -40,10 +40,15 @@ struct LockedProject {
 
     var lock: Lockfile { get throws { try Lockfile.load(fileAt: dir.path + "/envctl.lock") } }
 
-    /// A one-layer OCI layout (ci/make-oci-layout.sh) standing in for the built image.
-    func layout(_ tag: String = "v1", bytes: Int = 4096) throws -> String {
-        let path = dir.path + "/layout"
-        let r = try runProcess("bash", [RepoPaths.path("ci/make-oci-layout.sh"), path, tag, "\(bytes)"])
+    /// A one-layer OCI layout (ci/make-oci-layout.sh) standing in for the built image, in `directory`;
+    /// labelled with `lockHash` as envctl's templates do (nil: no `dev.envctl.lock-hash` label).
+    func layout(_ tag: String = "v1", bytes: Int = 4096, lockHash: String?, directory: String = "layout") throws
+        -> String
+    {
+        let path = dir.path + "/" + directory
+        var args = [RepoPaths.path("ci/make-oci-layout.sh"), path, tag, "\(bytes)"]
+        if let lockHash { args += ["gzip", lockHash] }
+        let r = try runProcess("bash", args)
         guard r.status == 0 else {
             throw CocoaError(.fileWriteUnknown, userInfo: [NSLocalizedDescriptionKey: r.stderr])
         }
@@ -66,7 +71,7 @@ struct LockedProject {
         defer { project.cleanup() }
         let train = try #require(try project.lock.environment(named: "train"))
         #expect(train.contentTag.range(of: #"^envctl-[0-9a-f]{16}$"#, options: .regularExpression) != nil)
-        let layout = try project.layout()
+        let layout = try project.layout(lockHash: train.hash)
 
         // No DEST: the environment's image repository, under its content tag plus --tag.
         let r = try envctl(
@@ -86,14 +91,20 @@ struct LockedProject {
         #expect(try registry.digest("team/train:v1") == digest)
         #expect(r.stderr.contains("recorded \(repo):\(train.contentTag)@\(digest)"))
 
-        // --env attached the SBOM and provenance (docker-registry 2.8: under the sha256-<hex> tag), and the image
-        // is not envctl-built (no lock-hash label), which verify says.
+        // --env attached the SBOM and provenance (docker-registry 2.8: under the sha256-<hex> tag).
         let referrersTag = "team/train:sha256-" + digest.dropFirst("sha256:".count)
         let index = try runProcess(
             "skopeo", ["inspect", "--raw", "--tls-verify=false", "docker://\(registry.host)/\(referrersTag)"])
         #expect(index.stdout.contains("application/vnd.cyclonedx+json"), "\(index.stderr)")
         #expect(index.stdout.contains("application/vnd.in-toto+json"), "\(index.stderr)")
-        let verify = try envctl(["verify", "\(repo)@\(digest)"], cwd: project.dir.path, env: project.env)
+        // An image that is not envctl-built (no lock-hash label), pushed without --env: verify says so.
+        let unlabelled = try project.layout(lockHash: nil, directory: "unlabelled")
+        let plain = try envctl(
+            ["push", "oci:\(unlabelled):v1", "\(repo):plain", "--json"], cwd: project.dir.path, env: project.env)
+        #expect(plain.status == 0, "\(plain.stderr)")
+        let plainDigest = try #require(
+            (try JSONSerialization.jsonObject(with: Data(plain.stdout.utf8)) as? [String: Any])?["digest"] as? String)
+        let verify = try envctl(["verify", "\(repo)@\(plainDigest)"], cwd: project.dir.path, env: project.env)
         #expect(verify.status == 1 && verify.stderr.contains("no dev.envctl.lock-hash label"), "\(verify.stderr)")
 
         // Recording doesn't make the lock stale, and re-locking an unchanged environment keeps the record.
@@ -124,6 +135,61 @@ struct LockedProject {
         #expect(bare.status == 0, "\(bare.stderr)")
         #expect(try registry.digest("bare/train:\(train.contentTag)") == digest)
         #expect(try registry.digest("bare/train:latest").isEmpty, "no implicit :latest")
+    }
+
+    /// The content tag promises that this lock hash means this image (issue 11 §4): a different image is not
+    /// pushed onto it, a matching label plus --force moves it, and --record refuses a mismatched label.
+    @Test(.requires(TestRegistry.tools + ["uv"]), .tags(.registry, .uv))
+    func theContentTagIsNotMovedToAnotherImage() throws {
+        let registry = try TestRegistry()
+        defer { registry.stop() }
+        let project = try LockedProject(registry: registry)
+        defer { project.cleanup() }
+        let train = try #require(try project.lock.environment(named: "train"))
+        let first = try project.layout(lockHash: train.hash, directory: "first")
+        let pushed = try envctl(
+            ["push", "oci:\(first):v1", "--env", "train", "--record", "-q"], cwd: project.dir.path, env: project.env)
+        #expect(pushed.status == 0, "\(pushed.stderr)")
+        let old = try registry.digest("team/train:\(train.contentTag)")
+        #expect(old.hasPrefix("sha256:"))
+
+        // Another image (another lock's, as docker-archive) onto the content tag: refused, nothing moves.
+        let other = try project.layout(lockHash: "sha256:" + String(repeating: "7", count: 64), directory: "other")
+        let archive = project.dir.path + "/other.tar"
+        let saved = try runProcess("skopeo", ["copy", "--quiet", "oci:\(other):v1", "docker-archive:\(archive)"])
+        try #require(saved.status == 0, "\(saved.stderr)")
+        let contentRef = "\(registry.host)/team/train:\(train.contentTag)"
+        for force in [[], ["--force"]] {
+            let r = try envctl(
+                ["push", "docker-archive:\(archive)", "--env", "train"] + force, cwd: project.dir.path,
+                env: project.env)
+            #expect(r.status == 1, "\(r.stderr)")
+            #expect(
+                r.stderr.contains("refusing to move content tag \(contentRef) from \(old) to sha256:"), "\(r.stderr)")
+            #expect(try registry.digest("team/train:\(train.contentTag)") == old)
+        }
+        // --record of that image is refused for its label, before anything is pushed.
+        let record = try envctl(
+            ["push", "oci:\(other):v1", "\(registry.host)/elsewhere/train", "--env", "train", "--record"],
+            cwd: project.dir.path, env: project.env)
+        #expect(record.status == 1, "\(record.stderr)")
+        #expect(record.stderr.contains("dev.envctl.lock-hash=sha256:7777"), "\(record.stderr)")
+        #expect(try registry.digest("elsewhere/train:\(train.contentTag)").isEmpty)
+        #expect(try project.lock.environment(named: "train")?.pushed?.digest == old)
+
+        // A rebuilt image of the same lock: refused without --force, moved with it.
+        let rebuilt = try project.layout(lockHash: train.hash, directory: "rebuilt")
+        let refused = try envctl(
+            ["push", "oci:\(rebuilt):v1", "--env", "train"], cwd: project.dir.path, env: project.env)
+        #expect(refused.status == 1 && refused.stderr.contains("--force"), "\(refused.stderr)")
+        #expect(try registry.digest("team/train:\(train.contentTag)") == old)
+        let forced = try envctl(
+            ["push", "oci:\(rebuilt):v1", "--env", "train", "--force", "--record", "--json"], cwd: project.dir.path,
+            env: project.env)
+        #expect(forced.status == 0, "\(forced.stderr)")
+        let moved = try registry.digest("team/train:\(train.contentTag)")
+        #expect(moved != old && moved.hasPrefix("sha256:"))
+        #expect(try project.lock.environment(named: "train")?.pushed?.digest == moved)
     }
 
     @Test func badEnvironmentOrMissingLockIsBadInput() throws {

@@ -97,10 +97,10 @@ struct ImageBuildWorkflowTests {
         defer { registry.stop() }
         let ws = try TemporaryDirectory(prefix: "envctl-wf")
         defer { ws.cleanup() }
-        let made = try runProcess(
-            "bash", [RepoPaths.path("ci/make-oci-layout.sh"), ws.path + "/oci", "envctl-x", "512"])
-        try #require(made.status == 0, "\(made.stderr)")
         let env = LockFactory.environment(pushed: nil)
+        let made = try runProcess(
+            "bash", [RepoPaths.path("ci/make-oci-layout.sh"), ws.path + "/oci", "envctl-x", "512", "gzip", env.hash])
+        try #require(made.status == 0, "\(made.stderr)")
         try LockFactory.lockfile([env]).write(to: ws.path + "/envctl.lock")
         let events = Events()
         let workflow = ImageBuildWorkflow(registry: client(), runner: noBuilders) { events.add($0) }
@@ -111,7 +111,7 @@ struct ImageBuildWorkflowTests {
             contextDirectory: ws.path, ociLayout: ws.path + "/oci", target: target, recordIn: ws.path + "/envctl.lock")
         let result = BuildResult(manifestDigest: "", ociLayout: ws.path + "/oci", ociRefName: "envctl-x")
         let digest = try await workflow.push(result, to: try ImageReference(parsing: target))
-        try workflow.record(job, digest: digest, inputs: job.inputs)
+        try workflow.record(job, digest: digest, imageLockHash: env.hash, inputs: job.inputs)
         #expect(try registry.digest("team/train:\(env.contentTag)") == digest)
         let pushed = try Lockfile.load(fileAt: ws.path + "/envctl.lock").environment(named: "train")?.pushed
         #expect(pushed == PushedImage(reference: target, digest: digest, build: job.inputs))

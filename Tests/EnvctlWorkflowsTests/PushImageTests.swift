@@ -71,9 +71,10 @@ struct PushImageTests {
         defer { registry.stop() }
         let ws = try TemporaryDirectory(prefix: "envctl-push")
         defer { ws.cleanup() }
-        let made = try runProcess("bash", [RepoPaths.path("ci/make-oci-layout.sh"), ws.path + "/oci", "v1", "512"])
-        try #require(made.status == 0, "\(made.stderr)")
         let env = LockFactory.environment(pushed: nil)
+        let made = try runProcess(
+            "bash", [RepoPaths.path("ci/make-oci-layout.sh"), ws.path + "/oci", "v1", "512", "gzip", env.hash])
+        try #require(made.status == 0, "\(made.stderr)")
         try LockFactory.lockfile([env]).write(to: ws.path + "/envctl.lock")
         let target = try PushImage.target(destination: "\(registry.host)/team/train", environment: env, tags: ["extra"])
         let outcome = try await PushImage.run(

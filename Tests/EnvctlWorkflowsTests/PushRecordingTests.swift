@@ -22,7 +22,9 @@ import Testing
     @Test func givenInputsAreRecorded() throws {
         let (ws, path, env) = try workspace(pushed: nil)
         defer { ws.cleanup() }
-        try PushRecording.record(env, reference: "r.example/t:envctl-1", digest: digestA, build: inputs, lockPath: path)
+        try PushRecording.record(
+            env, reference: "r.example/t:envctl-1", digest: digestA, imageLockHash: env.hash, build: inputs,
+            lockPath: path)
         let pushed = try Lockfile.load(fileAt: path).environment(named: "train")?.pushed
         #expect(pushed == PushedImage(reference: "r.example/t:envctl-1", digest: digestA, build: inputs))
     }
@@ -32,10 +34,14 @@ import Testing
             pushed: PushedImage(reference: "r.example/t:envctl-1", digest: digestA, build: inputs))
         defer { ws.cleanup() }
         // The same image pushed again (push --record without inputs): the inputs stay.
-        try PushRecording.record(env, reference: "r.example/t:envctl-1", digest: digestA, build: nil, lockPath: path)
+        try PushRecording.record(
+            env, reference: "r.example/t:envctl-1", digest: digestA, imageLockHash: env.hash, build: nil, lockPath: path
+        )
         #expect(try Lockfile.load(fileAt: path).environment(named: "train")?.pushed?.build == inputs)
         // Another image: inputs that belong to the old one are dropped.
-        try PushRecording.record(env, reference: "r.example/t:envctl-1", digest: digestB, build: nil, lockPath: path)
+        try PushRecording.record(
+            env, reference: "r.example/t:envctl-1", digest: digestB, imageLockHash: env.hash, build: nil, lockPath: path
+        )
         let pushed = try Lockfile.load(fileAt: path).environment(named: "train")?.pushed
         #expect(pushed?.digest == digestB)
         #expect(pushed?.build == nil)
@@ -50,11 +56,32 @@ import Testing
         let before = try String(contentsOfFile: path, encoding: .utf8)
         #expect {
             try PushRecording.record(
-                env, reference: "r.example/t:envctl-1", digest: digestA, build: inputs, lockPath: path)
+                env, reference: "r.example/t:envctl-1", digest: digestA, imageLockHash: env.hash, build: inputs,
+                lockPath: path)
         } throws: { error in
             let e = error as? ImageBuildError
             return e?.step == "record" && e?.message.contains("no longer has lock hash \(env.hash)") == true
                 && e?.failureKind == .failure
+        }
+        #expect(try String(contentsOfFile: path, encoding: .utf8) == before, "nothing was written")
+    }
+
+    @Test func refusesAnImageWhoseLockHashLabelDiffers() throws {
+        let (ws, path, env) = try workspace(pushed: nil)
+        defer { ws.cleanup() }
+        let before = try String(contentsOfFile: path, encoding: .utf8)
+        let other = "sha256:" + String(repeating: "3", count: 64)
+        for label in [other, nil] {
+            #expect {
+                try PushRecording.record(
+                    env, reference: "r.example/t:envctl-1", digest: digestA, imageLockHash: label, build: inputs,
+                    lockPath: path)
+            } throws: { error in
+                let e = error as? ImageBuildError
+                let says = label.map { "carries dev.envctl.lock-hash=\($0)" } ?? "carries no dev.envctl.lock-hash label"
+                return e?.step == "record" && e?.message.contains(says) == true
+                    && e?.message.contains(env.hash) == true && e?.failureKind == .failure
+            }
         }
         #expect(try String(contentsOfFile: path, encoding: .utf8) == before, "nothing was written")
     }

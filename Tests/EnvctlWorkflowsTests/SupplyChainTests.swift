@@ -88,6 +88,8 @@ struct SupplyChainTests {
         let ws = try TemporaryDirectory(prefix: "envctl-sc")
         defer { ws.cleanup() }
         let layout = try Self.makeImage(in: ws.path, env: env, lockHashLabel: lockHashLabel, payload: payload)
+        // force: the tests swap the content tag behind push's back (client.tag), then publish the right image
+        // of the same lock hash again, which moves the tag back (push's content-tag rule, PushImageTests).
         let target = try ImageReference(parsing: "\(repository):\(env.contentTag)")
         let source = try OCILayoutSource(directory: layout, tag: env.contentTag)
         let attestation =
@@ -97,7 +99,7 @@ struct SupplyChainTests {
                 refName: env.contentTag) : nil
         let outcome = try await PushImage.run(
             source, to: PushImage.Target(destination: target, additionalTags: []), environment: env, mountFrom: [],
-            recordIn: nil, attest: attestation, client: client())
+            recordIn: nil, force: true, attest: attestation, client: client())
         return (target, outcome.attested)
     }
 

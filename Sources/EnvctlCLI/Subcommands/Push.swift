@@ -22,12 +22,18 @@ extension EnvctlCommand {
                 With --env, the environment's SBOM (CycloneDX) and SLSA provenance are attached to the pushed \
                 image as OCI referrers (see `envctl verify`).
 
+                The content tag promises that this lock hash means one image. When it already names another \
+                digest in the destination repository, push refuses to move it (exit 1, nothing is pushed), \
+                unless the new image's dev.envctl.lock-hash label is the environment's lock hash and --force \
+                is given. --record refuses an image whose dev.envctl.lock-hash label is not the environment's \
+                lock hash (exit 1).
+
                 Examples:
                   envctl push oci:build/oci:v1 registry.example/team/train:v1
                   envctl push oci:.envctl/build/train/oci --env train --record
                   envctl push docker-archive:img.tar 127.0.0.1:5000/team/train --env train --json
 
-                Exit codes: 0 ok, 1 registry failure, 64 bad input (source, reference, lock or environment).
+                Exit codes: 0 ok, 1 registry failure or refused (content tag, label), 64 bad input (source, reference, lock or environment).
                 """)
 
         @Argument(help: "oci:DIR[:TAG] or docker-archive:FILE")
@@ -55,6 +61,13 @@ extension EnvctlCommand {
                 "Write the pushed reference and digest into envctl.lock (implies --env when the lock has one environment)."
         )
         var record = false
+
+        @Flag(
+            name: .long,
+            help:
+                "Move the environment's content tag to this image although it names another digest (the image's dev.envctl.lock-hash label must still be the environment's lock hash)."
+        )
+        var force = false
 
         @OptionGroup var lockLocation: LockLocationOptions
 
@@ -97,7 +110,8 @@ extension EnvctlCommand {
                 let mounts = try mountFrom.map { text throws(RegistryError) in try ImageReference(parsing: text) }
                 let outcome = try await PushImage.run(
                     src, to: target, environment: env, mountFrom: mounts,
-                    recordIn: record ? lockLocation.lockPath : nil, attest: env.map { attestation(for: $0, src) },
+                    recordIn: record ? lockLocation.lockPath : nil, force: force,
+                    attest: env.map { attestation(for: $0, src) },
                     client: client)
                 reporter.finish()
                 let result = outcome.transfer
