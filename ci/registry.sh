@@ -45,19 +45,19 @@ start)
     case "$MODE" in
     plain) ;;
     htpasswd)
-        htpasswd -Bbn envctl 's3cret-HTPASSWD-x9' >"$DIR/htpasswd"
+        htpasswd -Bbn envctl 'envctl-test-secret-htpasswd-x9' >"$DIR/htpasswd"
         AUTH="auth: {htpasswd: {realm: envctl-test, path: $DIR/htpasswd}}"
-        printf 'ENVCTL_TEST_USER=envctl\nENVCTL_TEST_PASSWORD=s3cret-HTPASSWD-x9\n' >>"$DIR/env" ;;
+        printf 'ENVCTL_TEST_USER=envctl\nENVCTL_TEST_PASSWORD=envctl-test-secret-htpasswd-x9\n' >>"$DIR/env" ;;
     token)
         TPORT=$(free_port)
         openssl req -x509 -newkey rsa:2048 -nodes -keyout "$DIR/signing.key" -out "$DIR/signing.crt" -days 2 \
             -subj /CN=envctl-test-token-signer >/dev/null 2>&1
         python3 "$HERE/token_server.py" --port "$TPORT" --key "$DIR/signing.key" --cert "$DIR/signing.crt" \
-            --user envctl --password 's3cret-TOKEN-q7' --log "$DIR/token.log" </dev/null >"$DIR/token-server.out" 2>&1 &
+            --user envctl --password 'envctl-test-secret-token-q7' --log "$DIR/token.log" </dev/null >"$DIR/token-server.out" 2>&1 &
         echo $! >"$DIR/token.pid"
         wait_http "http://127.0.0.1:$TPORT/healthz"
         AUTH="auth: {token: {realm: \"http://127.0.0.1:$TPORT/token\", service: envctl-test-registry, issuer: envctl-test-issuer, rootcertbundle: $DIR/signing.crt}}"
-        printf 'ENVCTL_TEST_USER=envctl\nENVCTL_TEST_PASSWORD=s3cret-TOKEN-q7\nENVCTL_TEST_TOKEN_LOG=%s\n' "$DIR/token.log" >>"$DIR/env" ;;
+        printf 'ENVCTL_TEST_USER=envctl\nENVCTL_TEST_PASSWORD=envctl-test-secret-token-q7\nENVCTL_TEST_TOKEN_LOG=%s\n' "$DIR/token.log" >>"$DIR/env" ;;
     tls)
         mkdir -p "$DIR/tls" "$DIR/certs.d/127.0.0.1:$PORT"
         openssl req -x509 -newkey rsa:2048 -nodes -keyout "$DIR/tls/server.key" -out "$DIR/tls/ca.crt" -days 2 \

@@ -16,7 +16,9 @@ struct PipelineReproduceTests {
         let uploaded = Counter()
         let versions = Counter()
         return try TestHTTPServer { req in
-            guard req.headers["authorization"] == "Bearer TEST-TOKEN" else { return (401, ["message": "no token"]) }
+            guard req.headers["authorization"] == "Bearer \(TestSecrets.pipelineToken)" else {
+                return (401, ["message": "no token"])
+            }
             switch (req.method, req.path) {
             case ("GET", "/apis/v2beta1/pipelines/names/container-train"):
                 return uploaded.value == 0 ? (404, ["message": "not found"]) : (200, ["pipeline_id": "p-1"])
@@ -64,7 +66,7 @@ struct PipelineReproduceTests {
                 "envctl.lock": try LockFactory.lockfile([env("envctl-1111", d1, "1")]).yaml(),
                 "pipelines/train.yaml": text,
             ], date: 1)
-        let environment = lab.environment.merging(["ENVCTL_PIPELINES_TOKEN": "TEST-TOKEN"]) { _, b in b }
+        let environment = lab.environment.merging(["ENVCTL_PIPELINES_TOKEN": TestSecrets.pipelineToken]) { _, b in b }
         func envctl(_ args: [String]) throws -> ProcessResult {
             try runProcess(RepoPaths.envctlBinary, args, cwd: repo.path, environment: environment)
         }

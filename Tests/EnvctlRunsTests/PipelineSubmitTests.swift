@@ -38,7 +38,9 @@ struct PipelineSubmitTests {
         let compiled = try KFPTools.compile("a_lightweight_gpu", into: ws.path)
         let polls = Counter()
         let server = try TestHTTPServer { req in
-            guard req.headers["authorization"] == "Bearer TEST-TOKEN" else { return (401, ["message": "no token"]) }
+            guard req.headers["authorization"] == "Bearer \(TestSecrets.pipelineToken)" else {
+                return (401, ["message": "no token"])
+            }
             switch (req.method, req.path) {
             case ("GET", "/apis/v2beta1/pipelines/names/lightweight-gpu-train"): return (404, ["message": "not found"])
             case ("POST", "/apis/v2beta1/pipelines/upload"): return (200, ["pipeline_id": "p-123"])
@@ -59,7 +61,7 @@ struct PipelineSubmitTests {
                 "pipeline", "submit", compiled, "--kfp", server.baseURL, "--namespace", "team-1", "--param", "epochs=5",
                 "--wait", "--poll-interval", "0.05",
             ],
-            cwd: ws.path, environment: ["ENVCTL_PIPELINES_TOKEN": "TEST-TOKEN"])
+            cwd: ws.path, environment: ["ENVCTL_PIPELINES_TOKEN": TestSecrets.pipelineToken])
         #expect(r.status == 1, "\(r.stderr)")  // CANCELED is terminal, and not a success
         #expect(r.stderr.contains("finished: CANCELED"))
 
@@ -77,7 +79,7 @@ struct PipelineSubmitTests {
         #expect(upload.query["namespace"] == "team-1")
         for req in reqs {
             #expect(req.headers["accept"] == "application/json")
-            #expect(req.headers["authorization"] == "Bearer TEST-TOKEN")
+            #expect(req.headers["authorization"] == "Bearer \(TestSecrets.pipelineToken)")
         }
         let boundary = try #require(upload.headers["content-type"]?.components(separatedBy: "boundary=").last)
         #expect(upload.headers["content-type"] == "multipart/form-data; boundary=\(boundary)")
