@@ -82,16 +82,7 @@ final class YAMLRoot: @unchecked Sendable {
 
     /// The node at a coding path (nil when the path leaves the tree).
     func node(at path: [any CodingKey]) -> Node? {
-        var node = root
-        for key in path {
-            if let index = key.intValue, case .sequence(let seq) = node, index < seq.count {
-                node = seq[index]
-            } else if case .mapping(let map) = node, let next = map[key.stringValue] {
-                node = next
-            } else {
-                return nil
-            }
-        }
-        return node
+        let (node, complete) = LocatedYAMLDecoder.descend(path, in: root)
+        return complete ? node : nil
     }
 }

@@ -45,6 +45,11 @@ package enum LocatedYAMLDecoder {
 
     /// Follows a coding path through the node tree, returning the deepest node's position reached.
     package static func locate(_ path: [any CodingKey], in root: Node) -> Mark? {
+        descend(path, in: root).deepest.mark
+    }
+
+    /// The deepest node a coding path reaches, and whether it reached the path's end.
+    static func descend(_ path: [any CodingKey], in root: Node) -> (deepest: Node, complete: Bool) {
         var node = root
         for key in path {
             if let index = key.intValue, case .sequence(let seq) = node, index < seq.count {
@@ -52,10 +57,10 @@ package enum LocatedYAMLDecoder {
             } else if case .mapping(let map) = node, let next = map[key.stringValue] {
                 node = next
             } else {
-                break
+                return (node, false)
             }
         }
-        return node.mark
+        return (node, true)
     }
 
     static func describe(_ type: Any.Type) -> String {

@@ -53,7 +53,7 @@ package struct CUDAWheelStack: Sendable, Hashable {
     /// Which component a wheel is, and the CUDA major its `-cuNN` suffix names (nil when unsuffixed).
     /// Names are compared PEP 503-normalized, so `nvidia_cudnn_cu12` is `nvidia-cudnn-cu12`.
     package static func classify(_ name: String) -> (kind: Kind, cudaMajor: Int?)? {
-        let normalized = normalize(name)
+        let normalized = PythonPackageName.normalized(name)
         guard normalized.hasPrefix("nvidia-") else { return nil }
         var base = Substring(normalized.dropFirst("nvidia-".count))
         var major: Int?
@@ -75,22 +75,6 @@ package struct CUDAWheelStack: Sendable, Hashable {
         var release = String(version.prefix { $0.isNumber || $0 == "." })
         while release.hasSuffix(".") { release.removeLast() }
         return release
-    }
-
-    /// PEP 503: lower case, runs of `-`, `_` and `.` as one `-`.
-    static func normalize(_ name: String) -> String {
-        var out = ""
-        var lastSeparator = false
-        for c in name.lowercased() {
-            if c == "-" || c == "_" || c == "." {
-                if !lastSeparator { out.append("-") }
-                lastSeparator = true
-            } else {
-                out.append(c)
-                lastSeparator = false
-            }
-        }
-        return out
     }
 
     /// `name version` of each component, in ``Kind`` order: for reasons.

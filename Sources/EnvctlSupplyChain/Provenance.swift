@@ -135,7 +135,7 @@ package enum AttachedDocuments {
                 facts.baseDigest = "sha256:\(hex)"
             }
             if purl.hasPrefix("pkg:pypi/"), let name = c["name"] as? String, let version = c["version"] as? String {
-                facts.pythonPackages[PackageURL.normalizedPyPIName(name)] = version
+                facts.pythonPackages[PythonPackageName.normalized(name)] = version
             }
         }
         return facts

@@ -61,7 +61,7 @@ package struct SBOMSubject: Sendable, Hashable {
     /// The Python packages sorted by normalised name.
     var sortedPythonPackages: [LockedPackage] {
         environment.pythonPackages.packages.sorted {
-            (PackageURL.normalizedPyPIName($0.name), $0.version) < (PackageURL.normalizedPyPIName($1.name), $1.version)
+            (PythonPackageName.normalized($0.name), $0.version) < (PythonPackageName.normalized($1.name), $1.version)
         }
     }
 
@@ -103,22 +103,6 @@ package struct DebianPackage: Sendable, Hashable, Codable {
 
 /// Package URLs (https://github.com/package-url/purl-spec) for what an environment holds.
 package enum PackageURL {
-    /// PEP 503 normalisation, as the purl spec asks for `pypi`: lower case, runs of `-_.` become `-`.
-    package static func normalizedPyPIName(_ name: String) -> String {
-        var out = ""
-        var lastWasSeparator = false
-        for c in name.lowercased() {
-            if c == "-" || c == "_" || c == "." {
-                if !lastWasSeparator { out.append("-") }
-                lastWasSeparator = true
-            } else {
-                out.append(c)
-                lastWasSeparator = false
-            }
-        }
-        return out
-    }
-
     /// Percent-encodes everything but unreserved characters (`+` in a local version becomes `%2B`).
     static func encode(_ text: String) -> String {
         var allowed = CharacterSet.alphanumerics
@@ -131,7 +115,7 @@ package enum PackageURL {
 
     /// `pkg:pypi/torch@2.5.1%2Bcu124?repository_url=https%3A%2F%2Fdownload.pytorch.org%2Fwhl%2Fcu124`.
     package static func pypi(_ package: LockedPackage) -> String {
-        var purl = "pkg:pypi/\(encode(normalizedPyPIName(package.name)))@\(encode(package.version))"
+        var purl = "pkg:pypi/\(encode(PythonPackageName.normalized(package.name)))@\(encode(package.version))"
         if let index = package.index, !pypiDefaultIndexes.contains(index) {
             purl += "?repository_url=\(encode(index))"
         }

@@ -184,7 +184,7 @@ package enum LockCheck {
     static func checkImages(_ env: LockedEnvironment, _ out: inout Findings) {
         for (role, image) in [("base", env.images.base), ("builder", env.images.builder)] {
             for (key, value) in [("digest", image.digest), ("platform_digest", image.platformDigest)] {
-                if let value, !isSHA256(value) {
+                if let value, !ImageReference.isSHA256Digest(value) {
                     out.add(
                         env.name, "images.\(role).\(key)", ["images", role, key],
                         "'\(value)' is not a sha256 digest (sha256: and 64 lowercase hex digits)")
@@ -226,7 +226,7 @@ package enum LockCheck {
         var byName: [String: LockedPackage] = [:]
         for (i, p) in python.packages.enumerated() {
             let at = path + [String(i)]
-            if byName.updateValue(p, forKey: normalizedName(p.name)) != nil {
+            if byName.updateValue(p, forKey: PythonPackageName.normalized(p.name)) != nil {
                 out.add(old.name, "python package \(p.name)", at, "is pinned twice")
             }
             if let index = p.index, !allowed.contains(normalizedIndex(index)) {
@@ -238,7 +238,7 @@ package enum LockCheck {
             if p.hashes.isEmpty {
                 out.add(old.name, "python package \(p.name) \(p.version)", at + ["hashes"], "has no hashes")
             }
-            for h in p.hashes where !isSHA256(h) {
+            for h in p.hashes where !ImageReference.isSHA256Digest(h) {
                 out.add(
                     old.name, "python package \(p.name) \(p.version)", at + ["hashes"],
                     "'\(h)' is not a sha256 hash (sha256: and 64 lowercase hex digits)")
@@ -374,33 +374,12 @@ package enum LockCheck {
 
     // MARK: - Helpers
 
-    static func isSHA256(_ s: String) -> Bool {
-        guard s.hasPrefix("sha256:") else { return false }
-        let hex = s.utf8.dropFirst(7)
-        return hex.count == 64 && hex.allSatisfy { (48...57).contains($0) || (97...102).contains($0) }
-    }
-
     static func normalizedIndex(_ url: String) -> String {
         var u = url
         while u.hasSuffix("/") { u.removeLast() }
         return u
     }
 
-    /// PEP 503 name normalization: lower case, runs of `-`, `_` and `.` as one `-`.
-    static func normalizedName(_ name: String) -> String {
-        var out = ""
-        var lastSeparator = false
-        for c in name.lowercased() {
-            if c == "-" || c == "_" || c == "." {
-                if !lastSeparator { out.append("-") }
-                lastSeparator = true
-            } else {
-                out.append(c)
-                lastSeparator = false
-            }
-        }
-        return out
-    }
 }
 
 /// A requirement line's distribution name and, for `name==X` (no wildcard), the exact version.
@@ -412,7 +391,7 @@ struct TopLevelRequirement {
         let text = line.trimmingCharacters(in: .whitespaces)
         let nameChars = text.prefix { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" || $0 == "." }
         guard !nameChars.isEmpty, !text.hasPrefix("-") else { return nil }
-        name = LockCheck.normalizedName(String(nameChars))
+        name = PythonPackageName.normalized(String(nameChars))
         var rest = text.dropFirst(nameChars.count).drop { $0 == " " }
         if rest.first == "[" { rest = rest.drop { $0 != "]" }.dropFirst().drop { $0 == " " } }
         let spec = rest.prefix { $0 != ";" }.trimmingCharacters(in: .whitespaces)

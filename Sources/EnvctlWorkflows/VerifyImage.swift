@@ -112,7 +112,7 @@ package enum VerifyImage {
             throw fail("the image's base is \(labelled), but \(lockName) pins \(locked)")
         }
         var expected: [String: String] = [:]
-        for p in env.pythonPackages.packages { expected[PackageURL.normalizedPyPIName(p.name)] = p.version }
+        for p in env.pythonPackages.packages { expected[PythonPackageName.normalized(p.name)] = p.version }
         for name in expected.keys.sorted() {
             guard let version = sbom.pythonPackages[name] else {
                 throw fail("\(lockName) locks \(name)==\(expected[name]!), which the SBOM does not list")
