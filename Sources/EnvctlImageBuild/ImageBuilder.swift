@@ -32,6 +32,9 @@ package struct BuildRequest: Sendable, Hashable {
     /// Where the rendered Dockerfile (and the builder's digest file) are written; the context directory
     /// when nil. `reproduce --rebuild` builds in a checked-out tree it must leave as it was.
     package var dockerfileDirectory: String?
+    /// Build secrets by id: the file each `RUN --mount=type=secret,id=ID` reads (`--secret id=ID,src=FILE`).
+    /// The builder mounts them for that step only; they never reach a layer, the history or the config.
+    package var secrets: [String: String] = [:]
 
     package init(
         dockerfile: String, contextDirectory: String, localTag: String, buildArgs: [String: String],
@@ -100,7 +103,9 @@ package struct ImageBuilder: Sendable {
 
     /// The builder's command line for `request` (exposed for tests and `--dry-run`-style logging).
     package func buildArguments(_ request: BuildRequest, dockerfilePath: String) -> [String] {
-        let args = request.buildArgs.keys.sorted().flatMap { ["--build-arg", "\($0)=\(request.buildArgs[$0]!)"] }
+        let args =
+            request.buildArgs.keys.sorted().flatMap { ["--build-arg", "\($0)=\(request.buildArgs[$0]!)"] }
+            + request.secrets.keys.sorted().flatMap { ["--secret", "id=\($0),src=\(request.secrets[$0]!)"] }
         switch kind {
         case .buildah, .podman:
             return [

@@ -25,17 +25,25 @@ package struct LockError: Error, Sendable, CustomStringConvertible {
 
 /// Options for one `envctl lock` run.
 package struct LockOptions: Sendable {
-    /// Skip the registry: base images stay recorded by tag. uv runs with `--offline` (its cache only).
+    /// No network at all: the registry is skipped (images stay recorded by tag) and uv runs with `--offline`
+    /// (its cache only; indexes on loopback or `file:` stay usable).
     package var offline: Bool
+    /// `--no-registry`: skip the registry only (images stay recorded by tag); uv still fetches from its indexes.
+    package var noRegistry: Bool
+    /// Extra variables for uv: the corporate network's CA bundle, netrc and proxies (``NetworkAccess``).
+    package var uvEnvironment: [String: String]
     /// The Python platform wheels are chosen for.
     package var platform: String
     /// The container platform image digests are chosen for.
     package var imagePlatform: String
 
     package init(
-        offline: Bool = false, platform: String = "x86_64-manylinux_2_28", imagePlatform: String = "linux/amd64"
+        offline: Bool = false, noRegistry: Bool = false, platform: String = "x86_64-manylinux_2_28",
+        imagePlatform: String = "linux/amd64", uvEnvironment: [String: String] = [:]
     ) {
         self.offline = offline
+        self.noRegistry = noRegistry
+        self.uvEnvironment = uvEnvironment
         self.platform = platform
         self.imagePlatform = imagePlatform
     }
@@ -103,6 +111,11 @@ package struct Locker: Sendable {
     /// The warning of an environment locked without registry access.
     package static let offlineImagesWarning =
         "base images are recorded by tag only (locked offline); run 'envctl lock' with registry access to pin digests"
+    /// The warning of an environment locked with `--no-registry` (Python pins fetched, registry not asked).
+    package static let noRegistryImagesWarning =
+        "base images are recorded by tag only (locked with --no-registry); run 'envctl lock' with registry access to pin digests"
+    /// Either warning: what a lock pinned by tag only may carry.
+    package static let byTagWarnings = [offlineImagesWarning, noRegistryImagesWarning]
 
     /// The lock entry for one environment without Python pins or digests: what `resolve` shows and `--check` compares.
     package static func skeleton(_ env: EnvironmentSpec, _ r: Resolution) -> LockedEnvironment {
@@ -144,17 +157,18 @@ package struct Locker: Sendable {
             guard let pinner else {
                 throw PythonPinError(.toolMissing, "no uv available to pin Python packages")
             }
-            let request = PinRequest(
+            var request = PinRequest(
                 requirements: lines, python: r.python.text, platform: options.platform,
                 defaultIndex: spec.pythonIndexes.defaultIndex, frameworkIndex: r.framework?.indexURL,
                 mirrors: spec.pythonIndexes.mirrors, offline: options.offline,
                 constraints: env.cudaWheels?.value == .knowledgeBase ? Self.knowledgeBaseWheelConstraints(r) : [])
+            request.environment = options.uvEnvironment
             locked.pythonPackages.packages = try await pinner.pin(request)
         }
         try Self.applyCUDAWheels(&locked, resolution: r, spec: spec, knowledgeBase: knowledgeBase)
 
         // Images: pin by digest unless offline.
-        if let images, !options.offline {
+        if let images, !options.offline, !options.noRegistry {
             for keyPath in [\LockedImages.base, \LockedImages.builder] {
                 let ref = locked.images[keyPath: keyPath].reference
                 do {
@@ -164,11 +178,12 @@ package struct Locker: Sendable {
                 } catch {
                     throw LockError(
                         .imagePinningFailed,
-                        "cannot pin \(ref) by digest: \(error)\n(use --offline to lock by tag for now)")
+                        "cannot pin \(ref) by digest: \(error)\n(use --no-registry to lock by tag for now; Python packages are still pinned)"
+                    )
                 }
             }
         } else {
-            locked.warnings.append(Self.offlineImagesWarning)
+            locked.warnings.append(options.offline ? Self.offlineImagesWarning : Self.noRegistryImagesWarning)
         }
         locked.hash = Self.contentHash(locked)
         return locked

@@ -143,6 +143,8 @@ package struct Spec: Sendable, Hashable {
     package var pythonIndexes: PythonIndexSettings
     /// Paths of extra knowledge-base files, relative to the spec.
     package var knowledgeFiles: [Located<String>]
+    /// `network:`: an extra CA bundle, proxies and private-index credentials (see docs/corporate-networks.md).
+    package var network = NetworkSettings()
     /// The raw bytes of the spec, hashed into the lock so `lock --check` notices edits.
     package var source: String
 

@@ -8,7 +8,7 @@ import Yams
 package struct SpecParser {
     package init() {}
 
-    static let topLevelKeys = ["version", "fleet", "environments", "python_index", "knowledge"]
+    static let topLevelKeys = ["version", "fleet", "environments", "python_index", "knowledge", "network"]
     static let fleetKeys = ["driver", "gpus"]
     static let environmentKeys = [
         "framework", "cuda", "cudnn", "python", "os", "requirements", "packages", "apt", "image",
@@ -65,6 +65,7 @@ package struct SpecParser {
         }
         if let fleet = mapping["fleet"] { spec.fleet = parseFleet(fleet, &ctx) }
         if let pi = mapping["python_index"] { spec.pythonIndexes = parsePythonIndex(pi, &ctx) }
+        if let n = mapping["network"] { spec.network = parseNetwork(n, &ctx) }
         if let k = mapping["knowledge"], let items = ctx.sequence(k, what: "knowledge") {
             for item in items {
                 if let s = ctx.scalar(item, what: "a knowledge file path") {
@@ -140,6 +141,63 @@ package struct SpecParser {
                 {
                     settings.mirrors[from] = to
                 }
+            }
+        }
+        return settings
+    }
+
+    /// `network:`: `ca_bundle`, `proxy: {http, https, no_proxy}` and `credentials: [{url, username |
+    /// username_env, password_env}]`. Secrets are named by variable, never written: a proxy URL with a
+    /// password or a literal `password` key is an error.
+    func parseNetwork(_ node: Node, _ ctx: inout Context) -> NetworkSettings {
+        var settings = NetworkSettings()
+        guard let m = ctx.mapping(node, what: "network") else { return settings }
+        ctx.rejectUnknownKeys(m, allowed: ["ca_bundle", "proxy", "credentials"], in: "network")
+        if let c = m["ca_bundle"], let s = ctx.scalar(c, what: "network.ca_bundle") {
+            settings.caBundle = Located(s, at: ctx.location(c))
+        }
+        if let p = m["proxy"], let pm = ctx.mapping(p, what: "network.proxy") {
+            ctx.rejectUnknownKeys(pm, allowed: ["http", "https", "no_proxy"], in: "network.proxy")
+            for (k, v) in pm {
+                guard let key = k.string, let name = NetworkSettings.proxyKeys[key],
+                    let value = ctx.scalar(v, what: "network.proxy.\(key)")
+                else { continue }
+                if key != "no_proxy", let url = URL(string: value), url.user != nil || url.password != nil {
+                    ctx.error(
+                        "network.proxy.\(key) holds credentials",
+                        hint: "keep secrets out of envctl.yaml: export \(name) and pass --proxy-from-env", v)
+                    continue
+                }
+                if key != "no_proxy", !ctx.checkURL(value, v) { continue }
+                settings.proxy[name] = value
+            }
+        }
+        if let c = m["credentials"], let items = ctx.sequence(c, what: "network.credentials") {
+            for item in items {
+                guard let im = ctx.mapping(item, what: "a credential") else { continue }
+                ctx.rejectUnknownKeys(
+                    im, allowed: ["url", "username", "username_env", "password_env"], in: "a credential")
+                guard let u = im["url"], let url = ctx.scalar(u, what: "credential url"), ctx.checkURL(url, u) else {
+                    ctx.error("a credential needs 'url' (the index URL)", item)
+                    continue
+                }
+                guard let p = im["password_env"], let passwordEnv = ctx.scalar(p, what: "password_env") else {
+                    ctx.error(
+                        "a credential needs 'password_env'",
+                        hint: "name the environment variable that holds the password; the secret never goes in envctl.yaml",
+                        item)
+                    continue
+                }
+                let username = im["username"].flatMap { ctx.scalar($0, what: "username") }
+                let usernameEnv = im["username_env"].flatMap { ctx.scalar($0, what: "username_env") }
+                if username == nil && usernameEnv == nil {
+                    ctx.error("a credential needs 'username' or 'username_env'", item)
+                    continue
+                }
+                settings.credentials.append(
+                    IndexCredential(
+                        url: Located(url, at: ctx.location(u)), username: username, usernameEnv: usernameEnv,
+                        passwordEnv: passwordEnv))
             }
         }
         return settings

@@ -19,14 +19,19 @@ package struct PythonPinError: Error, Sendable, Hashable, CustomStringConvertibl
         case unreadableOutput
         /// A temporary file for uv could not be written.
         case temporaryFileUnwritable
+        /// uv could not connect to an index (DNS, refused, timed out) or did not trust its certificate.
+        case indexUnreachable
     }
 
     package var code: Code
     package var message: String
+    /// What to do about it (the mirror options for an unreachable index).
+    package var hint: String?
 
-    package init(_ code: Code, _ message: String) {
+    package init(_ code: Code, _ message: String, hint: String? = nil) {
         self.code = code
         self.message = message
+        self.hint = hint
     }
 
     package var description: String { message }
@@ -46,6 +51,8 @@ package struct PinRequest: Sendable, Hashable {
     package var offline: Bool
     /// Constraint lines (`nvidia-cuda-runtime-cu12==12.6.*`): they bound versions without requiring packages.
     package var constraints: [String]
+    /// Extra variables for uv: a corporate network's `SSL_CERT_FILE`, `NETRC` and proxies (``NetworkAccess``).
+    package var environment: [String: String] = [:]
 
     package init(
         requirements: [String], python: String, platform: String = "x86_64-manylinux_2_28",
@@ -146,7 +153,9 @@ package struct UVPinner: Sendable {
                 .path(FilePath(uvPath)),
                 arguments: Arguments(
                     arguments(for: request, inputFile: input.path, constraintsFile: constraints?.path)),
-                environment: .inherit.updating(["UV_NO_PROGRESS": "1", "NO_COLOR": "1"]), input: .none,
+                environment: .inherit.updating(
+                    request.environment.merging(["UV_NO_PROGRESS": "1", "NO_COLOR": "1"]) { _, b in b }),
+                input: .none,
                 output: .string(limit: 64 << 20), error: .string(limit: 4 << 20)
             ) { execution in
                 Cleanup.registerChild(execution.processIdentifier.value)
@@ -156,15 +165,59 @@ package struct UVPinner: Sendable {
         }
         Cleanup.forgetChild(result.processIdentifier.value)
         guard result.terminationStatus.isSuccess else {
+            if let unreachable = Self.unreachableIndex(result.standardError ?? "", request: request) {
+                throw unreachable
+            }
             // uv quotes the lines it cannot parse; only the lines that explain the failure are shown, redacted.
+            let stderr = result.standardError ?? ""
+            let needsNetwork =
+                request.offline && (stderr.contains("network was disabled") || stderr.contains("not found in the cache"))
             throw PythonPinError(
                 .resolutionFailed,
                 "uv could not pin the Python requirements for Python \(request.python) on \(request.platform):\n"
-                    + ToolOutput.excerpt(result.standardError ?? "")
-            )
+                    + ToolOutput.excerpt(stderr),
+                hint: needsNetwork
+                    ? "--offline allows no network, and uv's cache lacks these packages: fetching them from \(request.defaultIndex) needs the network. Lock once without --offline (--no-registry skips only the registry), or point --index-mirror at a local index"
+                    : nil)
         }
         let reverse = Dictionary(request.mirrors.map { ($1, $0) }, uniquingKeysWith: { a, _ in a })
         return try Self.parse(result.standardOutput ?? "", unmirror: PythonIndexSettings(mirrors: reverse))
+    }
+
+    /// A connection or certificate failure in uv's `stderr`, as an error that names the index and the fix;
+    /// nil for other failures (no solution, bad requirement).
+    package static func unreachableIndex(_ stderr: String, request: PinRequest) -> PythonPinError? {
+        let lower = stderr.lowercased()
+        let certificate = ["invalid peer certificate", "unknownissuer", "certificate verify failed"].contains {
+            lower.contains($0)
+        }
+        let connect = ["client error (connect)", "dns error", "tcp connect error", "connection refused",
+            "operation timed out", "failed to lookup address"].contains { lower.contains($0) }
+        guard certificate || connect else { return nil }
+        let settings = PythonIndexSettings(defaultIndex: request.defaultIndex, mirrors: request.mirrors)
+        // uv names the URL it fetched (the mirrored one); map it back to the index the spec or framework names.
+        let fetched = stderr.split(separator: "\n").lazy.compactMap { line -> String? in
+            guard let r = line.range(of: "Failed to fetch: ") else { return nil }
+            return String(line[r.upperBound...]).trimmingCharacters(in: .whitespaces.union(["`"]))
+        }.first
+        var canonical = request.defaultIndex
+        var which = request.defaultIndex == PythonIndexSettings.pypi ? "PyPI" : "the Python index"
+        if let fi = request.frameworkIndex, let fetched, fetched.hasPrefix(settings.mirrored(fi)) {
+            canonical = fi
+            which = "the framework's CUDA index"
+        }
+        let contacted = settings.mirrored(canonical)
+        let via = contacted == canonical ? "" : " (through the mirror \(contacted))"
+        let reason = certificate ? "did not trust its TLS certificate" : "could not connect"
+        let hint =
+            certificate
+            ? "add the CA that signs it (a TLS-intercepting proxy's, or a private index's): network.ca_bundle in envctl.yaml or --ca-bundle FILE"
+            : "if \(canonical) is blocked or down here, fetch from a mirror: --index-mirror \(canonical)=MIRROR_URL (or ENVCTL_INDEX_MIRRORS), or python_index.mirrors in envctl.yaml; behind a proxy, set network.proxy or pass --proxy-from-env; --offline uses uv's cache only"
+        return PythonPinError(
+            .indexUnreachable,
+            Secrets.redact(
+                "uv \(reason) to \(which) \(canonical)\(via):\n" + ToolOutput.excerpt(stderr, maxLines: 8)),
+            hint: hint)
     }
 
     /// Parses `uv pip compile --generate-hashes --emit-index-annotation` output.

@@ -38,6 +38,7 @@ extension DockerfileRenderer {
             "user": ["name": user.name, "uid": String(user.uid)],
             "sourceDateEpoch": String(inputs.sourceDateEpoch),
             "cacheMounts": inputs.cacheMounts,
+            "network": ["mounts": inputs.secrets.mounts, "pipEnv": inputs.secrets.pipEnvironment],
             "nvidiaRequireCuda": try S.quoted(nvidiaRequireCuda(env, cuda: cuda), what: "NVIDIA_REQUIRE_CUDA"),
         ]
         if let cudnn = env.cudnn { c["cudnn"] = try S.dottedVersion(cudnn, what: "cuDNN version") }

@@ -11,6 +11,10 @@ package struct RenderInputs: Sendable, Hashable {
     /// Emit BuildKit/buildah cache mounts (`RUN --mount=type=cache`) for apt and pip. Turn off for
     /// builders without them (Docker's legacy builder, `DOCKER_BUILDKIT=0`).
     package var cacheMounts: Bool
+    /// Build secrets the pip step mounts (`RUN --mount=type=secret`): a CA bundle and a netrc for a corporate
+    /// network (see docs/corporate-networks.md). Only whether each is used shows in the Dockerfile, never its
+    /// content; with neither, the Dockerfile is what it was without them.
+    package var secrets = BuildSecretMounts()
 
     package var revision: String? {
         get { build.revision }
@@ -25,9 +29,10 @@ package struct RenderInputs: Sendable, Hashable {
         set { build.sourceDateEpoch = newValue }
     }
 
-    package init(_ build: BuildInputs, cacheMounts: Bool = true) {
+    package init(_ build: BuildInputs, cacheMounts: Bool = true, secrets: BuildSecretMounts = BuildSecretMounts()) {
         self.build = build
         self.cacheMounts = cacheMounts
+        self.secrets = secrets
     }
 
     package init(revision: String? = nil, source: String? = nil, sourceDateEpoch: Int = 0, cacheMounts: Bool = true) {
@@ -52,5 +57,34 @@ package struct RenderInputs: Sendable, Hashable {
         let y = yoe + era * 400 + (m <= 2 ? 1 : 0)
         func two(_ v: Int) -> String { v < 10 ? "0\(v)" : "\(v)" }
         return "\(y)-\(two(m))-\(two(d))T\(two(rem / 3600)):\(two(rem % 3600 / 60)):\(two(rem % 60))Z"
+    }
+}
+
+/// Which build secrets the pip step mounts. The ids and paths are fixed, so the Dockerfile depends only on
+/// whether a CA bundle and a netrc are used.
+package struct BuildSecretMounts: Sendable, Hashable {
+    package var caBundle: Bool
+    package var netrc: Bool
+
+    package init(caBundle: Bool = false, netrc: Bool = false) {
+        self.caBundle = caBundle
+        self.netrc = netrc
+    }
+
+    package static let caID = "envctl-ca"
+    package static let netrcID = "envctl-netrc"
+    static let caPath = "/run/secrets/envctl-ca.pem"
+    static let netrcPath = "/run/secrets/envctl-netrc"
+
+    /// `--mount=type=secret,...` flags, in a fixed order.
+    var mounts: [String] {
+        (caBundle ? ["--mount=type=secret,id=\(Self.caID),target=\(Self.caPath),mode=0400"] : [])
+            + (netrc ? ["--mount=type=secret,id=\(Self.netrcID),target=\(Self.netrcPath),mode=0400"] : [])
+    }
+
+    /// Variables set for the pip command only (never `ENV`): pip trusts the bundle and reads the netrc.
+    var pipEnvironment: String {
+        (caBundle ? "PIP_CERT=\(Self.caPath) SSL_CERT_FILE=\(Self.caPath) " : "")
+            + (netrc ? "NETRC=\(Self.netrcPath) " : "")
     }
 }

@@ -16,11 +16,15 @@ package struct BuildRecipe: Sendable {
     /// A template family instead of the lock's framework.
     package var template: String?
     package var cacheMounts: Bool
+    /// A corporate network's CA bundle and netrc (mounted as build secrets for the pip step) and proxies
+    /// (passed as the builders' predefined proxy build arguments, which no `ENV`, label or history keeps).
+    package var network: NetworkAccess
 
     package init(
         builder: BuilderKind? = nil, buildArgs: [String: String] = [:], templatesDirectory: String? = nil,
-        template: String? = nil, cacheMounts: Bool = true
+        template: String? = nil, cacheMounts: Bool = true, network: NetworkAccess = NetworkAccess()
     ) {
+        self.network = network
         self.builder = builder
         self.buildArgs = buildArgs
         self.templatesDirectory = templatesDirectory
@@ -124,10 +128,13 @@ package struct ImageBuildWorkflow: Sendable {
         }
         let builder = try ImageBuilder.locate(job.recipe.builder, runner: runner)
         let dockerfile = try Self.render(env, inputs: job.inputs, recipe: job.recipe)
-        let request = BuildRequest(
+        var request = BuildRequest(
             dockerfile: dockerfile, contextDirectory: job.contextDirectory, localTag: job.localTag,
-            buildArgs: job.recipe.buildArgs, sourceDateEpoch: job.inputs.sourceDateEpoch, ociLayout: job.ociLayout,
+            buildArgs: job.recipe.network.proxy.merging(job.recipe.buildArgs) { _, explicit in explicit },
+            sourceDateEpoch: job.inputs.sourceDateEpoch, ociLayout: job.ociLayout,
             ociRefName: env.contentTag, dockerfileDirectory: job.dockerfileDirectory)
+        if let ca = job.recipe.network.caBundleFile { request.secrets[BuildSecretMounts.caID] = ca }
+        if let netrc = job.recipe.network.netrcFile { request.secrets[BuildSecretMounts.netrcID] = netrc }
         events(.building(builder: builder.kind, inputs: job.inputs))
         let events = self.events
         let result = try builder.build(request) { line in events(.output(line)) }
@@ -157,7 +164,12 @@ package struct ImageBuildWorkflow: Sendable {
             let renderer = DockerfileRenderer(
                 templates: try TemplateSet.builtin(overlaidWith: recipe.templatesDirectory))
             return try renderer.render(
-                env, inputs: RenderInputs(inputs, cacheMounts: recipe.cacheMounts), template: recipe.template)
+                env,
+                inputs: RenderInputs(
+                    inputs, cacheMounts: recipe.cacheMounts,
+                    secrets: BuildSecretMounts(
+                        caBundle: recipe.network.caBundleFile != nil, netrc: recipe.network.netrcFile != nil)),
+                template: recipe.template)
         } catch {
             throw ImageBuildError(
                 .badInput, step: "render", "cannot render the Dockerfile for '\(env.name)': \(error.description)")

@@ -174,7 +174,8 @@ package enum LockCheck {
             out.add(old.name, "", ["reasons"], "reasons differ from the resolver's for this stack")
         }
         let offline = old.images.base.digest == nil || old.images.builder.digest == nil
-        let warnings = new.warnings + (offline ? [Locker.offlineImagesWarning] : [])
+        let byTag = Locker.byTagWarnings.filter(old.warnings.contains)
+        let warnings = new.warnings + (offline ? (byTag.isEmpty ? [Locker.offlineImagesWarning] : byTag) : [])
         if old.warnings != warnings {
             out.add(old.name, "", ["warnings"], "warnings differ from what 'envctl lock' gives for this stack")
         }

@@ -27,7 +27,7 @@ extension RegistryClient {
                 // Never fall back past corrupt or oversized data silently.
                 if error.code == .digestMismatch || error.code == .oversizedResponse { throw error }
                 emit(
-                    .warning("mirror \(candidate.registry) failed for \(ref): \(error.message); trying the next source")
+                    .warning("mirror \(candidate) failed for \(ref): \(error.message); trying the next source")
                 )
             }
         }

@@ -22,9 +22,13 @@ struct BuildOptions: ParsableArguments {
 
     @OptionGroup var registry: RegistryOptions
 
+    @OptionGroup var network: NetworkOptions
+
     /// The recipe these flags describe for `env`: builder, build arguments (with mirrors) and templates.
+    /// `specPath`: the spec whose `network:` section applies (nil: the flags only).
     func recipe(
-        for env: LockedEnvironment, templatesDirectory: String? = nil, template: String? = nil, cacheMounts: Bool = true
+        for env: LockedEnvironment, templatesDirectory: String? = nil, template: String? = nil, cacheMounts: Bool = true,
+        specPath: String? = nil
     )
         throws -> BuildRecipe
     {
@@ -39,7 +43,7 @@ struct BuildOptions: ParsableArguments {
         return BuildRecipe(
             builder: kind, buildArgs: try buildArguments(for: env), templatesDirectory: templatesDirectory,
             template: template,
-            cacheMounts: cacheMounts)
+            cacheMounts: cacheMounts, network: try network.access(specPath: specPath))
     }
 
     /// `--build-arg`s plus `BASE_IMAGE` / `BUILDER_IMAGE` rewritten to a mirror (keeping the digest), from

@@ -28,6 +28,11 @@ struct ImageOptions: ParsableArguments {
         name: .customLong("no-cache-mounts"), help: "Leave out RUN --mount=type=cache (for builders without BuildKit).")
     var noCacheMounts = false
 
+    /// The spec next to the lock, whose `network:` section `build` and `dockerfile` read.
+    var specPath: String {
+        ((lock as NSString).deletingLastPathComponent as NSString).appendingPathComponent("envctl.yaml")
+    }
+
     /// Loads the lock and picks the environment (bad input when the lock or the name is wrong).
     func selectEnvironment() throws -> LockedEnvironment {
         try Lockfile.load(fileAt: lock).selectEnvironment(environment, file: lock)
@@ -39,9 +44,12 @@ struct ImageOptions: ParsableArguments {
     }
 
     /// Renders the Dockerfile for `env` (template problems are bad input).
-    func render(_ env: LockedEnvironment, inputs: BuildInputs) throws -> String {
+    func render(_ env: LockedEnvironment, inputs: BuildInputs, network: NetworkAccess = NetworkAccess()) throws
+        -> String
+    {
         try ImageBuildWorkflow.render(
             env, inputs: inputs,
-            recipe: BuildRecipe(templatesDirectory: templates, template: template, cacheMounts: !noCacheMounts))
+            recipe: BuildRecipe(
+                templatesDirectory: templates, template: template, cacheMounts: !noCacheMounts, network: network))
     }
 }

@@ -85,7 +85,7 @@ enum ErrorPresentation {
         case let e as StaleLockError:
             return e.description
         case let e as PythonPinError:
-            return "error: \(e.message)"
+            return "error: \(e.message)" + (e.hint.map { "\n    hint: \($0)" } ?? "")
         case let e as LockError:
             return "error: \(e.message)"
         case let e as any EnvctlFailure & CustomStringConvertible:

@@ -64,7 +64,9 @@ extension EnvctlCommand {
                 }
                 let recipe = try builderOptions.recipe(
                     for: env, templatesDirectory: options.templates, template: options.template,
-                    cacheMounts: !options.noCacheMounts)
+                    cacheMounts: !options.noCacheMounts,
+                    specPath: options.specPath)
+                defer { recipe.network.remove() }
                 var target: String?
                 if push {
                     guard let repo = repository ?? env.image else {

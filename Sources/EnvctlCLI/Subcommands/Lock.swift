@@ -19,7 +19,9 @@ extension EnvctlCommand {
 
                 Examples:
                   envctl lock
-                  envctl lock --offline        # no registry access: images stay by tag, and the lock says so
+                  envctl lock --no-registry    # no registry access: images stay by tag, and the lock says so
+                  envctl lock --offline        # no network at all: also uv from its cache only
+                  envctl lock --ca-bundle corp-ca.pem --proxy-from-env   # behind a TLS-intercepting proxy
                   envctl lock --check          # in CI
                   envctl lock --check --refresh
 
@@ -28,8 +30,18 @@ extension EnvctlCommand {
         @OptionGroup var specOptions: SpecOptions
         @OptionGroup var registryOptions: RegistryOptions
 
-        @Flag(name: .long, help: "Don't contact registries; uv uses only its cache. Images stay recorded by tag.")
+        @OptionGroup var network: NetworkOptions
+
+        @Flag(
+            name: .long,
+            help:
+                "No network at all: don't contact registries (images stay recorded by tag) and let uv use only its cache.")
         var offline = false
+
+        @Flag(
+            name: .customLong("no-registry"),
+            help: "Don't contact registries (images stay recorded by tag); Python packages are still fetched and pinned.")
+        var noRegistry = false
 
         @Flag(name: .long, help: "Don't write; exit 2 if envctl.lock is stale, naming what changed.")
         var check = false
@@ -47,6 +59,7 @@ extension EnvctlCommand {
         func validate() throws {
             if refresh && !check { throw ValidationError("--refresh only applies with --check") }
             if refresh && offline { throw ValidationError("--refresh needs registry access; drop --offline") }
+            if refresh && noRegistry { throw ValidationError("--refresh needs registry access; drop --no-registry") }
         }
 
         func run() async throws {
@@ -63,13 +76,20 @@ extension EnvctlCommand {
                     return
                 }
                 let pinner = try UVPinner()
+                // Mirror warnings (a mirror that lacks a tag, then the fallback) are shown; progress is not.
                 let locker = Locker(
                     knowledgeBase: kb, pinner: pinner,
-                    images: offline ? nil : try registryOptions.makeClient(credentialsFor: nil, reporter: nil),
+                    images: offline || noRegistry
+                        ? nil
+                        : try registryOptions.makeClient(credentialsFor: nil, reporter: ProgressReporter(quiet: true)),
                     generatedBy: "envctl \(EnvctlCommand.envctlVersion)")
                 let previous = try? Lockfile.load(fileAt: specOptions.lockPath)
-                let lock = try await locker.lock(spec, options: LockOptions(offline: offline)).carryingPushRecords(
-                    from: previous)
+                let access = try network.access(spec.network, specPath: spec.path)
+                defer { access.remove() }
+                let lock = try await locker.lock(
+                    spec,
+                    options: LockOptions(offline: offline, noRegistry: noRegistry, uvEnvironment: access.uvEnvironment)
+                ).carryingPushRecords(from: previous)
                 try lock.write(to: specOptions.lockPath)
                 if json {
                     Terminal.stdout(try ResolutionJSON.render(lock.environments))
