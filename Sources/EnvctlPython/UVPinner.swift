@@ -154,7 +154,10 @@ package struct UVPinner: Sendable {
                 arguments: Arguments(
                     arguments(for: request, inputFile: input.path, constraintsFile: constraints?.path)),
                 environment: .inherit.updating(
-                    request.environment.merging(["UV_NO_PROGRESS": "1", "NO_COLOR": "1"]) { _, b in b }),
+                    Dictionary(
+                        uniqueKeysWithValues: request.environment.merging(["UV_NO_PROGRESS": "1", "NO_COLOR": "1"]) {
+                            _, b in b
+                        }.map { (Environment.Key(stringLiteral: $0.key), Optional($0.value)) })),
                 input: .none,
                 output: .string(limit: 64 << 20), error: .string(limit: 4 << 20)
             ) { execution in

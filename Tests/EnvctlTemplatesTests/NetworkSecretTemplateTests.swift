@@ -17,7 +17,7 @@ import Testing
         #expect(!plain.contains("type=secret"))
         inputs.secrets = BuildSecretMounts(caBundle: true, netrc: true)
         let secret = try DockerfileRenderer().render(LockFixtures.torch, inputs: inputs)
-        #expect(secret.contains(Self.ca))
+        #expect(secret.contains(cacheMounts ? Self.ca : "RUN " + Self.ca.dropFirst(4)))
         #expect(secret.contains(Self.netrc))
         #expect(secret.contains(" && \(Self.pipEnv)/opt/envctl/venv/bin/pip install --no-deps --require-hashes"))
         #expect(secret.components(separatedBy: "type=secret").count == 3, "only the pip step mounts them")
