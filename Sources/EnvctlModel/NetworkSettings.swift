@@ -144,7 +144,9 @@ package struct NetworkAccess: Sendable, Hashable {
             Secrets.register(password)
             guard !(user + password).contains(where: { $0.isWhitespace || $0 == "\"" }) else {
                 throw DiagnosticsError([
-                    .error("the user name or password for \(host) holds white space or quotes, which netrc can't carry", at: c.url.location)
+                    .error(
+                        "the user name or password for \(host) holds white space or quotes, which netrc can't carry",
+                        at: c.url.location)
                 ])
             }
             netrcText += "machine \(host) login \(user) password \(password)\n"
@@ -166,7 +168,8 @@ package struct NetworkAccess: Sendable, Hashable {
         access.scratch = dir.path
         if !pems.isEmpty {
             let system = systemBundles.lazy.compactMap { try? BoundedFile.contents(of: $0, limit: 16 << 20) }.first
-            let combined = pems.joined(separator: "\n") + "\n" + (system.map { String(decoding: $0, as: UTF8.self) } ?? "")
+            let combined =
+                pems.joined(separator: "\n") + "\n" + (system.map { String(decoding: $0, as: UTF8.self) } ?? "")
             access.caBundleFile = try writePrivate(combined, dir.path + "/ca-bundle.pem")
         }
         if !netrcText.isEmpty { access.netrcFile = try writePrivate(netrcText, dir.path + "/netrc") }
@@ -185,7 +188,8 @@ package struct NetworkAccess: Sendable, Hashable {
         }
     }
 
-    static func checkedPEM(_ data: Data, path: String, at location: SourceLocation?) throws(DiagnosticsError) -> String {
+    static func checkedPEM(_ data: Data, path: String, at location: SourceLocation?) throws(DiagnosticsError) -> String
+    {
         let text = String(decoding: data, as: UTF8.self)
         if text.contains("PRIVATE KEY-----") {
             throw DiagnosticsError([
@@ -204,13 +208,17 @@ package struct NetworkAccess: Sendable, Hashable {
 
     static func writePrivate(_ text: String, _ path: String) throws(DiagnosticsError) -> String {
         let fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0o600)
-        guard fd >= 0 else { throw DiagnosticsError([.error("cannot create \(path): \(String(cString: strerror(errno)))")]) }
+        guard fd >= 0 else {
+            throw DiagnosticsError([.error("cannot create \(path): \(String(cString: strerror(errno)))")])
+        }
         defer { close(fd) }
         let bytes = Array(text.utf8)
         var written = 0
         while written < bytes.count {
             let n = bytes[written...].withUnsafeBufferPointer { write(fd, $0.baseAddress, $0.count) }
-            guard n > 0 else { throw DiagnosticsError([.error("cannot write \(path): \(String(cString: strerror(errno)))")]) }
+            guard n > 0 else {
+                throw DiagnosticsError([.error("cannot write \(path): \(String(cString: strerror(errno)))")])
+            }
             written += n
         }
         return path

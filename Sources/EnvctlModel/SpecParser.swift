@@ -184,7 +184,8 @@ package struct SpecParser {
                 guard let p = im["password_env"], let passwordEnv = ctx.scalar(p, what: "password_env") else {
                     ctx.error(
                         "a credential needs 'password_env'",
-                        hint: "name the environment variable that holds the password; the secret never goes in envctl.yaml",
+                        hint:
+                            "name the environment variable that holds the password; the secret never goes in envctl.yaml",
                         item)
                     continue
                 }

@@ -174,7 +174,8 @@ package struct UVPinner: Sendable {
             // uv quotes the lines it cannot parse; only the lines that explain the failure are shown, redacted.
             let stderr = result.standardError ?? ""
             let needsNetwork =
-                request.offline && (stderr.contains("network was disabled") || stderr.contains("not found in the cache"))
+                request.offline
+                && (stderr.contains("network was disabled") || stderr.contains("not found in the cache"))
             throw PythonPinError(
                 .resolutionFailed,
                 "uv could not pin the Python requirements for Python \(request.python) on \(request.platform):\n"
@@ -194,8 +195,10 @@ package struct UVPinner: Sendable {
         let certificate = ["invalid peer certificate", "unknownissuer", "certificate verify failed"].contains {
             lower.contains($0)
         }
-        let connect = ["client error (connect)", "dns error", "tcp connect error", "connection refused",
-            "operation timed out", "failed to lookup address"].contains { lower.contains($0) }
+        let connect = [
+            "client error (connect)", "dns error", "tcp connect error", "connection refused",
+            "operation timed out", "failed to lookup address",
+        ].contains { lower.contains($0) }
         guard certificate || connect else { return nil }
         let settings = PythonIndexSettings(defaultIndex: request.defaultIndex, mirrors: request.mirrors)
         // uv names the URL it fetched (the mirrored one); map it back to the index the spec or framework names.

@@ -88,8 +88,10 @@ struct CorporateNetworkEndToEndTests {
             .trimmingCharacters(in: .whitespacesAndNewlines)
         _ = try w.spawn(
             python,
-            [w.dir.path + "/index_server.py", w.dir.path + "/index", tls + "/server.pem", tls + "/server.key", "ci",
-                password],
+            [
+                w.dir.path + "/index_server.py", w.dir.path + "/index", tls + "/server.pem", tls + "/server.key", "ci",
+                password,
+            ],
             log: w.dir.path + "/index.log")
         var port = ""
         for _ in 0..<200 {
@@ -102,8 +104,12 @@ struct CorporateNetworkEndToEndTests {
         }
         try #require(!port.isEmpty, "the HTTPS index did not start")
         let indexURL = "https://127.0.0.1:\(port)/simple"
-        let denied = try runProcess("curl", ["-s", "-o", "/dev/null", "-w", "%{http_code}", "--cacert", tls + "/ca.pem",
-            indexURL + "/"])
+        let denied = try runProcess(
+            "curl",
+            [
+                "-s", "-o", "/dev/null", "-w", "%{http_code}", "--cacert", tls + "/ca.pem",
+                indexURL + "/",
+            ])
         #expect(denied.stdout == "401", "the index asks for credentials")
 
         // 3. A project whose spec names the CA bundle and the variable holding the password.
@@ -137,7 +143,8 @@ struct CorporateNetworkEndToEndTests {
         env["CORP_INDEX_PASSWORD"] = password
         env["UV_CACHE_DIR"] = uvCache
         if let uv = uvExecutable() {
-            env["PATH"] = (uv as NSString).deletingLastPathComponent + ":" + (ProcessInfo.processInfo.environment["PATH"] ?? "")
+            env["PATH"] =
+                (uv as NSString).deletingLastPathComponent + ":" + (ProcessInfo.processInfo.environment["PATH"] ?? "")
         }
         let envctl = RepoPaths.envctlBinary
 
@@ -175,7 +182,10 @@ struct CorporateNetworkEndToEndTests {
             let file = w.dir.path + "/digest"
             let push = try w.run(
                 "buildah",
-                ["push", "--quiet", "--digestfile", file, "localhost/standin-cuda:12.4.1", "docker://\(registry)/\(tagged)"])
+                [
+                    "push", "--quiet", "--digestfile", file, "localhost/standin-cuda:12.4.1",
+                    "docker://\(registry)/\(tagged)",
+                ])
             try #require(push.status == 0, "\(push.stderr)")
             images[keyPath: keyPath].digest = try String(contentsOfFile: file, encoding: .utf8)
                 .trimmingCharacters(in: .whitespacesAndNewlines)
@@ -217,8 +227,10 @@ struct CorporateNetworkEndToEndTests {
         let tag = demo.contentTag
         let manifestText = try runProcess(
             "curl",
-            ["-sf", "-H", "Accept: application/vnd.oci.image.manifest.v1+json",
-                "http://\(registry)/v2/envctl/corp/manifests/\(tag)"]
+            [
+                "-sf", "-H", "Accept: application/vnd.oci.image.manifest.v1+json",
+                "http://\(registry)/v2/envctl/corp/manifests/\(tag)",
+            ]
         ).stdout
         let manifest = try #require(
             try JSONSerialization.jsonObject(with: Data(manifestText.utf8)) as? [String: Any], "\(manifestText)")

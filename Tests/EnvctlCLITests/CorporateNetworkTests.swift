@@ -29,7 +29,8 @@ import Testing
         // Port 9 (discard) on loopback: nothing listens, so uv's connect is refused. The mirror URL carries a
         // password, which no message may show.
         let env = [
-            "ENVCTL_INDEX_MIRRORS": "https://pypi.org/simple=http://ci:\(TestSecrets.prefix)mirror-pass@127.0.0.1:9/simple"
+            "ENVCTL_INDEX_MIRRORS":
+                "https://pypi.org/simple=http://ci:\(TestSecrets.prefix)mirror-pass@127.0.0.1:9/simple"
         ]
         let r = try envctl(["lock", "--no-registry"], cwd: dir.path, env: env)
         #expect(r.status == 1, "\(r.stderr)")
@@ -97,7 +98,8 @@ import Testing
         for ref in refs { _ = try registry.put(ref, payload: ref) }
         // Two mirrors of docker.io: the first (an empty path on the same registry) lacks every tag.
         try dir.write(
-            "registries.yaml", "registries:\n  docker.io:\n    mirrors: [\"\(registry.host)/empty\", \"\(registry.host)\"]\n")
+            "registries.yaml",
+            "registries:\n  docker.io:\n    mirrors: [\"\(registry.host)/empty\", \"\(registry.host)\"]\n")
         let env = ["ENVCTL_INDEX_MIRRORS": index.mirrors, "ENVCTL_REGISTRIES_CONFIG": dir.path + "/registries.yaml"]
         let r = try envctl(["lock"], cwd: dir.path, env: env)
         #expect(r.status == 0, "\(r.stderr)")

@@ -8,7 +8,8 @@ import Testing
 @Suite struct NetworkSecretTemplateTests {
     static let ca = "    --mount=type=secret,id=envctl-ca,target=/run/secrets/envctl-ca.pem,mode=0400 \\\n"
     static let netrc = "    --mount=type=secret,id=envctl-netrc,target=/run/secrets/envctl-netrc,mode=0400 \\\n"
-    static let pipEnv = "PIP_CERT=/run/secrets/envctl-ca.pem SSL_CERT_FILE=/run/secrets/envctl-ca.pem NETRC=/run/secrets/envctl-netrc "
+    static let pipEnv =
+        "PIP_CERT=/run/secrets/envctl-ca.pem SSL_CERT_FILE=/run/secrets/envctl-ca.pem NETRC=/run/secrets/envctl-netrc "
 
     @Test(arguments: [true, false]) func mountsAppearOnlyWhenUsed(cacheMounts: Bool) throws {
         var inputs = LockFixtures.inputs
@@ -42,6 +43,9 @@ import Testing
         let text = try DockerfileRenderer().render(LockFixtures.torch, inputs: inputs)
         #expect(text.contains(Self.ca))
         #expect(!text.contains("envctl-netrc"))
-        #expect(text.contains(" && PIP_CERT=/run/secrets/envctl-ca.pem SSL_CERT_FILE=/run/secrets/envctl-ca.pem /opt/envctl/venv/bin/pip install"))
+        #expect(
+            text.contains(
+                " && PIP_CERT=/run/secrets/envctl-ca.pem SSL_CERT_FILE=/run/secrets/envctl-ca.pem /opt/envctl/venv/bin/pip install"
+            ))
     }
 }

@@ -27,7 +27,8 @@ struct BuildOptions: ParsableArguments {
     /// The recipe these flags describe for `env`: builder, build arguments (with mirrors) and templates.
     /// `specPath`: the spec whose `network:` section applies (nil: the flags only).
     func recipe(
-        for env: LockedEnvironment, templatesDirectory: String? = nil, template: String? = nil, cacheMounts: Bool = true,
+        for env: LockedEnvironment, templatesDirectory: String? = nil, template: String? = nil,
+        cacheMounts: Bool = true,
         specPath: String? = nil
     )
         throws -> BuildRecipe

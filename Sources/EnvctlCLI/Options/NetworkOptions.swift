@@ -21,7 +21,9 @@ struct NetworkOptions: ParsableArguments {
 
     @Flag(
         name: .customLong("proxy-from-env"),
-        help: "Pass HTTP_PROXY, HTTPS_PROXY and NO_PROXY from the environment to uv and the build (never into the image).")
+        help:
+            "Pass HTTP_PROXY, HTTPS_PROXY and NO_PROXY from the environment to uv and the build (never into the image)."
+    )
     var proxyFromEnv = false
 
     /// The network access for the spec at `specPath` (its `network:` section, when the file exists) and these

@@ -35,12 +35,14 @@ extension EnvctlCommand {
         @Flag(
             name: .long,
             help:
-                "No network at all: don't contact registries (images stay recorded by tag) and let uv use only its cache.")
+                "No network at all: don't contact registries (images stay recorded by tag) and let uv use only its cache."
+        )
         var offline = false
 
         @Flag(
             name: .customLong("no-registry"),
-            help: "Don't contact registries (images stay recorded by tag); Python packages are still fetched and pinned.")
+            help:
+                "Don't contact registries (images stay recorded by tag); Python packages are still fetched and pinned.")
         var noRegistry = false
 
         @Flag(name: .long, help: "Don't write; exit 2 if envctl.lock is stale, naming what changed.")
