@@ -27,10 +27,13 @@ package enum LockCheck {
     package struct Refresh: Sendable {
         package var registry: (any ImageRegistry)?
         package var pinner: UVPinner?
+        /// A corporate network's variables for uv (`NetworkAccess.uvEnvironment`).
+        package var uvEnvironment: [String: String]
 
-        package init(registry: (any ImageRegistry)?, pinner: UVPinner?) {
+        package init(registry: (any ImageRegistry)?, pinner: UVPinner?, uvEnvironment: [String: String] = [:]) {
             self.registry = registry
             self.pinner = pinner
+            self.uvEnvironment = uvEnvironment
         }
     }
 
@@ -122,7 +125,9 @@ package enum LockCheck {
         if let refresh {
             if let registry = refresh.registry { try await refreshImages(lock, registry, &out) }
             if let pinner = refresh.pinner {
-                try await refreshPins(lock, spec: spec, knowledgeBase: knowledgeBase, pinner: pinner, &out)
+                try await refreshPins(
+                    lock, spec: spec, knowledgeBase: knowledgeBase, pinner: pinner,
+                    uvEnvironment: refresh.uvEnvironment, &out)
             }
         }
         return out.lines
@@ -333,11 +338,12 @@ package enum LockCheck {
 
     /// uv, run again on the same requirements, pins the same packages at the same versions, hashes and indexes.
     static func refreshPins(
-        _ lock: Lockfile, spec: Spec, knowledgeBase: KnowledgeBase, pinner: UVPinner, _ out: inout Findings
+        _ lock: Lockfile, spec: Spec, knowledgeBase: KnowledgeBase, pinner: UVPinner,
+        uvEnvironment: [String: String] = [:], _ out: inout Findings
     ) async throws {
         let fresh = try await Locker(
             knowledgeBase: knowledgeBase, pinner: pinner, images: nil, generatedBy: ""
-        ).lock(spec, options: LockOptions())
+        ).lock(spec, options: LockOptions(uvEnvironment: uvEnvironment))
         for now in fresh.environments {
             guard let old = lock.environment(named: now.name) else { continue }
             let a = Dictionary(old.pythonPackages.packages.map { ($0.name, $0) }, uniquingKeysWith: { x, _ in x })

@@ -68,12 +68,15 @@ extension EnvctlCommand {
             try await ErrorPresentation.guarded {
                 let (spec, kb) = try specOptions.load()
                 if check {
+                    let access = refresh ? try network.access(spec.network, specPath: spec.path) : NetworkAccess()
+                    defer { access.remove() }
                     try await runCheck(
                         spec: spec, kb: kb,
                         refresh: refresh
                             ? LockCheck.Refresh(
-                                registry: try registryOptions.makeClient(credentialsFor: nil, reporter: nil),
-                                pinner: try UVPinner())
+                                registry: try registryOptions.makeClient(
+                                    credentialsFor: nil, reporter: ProgressReporter(quiet: true)),
+                                pinner: try UVPinner(), uvEnvironment: access.uvEnvironment)
                             : nil)
                     return
                 }
