@@ -28,6 +28,11 @@ extension EnvctlCommand {
                   envctl build --env train --push --record  # push, record the digest
                   envctl build --push --mirror docker.io=127.0.0.1:5000 \\
                       --build-arg PIP_INDEX_URL=http://127.0.0.1:8080/simple
+                  envctl build --ca-bundle corp-ca.pem --proxy-from-env   # behind a proxy
+
+                A corporate network's CA bundle and netrc (envctl.yaml `network:` or the flags) reach the pip step as \
+                build secrets (RUN --mount=type=secret) and proxies as build arguments: none of them is kept in the \
+                image (docs/corporate-networks.md).
                 """)
 
         @OptionGroup var options: ImageOptions
