@@ -214,7 +214,7 @@ package struct UVPinner: Sendable {
         }
         let contacted = settings.mirrored(canonical)
         let via = contacted == canonical ? "" : " (through the mirror \(contacted))"
-        let reason = certificate ? "did not trust its TLS certificate" : "could not connect"
+        let reason = certificate ? "did not trust the TLS certificate of" : "could not connect to"
         let hint =
             certificate
             ? "add the CA that signs it (a TLS-intercepting proxy's, or a private index's): network.ca_bundle in envctl.yaml or --ca-bundle FILE"
@@ -222,7 +222,7 @@ package struct UVPinner: Sendable {
         return PythonPinError(
             .indexUnreachable,
             Secrets.redact(
-                "uv \(reason) to \(which) \(canonical)\(via):\n" + ToolOutput.excerpt(stderr, maxLines: 8)),
+                "uv \(reason) \(which) \(canonical)\(via):\n" + ToolOutput.excerpt(stderr, maxLines: 8)),
             hint: hint)
     }
 

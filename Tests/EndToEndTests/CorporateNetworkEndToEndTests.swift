@@ -158,7 +158,7 @@ struct CorporateNetworkEndToEndTests {
             .write(toFile: project + "/envctl.yaml", atomically: true, encoding: .utf8)
         let untrusted = try runProcess(envctl, ["lock", "--no-registry"], cwd: project, environment: env)
         #expect(untrusted.status == 1)
-        #expect(untrusted.stderr.contains("did not trust its TLS certificate"), "\(untrusted.stderr)")
+        #expect(untrusted.stderr.contains("did not trust the TLS certificate of"), "\(untrusted.stderr)")
         #expect(untrusted.stderr.contains("network.ca_bundle"))
         try spec.write(toFile: project + "/envctl.yaml", atomically: true, encoding: .utf8)
 
