@@ -31,7 +31,12 @@ struct SpecOptions: ParsableArguments {
     }
 
     func load() throws(DiagnosticsError) -> (Spec, KnowledgeBase) {
-        var parsed = try SpecParser().parse(fileAt: spec)
+        try prepare(try SpecParser().parse(fileAt: spec))
+    }
+
+    /// Applies `--index-mirror`, `ENVCTL_INDEX_MIRRORS` and the knowledge-base overlays to a parsed spec.
+    func prepare(_ spec: Spec) throws(DiagnosticsError) -> (Spec, KnowledgeBase) {
+        var parsed = spec
         // Mirrors are a property of where envctl runs, not of the project, so they stay out of the spec hash.
         var extra = ProcessInfo.processInfo.environment["ENVCTL_INDEX_MIRRORS"].map { [$0] } ?? []
         extra += indexMirrors

@@ -21,6 +21,7 @@ extension EnvctlCommand {
                   envctl lock
                   envctl lock --offline        # no registry access: images stay by tag, and the lock says so
                   envctl lock --check          # in CI
+                  envctl lock --check --json   # findings as JSON (kind, environment, field, file, line)
                   envctl lock --check --refresh
 
                 """)
@@ -41,7 +42,11 @@ extension EnvctlCommand {
         )
         var refresh = false
 
-        @Flag(name: .long, help: "Print the written lock's summary as JSON.")
+        @Flag(
+            name: .long,
+            help:
+                "Print the written lock's summary as JSON; with --check, the verdict and each finding (kind, environment, field, file, line)."
+        )
         var json = false
 
         func validate() throws {
@@ -84,8 +89,10 @@ extension EnvctlCommand {
 
         func runCheck(spec: Spec, kb: KnowledgeBase, refresh: LockCheck.Refresh?) async throws {
             let path = specOptions.lockPath
-            try await LockCheck.requireUpToDate(spec: spec, knowledgeBase: kb, lockPath: path, refresh: refresh)
-            Terminal.stdout("\(path) is up to date")
+            let report = try await LockCheck.report(spec: spec, knowledgeBase: kb, lockPath: path, refresh: refresh)
+            if json { print(try Terminal.json(report)) }
+            guard report.status == "up-to-date" else { throw StaleLockError(report) }
+            if !json { Terminal.stdout("\(path) is up to date") }
         }
     }
 }
