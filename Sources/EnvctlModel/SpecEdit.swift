@@ -114,8 +114,14 @@ package enum SpecEdit {
                 hint: "add 'packages: [\(value)]' under it by hand")
         }
         var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        // Yams' composer doesn't keep collection styles; a flow collection's mark is at its '[' or '{'.
+        func opens(_ mark: Mark, with bracket: Character) -> Bool {
+            guard mark.line >= 1, mark.line <= lines.count else { return false }
+            let l = Array(lines[mark.line - 1])
+            return mark.column >= 1 && mark.column <= l.count && l[mark.column - 1] == bracket
+        }
         guard let list = env["packages"] else {
-            guard env.style == .block else {
+            guard !opens(envMark, with: "{") else {
                 throw failure(
                     "environment '\(environment)' in \(file) is a flow mapping",
                     hint: "add 'packages: [\(value)]' to it by hand")
@@ -127,7 +133,7 @@ package enum SpecEdit {
         guard case .sequence(let seq) = list, let listMark = list.mark else {
             throw failure("'packages' of environment '\(environment)' in \(file) is not a list")
         }
-        if seq.style == .flow {
+        if opens(listMark, with: "[") {
             // Insert after the last item, or right after '[' when the list is empty.
             let (line, column): (Int, Int)
             if let last = seq.last, let m = last.mark {
