@@ -24,7 +24,9 @@ package struct RequirementLine: Sendable, Hashable {
         let trimmed = raw.trimmingCharacters(in: .whitespaces)
         text = trimmed
         guard !trimmed.contains(where: \.isNewline) else { throw fail("it spans lines") }
-        guard let nameRange = trimmed.range(of: #"^[A-Za-z0-9]([A-Za-z0-9._-]*[A-Za-z0-9])?"#, options: .regularExpression)
+        guard
+            let nameRange = trimmed.range(
+                of: #"^[A-Za-z0-9]([A-Za-z0-9._-]*[A-Za-z0-9])?"#, options: .regularExpression)
         else { throw fail("it does not start with a package name") }
         name = String(trimmed[nameRange])
         let markerSplit = trimmed[nameRange.upperBound...].split(
@@ -157,7 +159,8 @@ package enum SpecEdit {
         }
         let chars = Array(lines[m.line - 1])
         let prefix = String(chars[..<(m.column - 1)])
-        let dash = prefix.trimmingCharacters(in: .whitespaces) == "-"
+        let dash =
+            prefix.trimmingCharacters(in: .whitespaces) == "-"
             ? prefix : String(repeating: " ", count: max(0, m.column - 3)) + "- "
         lines.insert(dash + render(value, quote: nil, inFlow: false), at: m.line)
         return lines.joined(separator: "\n")

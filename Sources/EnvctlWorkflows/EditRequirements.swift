@@ -190,13 +190,15 @@ package struct EditRequirements: Sendable {
         let names = spec.environments.map(\.name).joined(separator: ", ")
         if let name {
             guard let env = spec.environment(named: name) else {
-                throw SpecEdit.failure("no environment '\(name.escapedForMessage)' in \(specPath)", hint: "it has: \(names)")
+                throw SpecEdit.failure(
+                    "no environment '\(name.escapedForMessage)' in \(specPath)", hint: "it has: \(names)")
             }
             return env
         }
         guard spec.environments.count == 1 else {
             throw SpecEdit.failure(
-                "\(specPath) has \(spec.environments.count) environments (\(names))", hint: "choose one with --env NAME")
+                "\(specPath) has \(spec.environments.count) environments (\(names))", hint: "choose one with --env NAME"
+            )
         }
         return spec.environments[0]
     }

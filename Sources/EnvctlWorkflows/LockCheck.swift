@@ -427,7 +427,10 @@ package enum LockCheck {
             if let req = env.requirements, let file = try? SpecPath.resolve(req, specPath: spec.path, what: "") {
                 let shown = specDir.isEmpty ? req.value : (specDir as NSString).appendingPathComponent(req.value)
                 inputs.append(
-                    ("requirements", env.name, file.resolved, "the requirements file \(shown) of environment '\(env.name)'"))
+                    (
+                        "requirements", env.name, file.resolved,
+                        "the requirements file \(shown) of environment '\(env.name)'"
+                    ))
             }
         }
         let hashLine = out.locations?.location(["spec_hash"])?.line
@@ -465,7 +468,9 @@ package enum LockCheck {
         }
         let lockAbs = (absolute(lockPath) as NSString).standardizingPath
         guard let repo = try? Repository.discover(from: (lockAbs as NSString).deletingLastPathComponent),
-            let top = repo.workingDirectory.map({ (($0 as NSString).resolvingSymlinksInPath as NSString).standardizingPath })
+            let top = repo.workingDirectory.map({
+                (($0 as NSString).resolvingSymlinksInPath as NSString).standardizingPath
+            })
         else { return nil }
         func relative(_ p: String) -> String? {
             let real = ((absolute(p) as NSString).resolvingSymlinksInPath as NSString).standardizingPath

@@ -122,6 +122,28 @@ import Testing
         #expect(try envctl(["lock", "--check"], cwd: dir.path).status == 0)
     }
 
+    @Test func frameworkUpgradeMovesTheSeriesOrLeavesEveryFile() throws {
+        let server = try WheelIndexServer()
+        defer { server.stop() }
+        let dir = try example("quickstart")
+        defer { dir.cleanup() }
+        let env = ["ENVCTL_INDEX_MIRRORS": server.mirrors]
+        #expect(try envctl(["lock", "--offline"], cwd: dir.path, env: env).status == 0)
+        let spec = try read(dir, "envctl.yaml"), lock = try read(dir, "envctl.lock")
+        // The knowledge base knows torch releases newer than 2.5 for this fleet; the test index has only 2.5.1, so
+        // the re-lock fails after the spec's series was rewritten in memory, and no file changes.
+        let r = try envctl(["upgrade", "--framework", "--offline"], cwd: dir.path, env: env)
+        #expect(r.status == 1, "\(r.stdout)\n\(r.stderr)")
+        #expect(r.stderr.contains("you require torch=="))
+        #expect(!r.stderr.contains("torch==2.5.1"))
+        #expect(try read(dir, "envctl.yaml") == spec)
+        #expect(try read(dir, "envctl.lock") == lock)
+        // Without a framework there is nothing to upgrade.
+        try dir.write("envctl.yaml", spec.replacingOccurrences(of: "    framework: \"torch==2.5.*\"\n", with: ""))
+        #expect(try envctl(["upgrade", "--framework", "--offline"], cwd: dir.path, env: env).status == 64)
+        #expect(try envctl(["upgrade", "--offline"], cwd: dir.path, env: env).status == 64)
+    }
+
     @Test func checkJSONNamesTheChangedFile() throws {
         let server = try WheelIndexServer()
         defer { server.stop() }
@@ -138,7 +160,9 @@ import Testing
         #expect(fresh.stdout.contains("\"status\" : \"up-to-date\""))
 
         // Committed: git tells which input changed since the commit that wrote the lock.
-        for args in [["init", "-q"], ["add", "."], ["-c", "user.name=t", "-c", "user.email=t@e", "commit", "-qm", "lock"]] {
+        for args in [
+            ["init", "-q"], ["add", "."], ["-c", "user.name=t", "-c", "user.email=t@e", "commit", "-qm", "lock"],
+        ] {
             #expect(try runProcess("git", args, cwd: dir.path).status == 0)
         }
         try dir.write("requirements.txt", "tinyreq\nfilelock\n")
@@ -192,6 +216,10 @@ import Testing
         #expect(both.status == 64)
         // Without --spec the lock is looked for here, and isn't.
         #expect(try envctl(["dockerfile"], cwd: other).status == 64)
+        // doctor checks the environments of the lock next to --spec.
+        let doctor = try envctl(["doctor", "--spec", spec], cwd: other)
+        #expect(!doctor.stdout.contains("no envctl.lock here"), "\(doctor.stdout)")
+        #expect(try envctl(["doctor"], cwd: other).stdout.contains("no envctl.lock here"))
     }
 }
 

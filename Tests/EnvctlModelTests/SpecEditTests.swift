@@ -22,8 +22,9 @@ import Testing
     @Test func appendsToFlowAndBlockListsAndAddsAMissingList() throws {
         let flow = try SpecEdit.appendPackage(in: spec, environment: "train", value: "filelock", file: "envctl.yaml")
         #expect(
-            flow == spec.replacingOccurrences(
-                of: "[tinyreq, \"numpy>=2\"]", with: "[tinyreq, \"numpy>=2\", filelock]"))
+            flow
+                == spec.replacingOccurrences(
+                    of: "[tinyreq, \"numpy>=2\"]", with: "[tinyreq, \"numpy>=2\", filelock]"))
         let block = try SpecEdit.appendPackage(in: spec, environment: "serve", value: "a>=1,<2", file: "envctl.yaml")
         #expect(block == spec.replacingOccurrences(of: "'numpy<2'\n", with: "'numpy<2'\n      - \"a>=1,<2\"\n"))
         let bare = try SpecEdit.appendPackage(in: spec, environment: "bare", value: "x", file: "envctl.yaml")

@@ -6,7 +6,9 @@ import Foundation
 
 /// Options shared by `envctl dockerfile` and `envctl build`: which lock, which environment, which templates.
 struct ImageOptions: ParsableArguments {
-    @Option(name: .customLong("lock"), help: ArgumentHelp("The lock file to read (default: envctl.lock).", valueName: "path"))
+    @Option(
+        name: .customLong("lock"),
+        help: ArgumentHelp("The lock file to read (default: envctl.lock).", valueName: "path"))
     var lockFile: String?
 
     @Option(

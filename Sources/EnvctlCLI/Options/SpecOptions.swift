@@ -1,6 +1,7 @@
 import ArgumentParser
 import EnvctlKnowledge
 import EnvctlModel
+import EnvctlRuns
 import Foundation
 
 /// Options shared by every command that reads envctl.yaml.
@@ -28,6 +29,18 @@ struct SpecOptions: ParsableArguments {
     static func lockPath(forSpec spec: String) -> String {
         let dir = (spec as NSString).deletingLastPathComponent
         return dir.isEmpty ? Lockfile.fileName : (dir as NSString).appendingPathComponent(Lockfile.fileName)
+    }
+
+    /// The workspace of `--spec PATH` (its directory, which holds envctl.lock), else the one found from here up.
+    static func workspace(forSpec spec: String?) throws -> Workspace {
+        guard let spec else { return try Workspace.locate() }
+        let dir = (spec as NSString).deletingLastPathComponent
+        let absolute =
+            dir.hasPrefix("/")
+            ? dir
+            : (FileManager.default.currentDirectoryPath as NSString)
+                .appendingPathComponent(dir)
+        return Workspace(root: (absolute as NSString).standardizingPath)
     }
 
     func load() throws(DiagnosticsError) -> (Spec, KnowledgeBase) {

@@ -120,7 +120,8 @@ extension EnvctlCommand {
             let envs = Dictionary(lock.environments.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
             let summary = await BuildAll(
                 client: { host in try registry.makeClient(credentialsFor: host, reporter: nil) },
-                events: { name, event in envs[name].map { Self.present(event, environment: $0, resultsToStderr: json) } }
+                events: { name, event in envs[name].map { Self.present(event, environment: $0, resultsToStderr: json) }
+                }
             ).run(jobs) { ErrorPresentation.text(for: $0) }
             if json {
                 print(try Terminal.json(summary))
@@ -144,7 +145,8 @@ extension EnvctlCommand {
             // `build --all --json` keeps stdout for the summary.
             switch event {
             case .alreadyPublished(let reference, let hash):
-                emit(resultsToStderr, 
+                emit(
+                    resultsToStderr,
                     "\(reference) already holds the image for lock hash \(hash); skipping the build (--force rebuilds)")
             case .replacing(let reference, let hash):
                 Terminal.stderr(
