@@ -77,6 +77,14 @@ import Testing
         let keep = try envctl(["upgrade", "tinyreq", "--offline"], cwd: dir.path, env: env)
         #expect(keep.status == 0, "\(keep.stderr)")
         #expect(try read(dir, "envctl.lock").contains("version: 1.26.4"))
+        // upgrade --all --dry-run shows numpy moving, and writes nothing.
+        let lockBefore = try read(dir, "envctl.lock")
+        let all = try envctl(["upgrade", "--all", "--offline", "--dry-run", "--json"], cwd: dir.path, env: env)
+        #expect(all.status == 0, "\(all.stderr)")
+        let diff = try JSONSerialization.jsonObject(with: Data(all.stdout.utf8)) as? [String: Any]
+        let changes = ((diff?["environments"] as? [[String: Any]])?.first?["changes"] as? [[String: Any]]) ?? []
+        #expect(changes.contains { $0["field"] as? String == "package numpy" && $0["b"] as? String == "2.1.0" })
+        #expect(try read(dir, "envctl.lock") == lockBefore)
         let up = try envctl(["upgrade", "numpy", "--offline"], cwd: dir.path, env: env)
         #expect(up.status == 0, "\(up.stderr)")
         #expect(up.stdout.contains("1.26.4"))
