@@ -82,5 +82,20 @@ struct BuildAllEndToEndTests {
         for name in ["one", "two"] {
             #expect(FileManager.default.fileExists(atPath: project + "/.envctl/build/\(name)/oci/index.json"))
         }
+
+        // Without --json: one table on stdout, the failure's error on stderr (the builder's cache makes it quick).
+        let text = try w.run(
+            RepoPaths.envctlBinary,
+            [
+                "build", "--all", "--builder", "buildah", "--mirror", "docker.io=\(registry)",
+                "--build-arg", "PIP_INDEX_URL=http://127.0.0.1:\(w.indexPort)/simple",
+            ], cwd: project)
+        #expect(text.status == 1)
+        let table = text.stdout.split(separator: "\n").drop { !$0.hasPrefix("environment") }.map(String.init)
+        #expect(table.first?.contains("status") == true, "\(text.stdout)")
+        #expect(table.dropFirst().map { $0.split(separator: " ").first.map(String.init) } == ["one", "missing", "two"])
+        #expect(
+            table.dropFirst().map { $0.split(separator: " ").last.map(String.init) } == ["built", "failed", "built"])
+        #expect(text.stderr.contains("missing: "))
     }
 }
