@@ -36,6 +36,13 @@ package struct LockOptions: Sendable {
     package var platform: String
     /// The container platform image digests are chosen for.
     package var imagePlatform: String
+    /// The lock being replaced (`add`, `upgrade`): uv prefers its Python pins, and an image whose reference is
+    /// unchanged keeps its digest unless `refreshImages`. Nil for a fresh `envctl lock`.
+    package var previous: Lockfile? = nil
+    /// Per environment, which preferred Python pins may move anyway (`upgrade PKG`, `upgrade --all`).
+    package var upgrade: [String: PinUpgrade] = [:]
+    /// With `previous`: pin every image by digest again instead of keeping the previous digests.
+    package var refreshImages = false
 
     package init(
         offline: Bool = false, noRegistry: Bool = false, platform: String = "x86_64-manylinux_2_28",
@@ -157,18 +164,28 @@ package struct Locker: Sendable {
             guard let pinner else {
                 throw PythonPinError(.toolMissing, "no uv available to pin Python packages")
             }
-            var request = PinRequest(
+            let request = PinRequest(
                 requirements: lines, python: r.python.text, platform: options.platform,
                 defaultIndex: spec.pythonIndexes.defaultIndex, frameworkIndex: r.framework?.indexURL,
                 mirrors: spec.pythonIndexes.mirrors, offline: options.offline,
                 constraints: env.cudaWheels?.value == .knowledgeBase ? Self.knowledgeBaseWheelConstraints(r) : [])
-            request.environment = options.uvEnvironment
-            locked.pythonPackages.packages = try await pinner.pin(request)
+            var req = request
+            req.environment = options.uvEnvironment
+            if let old = options.previous?.environment(named: env.name) {
+                req.preferences = old.pythonPackages.packages.map { "\($0.name)==\($0.version)" }
+                req.upgrade = options.upgrade[env.name] ?? .none
+            }
+            locked.pythonPackages.packages = try await pinner.pin(req)
         }
         try Self.applyCUDAWheels(&locked, resolution: r, spec: spec, knowledgeBase: knowledgeBase)
 
-        // Images: pin by digest unless offline.
-        if let images, !options.offline, !options.noRegistry {
+        // Images: keep the previous lock's digests where asked and the reference is unchanged.
+        if let old = options.previous?.environment(named: env.name), !options.refreshImages,
+            old.images.base.reference == locked.images.base.reference, old.images.base.digest != nil,
+            old.images.builder.reference == locked.images.builder.reference, old.images.builder.digest != nil
+        {
+            locked.images = old.images
+        } else if let images, !options.offline, !options.noRegistry {  // Pin by digest unless offline.
             for keyPath in [\LockedImages.base, \LockedImages.builder] {
                 let ref = locked.images[keyPath: keyPath].reference
                 do {

@@ -53,6 +53,10 @@ package struct PinRequest: Sendable, Hashable {
     package var constraints: [String]
     /// Extra variables for uv: a corporate network's `SSL_CERT_FILE`, `NETRC` and proxies (``NetworkAccess``).
     package var environment: [String: String] = [:]
+    /// Pins uv prefers (`numpy==1.26.4`, from the previous lock), so only what must move moves (`add`, `upgrade`).
+    package var preferences: [String] = []
+    /// Which preferred pins uv may move to the newest allowed version anyway.
+    package var upgrade: PinUpgrade = .none
 
     package init(
         requirements: [String], python: String, platform: String = "x86_64-manylinux_2_28",
@@ -68,6 +72,13 @@ package struct PinRequest: Sendable, Hashable {
         self.mirrors = mirrors
         self.offline = offline
     }
+}
+
+/// Which of the preferred pins uv may move: none, some packages (`--upgrade-package`), or all (`--upgrade`).
+package enum PinUpgrade: Sendable, Hashable {
+    case none
+    case packages([String])
+    case all
 }
 
 /// Pins Python requirements to exact versions with sha256 hashes by driving `uv pip compile --generate-hashes`.
@@ -103,7 +114,9 @@ package struct UVPinner: Sendable {
     package init(uvPath: String) { self.uvPath = uvPath }
 
     /// The arguments passed to uv, exposed for tests and `--verbose`.
-    package func arguments(for request: PinRequest, inputFile: String, constraintsFile: String? = nil) -> [String] {
+    package func arguments(
+        for request: PinRequest, inputFile: String, constraintsFile: String? = nil, outputFile: String? = nil
+    ) -> [String] {
         let settings = PythonIndexSettings(defaultIndex: request.defaultIndex, mirrors: request.mirrors)
         // --no-python-downloads: resolving for another Python version needs no interpreter of that version,
         // and uv would otherwise try to download one.
@@ -115,6 +128,13 @@ package struct UVPinner: Sendable {
         ]
         if let fi = request.frameworkIndex { args += ["--extra-index-url", settings.mirrored(fi)] }
         if let constraintsFile { args += ["--constraints", constraintsFile] }
+        // uv reads the pins already in the output file as preferences and writes the new pins there.
+        if let outputFile { args += ["--output-file", outputFile] }
+        switch request.upgrade {
+        case .none: break
+        case .all: args.append("--upgrade")
+        case .packages(let names): for n in names { args += ["--upgrade-package", n] }
+        }
         // Offline means "no remote network": indexes on loopback or file: (mirrors, test indexes) stay usable.
         let contacted = [request.defaultIndex] + (request.frameworkIndex.map { [$0] } ?? [])
         if request.offline && !settings.allLocal(contacted) { args.append("--offline") }
@@ -133,7 +153,12 @@ package struct UVPinner: Sendable {
         defer { Cleanup.remove(dir.path) }
         let input = dir.appendingPathComponent("requirements.in")
         let constraints = request.constraints.isEmpty ? nil : dir.appendingPathComponent("constraints.txt")
+        let preferred = request.preferences.isEmpty ? nil : dir.appendingPathComponent("preferences.txt")
         do {
+            if let preferred {
+                try (request.preferences.joined(separator: "\n") + "\n").write(
+                    to: preferred, atomically: true, encoding: .utf8)
+            }
             try (request.requirements.joined(separator: "\n") + "\n").write(
                 to: input, atomically: true, encoding: .utf8)
             if let constraints {
@@ -152,7 +177,9 @@ package struct UVPinner: Sendable {
             result = try await Subprocess.run(
                 .path(FilePath(uvPath)),
                 arguments: Arguments(
-                    arguments(for: request, inputFile: input.path, constraintsFile: constraints?.path)),
+                    arguments(
+                        for: request, inputFile: input.path, constraintsFile: constraints?.path,
+                        outputFile: preferred?.path)),
                 environment: .inherit.updating(
                     Dictionary(
                         uniqueKeysWithValues: request.environment.merging(["UV_NO_PROGRESS": "1", "NO_COLOR": "1"]) {
@@ -185,7 +212,14 @@ package struct UVPinner: Sendable {
                     : nil)
         }
         let reverse = Dictionary(request.mirrors.map { ($1, $0) }, uniquingKeysWith: { a, _ in a })
-        return try Self.parse(result.standardOutput ?? "", unmirror: PythonIndexSettings(mirrors: reverse))
+        var output: String = result.standardOutput
+        if let preferred {
+            guard let data = FileManager.default.contents(atPath: preferred.path) else {
+                throw PythonPinError(.unreadableOutput, "uv wrote no output file \(preferred.path)")
+            }
+            output = String(decoding: data, as: UTF8.self)
+        }
+        return try Self.parse(output, unmirror: PythonIndexSettings(mirrors: reverse))
     }
 
     /// A connection or certificate failure in uv's `stderr`, as an error that names the index and the fix;

@@ -4,6 +4,7 @@ package import EnvctlModel
 package import EnvctlPython
 import EnvctlResolver
 import Foundation
+import GitSupport
 package import OCIRegistry
 
 /// What makes a lock stale or not what `envctl lock` would have written, in sentences.
@@ -21,6 +22,27 @@ package enum LockCheck {
         case upToDate
         /// The lock no longer matches its inputs; each string says what changed.
         case stale([String])
+    }
+
+    /// `lock --check --json`: the verdict and each finding with its environment, field, `file:line` and kind.
+    package struct Report: Sendable, Hashable, Codable {
+        package var lock: String
+        /// `up-to-date`, `stale` or `missing`.
+        package var status: String
+        package var findings: [LockFinding]
+    }
+
+    /// Like ``check(spec:knowledgeBase:lockPath:refresh:)``, with structured findings.
+    package static func report(
+        spec: Spec, knowledgeBase: KnowledgeBase, lockPath: String, refresh: Refresh? = nil
+    ) async throws -> Report {
+        guard FileManager.default.fileExists(atPath: lockPath) else {
+            return Report(lock: lockPath, status: "missing", findings: [])
+        }
+        let found = try await findings(
+            spec: spec, knowledgeBase: knowledgeBase, lock: try Lockfile.load(fileAt: lockPath),
+            locations: LockLocations(fileAt: lockPath), refresh: refresh, lockPath: lockPath)
+        return Report(lock: lockPath, status: found.isEmpty ? "up-to-date" : "stale", findings: found)
     }
 
     /// What `--refresh` asks the network: the registry for each pinned tag, uv for the Python pins.
@@ -45,9 +67,10 @@ package enum LockCheck {
         async throws -> Status
     {
         guard FileManager.default.fileExists(atPath: lockPath) else { return .missing }
-        let changes = try await changes(
+        let changes = try await findings(
             spec: spec, knowledgeBase: knowledgeBase, lock: try Lockfile.load(fileAt: lockPath),
-            locations: LockLocations(fileAt: lockPath), refresh: refresh)
+            locations: LockLocations(fileAt: lockPath), refresh: refresh, lockPath: lockPath
+        ).map(\.message)
         return changes.isEmpty ? .upToDate : .stale(changes)
     }
 
@@ -75,6 +98,19 @@ package enum LockCheck {
     )
         async throws -> [String]
     {
+        try await findings(
+            spec: spec, knowledgeBase: knowledgeBase, lock: lock, locations: locations, refresh: refresh, lockPath: nil
+        ).map(\.message)
+    }
+
+    /// Every difference, structured: environment, field, the lock's `file:line`, and which input changed (`kind`).
+    /// - Parameter lockPath: where the lock is, so a changed input can be named from git history.
+    package static func findings(
+        spec: Spec, knowledgeBase: KnowledgeBase, lock: Lockfile, locations: LockLocations? = nil,
+        refresh: Refresh? = nil, lockPath: String?
+    )
+        async throws -> [LockFinding]
+    {
         // A spec path that `lock` would refuse is bad input here too, not a stale lock: the inputs hash
         // can't tell an unusable path from an edited file.
         for env in spec.environments {
@@ -84,9 +120,7 @@ package enum LockCheck {
         }
         var out = Findings(locations: locations)
         if lock.specHash != Locker.inputsHash(spec: spec, knowledgeBase: knowledgeBase) {
-            out.lines.append(
-                "\(spec.path), a requirements file it names, or the knowledge base (\(lock.knowledgeBase.version) -> \(knowledgeBase.version)) changed since the lock was written"
-            )
+            changedInputs(spec: spec, knowledgeBase: knowledgeBase, lock: lock, lockPath: lockPath, &out)
         }
         let stamp = KnowledgeBaseStamp(version: knowledgeBase.version, date: knowledgeBase.date)
         if lock.knowledgeBase != stamp {
@@ -103,13 +137,13 @@ package enum LockCheck {
         }
         let names = Set(spec.environments.map(\.name))
         for name in lock.environments.map(\.name) where !names.contains(name) {
-            out.lines.append("environment '\(name)' is locked but no longer in \(spec.path)")
+            out.note("environment '\(name)' is locked but no longer in \(spec.path)", kind: "spec", environment: name)
         }
         let locked = Dictionary(lock.environments.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
         let resolutions = try Resolver(knowledgeBase: knowledgeBase).resolve(spec)
         for (env, r) in zip(spec.environments, resolutions) {
             guard let old = locked[env.name] else {
-                out.lines.append("environment '\(env.name)' is not in the lock")
+                out.note("environment '\(env.name)' is not in the lock", kind: "spec", environment: env.name)
                 continue
             }
             // The CUDA the lock's own nvidia-* pins install, checked against the fleet as 'envctl lock' does.
@@ -130,7 +164,7 @@ package enum LockCheck {
                     uvEnvironment: refresh.uvEnvironment, &out)
             }
         }
-        return out.lines
+        return out.items
     }
 
     // MARK: - Offline checks
@@ -320,17 +354,22 @@ package enum LockCheck {
         for env in lock.environments {
             for image in [env.images.base, env.images.builder] {
                 guard let digest = image.digest else {
-                    out.lines.append("\(env.name): \(image.reference) is pinned by tag only (locked offline)")
+                    out.note(
+                        "\(env.name): \(image.reference) is pinned by tag only (locked offline)", kind: "upstream",
+                        environment: env.name)
                     continue
                 }
                 do {
                     let now = try await registry.pin(image.reference, platform: "linux/amd64")
                     if now.digest.description != digest {
-                        out.lines.append(
-                            "\(env.name): \(image.reference) moved upstream: locked \(digest), now \(now.digest)")
+                        out.note(
+                            "\(env.name): \(image.reference) moved upstream: locked \(digest), now \(now.digest)",
+                            kind: "upstream", environment: env.name)
                     }
                 } catch {
-                    out.lines.append("\(env.name): cannot check \(image.reference): \(error)")
+                    out.note(
+                        "\(env.name): cannot check \(image.reference): \(error)", kind: "upstream",
+                        environment: env.name)
                 }
             }
         }
@@ -379,6 +418,86 @@ package enum LockCheck {
         }
     }
 
+    // MARK: - Which input changed
+
+    /// The inputs hash differs: names the file that changed. The knowledge base's version says whether it (or an
+    /// overlay) changed; git says which of the spec and requirements files differ from the commit that last wrote
+    /// the lock. Without either, the finding lists the candidates.
+    static func changedInputs(
+        spec: Spec, knowledgeBase: KnowledgeBase, lock: Lockfile, lockPath: String?, _ out: inout Findings
+    ) {
+        var inputs: [(kind: String, environment: String?, path: String, shown: String)] = [
+            ("spec", nil, spec.path, "the spec \(spec.path)")
+        ]
+        let specDir = (spec.path as NSString).deletingLastPathComponent
+        for env in spec.environments {
+            if let req = env.requirements, let file = try? SpecPath.resolve(req, specPath: spec.path, what: "") {
+                let shown = specDir.isEmpty ? req.value : (specDir as NSString).appendingPathComponent(req.value)
+                inputs.append(
+                    (
+                        "requirements", env.name, file.resolved,
+                        "the requirements file \(shown) of environment '\(env.name)'"
+                    ))
+            }
+        }
+        let hashLine = out.locations?.location(["spec_hash"])?.line
+        var named = false
+        if lock.knowledgeBase.version != knowledgeBase.version || lock.knowledgeBase.date != knowledgeBase.date {
+            let overlays = spec.knowledgeFiles.map(\.value)
+            out.note(
+                "the knowledge base changed since the lock was written (\(lock.knowledgeBase.version) -> \(knowledgeBase.version))"
+                    + (overlays.isEmpty ? "" : "; overlays: \(overlays.joined(separator: ", "))"),
+                kind: "knowledge", file: overlays.first)
+            named = true
+        }
+        if let lockPath, let changed = changedSinceLockCommit(inputs.map(\.path), lockPath: lockPath) {
+            for input in inputs where changed.contains(input.path) {
+                out.note(
+                    "\(input.shown) changed since \(lockPath) was written (git: it differs from the commit that last wrote the lock)",
+                    kind: input.kind, environment: input.environment, file: input.path)
+                named = true
+            }
+        }
+        if !named {
+            let candidates = inputs.map(\.shown) + spec.knowledgeFiles.map { "the knowledge overlay \($0.value)" }
+            out.note(
+                "one of the lock's inputs changed since it was written (spec_hash differs): \(candidates.joined(separator: ", ")); commit the lock to let --check name which",
+                kind: "inputs", file: out.locations?.file, line: hashLine)
+        }
+    }
+
+    /// Which of `paths` differ from their content in the last commit that changed the lock at `lockPath`; nil when
+    /// that can't be told (no repository, lock not committed, or the lock itself edited since that commit).
+    static func changedSinceLockCommit(_ paths: [String], lockPath: String) -> Set<String>? {
+        let fm = FileManager.default
+        func absolute(_ p: String) -> String {
+            (p.hasPrefix("/") ? p : (fm.currentDirectoryPath as NSString).appendingPathComponent(p) as String)
+        }
+        let lockAbs = (absolute(lockPath) as NSString).standardizingPath
+        guard let repo = try? Repository.discover(from: (lockAbs as NSString).deletingLastPathComponent),
+            let top = repo.workingDirectory.map({
+                (($0 as NSString).resolvingSymlinksInPath as NSString).standardizingPath
+            })
+        else { return nil }
+        func relative(_ p: String) -> String? {
+            let real = ((absolute(p) as NSString).resolvingSymlinksInPath as NSString).standardizingPath
+            guard real.hasPrefix(top + "/") else { return nil }
+            return String(real.dropFirst(top.count + 1))
+        }
+        guard let lockRel = relative(lockPath),
+            let commit = try? repo.commits(changing: lockRel, limit: 1).first,
+            let committedLock = try? repo.readFile(lockRel, at: commit.id),
+            committedLock == fm.contents(atPath: lockPath)
+        else { return nil }
+        var changed: Set<String> = []
+        for p in paths {
+            guard let rel = relative(p) else { return nil }
+            let then = try? repo.readFile(rel, at: commit.id)
+            if then != fm.contents(atPath: p) { changed.insert(p) }
+        }
+        return changed
+    }
+
     // MARK: - Helpers
 
     static func normalizedIndex(_ url: String) -> String {
@@ -419,16 +538,45 @@ struct TopLevelRequirement {
     }
 }
 
+/// One thing `lock --check` found: the sentence it prints, and the same facts for `--json`.
+package struct LockFinding: Sendable, Hashable, Codable {
+    /// What changed: `spec`, `requirements`, `knowledge` (the knowledge base or an overlay), `inputs` (one of
+    /// those, not known which), `lock` (the lock disagrees with what `envctl lock` derives), `upstream` (--refresh).
+    package var kind: String
+    package var environment: String?
+    package var field: String?
+    /// The file the finding is about (the lock, or the input that changed) and its line when known.
+    package var file: String?
+    package var line: Int?
+    package var message: String
+}
+
 /// The findings of one check, each naming its environment and field, and the lock's `file:line` when known.
 struct Findings {
     var locations: LockLocations?
-    var lines: [String] = []
+    var items: [LockFinding] = []
+    var lines: [String] { items.map(\.message) }
 
-    mutating func add(_ environment: String?, _ field: String, _ lockPath: [String], _ message: String) {
+    /// A finding about a field of the lock (`kind` `lock` unless said otherwise).
+    mutating func add(
+        _ environment: String?, _ field: String, _ lockPath: [String], _ message: String, kind: String = "lock"
+    ) {
         let full = (environment.map { ["environments", $0] } ?? []) + lockPath
-        let at = locations?.location(full).map { " (\($0.file):\($0.line))" } ?? ""
+        let location = locations?.location(full)
+        let at = location.map { " (\($0.file):\($0.line))" } ?? ""
         let subject = [environment, field.isEmpty ? nil : field].compactMap { $0 }.joined(separator: ": ")
-        lines.append("\(subject): \(message)\(at)")
+        items.append(
+            LockFinding(
+                kind: kind, environment: environment, field: field.isEmpty ? nil : field,
+                file: location?.file ?? locations?.file, line: location?.line, message: "\(subject): \(message)\(at)"))
+    }
+
+    /// A finding that is a whole sentence, about an input file or the registry.
+    mutating func note(
+        _ message: String, kind: String, environment: String? = nil, file: String? = nil, line: Int? = nil
+    ) {
+        items.append(
+            LockFinding(kind: kind, environment: environment, field: nil, file: file, line: line, message: message))
     }
 }
 
@@ -441,6 +589,11 @@ package struct StaleLockError: EnvctlFailure, Sendable, Hashable, CustomStringCo
     package init(lockPath: String, changes: [String]?) {
         self.lockPath = lockPath
         self.changes = changes
+    }
+
+    /// The error for a report that is not up to date.
+    package init(_ report: LockCheck.Report) {
+        self.init(lockPath: report.lock, changes: report.status == "missing" ? nil : report.findings.map(\.message))
     }
 
     package var failureKind: FailureKind { .stale }

@@ -6,8 +6,14 @@ import Foundation
 
 /// Options shared by `envctl dockerfile` and `envctl build`: which lock, which environment, which templates.
 struct ImageOptions: ParsableArguments {
-    @Option(name: .long, help: "The lock file to read.")
-    var lock: String = Lockfile.fileName
+    @Option(
+        name: .customLong("lock"),
+        help: ArgumentHelp("The lock file to read (default: envctl.lock).", valueName: "path"))
+    var lockFile: String?
+
+    @Option(
+        name: .long, help: ArgumentHelp("Path to envctl.yaml; the envctl.lock next to it is read.", valueName: "path"))
+    var spec: String?
 
     @Option(name: .customLong("env"), help: "Environment to use (required when the lock has several).")
     var environment: String?
@@ -28,6 +34,13 @@ struct ImageOptions: ParsableArguments {
         name: .customLong("no-cache-mounts"), help: "Leave out RUN --mount=type=cache (for builders without BuildKit).")
     var noCacheMounts = false
 
+    func validate() throws {
+        if lockFile != nil && spec != nil { throw ValidationError("pass --spec or --lock, not both") }
+    }
+
+    /// `--lock`, else the lock next to `--spec`, else envctl.lock here.
+    var lock: String { lockFile ?? spec.map(SpecOptions.lockPath(forSpec:)) ?? Lockfile.fileName }
+
     /// The spec next to the lock, whose `network:` section `build` and `dockerfile` read.
     var specPath: String {
         ((lock as NSString).deletingLastPathComponent as NSString).appendingPathComponent("envctl.yaml")
@@ -38,9 +51,11 @@ struct ImageOptions: ParsableArguments {
         try Lockfile.load(fileAt: lock).selectEnvironment(environment, file: lock)
     }
 
-    /// `--templates-dir`, else `.envctl/templates` when it exists.
+    /// `--templates-dir`, else `.envctl/templates` next to the lock when it exists.
     var templates: String? {
-        templatesDirectory ?? (FileManager.default.fileExists(atPath: ".envctl/templates") ? ".envctl/templates" : nil)
+        let dir = (lock as NSString).deletingLastPathComponent
+        let local = dir.isEmpty ? ".envctl/templates" : (dir as NSString).appendingPathComponent(".envctl/templates")
+        return templatesDirectory ?? (FileManager.default.fileExists(atPath: local) ? local : nil)
     }
 
     /// Renders the Dockerfile for `env` (template problems are bad input).

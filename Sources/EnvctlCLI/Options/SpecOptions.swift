@@ -1,6 +1,7 @@
 import ArgumentParser
 import EnvctlKnowledge
 import EnvctlModel
+import EnvctlRuns
 import Foundation
 
 /// Options shared by every command that reads envctl.yaml.
@@ -30,8 +31,25 @@ struct SpecOptions: ParsableArguments {
         return dir.isEmpty ? Lockfile.fileName : (dir as NSString).appendingPathComponent(Lockfile.fileName)
     }
 
+    /// The workspace of `--spec PATH` (its directory, which holds envctl.lock), else the one found from here up.
+    static func workspace(forSpec spec: String?) throws -> Workspace {
+        guard let spec else { return try Workspace.locate() }
+        let dir = (spec as NSString).deletingLastPathComponent
+        let absolute =
+            dir.hasPrefix("/")
+            ? dir
+            : (FileManager.default.currentDirectoryPath as NSString)
+                .appendingPathComponent(dir)
+        return Workspace(root: (absolute as NSString).standardizingPath)
+    }
+
     func load() throws(DiagnosticsError) -> (Spec, KnowledgeBase) {
-        var parsed = try SpecParser().parse(fileAt: spec)
+        try prepare(try SpecParser().parse(fileAt: spec))
+    }
+
+    /// Applies `--index-mirror`, `ENVCTL_INDEX_MIRRORS` and the knowledge-base overlays to a parsed spec.
+    func prepare(_ spec: Spec) throws(DiagnosticsError) -> (Spec, KnowledgeBase) {
+        var parsed = spec
         // Mirrors are a property of where envctl runs, not of the project, so they stay out of the spec hash.
         var extra = ProcessInfo.processInfo.environment["ENVCTL_INDEX_MIRRORS"].map { [$0] } ?? []
         extra += indexMirrors

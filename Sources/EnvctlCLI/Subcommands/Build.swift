@@ -26,6 +26,7 @@ extension EnvctlCommand {
                 Examples:
                   envctl build --env train                  # build, export the OCI layout
                   envctl build --env train --push --record  # push, record the digest
+                  envctl build --all --push                 # every environment, one summary table
                   envctl build --push --mirror docker.io=127.0.0.1:5000 \\
                       --build-arg PIP_INDEX_URL=http://127.0.0.1:8080/simple
                   envctl build --ca-bundle corp-ca.pem --proxy-from-env   # behind a proxy
@@ -60,48 +61,101 @@ extension EnvctlCommand {
 
         @OptionGroup var builderOptions: BuildOptions
 
+        @Flag(
+            name: .long,
+            help:
+                "Build every environment of the lock: one registry client per registry, one builder store (shared pulls and cached stages); a failure doesn't stop the others; one summary at the end."
+        )
+        var all = false
+
+        @Flag(name: .long, help: "With --all: print the summary as JSON.")
+        var json = false
+
+        func validate() throws {
+            if all && options.environment != nil { throw ValidationError("--all builds every environment; drop --env") }
+            if json && !all { throw ValidationError("--json applies to --all") }
+        }
+
         func run() async throws {
             try await ErrorPresentation.guarded {
-                let env = try options.selectEnvironment()
                 if record && !push {
                     throw ImageBuildError(
                         .badInput, step: "build", "--record needs --push", hint: "envctl build --push --record")
                 }
-                let recipe = try builderOptions.recipe(
-                    for: env, templatesDirectory: options.templates, template: options.template,
-                    cacheMounts: !options.noCacheMounts,
-                    specPath: options.specPath)
-                defer { recipe.network.remove() }
-                var target: String?
-                if push {
-                    guard let repo = repository ?? env.image else {
-                        throw ImageBuildError(
-                            .badInput, step: "push", "environment '\(env.name)' has no image repository to push to",
-                            hint: "set `image:` for it in envctl.yaml and run 'envctl lock', or pass --repository")
-                    }
-                    target = "\(repo):\(env.contentTag)"
-                }
-                let registry = try target.map { t in
+                if all { return try await buildAll() }
+                let env = try options.selectEnvironment()
+                let job = try job(for: env)
+                defer { job.recipe.network.remove() }
+                let registry = try job.target.map { t in
                     try builderOptions.registry.makeClient(
                         credentialsFor: try ImageReference(parsing: t).registry, reporter: nil)
                 }
-                let dir = (workDirectory as NSString).appendingPathComponent(env.name)
-                let job = BuildJob(
-                    environment: env, inputs: SourceInfo.detect(in: FileManager.default.currentDirectoryPath),
-                    recipe: recipe,
-                    contextDirectory: (dir as NSString).appendingPathComponent("context"),
-                    ociLayout: (dir as NSString).appendingPathComponent("oci"), target: target,
-                    skipIfPublished: push && !force,
-                    recordIn: record ? options.lock : nil, attestWith: push ? EnvctlCommand.envctlVersion : nil)
                 _ = try await ImageBuildWorkflow(registry: registry) { Self.present($0, environment: env) }.run(job)
             }
         }
 
+        /// The pipeline's job for `env`, from the flags.
+        func job(for env: LockedEnvironment) throws -> BuildJob {
+            let recipe = try builderOptions.recipe(
+                for: env, templatesDirectory: options.templates, template: options.template,
+                cacheMounts: !options.noCacheMounts,
+                specPath: options.specPath)
+            var target: String?
+            if push {
+                guard let repo = repository ?? env.image else {
+                    throw ImageBuildError(
+                        .badInput, step: "push", "environment '\(env.name)' has no image repository to push to",
+                        hint: "set `image:` for it in envctl.yaml and run 'envctl lock', or pass --repository")
+                }
+                target = "\(repo):\(env.contentTag)"
+            }
+            let dir = (workDirectory as NSString).appendingPathComponent(env.name)
+            return BuildJob(
+                environment: env, inputs: SourceInfo.detect(in: FileManager.default.currentDirectoryPath),
+                recipe: recipe,
+                contextDirectory: (dir as NSString).appendingPathComponent("context"),
+                ociLayout: (dir as NSString).appendingPathComponent("oci"), target: target,
+                skipIfPublished: push && !force,
+                recordIn: record ? options.lock : nil, attestWith: push ? EnvctlCommand.envctlVersion : nil)
+        }
+
+        /// `--all`: every environment, then one summary table (or JSON); exit 1 when any failed.
+        func buildAll() async throws {
+            let lock = try Lockfile.load(fileAt: options.lock)
+            var jobs: [BuildJob] = []
+            defer { for job in jobs { job.recipe.network.remove() } }
+            for env in lock.environments { jobs.append(try job(for: env)) }
+            let registry = builderOptions.registry
+            let envs = Dictionary(lock.environments.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
+            let summary = await BuildAll(
+                client: { host in try registry.makeClient(credentialsFor: host, reporter: nil) },
+                events: { name, event in envs[name].map { Self.present(event, environment: $0, resultsToStderr: json) }
+                }
+            ).run(jobs) { ErrorPresentation.text(for: $0) }
+            if json {
+                print(try Terminal.json(summary))
+            } else {
+                var rows = [["environment", "image", "digest", "status"]]
+                for r in summary.environments {
+                    rows.append([r.environment, r.image, r.digest ?? "-", r.status.rawValue])
+                }
+                Terminal.stdout(RunsPresentation.table(rows))
+                for r in summary.environments { if let e = r.error { Terminal.stderr("\(r.environment): \(e)") } }
+            }
+            if summary.failed > 0 {
+                throw ImageBuildError(
+                    .stepFailed, step: "build --all",
+                    "\(summary.failed) of \(summary.environments.count) environments failed to build")
+            }
+        }
+
         /// How `build` shows the pipeline's progress: results on stdout, the builder's output on stderr.
-        static func present(_ event: BuildEvent, environment env: LockedEnvironment) {
+        static func present(_ event: BuildEvent, environment env: LockedEnvironment, resultsToStderr: Bool = false) {
+            // `build --all --json` keeps stdout for the summary.
             switch event {
             case .alreadyPublished(let reference, let hash):
-                Terminal.stdout(
+                emit(
+                    resultsToStderr,
                     "\(reference) already holds the image for lock hash \(hash); skipping the build (--force rebuilds)")
             case .replacing(let reference, let hash):
                 Terminal.stderr(
@@ -113,15 +167,24 @@ extension EnvctlCommand {
             case .output(let line):
                 Terminal.stderr(line)
             case .built(let result, let localTag):
-                Terminal.stdout("built \(localTag) \(result.manifestDigest)")
-                Terminal.stdout("oci layout \(result.ociLayout):\(result.ociRefName)")
+                emit(resultsToStderr, "built \(localTag) \(result.manifestDigest)")
+                emit(resultsToStderr, "oci layout \(result.ociLayout):\(result.ociRefName)")
             case .pushed(let reference, let digest):
-                Terminal.stdout("pushed \(reference)@\(digest)")
+                emit(resultsToStderr, "pushed \(reference)@\(digest)")
             case .recorded(let reference, let digest, let lock):
-                Terminal.stdout("recorded \(reference)@\(digest) in \(lock)")
+                emit(resultsToStderr, "recorded \(reference)@\(digest) in \(lock)")
             case .attested(let attached):
-                printAttached(attached)
+                if resultsToStderr {
+                    Terminal.stderr("attached the SBOM and provenance to \(env.name)'s image")
+                } else {
+                    printAttached(attached)
+                }
             }
+        }
+
+        /// A result line: stdout, or stderr when stdout is kept for `--json`.
+        static func emit(_ toStderr: Bool, _ line: String) {
+            if toStderr { Terminal.stderr(line) } else { Terminal.stdout(line) }
         }
     }
 }

@@ -13,10 +13,13 @@ extension EnvctlCommand {
         )
 
         @Flag(name: .long, help: "Print the report as JSON.") var json = false
+        @Option(
+            name: .long, help: "Path to envctl.yaml; check the envctl.lock next to it (default: found from here up).")
+        var spec: String?
 
         func run() async throws {
             try await ErrorPresentation.guarded {
-                let lock = (try? Workspace.locate()).flatMap { try? $0.loadLock() }
+                let lock = (try? SpecOptions.workspace(forSpec: spec)).flatMap { try? $0.loadLock() }
                 let report = await EnvctlRuns.Doctor.run(using: SystemCommandRunner()) { host in
                     (lock?.environments ?? []).map { Preflight.check($0, host: host) }
                 }

@@ -23,6 +23,7 @@ extension EnvctlCommand {
                   envctl lock --offline        # no network at all: also uv from its cache only
                   envctl lock --ca-bundle corp-ca.pem --proxy-from-env   # behind a TLS-intercepting proxy
                   envctl lock --check          # in CI
+                  envctl lock --check --json   # findings as JSON (kind, environment, field, file, line)
                   envctl lock --check --refresh
 
                 """)
@@ -55,7 +56,11 @@ extension EnvctlCommand {
         )
         var refresh = false
 
-        @Flag(name: .long, help: "Print the written lock's summary as JSON.")
+        @Flag(
+            name: .long,
+            help:
+                "Print the written lock's summary as JSON; with --check, the verdict and each finding (kind, environment, field, file, line)."
+        )
         var json = false
 
         func validate() throws {
@@ -109,8 +114,10 @@ extension EnvctlCommand {
 
         func runCheck(spec: Spec, kb: KnowledgeBase, refresh: LockCheck.Refresh?) async throws {
             let path = specOptions.lockPath
-            try await LockCheck.requireUpToDate(spec: spec, knowledgeBase: kb, lockPath: path, refresh: refresh)
-            Terminal.stdout("\(path) is up to date")
+            let report = try await LockCheck.report(spec: spec, knowledgeBase: kb, lockPath: path, refresh: refresh)
+            if json { print(try Terminal.json(report)) }
+            guard report.status == "up-to-date" else { throw StaleLockError(report) }
+            if !json { Terminal.stdout("\(path) is up to date") }
         }
     }
 }

@@ -25,12 +25,17 @@ extension EnvctlCommand {
             @Flag(name: .long, help: "Resolve images that belong to no environment through the registry.")
             var pinExternal = false
             @OptionGroup var registry: RegistryOptions
+            @Option(
+                name: .long,
+                help: "Path to envctl.yaml; the envctl.lock next to it is used (default: found from here up).")
+            var spec: String?
 
             func run() async throws {
                 try await ErrorPresentation.guarded {
                     let result = try await PipelineFlow.pinShowingWarnings(
                         file: file, pinExternal: pinExternal,
-                        registry: try registry.makeClient(credentialsFor: nil, reporter: nil))
+                        registry: try registry.makeClient(credentialsFor: nil, reporter: nil),
+                        lock: try spec.map { try SpecOptions.workspace(forSpec: $0).loadLock() })
                     let text = try result.pipeline.yaml()
                     if let output {
                         try AtomicFile.write(text, to: output)

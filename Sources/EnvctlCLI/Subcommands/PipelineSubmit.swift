@@ -20,12 +20,15 @@ extension EnvctlCommand.Pipeline {
         @Argument(help: "The compiled pipeline (KFP v2 IR YAML).") var file: String
         @OptionGroup var options: PipelineSubmitOptions
         @OptionGroup var registry: RegistryOptions
+        @Option(
+            name: .long, help: "Path to envctl.yaml; the envctl.lock next to it is used (default: found from here up).")
+        var spec: String?
 
         func run() async throws {
             let code = try await ErrorPresentation.guarded { () async throws -> Int32 in
                 _ = try options.target()
                 _ = try options.bearerToken()
-                let workspace = try Workspace.locate()
+                let workspace = try SpecOptions.workspace(forSpec: spec)
                 let lock = try workspace.loadLock()
                 let client = try registry.makeClient(credentialsFor: nil, reporter: nil)
                 let result = try await PipelineFlow.pinShowingWarnings(

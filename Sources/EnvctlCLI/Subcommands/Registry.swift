@@ -4,6 +4,8 @@ import ArgumentParser
 let registeredSubcommands: [any ParsableCommand.Type] = [
     EnvctlCommand.Resolve.self,
     EnvctlCommand.Lock.self,
+    EnvctlCommand.Add.self,
+    EnvctlCommand.Upgrade.self,
     EnvctlCommand.Explain.self,
     EnvctlCommand.Doctor.self,
     EnvctlCommand.Run.self,

@@ -25,8 +25,17 @@ extension EnvctlCommand {
                 Exit codes: 0 written, 64 bad input (lock, environment, output path).
                 """)
 
-        @Option(name: .long, help: "The lock file to read.")
-        var lock: String = Lockfile.fileName
+        @Option(name: .customLong("lock"), help: "The lock file to read (default: envctl.lock).")
+        var lockFile: String?
+
+        @Option(name: .long, help: "Path to envctl.yaml; the envctl.lock next to it is read.")
+        var spec: String?
+
+        var lock: String { lockFile ?? spec.map(SpecOptions.lockPath(forSpec:)) ?? Lockfile.fileName }
+
+        func validate() throws {
+            if lockFile != nil && spec != nil { throw ValidationError("pass --spec or --lock, not both") }
+        }
 
         @Option(name: .customLong("env"), help: "Environment to describe (required when the lock has several).")
         var environment: String?

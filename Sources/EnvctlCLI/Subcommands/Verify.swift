@@ -30,6 +30,13 @@ extension EnvctlCommand {
         @Option(name: .long, help: "The lock to compare with.")
         var lock: String?
 
+        @Option(name: .long, help: "Path to envctl.yaml; compare with the envctl.lock next to it.")
+        var spec: String?
+
+        func validate() throws {
+            if lock != nil && spec != nil { throw ValidationError("pass --spec or --lock, not both") }
+        }
+
         @Option(name: .long, help: "Compare with envctl.lock (or --lock's path) as committed at this git revision.")
         var commit: String?
 
@@ -44,7 +51,7 @@ extension EnvctlCommand {
         func run() async throws {
             try await runRegistryCommand {
                 let ref = try ImageReference(parsing: image)
-                let lockPath = lock ?? Lockfile.fileName
+                let lockPath = lock ?? spec.map(SpecOptions.lockPath(forSpec:)) ?? Lockfile.fileName
                 let (lockfile, name): (Lockfile, String)
                 if let commit {
                     (lockfile, name) = try VerifyImage.lock(
