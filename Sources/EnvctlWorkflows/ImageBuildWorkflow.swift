@@ -1,6 +1,7 @@
 package import EnvctlImageBuild
 package import EnvctlModel
 import EnvctlSupplyChain
+import EnvctlRuns
 import EnvctlTemplates
 import Foundation
 package import OCIRegistry
@@ -66,7 +67,7 @@ package struct BuildJob: Sendable {
     }
 
     /// The builder's local name for the image.
-    package var localTag: String { "localhost/envctl/\(environment.name):\(environment.contentTag)" }
+    package var localTag: String { ImageSelection.localTag(for: environment) }
 }
 
 /// What happened during a build, for the CLI to present.
