@@ -61,8 +61,12 @@ struct DocumentedExamplesTests {
             exits: [64], stderr: "/data/imagenet does not exist", because: "the docs' dataset path"),
         "envctl dockerfile": .succeeds,
         "envctl dockerfile --env train -o Dockerfile": .succeeds,
-        "envctl dockerfile --templates-dir templates --template cuda": .succeeds,
+        "envctl dockerfile --templates-dir my-templates --template cuda": .succeeds,
     ]
+
+    /// Examples run against the golden lock exactly as `envctl lock --offline` wrote it (no image digests);
+    /// every other one gets the lock with digests filled in, as an online `envctl lock` writes it.
+    static let offlineLockExamples: Set<String> = ["envctl lock --check"]
 
     struct Example: Sendable, CustomStringConvertible {
         var file: String
@@ -132,8 +136,14 @@ struct DocumentedExamplesTests {
         return out.split(whereSeparator: { $0 == " " }).joined(separator: " ")
     }
 
-    /// A fresh repository: examples/quickstart, its golden lock, committed.
-    static func preparedRepository() throws -> GitFixture {
+    /// A fresh repository: examples/quickstart and its golden lock with image digests filled in (the golden is
+    /// locked offline, without them), committed.
+    static func preparedRepository(offlineLock: Bool = false) throws -> GitFixture {
+        var lock = try Lockfile.load(fileAt: RepoPaths.path("lockfiles/quickstart.lock"))
+        for i in lock.environments.indices where !offlineLock {
+            lock.environments[i].images.base.digest = "sha256:" + String(repeating: "b", count: 64)
+            lock.environments[i].images.builder.digest = "sha256:" + String(repeating: "d", count: 64)
+        }
         let repo = try GitFixture()
         try repo.commit(
             "quickstart",
@@ -142,7 +152,10 @@ struct DocumentedExamplesTests {
                     contentsOfFile: RepoPaths.path("examples/quickstart/envctl.yaml"), encoding: .utf8),
                 "requirements.txt": try String(
                     contentsOfFile: RepoPaths.path("examples/quickstart/requirements.txt"), encoding: .utf8),
-                "envctl.lock": try String(contentsOfFile: RepoPaths.path("lockfiles/quickstart.lock"), encoding: .utf8),
+                "envctl.lock": offlineLock
+                    ? try String(contentsOfFile: RepoPaths.path("lockfiles/quickstart.lock"), encoding: .utf8)
+                    : try lock.yaml(),
+                "my-templates/_app.mustache": "# app stage: nothing to add\n",
                 "train.py": "print('train')\n", ".env": "WANDB_API_KEY=doc-example\n",
             ])
         return repo
@@ -213,11 +226,11 @@ struct DocumentedExamplesTests {
     /// Each example has an entry in ``expectations``, and each entry still appears in the docs.
     @Test func everyExampleIsClassified() throws {
         let all = try Self.examples()
-        let missing = all.filter { Self.expectations[$0.command] == nil }
+        let missing = all.filter { Self.expectations[$0.command] == nil }.map { "  \($0)" }.joined(separator: "\n")
         #expect(
             missing.isEmpty,
-            "add these to DocumentedExamplesTests.expectations (.succeeds, .fails(exits:stderr:because:) or .notRun(because:)):\n"
-                + missing.map { "  \($0)" }.joined(separator: "\n"))
+            "add these to DocumentedExamplesTests.expectations (.succeeds, .fails(exits:stderr:because:) or .notRun(because:)):\n\(missing)"
+        )
         let shown = Set(all.map(\.command))
         let stale = Self.expectations.keys.filter { !shown.contains($0) }.sorted()
         #expect(stale.isEmpty, "no longer in the docs: \(stale)")
@@ -234,7 +247,7 @@ struct DocumentedExamplesTests {
         for example in try Self.examples() {
             guard let outcome = Self.expectations[example.command] else { continue }
             if case .notRun = outcome { continue }
-            let repo = try Self.preparedRepository()
+            let repo = try Self.preparedRepository(offlineLock: Self.offlineLockExamples.contains(example.command))
             defer { repo.cleanup() }
             let home = scratch.path + "/home-\(ran)"
             try FileManager.default.createDirectory(atPath: home, withIntermediateDirectories: true)

@@ -78,7 +78,7 @@ import Testing
         try FileManager.default.createDirectory(atPath: dir.path + "/data", withIntermediateDirectories: true)
         let o = try ContainerOptions.parse(
             env: ["A=1", "SPACED=a b; rm -rf /", "PASS_ME", "A=2"], envFiles: ["vars.env"],
-            volumes: ["data:/data:ro", "cache:/cache"], publish: ["127.0.0.1:8080:8000", "9000/udp"],
+            volumes: ["./data:/data:ro", "cache:/cache"], publish: ["127.0.0.1:8080:8000", "9000/udp"],
             workdir: "/workspace/src", name: "serve-1", cwd: dir.path, processEnvironment: ["PASS_ME": "secret-value"])
         let a = invocation(.podman, o)
         #expect(

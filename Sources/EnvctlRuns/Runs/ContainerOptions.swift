@@ -105,7 +105,7 @@ extension ContainerOptions {
         return o
     }
 
-    static let variableName = #/[A-Za-z_][A-Za-z0-9_]*/#
+    nonisolated(unsafe) static let variableName = #/[A-Za-z_][A-Za-z0-9_]*/#
 
     static func parseVariable(_ item: String, processEnvironment: [String: String]) throws(RunsError) -> Variable {
         let name = String(item.prefix { $0 != "=" })
@@ -167,7 +167,7 @@ extension ContainerOptions {
         "ro", "rw", "z", "Z", "O", "U", "shared", "rshared", "slave", "rslave", "private", "rprivate", "nocopy",
         "noexec", "exec", "nosuid", "suid", "nodev", "dev", "delegated", "cached", "consistent",
     ]
-    static let volumeName = #/[A-Za-z0-9][A-Za-z0-9_.-]*/#
+    nonisolated(unsafe) static let volumeName = #/[A-Za-z0-9][A-Za-z0-9_.-]*/#
 
     static func parseVolume(_ spec: String, mountPoint: String, cwd: String) throws(RunsError) -> String {
         let parts = spec.split(separator: ":", omittingEmptySubsequences: false).map(String.init)
@@ -267,7 +267,7 @@ extension ContainerOptions {
         return inet_pton(AF_INET, s, &v4) == 1 || inet_pton(AF_INET6, s, &v6) == 1
     }
 
-    static let gpuID = #/[0-9]+|(?:GPU|MIG)-[0-9A-Za-z/-]+/#
+    nonisolated(unsafe) static let gpuID = #/[0-9]+|(?:GPU|MIG)-[0-9A-Za-z/-]+/#
 
     /// `all`, `none`, or a comma-separated list of GPU indices or UUIDs.
     package static func parseGPUs(_ value: String) throws(RunsError) -> GPUSelection {
@@ -288,7 +288,7 @@ extension ContainerOptions {
         return .devices(items)
     }
 
-    static let shmSizePattern = #/[1-9][0-9]*(?:[kKmMgGtT][iI]?[bB]?|[bB])?/#
+    nonisolated(unsafe) static let shmSizePattern = #/[1-9][0-9]*(?:[kKmMgGtT][iI]?[bB]?|[bB])?/#
 
     /// A size such as `16g`, `512m` or `1073741824`.
     package static func parseShmSize(_ value: String) throws(RunsError) -> String {
@@ -306,7 +306,7 @@ extension ContainerOptions {
         return value
     }
 
-    static let containerName = #/[A-Za-z0-9][A-Za-z0-9_.-]{0,127}/#
+    nonisolated(unsafe) static let containerName = #/[A-Za-z0-9][A-Za-z0-9_.-]{0,127}/#
 
     static func parseName(_ value: String) throws(RunsError) -> String {
         guard (try? containerName.wholeMatch(in: value)) != nil else {
