@@ -1,7 +1,7 @@
 package import EnvctlImageBuild
 package import EnvctlModel
-import EnvctlSupplyChain
 import EnvctlRuns
+import EnvctlSupplyChain
 import EnvctlTemplates
 import Foundation
 package import OCIRegistry

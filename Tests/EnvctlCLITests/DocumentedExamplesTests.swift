@@ -32,7 +32,8 @@ struct DocumentedExamplesTests {
     /// Every documented command line (as written, prompt and trailing comment removed) and what it does here.
     static let expectations: [String: Outcome] = [
         "envctl resolve": .succeeds,
-        "envctl lock": .fails(exits: [1, 69], stderr: "error:", because: "resolves packages on PyPI (no network here)"),
+        "envctl lock": .fails(
+            exits: [1, 69], stderr: "error:", because: "resolves packages on PyPI (no network here)"),
         "envctl lock --check": .succeeds,
         "envctl build --env train --push --record": .notRun(because: "builds a CUDA image and pushes it (minutes)"),
         "envctl build --env train": .notRun(because: "builds a CUDA image (minutes)"),
@@ -260,7 +261,8 @@ struct DocumentedExamplesTests {
                 #expect(r.status == 0, "\(example): exit \(r.status)\n\(r.stderr)")
             case .fails(let exits, let stderr, let because):
                 #expect(
-                    exits.contains(r.status), "\(example) (\(because)): exit \(r.status), expected \(exits)\n\(r.stderr)")
+                    exits.contains(r.status),
+                    "\(example) (\(because)): exit \(r.status), expected \(exits)\n\(r.stderr)")
                 #expect(r.stderr.contains(stderr), "\(example) (\(because)): stderr lacks '\(stderr)':\n\(r.stderr)")
                 // Whatever the reason, never a usage error: the flags were parsed above.
                 #expect(!r.stderr.contains("Usage:"), "\(example): \(r.stderr)")

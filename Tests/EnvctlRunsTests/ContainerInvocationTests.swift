@@ -43,7 +43,8 @@ import Testing
 @Suite("Container options") struct ContainerOptionsTests {
     func invocation(_ runtime: ContainerRuntime, _ options: ContainerOptions, gpu: Bool = true) -> [String] {
         var inv = ContainerInvocation(
-            runtime: runtime, image: "img@sha256:" + String(repeating: "b", count: 64), command: ["python", "serve.py"],
+            runtime: runtime, image: "img@sha256:" + String(repeating: "b", count: 64),
+            command: ["python", "serve.py"],
             workspace: "/src", gpu: gpu, shmSize: nil, tty: false, runID: "R1")
         inv.environment = ["ENVCTL_LOCK_HASH": "h"]
         inv.options = options
@@ -135,11 +136,15 @@ import Testing
     }
 
     @Test func publishForms() throws {
-        for ok in ["8000", "8000:8000", "127.0.0.1:8000:8000", "127.0.0.1::8000", "[::1]:8080:80/tcp", "8000-8010:8000-8010"] {
+        for ok in [
+            "8000", "8000:8000", "127.0.0.1:8000:8000", "127.0.0.1::8000", "[::1]:8080:80/tcp", "8000-8010:8000-8010",
+        ] {
             #expect(try ContainerOptions.parse(publish: [ok]).publish == [ok])
         }
         for ok in ["16g", "512m", "1073741824", "1GiB"] { #expect(try ContainerOptions.parseShmSize(ok) == ok) }
-        for bad in ["", "0", "16x", "-1g", "16 g"] { #expect(throws: RunsError.self) { try ContainerOptions.parseShmSize(bad) } }
+        for bad in ["", "0", "16x", "-1g", "16 g"] {
+            #expect(throws: RunsError.self) { try ContainerOptions.parseShmSize(bad) }
+        }
     }
 
     @Test func envFileErrorsPointAtTheLine() throws {

@@ -150,7 +150,8 @@ struct RunFlagsCommandTests {
 
         // The server needs a moment to listen: curl retries until it answers (or gives up, failing the test).
         let fetched = try runProcess(
-            "curl", [
+            "curl",
+            [
                 "-sS", "--retry", "60", "--retry-delay", "1", "--retry-all-errors", "--max-time", "5",
                 "http://127.0.0.1:\(port)/index.html",
             ])
@@ -193,7 +194,8 @@ struct RunFlagsCommandTests {
             RepoPaths.envctlBinary, ["run", "--runtime", "podman", "--", "true"], cwd: repo.path,
             environment: lab.environment)
         #expect(missing.status == 64)
-        #expect(missing.stderr.contains("no local image \(local) or \(lab.registryHost)/envctl/train:\(env.contentTag)"))
+        #expect(
+            missing.stderr.contains("no local image \(local) or \(lab.registryHost)/envctl/train:\(env.contentTag)"))
         #expect(missing.stderr.contains("hint: run 'envctl build --push --record'"))
 
         // The name `envctl build` tags its image with (ImageBuildWorkflow.localTag).

@@ -54,8 +54,10 @@ import Yams
     }
 
     /// The action's steps: each `run:` with its `env:` (the inputs' values substituted, as GitHub does).
-    func steps(inputs: [String: String], outputs: [String: String]) throws -> [(script: String, env: [String: String])] {
-        let doc = try #require(try Yams.load(yaml: String(contentsOfFile: Self.action, encoding: .utf8)) as? [String: Any])
+    func steps(inputs: [String: String], outputs: [String: String]) throws -> [(script: String, env: [String: String])]
+    {
+        let doc = try #require(
+            try Yams.load(yaml: String(contentsOfFile: Self.action, encoding: .utf8)) as? [String: Any])
         let runs = try #require(doc["runs"] as? [String: Any])
         #expect(runs["using"] as? String == "composite")
         var out: [(String, [String: String])] = []
@@ -68,7 +70,9 @@ import Yams
             var env: [String: String] = [:]
             for (k, v) in (step["env"] as? [String: String]) ?? [:] {
                 var value = v
-                for (name, given) in inputs { value = value.replacingOccurrences(of: "${{ inputs.\(name) }}", with: given) }
+                for (name, given) in inputs {
+                    value = value.replacingOccurrences(of: "${{ inputs.\(name) }}", with: given)
+                }
                 for (name, given) in outputs {
                     value = value.replacingOccurrences(of: "${{ steps.install.outputs.\(name) }}", with: given)
                 }
@@ -101,11 +105,14 @@ import Yams
                 "GITHUB_OUTPUT": ws.path + "/github_output",
             ]
             let all = try steps(
-                inputs: ["version": "9.8.7", "release-url": "file://\(ws.path)/releases/", "args": "lock  --check\n--json"],
+                inputs: [
+                    "version": "9.8.7", "release-url": "file://\(ws.path)/releases/", "args": "lock  --check\n--json",
+                ],
                 outputs: ["path": ws.path + "/runner/envctl-9.8.7/bin"])
             var results: [ProcessResult] = []
             for (script, env) in all {
-                let r = try runProcess("bash", ["-c", script], cwd: ws.path, environment: github.merging(env) { _, b in b })
+                let r = try runProcess(
+                    "bash", ["-c", script], cwd: ws.path, environment: github.merging(env) { _, b in b })
                 results.append(r)
                 if r.status != 0 { break }
             }
@@ -124,7 +131,8 @@ import Yams
             toFile: release + tarball + ".sha256", atomically: true, encoding: .utf8)
         let bad = try runSteps()
         #expect(bad.count == 1 && bad[0].status != 0)
-        #expect(bad[0].stdout.contains("FAILED") || bad[0].stderr.contains("FAILED"), "\(bad[0].stdout)\(bad[0].stderr)")
+        #expect(
+            bad[0].stdout.contains("FAILED") || bad[0].stderr.contains("FAILED"), "\(bad[0].stdout)\(bad[0].stderr)")
         #expect(!FileManager.default.fileExists(atPath: ws.path + "/runner/envctl-9.8.7/bin/envctl"))
     }
 }

@@ -63,7 +63,9 @@ extension EnvctlCommand {
                 valueName: "NAME[=VALUE]"))
         var variables: [String] = []
 
-        @Option(name: .long, help: ArgumentHelp("Read variables from a file of NAME=VALUE lines (repeatable).", valueName: "file"))
+        @Option(
+            name: .long,
+            help: ArgumentHelp("Read variables from a file of NAME=VALUE lines (repeatable).", valueName: "file"))
         var envFile: [String] = []
 
         @Option(

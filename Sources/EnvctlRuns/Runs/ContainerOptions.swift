@@ -86,7 +86,9 @@ extension ContainerOptions {
         var seen: [String: Int] = [:]
         for item in env {
             let v = try parseVariable(item, processEnvironment: processEnvironment)
-            if let i = seen[v.name] { o.variables[i] = v } else {
+            if let i = seen[v.name] {
+                o.variables[i] = v
+            } else {
                 seen[v.name] = o.variables.count
                 o.variables.append(v)
             }
@@ -294,7 +296,8 @@ extension ContainerOptions {
     package static func parseShmSize(_ value: String) throws(RunsError) -> String {
         guard (try? shmSizePattern.wholeMatch(in: value)) != nil else {
             throw RunsError(
-                .badInput, "--shm-size \(shown(value)): not a size", hint: "use a number with an optional unit: 16g, 512m")
+                .badInput, "--shm-size \(shown(value)): not a size",
+                hint: "use a number with an optional unit: 16g, 512m")
         }
         return value
     }
