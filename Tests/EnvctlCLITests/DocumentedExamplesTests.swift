@@ -273,3 +273,34 @@ struct DocumentedExamplesTests {
         #expect(ran > 5)
     }
 }
+
+/// Every option a synopsis in the prose of README.md and docs/*.md shows (`` `envctl push SOURCE [--tag T]` ``)
+/// exists on that command: its help lists it.
+@Suite("Documented synopses") struct DocumentedSynopsisTests {
+    static func synopses() throws -> [(file: String, text: String)] {
+        let docs = try FileManager.default.contentsOfDirectory(atPath: RepoPaths.path("docs"))
+            .filter { $0.hasSuffix(".md") }.sorted().map { "docs/\($0)" }
+        var found: [(String, String)] = []
+        for file in ["README.md"] + docs {
+            let text = try String(contentsOfFile: RepoPaths.path(file), encoding: .utf8)
+            for m in text.matches(of: #/`envctl ([^`\n]+)`/#) { found.append((file, String(m.output.1))) }
+        }
+        return found
+    }
+
+    @Test func everyShownOptionExists() throws {
+        let all = try Self.synopses()
+        #expect(all.count > 30)
+        for (file, text) in all {
+            let words = text.replacingOccurrences(of: "\\|", with: " \\| ").split(separator: " ").map(String.init)
+            let (command, unknown) = EnvctlCommand.unknownOptions(inSynopsis: words)
+            #expect(unknown.isEmpty, "\(file): `envctl \(text)`: \(command) has no \(unknown.joined(separator: ", "))")
+        }
+        // The check itself: a made-up option is caught, a real one is not.
+        #expect(EnvctlCommand.unknownOptions(inSynopsis: ["run", "[--no-such-flag]"]).unknown == ["--no-such-flag"])
+        #expect(
+            EnvctlCommand.unknownOptions(inSynopsis: ["pipeline", "pin", "X", "[-o", "OUT]"]) == (
+                "envctl pipeline pin", []
+            ))
+    }
+}
