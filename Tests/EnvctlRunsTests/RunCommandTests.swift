@@ -178,6 +178,7 @@ struct RunFlagsCommandTests {
         #expect(!raw.contains(secret))
         let show = try runProcess(RepoPaths.envctlBinary, ["runs", "show", record.id], cwd: repo.path)
         #expect(show.status == 0 && !show.stdout.contains(secret))
+        #expect(show.stdout.contains("API_TOKEN (names only)") && show.stdout.contains("127.0.0.1:\(port):8000"))
     }
 
     @Test func localFallbackFindsTheNameBuildGives() throws {
