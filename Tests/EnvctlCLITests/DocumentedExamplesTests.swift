@@ -173,6 +173,8 @@ struct DocumentedExamplesTests {
             "HTTP_PROXY": dead, "HTTPS_PROXY": dead, "ALL_PROXY": dead, "http_proxy": dead, "https_proxy": dead,
             "all_proxy": dead, "NO_PROXY": "", "no_proxy": "", "DOCKER_CONFIG": home + "/.docker",
             "REGISTRY_AUTH_FILE": home + "/auth.json",
+            // podman/buildah, when an example reaches them, look only at a private, empty storage.
+            "CONTAINERS_STORAGE_CONF": home + "/storage.conf",
         ]
     }
 
@@ -252,6 +254,8 @@ struct DocumentedExamplesTests {
             defer { repo.cleanup() }
             let home = scratch.path + "/home-\(ran)"
             try FileManager.default.createDirectory(atPath: home, withIntermediateDirectories: true)
+            try "[storage]\ndriver = \"vfs\"\ngraphroot = \"\(home)/storage\"\nrunroot = \"\(home)/storage-run\"\n"
+                .write(toFile: home + "/storage.conf", atomically: true, encoding: .utf8)
             let r = try runProcess(
                 "/bin/bash", ["-o", "pipefail", "-c", example.command], cwd: repo.path,
                 environment: Self.sandbox(bin: bin, home: home))
