@@ -185,7 +185,8 @@ let package = Package(
             name: "CurlTransportTests", dependencies: ["CurlTransport", "OCIRegistry", "EnvctlTestSupport"],
             swiftSettings: settings),
         .testTarget(
-            name: "EnvctlCLITests", dependencies: ["EnvctlTestSupport", "EnvctlModel"], exclude: ["Snapshots"],
+            name: "EnvctlCLITests", dependencies: ["EnvctlTestSupport", "EnvctlModel", "EnvctlCLI"],
+            exclude: ["Snapshots"],
             swiftSettings: settings),
         .testTarget(
             name: "EnvctlTemplatesTests",

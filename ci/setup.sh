@@ -9,6 +9,7 @@ APT_PACKAGES=(
     docker-registry apache2-utils                             # real OCI registry (+ htpasswd) for tests
     skopeo buildah podman runc uidmap fuse-overlayfs umoci    # peers and builders (daemonless)
     busybox-static                                            # tiny base images for container tests
+    slirp4netns                                               # podman network for the published-port run test
     debootstrap                                               # Debian rootfs for the stand-in CUDA base (image e2e, demo)
 )
 

@@ -1,5 +1,6 @@
 package import EnvctlImageBuild
 package import EnvctlModel
+import EnvctlRuns
 import EnvctlSupplyChain
 import EnvctlTemplates
 import Foundation
@@ -70,7 +71,7 @@ package struct BuildJob: Sendable {
     }
 
     /// The builder's local name for the image.
-    package var localTag: String { "localhost/envctl/\(environment.name):\(environment.contentTag)" }
+    package var localTag: String { ImageSelection.localTag(for: environment) }
 }
 
 /// What happened during a build, for the CLI to present.

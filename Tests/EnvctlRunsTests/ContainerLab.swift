@@ -24,10 +24,10 @@ final class ContainerLab: @unchecked Sendable {
     /// Gates a suite on the lab: skipped without the tools, failing under CI.
     static var requirement: ToolRequirement { .requires(tools, also: { ContainerLab.missingFiles }) }
 
-    init() throws {
+    init(network: String = "none") throws {
         dir = try TemporaryDirectory(prefix: "envctl-lab")
         registry = try TestRegistry()
-        containers = try PrivateContainers(in: dir, insecureRegistries: [registry.host])
+        containers = try PrivateContainers(in: dir, insecureRegistries: [registry.host], network: network)
     }
 
     @discardableResult
@@ -43,7 +43,7 @@ final class ContainerLab: @unchecked Sendable {
         try FileManager.default.createDirectory(atPath: root + "/bin", withIntermediateDirectories: true)
         try FileManager.default.createDirectory(atPath: root + "/tmp", withIntermediateDirectories: true)
         try FileManager.default.copyItem(atPath: "/bin/busybox", toPath: root + "/bin/busybox")
-        for applet in ["sh", "cat", "echo", "ls", "env", "test", "pwd", "sleep"] {
+        for applet in ["sh", "cat", "echo", "ls", "env", "test", "pwd", "sleep", "httpd"] {
             try FileManager.default.createSymbolicLink(atPath: "\(root)/bin/\(applet)", withDestinationPath: "busybox")
         }
         for (path, text) in files {

@@ -208,3 +208,25 @@ let oldDriverRejectsComputeCap = "Field \"compute_cap\" is not a valid field to 
         #expect(report.advice == ["install the NVIDIA Container Toolkit (nvidia-ctk) so containers can reach the GPUs"])
     }
 }
+
+/// `--gpus` against the host's GPUs, checked by the run coordinator before anything is written.
+@Suite("GPU selection against the host") struct GPUSelectionHostTests {
+    @Test func anIndexTheHostLacksIsRefusedBeforeAnythingIsWritten() async throws {
+        let dir = try TemporaryDirectory(prefix: "envctl-gpus")
+        defer { dir.cleanup() }
+        let coordinator = RunCoordinator(
+            runner: RecordedRunner(outputs: [queryKey: .init(status: 0, stdout: twoA100)]), registry: nil,
+            log: { _ in })
+        var request = RunRequest(
+            environment: LockFactory.environment(), mountDirectory: dir.path, recordWorkspace: dir.path,
+            command: ["true"], runtime: .podman)
+        request.options = try ContainerOptions.parse(gpus: "0,2")
+        await #expect {
+            _ = try await coordinator.run(request)
+        } throws: { error in
+            let e = try #require(error as? RunsError)
+            return e.failureKind == .badInput && e.message == "--gpus: GPU 2 does not exist; this host has 0, 1"
+        }
+        #expect(!FileManager.default.fileExists(atPath: dir.path + "/.envctl"))
+    }
+}

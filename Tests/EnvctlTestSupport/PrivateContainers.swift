@@ -9,7 +9,9 @@ package struct PrivateContainers {
     /// pass it to every container tool and to envctl.
     package private(set) var environment: [String: String] = [:]
 
-    package init(in dir: TemporaryDirectory, insecureRegistries: [String]) throws {
+    /// `network` is podman's default network mode (`none`; `slirp4netns` for a test that publishes ports:
+    /// it leaves no bridge or iptables rules behind).
+    package init(in dir: TemporaryDirectory, insecureRegistries: [String], network: String = "none") throws {
         root = dir.path
         var limit = rlimit()
         getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit)
@@ -20,7 +22,7 @@ package struct PrivateContainers {
             """
             [containers]
             default_ulimits = ["nofile=\(nofile):\(nofile)", "nproc=32768:32768"]
-            netns = "none"
+            netns = "\(network)"
             [engine]
             cgroup_manager = "cgroupfs"
             events_logger = "file"

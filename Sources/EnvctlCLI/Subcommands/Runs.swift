@@ -76,6 +76,17 @@ extension EnvctlCommand {
                     if let v = p.versionID { rows.append(["version id", v]) }
                     if let rid = p.remoteRunID { rows.append(["remote run", rid]) }
                 }
+                if let c = r.container {
+                    if let n = c.name { rows.append(["container", n]) }
+                    if let w = c.workdir { rows.append(["workdir", w]) }
+                    if c.gpus != "all" { rows.append(["gpus", c.gpus]) }
+                    if !c.environmentNames.isEmpty {
+                        rows.append(["variables", c.environmentNames.joined(separator: ", ") + " (names only)"])
+                    }
+                    for f in c.envFiles { rows.append(["env file", f]) }
+                    for v in c.volumes { rows.append(["volume", v]) }
+                    for p in c.publish { rows.append(["publish", p]) }
+                }
                 for t in r.protectiveTags { rows.append(["protective tag", t]) }
                 return RunsPresentation.table(rows)
             }

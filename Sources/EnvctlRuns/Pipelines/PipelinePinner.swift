@@ -89,7 +89,9 @@ package struct PipelinePinner: Sendable {
                     throw RunsError(
                         .badInput,
                         "\(shown): image '\(image.escapedForMessage)' belongs to environment '\(env.name)', which has no pushed digest in the lock",
-                        hint: "run 'envctl build --push' for '\(env.name)' first")
+                        hint:
+                            "run 'envctl build --push --record' for '\(env.name)' first (it records the digest in envctl.lock)"
+                    )
                 }
                 if !used.contains(where: { $0.name == env.name }) { used.append(env) }
                 let written = ImageReference.components(of: pushed.reference)

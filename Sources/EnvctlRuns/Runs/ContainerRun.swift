@@ -9,10 +9,18 @@ package enum ContainerRuntime: String, Sendable, Hashable, Codable, CaseIterable
     case docker
 
     /// The flags that expose every NVIDIA GPU: docker's `--gpus` (NVIDIA runtime hook) or podman's CDI device.
-    package var gpuFlags: [String] {
-        switch self {
-        case .docker: ["--gpus", "all"]
-        case .podman: ["--device", "nvidia.com/gpu=all"]
+    package var gpuFlags: [String] { gpuArguments(.all) }
+
+    /// The flags that expose the selected GPUs: docker's `--gpus` takes one CSV value, so a device list
+    /// is quoted inside it (`--gpus "device=0,1"`, the argv value carrying the double quotes); podman
+    /// takes one CDI device per GPU (`--device nvidia.com/gpu=0 --device nvidia.com/gpu=1`).
+    package func gpuArguments(_ selection: ContainerOptions.GPUSelection) -> [String] {
+        switch (self, selection) {
+        case (_, .none): []
+        case (.docker, .all): ["--gpus", "all"]
+        case (.podman, .all): ["--device", "nvidia.com/gpu=all"]
+        case (.docker, .devices(let ids)): ["--gpus", "\"device=\(ids.joined(separator: ","))\""]
+        case (.podman, .devices(let ids)): ids.flatMap { ["--device", "nvidia.com/gpu=\($0)"] }
         }
     }
 
@@ -48,6 +56,8 @@ package struct ContainerInvocation: Sendable, Hashable {
     package var tty: Bool
     package var runID: String
     package var environment: [String: String] = [:]
+    /// The user's settings (`-e`, `-v`, `-p`, `--gpus`, `--workdir`, `--name`).
+    package var options = ContainerOptions()
 
     package init(
         runtime: ContainerRuntime, image: String, command: [String], workspace: String, gpu: Bool, shmSize: String?,
@@ -67,11 +77,14 @@ package struct ContainerInvocation: Sendable, Hashable {
     package var arguments: [String] {
         var a = ["run", "--rm", "-i"]
         if tty { a.append("-t") }
-        a += ["--name", "envctl-run-\(runID)", "--label", "dev.envctl.run=\(runID)"]
+        a += ["--name", options.name ?? "envctl-run-\(runID)", "--label", "dev.envctl.run=\(runID)"]
         if let shmSize { a.append("--shm-size=\(shmSize)") } else { a.append("--ipc=host") }
-        a += ["-v", "\(workspace):\(mountPoint)", "-w", mountPoint, "-e", "ENVCTL_RUN_ID=\(runID)"]
+        a += ["-v", "\(workspace):\(mountPoint)", "-w", options.workdir ?? mountPoint]
+        // The user's variables come first so that envctl's own (ENVCTL_*, which -e refuses) always win.
+        a += options.runtimeArguments
+        a += ["-e", "ENVCTL_RUN_ID=\(runID)"]
         for key in environment.keys.sorted() { a += ["-e", "\(key)=\(environment[key]!)"] }
-        if gpu { a += runtime.gpuFlags }
+        if gpu { a += runtime.gpuArguments(options.gpus) }
         a.append(image)
         return a + command
     }
@@ -79,8 +92,19 @@ package struct ContainerInvocation: Sendable, Hashable {
 
 /// Picks the image an environment runs in.
 package enum ImageSelection {
-    /// The lock's pushed digest when there is one; otherwise a local image tagged
-    /// `<image>:<contentTag>` if the runtime has it (not portable: the record says `local`).
+    /// The name `envctl build` gives the image it builds: `localhost/envctl/<env>:<contentTag>`.
+    package static func localTag(for env: LockedEnvironment) -> String {
+        "localhost/envctl/\(env.name):\(env.contentTag)"
+    }
+
+    /// The local names tried, in order, when the lock has no pushed digest: `build`'s own name, then
+    /// `<image>:<contentTag>` (a pushed build's tag, or one tagged by hand).
+    package static func localCandidates(for env: LockedEnvironment) -> [String] {
+        [localTag(for: env)] + (env.image.map { ["\($0):\(env.contentTag)"] } ?? [])
+    }
+
+    /// The lock's pushed digest when there is one; otherwise a local image (``localCandidates(for:)``) if
+    /// the runtime has it (not portable: the record says `local`).
     package static func select(
         _ env: LockedEnvironment, runtime: ContainerRuntime, runner: any CommandRunner
     ) async throws(RunsError) -> RunRecord.ImageStamp {
@@ -92,15 +116,18 @@ package enum ImageSelection {
             }
             return .init(reference: pushed.pinnedReference, digest: pushed.digest, source: "pushed")
         }
-        if let repo = env.image {
-            let local = "\(repo):\(env.contentTag)"
+        let candidates = localCandidates(for: env)
+        for local in candidates {
             let out = await runner.run(runtime.rawValue, ["image", "inspect", "--format", "{{.Id}}", local])
             if out.succeeded { return .init(reference: local, digest: nil, source: "local") }
         }
         throw RunsError(
             .badInput,
-            "environment '\(env.name)' has no pushed image in the lock and no local image \(env.image.map { "\($0):\(env.contentTag)" } ?? "")",
-            hint: "run 'envctl build --push' (records the digest in envctl.lock), or 'envctl build' for a local image")
+            "environment '\(env.name)' has no pushed image in the lock and no local image "
+                + candidates.joined(separator: " or ") + " in \(runtime.rawValue)'s storage",
+            hint:
+                "run 'envctl build --push --record' (pushes and records the digest in envctl.lock), or 'envctl build' for a local image"
+        )
     }
 }
 

@@ -20,13 +20,19 @@ package struct RunRequest: Sendable {
     package var tty: Bool
     /// Set when the image was already chosen (reproduce after verifying the digest).
     package var image: RunRecord.ImageStamp?
+    /// The user's container settings (`-e`, `-v`, `-p`, `--gpus`, …), already validated.
+    package var options = ContainerOptions()
+    /// Tag a pushed digest `envctl-run-<id>` in its registry so clean-up keeps it (`--no-protective-tag`: don't).
+    package var protectiveTag = true
 
     package init(
         environment: LockedEnvironment, mountDirectory: String, recordWorkspace: String, command: [String],
         runtime: ContainerRuntime, preflight: Bool = true, requireGPU: Bool = false, shmSize: String? = nil,
         git: RunRecord.GitStamp? = nil, reproducedFrom: String? = nil, tty: Bool = false,
-        image: RunRecord.ImageStamp? = nil
+        image: RunRecord.ImageStamp? = nil, options: ContainerOptions = ContainerOptions(), protectiveTag: Bool = true
     ) {
+        self.options = options
+        self.protectiveTag = protectiveTag
         self.requireGPU = requireGPU
         self.environment = environment
         self.mountDirectory = mountDirectory
@@ -79,7 +85,21 @@ package struct RunCoordinator: Sendable {
         for f in report.findings where f.severity != .error || !request.preflight {
             log("\(f.severity.rawValue): \(f.message)")
         }
-        if !host.hasGPU { log("warning: starting the container without GPU flags") }
+        if !host.hasGPU {
+            log("warning: starting the container without GPU flags")
+            if case .devices(let ids) = request.options.gpus {
+                log("warning: --gpus \(ids.joined(separator: ",")) ignored: this host has no usable GPU")
+            }
+        } else if case .devices(let ids) = request.options.gpus {
+            let known = Set(host.gpus.map { String($0.index) })
+            if let missing = ids.first(where: { $0.allSatisfy(\.isNumber) && !known.contains($0) }) {
+                throw RunsError(
+                    .badInput,
+                    "--gpus: GPU \(missing) does not exist; this host has "
+                        + host.gpus.map { String($0.index) }.joined(separator: ", "),
+                    hint: "'envctl doctor' lists the GPUs")
+            }
+        }
 
         let image: RunRecord.ImageStamp
         if let chosen = request.image {
@@ -100,10 +120,13 @@ package struct RunCoordinator: Sendable {
             runtime: request.runtime.rawValue,
             host: host, preflight: report.findings)
         record.reproducedFrom = request.reproducedFrom
+        record.container = request.options.stamp
         let store = RunStore(workspace: request.recordWorkspace)
         try save(record, in: store)
 
-        if let digest = image.digest, let registry {
+        if image.digest != nil, !request.protectiveTag {
+            log("note: --no-protective-tag: \(image.reference) is not tagged; registry clean-up may delete it")
+        } else if let digest = image.digest, let registry {
             let repo = ImageReference.components(of: image.reference).name
             do {
                 try await registry.addTag(repository: repo, digest: digest, tag: record.protectiveTag)
@@ -120,6 +143,7 @@ package struct RunCoordinator: Sendable {
             runtime: request.runtime, image: image.reference, command: request.command,
             workspace: request.mountDirectory,
             gpu: host.hasGPU, shmSize: request.shmSize, tty: request.tty, runID: id)
+        invocation.options = request.options
         if let commit = request.git?.commit { invocation.environment["ENVCTL_GIT_COMMIT"] = commit }
         invocation.environment["ENVCTL_LOCK_HASH"] = env.hash
         let code: Int32

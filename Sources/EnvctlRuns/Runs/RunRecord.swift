@@ -66,6 +66,33 @@ package struct RunRecord: Sendable, Hashable, Codable {
         }
     }
 
+    /// A container run's settings from `envctl run`'s flags. Variables are kept by name only: their values
+    /// (often secrets) are never written.
+    package struct ContainerStamp: Sendable, Hashable, Codable {
+        package var name: String?
+        package var workdir: String?
+        /// The variables set with `-e` and by `--env-file`s, sorted; no values.
+        package var environmentNames: [String]
+        package var envFiles: [String]
+        package var volumes: [String]
+        package var publish: [String]
+        /// `all`, `none`, or the selected indices/UUIDs.
+        package var gpus: String
+
+        package init(
+            name: String?, workdir: String?, environmentNames: [String], envFiles: [String], volumes: [String],
+            publish: [String], gpus: String
+        ) {
+            self.name = name
+            self.workdir = workdir
+            self.environmentNames = environmentNames
+            self.envFiles = envFiles
+            self.volumes = volumes
+            self.publish = publish
+            self.gpus = gpus
+        }
+    }
+
     package var schema: Int = RunRecord.schemaVersion
     package var id: String
     package var kind: Kind
@@ -89,6 +116,8 @@ package struct RunRecord: Sendable, Hashable, Codable {
     package var reproducedFrom: String?
     /// Tags added so registry clean-up keeps the digests (`envctl-run-<id>`).
     package var protectiveTags: [String]
+    /// `envctl run`'s container settings; absent in records written before they existed, and for pipelines.
+    package var container: ContainerStamp?
 
     package init(
         id: String, kind: Kind, startedAt: Date, command: [String], workspace: String, git: GitStamp?,
