@@ -108,6 +108,14 @@ let package = Package(
                 .product(name: "Subprocess", package: "swift-subprocess"), .product(name: "Yams", package: "Yams"),
             ],
             swiftSettings: settings),
+        // Training beyond one machine: Kubernetes Job/PyTorchJob/JobSet manifests from the lock, the Kubernetes
+        // API (kubeconfig) and Vertex AI CustomJobs (ADC).
+        .target(
+            name: "EnvctlClusters",
+            dependencies: [
+                "EnvctlModel", "EnvctlRuns", "OCIRegistry", "Digest", .product(name: "Yams", package: "Yams"),
+            ],
+            swiftSettings: settings),
         // The use-case layer: lock checking, the one build pipeline, recording pushes, rebuilding for reproduce.
         .target(
             name: "EnvctlWorkflows",
@@ -122,7 +130,7 @@ let package = Package(
             dependencies: [
                 "EnvctlModel", "EnvctlKnowledge", "EnvctlResolver", "EnvctlLocking", "EnvctlPython",
                 "OCIRegistry", "CurlTransport", "GitSupport", "EnvctlImageBuild", "EnvctlRuns", "EnvctlWorkflows",
-                "Digest", "EnvctlSupplyChain",
+                "Digest", "EnvctlSupplyChain", "EnvctlClusters",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: settings),
@@ -205,6 +213,12 @@ let package = Package(
         .testTarget(
             name: "EnvctlSupplyChainTests", dependencies: ["EnvctlSupplyChain", "EnvctlModel", "EnvctlTestSupport"],
             exclude: ["Snapshots"], swiftSettings: settings),
+        .testTarget(
+            name: "EnvctlClustersTests",
+            dependencies: [
+                "EnvctlClusters", "EnvctlRuns", "EnvctlModel", "OCIRegistry", "CurlTransport", "EnvctlTestSupport",
+            ],
+            exclude: ["Fixtures"], swiftSettings: settings),
         .testTarget(
             name: "EndToEndTests", dependencies: ["EnvctlModel", "EnvctlTestSupport"], swiftSettings: settings),
     ]

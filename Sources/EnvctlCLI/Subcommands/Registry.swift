@@ -22,4 +22,5 @@ let registeredSubcommands: [any ParsableCommand.Type] = [
     EnvctlCommand.Build.self,
     EnvctlCommand.Sbom.self,
     EnvctlCommand.Verify.self,
+    EnvctlCommand.Job.self,
 ]
