@@ -1,3 +1,5 @@
+import Foundation
+
 /// Renders a `JobPlan` as Kubernetes manifests: a pure function of the plan, so the same plan always gives the
 /// same bytes.
 ///
