@@ -28,7 +28,9 @@ package struct GPUProduct: Sendable, Hashable {
             vertexMachines: [1: "n1-standard-8", 2: "n1-standard-16", 4: "n1-standard-32"]),
         .init(
             id: "v100",
-            gfdProducts: ["Tesla-V100-SXM2-16GB", "Tesla-V100-SXM2-32GB", "Tesla-V100-PCIE-16GB", "Tesla-V100-PCIE-32GB"],
+            gfdProducts: [
+                "Tesla-V100-SXM2-16GB", "Tesla-V100-SXM2-32GB", "Tesla-V100-PCIE-16GB", "Tesla-V100-PCIE-32GB",
+            ],
             vertexAccelerator: "NVIDIA_TESLA_V100",
             vertexMachines: [1: "n1-standard-8", 2: "n1-standard-16", 4: "n1-standard-32", 8: "n1-standard-64"]),
         .init(
@@ -60,7 +62,9 @@ package struct GPUProduct: Sendable, Hashable {
         .init(
             id: "h200", gfdProducts: ["NVIDIA-H200", "NVIDIA-H200-NVL"], vertexAccelerator: "NVIDIA_H200_141GB",
             vertexMachines: [8: "a3-ultragpu-8g"]),
-        .init(id: "b200", gfdProducts: ["NVIDIA-B200"], vertexAccelerator: "NVIDIA_B200", vertexMachines: [8: "a4-highgpu-8g"]),
+        .init(
+            id: "b200", gfdProducts: ["NVIDIA-B200"], vertexAccelerator: "NVIDIA_B200",
+            vertexMachines: [8: "a4-highgpu-8g"]),
     ]
 
     /// `A100`, `NVIDIA A100`, `a100` → `a100` (the knowledge base's normalisation: lowercase letters and digits,

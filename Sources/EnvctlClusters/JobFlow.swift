@@ -94,9 +94,12 @@ extension JobFlow {
             gpusPerNode: plan.gpusPerNode, shmSize: plan.shmSize, state: "submitted")
         let store = workspace.runs
         do { try store.save(record) } catch {
-            throw RunsError(.failure, "cannot write run record \(store.path(for: record.id))", cause: FailureText("\(error)"))
+            throw RunsError(
+                .failure, "cannot write run record \(store.path(for: record.id))", cause: FailureText("\(error)"))
         }
-        log("submitted \(plan.kind.rawValue) \(plan.namespace)/\(plan.name) (uid \(uid ?? "?")) to \(resolved.clusterName)")
+        log(
+            "submitted \(plan.kind.rawValue) \(plan.namespace)/\(plan.name) (uid \(uid ?? "?")) to \(resolved.clusterName)"
+        )
         guard wait else { return (record, 0) }
 
         let main = documents.last!

@@ -55,7 +55,8 @@ package struct JobPlan: Sendable, Hashable {
         command: [String], options: Options
     ) throws(RunsError) -> JobPlan {
         guard !command.isEmpty else {
-            throw RunsError(.badInput, "no command to run", hint: "put it after --: envctl job render -- torchrun train.py")
+            throw RunsError(
+                .badInput, "no command to run", hint: "put it after --: envctl job render -- torchrun train.py")
         }
         guard options.nodes >= 1 else { throw RunsError(.badInput, "--nodes must be at least 1") }
         guard let digest = image.digest, ImageReference.isDigestPinned(image.reference) else {
@@ -84,7 +85,8 @@ package struct JobPlan: Sendable, Hashable {
         let gpusPerNode = options.gpusPerNode ?? 1
         guard gpusPerNode >= 1 else { throw RunsError(.badInput, "--gpus-per-node must be at least 1") }
         guard Self.isQuantity(options.shmSize) else {
-            throw RunsError(.badInput, "--shm-size '\(options.shmSize.escapedForMessage)' is not a Kubernetes quantity (e.g. 16Gi)")
+            throw RunsError(
+                .badInput, "--shm-size '\(options.shmSize.escapedForMessage)' is not a Kubernetes quantity (e.g. 16Gi)")
         }
         let driverMajor = env.driver.minimum.flatMap { Int($0.split(separator: ".").first ?? "") }
         let runID = options.runID ?? RunRecord.newID()

@@ -34,7 +34,10 @@ package enum JobRenderer {
         var l: [(String, ManifestValue)] = [
             ("app.kubernetes.io/managed-by", .string("envctl")),
             (labelPrefix + "environment", .string(Labels.value(plan.environment))),
-            (labelPrefix + "lock-hash", .string(Labels.value(plan.lockHash.replacingOccurrences(of: "sha256:", with: "")))),
+            (
+                labelPrefix + "lock-hash",
+                .string(Labels.value(plan.lockHash.replacingOccurrences(of: "sha256:", with: "")))
+            ),
             (labelPrefix + "run-id", .string(Labels.value(plan.runID))),
         ]
         if let commit = plan.commit { l.append((labelPrefix + "commit", .string(Labels.value(commit)))) }
@@ -124,8 +127,12 @@ package enum JobRenderer {
             ("image", .string(plan.image)),
             ("command", .array(plan.command.map { .string($0) })),
             ("env", .array(env(plan, rank: rank))),
-            ("ports", .array(plan.nodes > 1 || plan.kind == .pytorchjob
-                ? [.object([("name", .string("rendezvous")), ("containerPort", .int(plan.port))])] : [])),
+            (
+                "ports",
+                .array(
+                    plan.nodes > 1 || plan.kind == .pytorchjob
+                        ? [.object([("name", .string("rendezvous")), ("containerPort", .int(plan.port))])] : [])
+            ),
             ("resources", .object([("limits", .object([("nvidia.com/gpu", .string(String(plan.gpusPerNode)))]))])),
             ("volumeMounts", .array([.object([("name", .string("dshm")), ("mountPath", .string("/dev/shm"))])])),
         ])

@@ -55,7 +55,9 @@ package struct Kubeconfig: Sendable {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw RunsError(
                 .badInput, "cannot read kubeconfig '\(path)'",
-                hint: "pass --kubeconfig FILE or set KUBECONFIG (gcloud container clusters get-credentials, aws eks update-kubeconfig)")
+                hint:
+                    "pass --kubeconfig FILE or set KUBECONFIG (gcloud container clusters get-credentials, aws eks update-kubeconfig)"
+            )
         }
         let root: Node?
         do {
@@ -98,7 +100,8 @@ package struct Kubeconfig: Sendable {
             var exec: Exec?
             if let e = u["exec"]?.mapping {
                 guard let command = e["command"]?.string else {
-                    throw RunsError(.badInput, "kubeconfig '\(path)': user '\(name)' has an exec plugin without a command")
+                    throw RunsError(
+                        .badInput, "kubeconfig '\(path)': user '\(name)' has an exec plugin without a command")
                 }
                 var env: [String: String] = [:]
                 for item in e["env"]?.sequence ?? [] {
@@ -155,7 +158,6 @@ package struct Kubeconfig: Sendable {
     }
 }
 
-
 /// Credentials ready for requests: TLS files (inline data written to 0600 temporary files, removed on exit) and a
 /// bearer token when the user has one (inline, `tokenFile`, or from the exec plugin).
 package struct KubernetesCredentials: Sendable {
@@ -179,7 +181,9 @@ package struct KubernetesCredentials: Sendable {
             } catch let e as RunsError { throw e } catch { throw RunsError(.failure, "\(error)") }
         }
         if let d = r.cluster.caData { tls.caFile = try write(d, "ca.pem") } else { tls.caFile = r.cluster.caFile }
-        if let d = r.user.certData { tls.clientCertificate = try write(d, "client.crt") } else {
+        if let d = r.user.certData {
+            tls.clientCertificate = try write(d, "client.crt")
+        } else {
             tls.clientCertificate = r.user.certFile
         }
         if let d = r.user.keyData { tls.clientKey = try write(d, "client.key") } else { tls.clientKey = r.user.keyFile }
@@ -215,7 +219,8 @@ package struct KubernetesCredentials: Sendable {
             "spec": ["interactive": false, "cluster": ["server": cluster.server.absoluteString]],
         ]
         let infoJSON = String(
-            decoding: (try? JSONSerialization.data(withJSONObject: info, options: [.sortedKeys])) ?? Data(), as: UTF8.self)
+            decoding: (try? JSONSerialization.data(withJSONObject: info, options: [.sortedKeys])) ?? Data(),
+            as: UTF8.self)
         var env = exec.env
         env["KUBERNETES_EXEC_INFO"] = infoJSON
         let out = ProcessRun.run(tool, exec.args, environment: env)
@@ -233,7 +238,8 @@ package struct KubernetesCredentials: Sendable {
         Secrets.register(token)
         let expiry = (status["expirationTimestamp"] as? String).flatMap { ISO8601DateFormatter().date(from: $0) }
         if let expiry, expiry < Date() {
-            throw RunsError(.failure, "exec credential plugin '\(exec.command)' returned a token that expired at \(expiry)")
+            throw RunsError(
+                .failure, "exec credential plugin '\(exec.command)' returned a token that expired at \(expiry)")
         }
         return (token, expiry)
     }
@@ -263,6 +269,7 @@ enum ProcessRun {
         let e = err.fileHandleForReading.readDataToEndOfFile()
         p.waitUntilExit()
         return Output(
-            status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
+            status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self),
+            stderr: String(decoding: e, as: UTF8.self))
     }
 }

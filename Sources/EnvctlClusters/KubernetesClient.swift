@@ -1,5 +1,5 @@
-package import EnvctlRuns
 import EnvctlModel
+package import EnvctlRuns
 package import Foundation
 package import OCIRegistry
 
@@ -97,8 +97,10 @@ package struct KubernetesClient: Sendable {
         if !query.isEmpty {
             var allowed = CharacterSet.alphanumerics
             allowed.insert(charactersIn: "-._~/")
-            c.percentEncodedQuery = query.map { "\($0.0)=\($0.1.addingPercentEncoding(withAllowedCharacters: allowed)!)" }
-                .joined(separator: "&")
+            c.percentEncodedQuery = query.map {
+                "\($0.0)=\($0.1.addingPercentEncoding(withAllowedCharacters: allowed)!)"
+            }
+            .joined(separator: "&")
         }
         return c.url!
     }
@@ -122,7 +124,8 @@ package struct KubernetesClient: Sendable {
             let hint: String? =
                 switch response.status {
                 case 401: "the credentials were refused (an expired token?): refresh the kubeconfig's credentials"
-                case 403: "the kubeconfig's user may not do this; ask for RBAC permission to create it in this namespace"
+                case 403:
+                    "the kubeconfig's user may not do this; ask for RBAC permission to create it in this namespace"
                 case 409: "an object of that name exists; pass another --name or --run-id"
                 default: nil
                 }

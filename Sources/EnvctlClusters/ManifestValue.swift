@@ -90,7 +90,9 @@ package indirect enum ManifestValue: Sendable, Hashable {
     /// A Yams node (plain scalars where YAML would not read them as another type).
     var yamsNode: Node {
         switch self {
-        case .string(let s): Node(s, Tag(.str))
+        case .string(let s):
+            // A string a YAML reader would take for a number, boolean or null ("524", "true", "") is quoted.
+            Resolver.default.resolveTag(of: Node(s)) == .str ? Node(s, Tag(.str)) : Node(s, Tag(.str), .singleQuoted)
         case .int(let i): Node(String(i), Tag(.int))
         case .bool(let b): Node(b ? "true" : "false", Tag(.bool))
         case .array(let a): Node.sequence(.init(a.map(\.yamsNode)))

@@ -27,7 +27,9 @@ struct JobRenderTests {
         #expect(text.contains("medium: Memory"))
         #expect(text.contains("sizeLimit: 16Gi"))
         #expect(text.contains("mountPath: /dev/shm"))
-        #expect(text.contains("envctl.dev/lock-hash: '" + String(repeating: "1", count: 63) + "'") || text.contains("envctl.dev/lock-hash: \"" + String(repeating: "1", count: 63)))
+        #expect(
+            text.contains("envctl.dev/lock-hash: '" + String(repeating: "1", count: 63) + "'")
+                || text.contains("envctl.dev/lock-hash: \"" + String(repeating: "1", count: 63)))
         #expect(text.contains("envctl.dev/commit: 0123456789abcdef0123456789abcdef01234567"))
         #expect(!text.contains("MASTER_ADDR"), "one node needs no rendezvous")
     }
@@ -65,7 +67,9 @@ struct JobRenderTests {
     }
 
     @Test func labelValuesFollowKubernetesRules() {
-        #expect(Labels.value("sha256:" + String(repeating: "f", count: 64)) == "sha256-" + String(repeating: "f", count: 56))
+        #expect(
+            Labels.value("sha256:" + String(repeating: "f", count: 64)) == "sha256-" + String(repeating: "f", count: 56)
+        )
         #expect(Labels.value("-Train Env_") == "Train-Env")
         #expect(Labels.dnsLabel("envctl-Train_X-2026") == "envctl-train-x-2026")
     }
@@ -96,7 +100,10 @@ struct JobRenderCommandTests {
         defer { ws.cleanup() }
         let r = try runProcess(
             RepoPaths.envctlBinary,
-            ["job", "render", "--nodes", "2", "--gpus-per-node", "8", "--run-id", "20261204-010203-abcdef", "--", "torchrun", "train.py"],
+            [
+                "job", "render", "--nodes", "2", "--gpus-per-node", "8", "--run-id", "20261204-010203-abcdef", "--",
+                "torchrun", "train.py",
+            ],
             cwd: ws.path)
         #expect(r.status == 0, "\(r.stderr)")
         #expect(r.stdout.contains("kind: Service\n"))

@@ -25,7 +25,8 @@ func clusterWorkspace(gpus: [String] = ["h100"], pushed: Bool = true) throws -> 
 }
 
 func plan(
-    kind: JobKind = .job, nodes: Int = 1, gpus: Int? = 8, lock: Lockfile = clusterLock(), runID: String = "20261204-010203-abcdef"
+    kind: JobKind = .job, nodes: Int = 1, gpus: Int? = 8, lock: Lockfile = clusterLock(),
+    runID: String = "20261204-010203-abcdef"
 ) throws -> JobPlan {
     var o = JobPlan.Options()
     o.kind = kind
@@ -54,6 +55,7 @@ enum SchemaTools {
 
     static var requirement: ToolRequirement {
         .requires(
-            [], also: { SchemaTools.python == nil ? ["python with kubernetes-validate (ci/setup.sh's tools venv)"] : [] })
+            [],
+            also: { SchemaTools.python == nil ? ["python with kubernetes-validate (ci/setup.sh's tools venv)"] : [] })
     }
 }

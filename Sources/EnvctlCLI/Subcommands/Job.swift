@@ -81,7 +81,8 @@ struct JobOptions: ParsableArguments {
         case .json:
             let value: ManifestValue =
                 documents.count == 1
-                ? documents[0] : .object([("apiVersion", .string("v1")), ("kind", .string("List")), ("items", .array(documents))])
+                ? documents[0]
+                : .object([("apiVersion", .string("v1")), ("kind", .string("List")), ("items", .array(documents))])
             return value.json() + "\n"
         }
     }
