@@ -113,7 +113,8 @@ let package = Package(
         .target(
             name: "EnvctlClusters",
             dependencies: [
-                "EnvctlModel", "EnvctlRuns", "OCIRegistry", "Digest", .product(name: "Yams", package: "Yams"),
+                "EnvctlModel", "EnvctlRuns", "GitSupport", "OCIRegistry", "Digest",
+                .product(name: "Yams", package: "Yams"),
             ],
             swiftSettings: settings),
         // The use-case layer: lock checking, the one build pipeline, recording pushes, rebuilding for reproduce.
