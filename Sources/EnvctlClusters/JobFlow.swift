@@ -122,3 +122,12 @@ struct FailureText: Error, Sendable, CustomStringConvertible {
     var description: String
     init(_ s: String) { description = s }
 }
+
+extension JobFlow {
+    /// The CustomJob body for the workspace's lock (the plan's image, GPUs and labels).
+    package static func vertexBody(workspace: Workspace, plan: JobPlan) throws -> ManifestValue {
+        let lock = try workspace.loadLock()
+        let (accelerator, machine) = try VertexCustomJob.machine(for: lock, gpusPerNode: plan.gpusPerNode)
+        return VertexCustomJob.body(plan, accelerator: accelerator, machine: machine)
+    }
+}
