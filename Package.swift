@@ -9,6 +9,7 @@
 //   EnvctlWorkflows (use cases: lock check, build pipeline, push, push recording, mirror, rebuild, reproduce)
 //       -> EnvctlLocking, EnvctlImageBuild, EnvctlTemplates, EnvctlRuns, OCIRegistry, GitSupport
 //   EnvctlRuns (use cases: run, reproduce plans, pipelines) -> EnvctlKnowledge, GitSupport, OCIRegistry, Subprocess
+//   EnvctlClusters (Kubernetes/Vertex jobs from the lock) -> EnvctlRuns, GitSupport, OCIRegistry, Digest;  EnvctlCLI -> it
 //   EnvctlLocking -> EnvctlResolver -> EnvctlKnowledge -> EnvctlKnowledgeSchema -> EnvctlModel -> Yams
 //   EnvctlLocking -> EnvctlPython (uv driver), Digest (OpenSSL SHA-256), OCIRegistry (the registry port)
 //   EnvctlImageBuild -> EnvctlModel;  EnvctlTemplates -> EnvctlModel, Mustache
@@ -219,7 +220,7 @@ let package = Package(
             dependencies: [
                 "EnvctlClusters", "EnvctlRuns", "EnvctlModel", "OCIRegistry", "CurlTransport", "EnvctlTestSupport",
             ],
-            exclude: ["Fixtures"], swiftSettings: settings),
+            exclude: ["Fixtures", "Snapshots"], swiftSettings: settings),
         .testTarget(
             name: "EndToEndTests", dependencies: ["EnvctlModel", "EnvctlTestSupport"], swiftSettings: settings),
     ]

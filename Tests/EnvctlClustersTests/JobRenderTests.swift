@@ -85,6 +85,22 @@ struct JobRenderTests {
         }
     }
 
+    /// The manifests docs/clusters.md shows, kept byte for byte.
+    @Test(arguments: [(JobKind.job, "job-2-nodes.yaml"), (JobKind.pytorchjob, "pytorchjob-2-nodes.yaml")])
+    func goldenManifests(kind: JobKind, file: String) throws {
+        let yaml = try ManifestValue.yaml(JobRenderer.render(try plan(kind: kind, nodes: 2)))
+        let mismatch = goldenMismatch(yaml, goldenPath: RepoPaths.path("Tests/EnvctlClustersTests/Snapshots/\(file)"))
+        #expect(mismatch == nil, "\(mismatch ?? "")")
+    }
+
+    @Test func goldenVertexCustomJob() throws {
+        let body = VertexCustomJob.body(try plan(nodes: 2), accelerator: "NVIDIA_H100_80GB", machine: "a3-highgpu-8g")
+        let mismatch = goldenMismatch(
+            body.json() + "\n",
+            goldenPath: RepoPaths.path("Tests/EnvctlClustersTests/Snapshots/vertex-customjob-2-nodes.json"))
+        #expect(mismatch == nil, "\(mismatch ?? "")")
+    }
+
     @Test func lookupAcceptsIdsAndProductNames() {
         #expect(GPUProduct.lookup("A100")?.id == "a100")
         #expect(GPUProduct.lookup("NVIDIA H100 80GB HBM3")?.id == "h100")

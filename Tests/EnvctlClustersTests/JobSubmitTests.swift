@@ -139,6 +139,10 @@ struct JobSubmitTests {
         #expect(record.job?.state == "Complete")
         #expect(record.exitCode == 0)
         #expect(record.images.first?.digest == jobDigest)
+        let shown = try runProcess(RepoPaths.envctlBinary, ["runs", "show", record.id], cwd: ws.path)
+        #expect(shown.status == 0, "\(shown.stderr)")
+        #expect(shown.stdout.contains("uid-job-1"))
+        #expect(shown.stdout.contains("lab-cluster (context lab)"))
     }
 
     @Test func aRefusedTokenOr403SubmitsNothingAndExits1() throws {

@@ -76,6 +76,12 @@ extension EnvctlCommand {
                     if let v = p.versionID { rows.append(["version id", v]) }
                     if let rid = p.remoteRunID { rows.append(["remote run", rid]) }
                 }
+                if let j = r.job {
+                    rows.append(["cluster", j.cluster + (j.context.map { " (context \($0))" } ?? "")])
+                    rows.append(["job", "\(j.workload) \(j.namespace.map { "\($0)/" } ?? "")\(j.name)"])
+                    if let uid = j.uid { rows.append(["uid", uid]) }
+                    rows.append(["shape", "\(j.nodes) node(s) × \(j.gpusPerNode) GPU(s)"])
+                }
                 for t in r.protectiveTags { rows.append(["protective tag", t]) }
                 return RunsPresentation.table(rows)
             }
