@@ -34,7 +34,9 @@ struct KubernetesCapture {
     }
 }
 
-func kubeconfig(server: String, token: String = "KUBE-TOKEN", namespace: String = "ml") -> String {
+let kubeToken = TestSecrets.prefix + "kube-Rt31"
+
+func kubeconfig(server: String, token: String = kubeToken, namespace: String = "ml") -> String {
     """
     apiVersion: v1
     kind: Config
@@ -67,7 +69,9 @@ struct JobSubmitTests {
         defer { ws.cleanup() }
         let name = "train-run-1"
         let server = try TestHTTPServer { req in
-            guard req.headers["authorization"] == "Bearer KUBE-TOKEN" else { return (401, ["message": "Unauthorized"]) }
+            guard req.headers["authorization"] == "Bearer \(kubeToken)" else {
+                return (401, ["message": "Unauthorized"])
+            }
             switch (req.method, req.path) {
             case ("POST", _):
                 var object = req.json
@@ -105,7 +109,7 @@ struct JobSubmitTests {
             ], cwd: ws.path)
         #expect(r.status == 0, "\(r.stderr)")
         #expect(r.stdout == "epoch 1 loss 0.5\n")
-        #expect(!r.stderr.contains("KUBE-TOKEN"))
+        #expect(!r.stderr.contains(kubeToken))
 
         let reqs = server.requests
         #expect(
@@ -149,11 +153,13 @@ struct JobSubmitTests {
         let ws = try clusterWorkspace()
         defer { ws.cleanup() }
         let server = try TestHTTPServer { req in
-            if req.headers["authorization"] == "Bearer EXPIRED" { return (401, ["message": "Unauthorized"]) }
+            if req.headers["authorization"] == "Bearer \(TestSecrets.prefix)expired-Ko11" {
+                return (401, ["message": "Unauthorized"])
+            }
             return (403, ["message": "jobs.batch is forbidden: User \"dev\" cannot create resource \"jobs\""])
         }
         defer { server.stop() }
-        for (token, needle) in [("EXPIRED", "expired token"), ("VALID", "RBAC")] {
+        for (token, needle) in [(TestSecrets.prefix + "expired-Ko11", "expired token"), (kubeToken, "RBAC")] {
             try ws.write("kubeconfig", kubeconfig(server: server.baseURL, token: token))
             let r = try runProcess(
                 RepoPaths.envctlBinary,

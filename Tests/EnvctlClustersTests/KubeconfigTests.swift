@@ -40,7 +40,7 @@ struct KubeconfigTests {
         let dir = try TemporaryDirectory(prefix: "envctl-kubeconfig")
         defer { dir.cleanup() }
         try makeCertificates(in: dir.path)
-        try dir.write("token", "FILE-TOKEN\n")
+        try dir.write("token", TestSecrets.prefix + "file-Wq72\n")
         // An exec plugin as gke-gcloud-auth-plugin behaves: reads KUBERNETES_EXEC_INFO, prints an ExecCredential.
         try dir.write(
             "plugin.sh",
@@ -48,7 +48,7 @@ struct KubeconfigTests {
             #!/bin/sh
             case "$KUBERNETES_EXEC_INFO" in *'"kind":"ExecCredential"'*) ;; *) echo "no exec info" >&2; exit 3;; esac
             [ "$PLUGIN_MODE" = expired ] && exp=2000-01-01T00:00:00Z || exp=2999-01-01T00:00:00Z
-            printf '{"apiVersion":"client.authentication.k8s.io/v1","kind":"ExecCredential","status":{"token":"EXEC-TOKEN-%s","expirationTimestamp":"%s"}}' "$1" "$exp"
+            printf '{"apiVersion":"client.authentication.k8s.io/v1","kind":"ExecCredential","status":{"token":"\(TestSecrets.prefix)exec-%s","expirationTimestamp":"%s"}}' "$1" "$exp"
 
             """)
         chmod(dir.path + "/plugin.sh", 0o755)
@@ -132,11 +132,11 @@ struct KubeconfigTests {
         #expect(c2.tls.clientKey == dir.path + "/client.key")
 
         let c3 = try await KubernetesCredentials.make(try kubeconfig.resolve(context: "token"))
-        #expect(c3.token == "FILE-TOKEN")
+        #expect(c3.token == TestSecrets.prefix + "file-Wq72")
         #expect(!c3.tls.verify)
 
         let c4 = try await KubernetesCredentials.make(try kubeconfig.resolve(context: "gke"))
-        #expect(c4.token == "EXEC-TOKEN-gke")
+        #expect(c4.token == TestSecrets.prefix + "exec-gke")
         #expect(c4.expiry != nil)
 
         let expired = await #expect(throws: RunsError.self) {

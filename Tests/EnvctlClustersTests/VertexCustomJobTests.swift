@@ -7,6 +7,8 @@ import Testing
 
 /// Vertex AI CustomJob with Application Default Credentials: a service-account key made by openssl, a local token
 /// endpoint, and the JWT's RS256 signature checked with openssl.
+let vertexToken = TestSecrets.prefix + "vertex-Gk20"
+
 @Suite("job submit --vertex", .serialized, .requires("openssl"))
 struct VertexCustomJobTests {
     func serviceAccount(in ws: TemporaryDirectory, tokenURI: String) throws {
@@ -35,9 +37,9 @@ struct VertexCustomJobTests {
         let server = try TestHTTPServer { req in
             switch (req.method, req.path) {
             case ("POST", "/token"):
-                return (200, ["access_token": "VERTEX-ACCESS", "expires_in": 3599, "token_type": "Bearer"])
+                return (200, ["access_token": vertexToken, "expires_in": 3599, "token_type": "Bearer"])
             case ("POST", "/v1/projects/p1/locations/us-central1/customJobs"):
-                guard req.headers["authorization"] == "Bearer VERTEX-ACCESS" else { return (401, [:]) }
+                guard req.headers["authorization"] == "Bearer \(vertexToken)" else { return (401, [:]) }
                 return (
                     200, ["name": "projects/123/locations/us-central1/customJobs/987", "state": "JOB_STATE_PENDING"]
                 )
@@ -57,7 +59,7 @@ struct VertexCustomJobTests {
             ],
             cwd: ws.path, environment: ["GOOGLE_APPLICATION_CREDENTIALS": ws.path + "/sa.json"])
         #expect(r.status == 0, "\(r.stderr)")
-        #expect(!r.stderr.contains("VERTEX-ACCESS"))
+        #expect(!r.stderr.contains(vertexToken))
         let reqs = server.requests
         #expect(
             reqs.map { "\($0.method) \($0.path)" } == [
@@ -111,6 +113,35 @@ struct VertexCustomJobTests {
         #expect(record.job?.name == "projects/123/locations/us-central1/customJobs/987")
         #expect(record.job?.state == "JOB_STATE_SUCCEEDED")
         #expect(record.images.first?.digest == jobDigest)
+    }
+
+    /// A token that expires within the refresh margin is fetched again before each call, so a long --wait
+    /// never sends an expired token.
+    @Test func theTokenIsRefreshedDuringWait() throws {
+        let ws = try clusterWorkspace()
+        defer { ws.cleanup() }
+        let issued = Counter()
+        let polls = Counter()
+        let server = try TestHTTPServer { req in
+            if req.path == "/token" {
+                return (200, ["access_token": vertexToken + "-\(issued.next())", "expires_in": 30])
+            }
+            if req.method == "POST" { return (200, ["name": "projects/1/locations/r/customJobs/5"]) }
+            return (200, ["state": polls.next() < 2 ? "JOB_STATE_RUNNING" : "JOB_STATE_FAILED"])
+        }
+        defer { server.stop() }
+        try serviceAccount(in: ws, tokenURI: server.baseURL + "/token")
+        let r = try runProcess(
+            RepoPaths.envctlBinary,
+            [
+                "job", "submit", "--vertex", "p1/r", "--vertex-endpoint", server.baseURL, "--wait", "--poll-interval",
+                "0.01", "--", "python", "t.py",
+            ], cwd: ws.path, environment: ["GOOGLE_APPLICATION_CREDENTIALS": ws.path + "/sa.json"])
+        #expect(r.status == 1, "a FAILED job exits 1: \(r.stderr)")
+        let reqs = server.requests
+        #expect(reqs.map(\.path).filter { $0 == "/token" }.count == 4)
+        let bearers = reqs.filter { $0.path != "/token" }.map { $0.headers["authorization"] ?? "" }
+        #expect(bearers == (0..<4).map { "Bearer \(vertexToken)-\($0)" })
     }
 
     @Test func aRefusedKeyOr403SubmitsNothingAndExits1() throws {
