@@ -9,6 +9,7 @@
 //   EnvctlWorkflows (use cases: lock check, build pipeline, push, push recording, mirror, rebuild, reproduce)
 //       -> EnvctlLocking, EnvctlImageBuild, EnvctlTemplates, EnvctlRuns, OCIRegistry, GitSupport
 //   EnvctlRuns (use cases: run, reproduce plans, pipelines) -> EnvctlKnowledge, GitSupport, OCIRegistry, Subprocess
+//   EnvctlClusters (Kubernetes/Vertex jobs from the lock) -> EnvctlRuns, GitSupport, OCIRegistry, Digest;  EnvctlCLI -> it
 //   EnvctlLocking -> EnvctlResolver -> EnvctlKnowledge -> EnvctlKnowledgeSchema -> EnvctlModel -> Yams
 //   EnvctlLocking -> EnvctlPython (uv driver), Digest (OpenSSL SHA-256), OCIRegistry (the registry port)
 //   EnvctlImageBuild -> EnvctlModel;  EnvctlTemplates -> EnvctlModel, Mustache
@@ -108,6 +109,15 @@ let package = Package(
                 .product(name: "Subprocess", package: "swift-subprocess"), .product(name: "Yams", package: "Yams"),
             ],
             swiftSettings: settings),
+        // Training beyond one machine: Kubernetes Job/PyTorchJob/JobSet manifests from the lock, the Kubernetes
+        // API (kubeconfig) and Vertex AI CustomJobs (ADC).
+        .target(
+            name: "EnvctlClusters",
+            dependencies: [
+                "EnvctlModel", "EnvctlRuns", "GitSupport", "OCIRegistry", "Digest",
+                .product(name: "Yams", package: "Yams"),
+            ],
+            swiftSettings: settings),
         // The use-case layer: lock checking, the one build pipeline, recording pushes, rebuilding for reproduce.
         .target(
             name: "EnvctlWorkflows",
@@ -122,7 +132,7 @@ let package = Package(
             dependencies: [
                 "EnvctlModel", "EnvctlKnowledge", "EnvctlResolver", "EnvctlLocking", "EnvctlPython",
                 "OCIRegistry", "CurlTransport", "GitSupport", "EnvctlImageBuild", "EnvctlRuns", "EnvctlWorkflows",
-                "Digest", "EnvctlSupplyChain",
+                "Digest", "EnvctlSupplyChain", "EnvctlClusters",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: settings),
@@ -206,6 +216,12 @@ let package = Package(
         .testTarget(
             name: "EnvctlSupplyChainTests", dependencies: ["EnvctlSupplyChain", "EnvctlModel", "EnvctlTestSupport"],
             exclude: ["Snapshots"], swiftSettings: settings),
+        .testTarget(
+            name: "EnvctlClustersTests",
+            dependencies: [
+                "EnvctlClusters", "EnvctlRuns", "EnvctlModel", "OCIRegistry", "CurlTransport", "EnvctlTestSupport",
+            ],
+            exclude: ["Fixtures", "Snapshots"], swiftSettings: settings),
         .testTarget(
             name: "EndToEndTests", dependencies: ["EnvctlModel", "EnvctlTestSupport"], swiftSettings: settings),
     ]

@@ -1,5 +1,6 @@
 import ArgumentParser
 import CurlTransport
+import EnvctlClusters
 import EnvctlModel
 import EnvctlRuns
 import Foundation
@@ -114,10 +115,13 @@ extension PipelineFlow {
         let settings = Settings(
             target: try options.target(), wait: options.wait, pollInterval: options.pollInterval,
             timeout: options.timeout)
-        let submitter = PipelineSubmitter(
-            transport: CurlTransport(userAgent: "envctl/\(EnvctlCommand.envctlVersion)"),
-            token: try options.bearerToken(),
-            log: RunsPresentation.log)
+        let transport = CurlTransport(userAgent: "envctl/\(EnvctlCommand.envctlVersion)")
+        var token = try options.bearerToken()
+        if token == nil, case .vertex = settings.target {
+            // No token given: Application Default Credentials, as `envctl job submit --vertex` uses them.
+            token = try await GoogleAuth.discover(transport: transport).accessToken()
+        }
+        let submitter = PipelineSubmitter(transport: transport, token: token, log: RunsPresentation.log)
         return try await submit(
             s, settings: settings, submitter: submitter, registry: registry, workspace: workspace,
             log: RunsPresentation.stderr)

@@ -24,4 +24,5 @@ let registeredSubcommands: [any ParsableCommand.Type] = [
     EnvctlCommand.Build.self,
     EnvctlCommand.Sbom.self,
     EnvctlCommand.Verify.self,
+    EnvctlCommand.Job.self,
 ]

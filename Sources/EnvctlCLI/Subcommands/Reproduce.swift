@@ -31,6 +31,7 @@ extension EnvctlCommand {
                   envctl reproduce 3f2a9c1 --run ID --dry-run
                   envctl reproduce 3f2a9c1 --run ID --rebuild --mirror docker.io=mirror.example.com
                   envctl reproduce 3f2a9c1 --run PIPELINE-RUN-ID --kfp https://kubeflow.example.com/pipeline
+                  envctl reproduce 3f2a9c1 --run JOB-RUN-ID --kubeconfig ~/.kube/config   # an 'envctl job submit' run
                 """)
 
         @Argument(help: "Commit, short SHA, tag or branch.") var commit: String
@@ -53,6 +54,7 @@ extension EnvctlCommand {
         @OptionGroup(title: "Rebuild options (with --rebuild)") var builderOptions: BuildOptions
         @OptionGroup(title: "Pipeline options (when the run was a pipeline submission)") var pipelineOptions:
             PipelineSubmitOptions
+        @OptionGroup(title: "Kubernetes options (when the run was a job)") var jobOptions: ReproduceJobOptions
 
         func run() async throws {
             let code = try await ErrorPresentation.guarded { () async throws -> Int32 in
@@ -65,6 +67,9 @@ extension EnvctlCommand {
                 let reproducer = Reproducer(source: source, workspace: workspaceRoot, registry: registry)
                 if let run {
                     let record = try reproducer.record(run, at: commit)
+                    if record.kind == .kubernetes {
+                        return try await reproduceJob(record, reproducer: reproducer, workspaceRoot: workspaceRoot)
+                    }
                     if record.kind != .container {
                         return try await reproducePipeline(
                             record, reproducer: reproducer, registry: registry, workspaceRoot: workspaceRoot)

@@ -87,6 +87,12 @@ extension EnvctlCommand {
                     for v in c.volumes { rows.append(["volume", v]) }
                     for p in c.publish { rows.append(["publish", p]) }
                 }
+                if let j = r.job {
+                    rows.append(["cluster", j.cluster + (j.context.map { " (context \($0))" } ?? "")])
+                    rows.append(["job", "\(j.workload) \(j.namespace.map { "\($0)/" } ?? "")\(j.name)"])
+                    if let uid = j.uid { rows.append(["uid", uid]) }
+                    rows.append(["shape", "\(j.nodes) node(s) × \(j.gpusPerNode) GPU(s)"])
+                }
                 for t in r.protectiveTags { rows.append(["protective tag", t]) }
                 return RunsPresentation.table(rows)
             }

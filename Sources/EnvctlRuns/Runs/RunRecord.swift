@@ -9,6 +9,44 @@ package struct RunRecord: Sendable, Hashable, Codable {
         case container
         case kfp
         case vertex
+        /// `envctl job submit`: a Kubernetes Job, PyTorchJob or JobSet.
+        case kubernetes
+        /// `envctl job submit --vertex`: a Vertex AI CustomJob.
+        case vertexCustomJob = "vertex-custom-job"
+    }
+
+    /// Where `envctl job submit` sent a job, and the shape it asked for (so `reproduce` can send it again).
+    package struct ClusterStamp: Sendable, Hashable, Codable {
+        /// The kubeconfig cluster name, or `vertex PROJECT/REGION`.
+        package var cluster: String
+        package var server: String?
+        package var context: String?
+        package var namespace: String?
+        package var name: String
+        package var uid: String?
+        /// `job`, `pytorchjob`, `jobset` or `customjob`.
+        package var workload: String
+        package var nodes: Int
+        package var gpusPerNode: Int
+        package var shmSize: String?
+        package var state: String?
+
+        package init(
+            cluster: String, server: String?, context: String?, namespace: String?, name: String, uid: String?,
+            workload: String, nodes: Int, gpusPerNode: Int, shmSize: String?, state: String? = nil
+        ) {
+            self.cluster = cluster
+            self.server = server
+            self.context = context
+            self.namespace = namespace
+            self.name = name
+            self.uid = uid
+            self.workload = workload
+            self.nodes = nodes
+            self.gpusPerNode = gpusPerNode
+            self.shmSize = shmSize
+            self.state = state
+        }
     }
 
     package struct GitStamp: Sendable, Hashable, Codable {
@@ -112,6 +150,8 @@ package struct RunRecord: Sendable, Hashable, Codable {
     package var host: HostGPUReport?
     package var preflight: [PreflightFinding]
     package var pipeline: PipelineStamp?
+    /// Set for `envctl job submit` runs.
+    package var job: ClusterStamp?
     /// Set by `envctl reproduce`: the commit the lock and code came from.
     package var reproducedFrom: String?
     /// Tags added so registry clean-up keeps the digests (`envctl-run-<id>`).
@@ -142,6 +182,7 @@ package struct RunRecord: Sendable, Hashable, Codable {
 
     package var status: String {
         if let pipeline, exitCode == nil { return pipeline.state ?? "submitted" }
+        if let job, exitCode == nil { return job.state ?? "submitted" }
         guard let exitCode else { return endedAt == nil ? "running" : "unknown" }
         return exitCode == 0 ? "succeeded" : "failed (\(exitCode))"
     }

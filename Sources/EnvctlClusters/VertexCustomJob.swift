@@ -1,0 +1,167 @@
+package import EnvctlModel
+package import EnvctlRuns
+package import Foundation
+package import OCIRegistry
+
+/// A Vertex AI CustomJob for a `JobPlan`: the REST `projects.locations.customJobs.create` body
+/// (cloud.google.com/vertex-ai/docs/reference/rest/v1/projects.locations.customJobs; proto3 JSON, so the int64
+/// `replicaCount` is a string), machine and accelerator from `GPUProduct`'s sourced table, and labels within
+/// Vertex's rules. Several nodes become two worker pools (the chief, then the workers), as Vertex expects.
+package enum VertexCustomJob {
+    package static let terminal: Set<String> = [
+        "JOB_STATE_SUCCEEDED", "JOB_STATE_FAILED", "JOB_STATE_CANCELLED", "JOB_STATE_EXPIRED",
+    ]
+
+    /// `acceleratorType` and `machineType` for the plan's GPUs.
+    package static func machine(for lock: Lockfile, gpusPerNode: Int) throws(RunsError) -> (String, String) {
+        let gpus = lock.fleet?.gpus ?? []
+        guard !gpus.isEmpty else {
+            throw RunsError(
+                .badInput, "the lock names no fleet GPU, so envctl cannot choose a Vertex AI accelerator",
+                hint: "add the GPUs to the spec's fleet (fleet: {gpus: [a100]}) and run 'envctl lock'")
+        }
+        for gpu in gpus {
+            guard let product = GPUProduct.lookup(gpu.name), let accelerator = product.vertexAccelerator else {
+                continue
+            }
+            guard let machine = product.vertexMachines[gpusPerNode] else {
+                let counts = product.vertexMachines.keys.sorted().map(String.init).joined(separator: ", ")
+                throw RunsError(
+                    .badInput, "Vertex AI offers \(accelerator) in groups of \(counts) per machine, not \(gpusPerNode)",
+                    hint: "pass --gpus-per-node with one of those")
+            }
+            return (accelerator, machine)
+        }
+        throw RunsError(
+            .badInput,
+            "no fleet GPU of the lock (\(gpus.map(\.name).joined(separator: ", "))) is offered by Vertex AI custom training",
+            hint: "Vertex AI offers: "
+                + GPUProduct.table.compactMap(\.vertexAccelerator).joined(separator: ", "))
+    }
+
+    package static func body(_ plan: JobPlan, accelerator: String, machine: String) -> ManifestValue {
+        var env: [ManifestValue] = [
+            .object([("name", .string("ENVCTL_RUN_ID")), ("value", .string(plan.runID))]),
+            .object([("name", .string("ENVCTL_LOCK_HASH")), ("value", .string(plan.lockHash))]),
+        ]
+        if let commit = plan.commit {
+            env.append(.object([("name", .string("ENVCTL_GIT_COMMIT")), ("value", .string(commit))]))
+        }
+        func pool(_ replicas: Int) -> ManifestValue {
+            .object([
+                (
+                    "machineSpec",
+                    .object([
+                        ("machineType", .string(machine)), ("acceleratorType", .string(accelerator)),
+                        ("acceleratorCount", .int(plan.gpusPerNode)),
+                    ])
+                ),
+                ("replicaCount", .string(String(replicas))),
+                (
+                    "containerSpec",
+                    .object([
+                        ("imageUri", .string(plan.image)), ("command", .array(plan.command.map { .string($0) })),
+                        ("env", .array(env)),
+                    ])
+                ),
+            ])
+        }
+        var pools = [pool(1)]
+        if plan.nodes > 1 { pools.append(pool(plan.nodes - 1)) }
+        var labels = PipelineSubmitter.labels(
+            commit: plan.commit, lockHash: plan.lockHash, environments: [plan.environment])
+        labels["envctl-run"] = Labels.value(plan.runID).lowercased()
+        return .object([
+            ("displayName", .string(plan.name)),
+            ("jobSpec", .object([("workerPoolSpecs", .array(pools))])),
+            ("labels", .object(labels.keys.sorted().map { ($0, .string(labels[$0]!)) })),
+        ])
+    }
+
+    package struct Target: Sendable {
+        package var project: String
+        package var region: String
+        package var endpoint: URL?
+
+        package init(project: String, region: String, endpoint: URL?) {
+            self.project = project
+            self.region = region
+            self.endpoint = endpoint
+        }
+
+        package static func parse(_ text: String, endpoint: String?) throws(RunsError) -> Target {
+            let parts = text.split(separator: "/")
+            guard parts.count == 2 else { throw RunsError(.badInput, "--vertex takes PROJECT/REGION, got '\(text)'") }
+            return Target(
+                project: String(parts[0]), region: String(parts[1]), endpoint: endpoint.flatMap(URL.init(string:)))
+        }
+
+        var base: URL { endpoint ?? URL(string: "https://\(region)-aiplatform.googleapis.com")! }
+    }
+
+    /// Creates the CustomJob, records the run, and with `wait` polls until a terminal state (refreshing the token).
+    package static func submit(
+        _ plan: JobPlan, body: ManifestValue, to target: Target, auth: GoogleAuth, transport: any HTTPTransport,
+        workspace: Workspace, git: RunRecord.GitStamp?, wait: Bool, pollInterval: Double, timeout: Double,
+        log: @escaping @Sendable (String) -> Void
+    ) async throws -> (RunRecord, Int32) {
+        let path = "/v1/projects/\(target.project)/locations/\(target.region)/customJobs"
+        let created = try await send(
+            "POST", target.base.appendingPathComponent(path), body: Data(body.json().utf8), auth: auth,
+            transport: transport)
+        guard let name = created["name"] as? String else { throw RunsError(.failure, "Vertex AI returned no job name") }
+        var record = RunRecord(
+            id: plan.runID, kind: .vertexCustomJob, startedAt: Date(), command: plan.command, workspace: workspace.root,
+            git: git, environment: plan.environment, lockHash: plan.lockHash,
+            images: [.init(reference: plan.image, digest: plan.digest, source: "pushed")], runtime: nil, host: nil)
+        record.job = .init(
+            cluster: "vertex \(target.project)/\(target.region)", server: target.base.absoluteString, context: nil,
+            namespace: nil, name: name, uid: String(name.split(separator: "/").last ?? ""), workload: "customjob",
+            nodes: plan.nodes, gpusPerNode: plan.gpusPerNode, shmSize: nil, state: created["state"] as? String)
+        do { try workspace.runs.save(record) } catch {
+            throw RunsError(.failure, "cannot write run record \(workspace.runs.path(for: record.id))")
+        }
+        log("created Vertex AI custom job \(name)")
+        guard wait else { return (record, 0) }
+        let start = Date()
+        var state = created["state"] as? String ?? "JOB_STATE_PENDING"
+        while !terminal.contains(state) {
+            if Date().timeIntervalSince(start) > timeout {
+                throw RunsError(.failure, "custom job \(name) still \(state) after \(Int(timeout)) s")
+            }
+            try? await Task.sleep(nanoseconds: UInt64(pollInterval * 1_000_000_000))
+            let job = try await send(
+                "GET", target.base.appendingPathComponent("/v1/\(name)"), body: nil, auth: auth, transport: transport)
+            state = job["state"] as? String ?? state
+        }
+        log("custom job \(name): \(state)")
+        record.job?.state = state
+        record.exitCode = state == "JOB_STATE_SUCCEEDED" ? 0 : 1
+        record.endedAt = RunRecord.timestamp(Date())
+        try? workspace.runs.save(record)
+        return (record, record.exitCode!)
+    }
+
+    static func send(_ method: String, _ url: URL, body: Data?, auth: GoogleAuth, transport: any HTTPTransport)
+        async throws(RunsError) -> [String: Any]
+    {
+        let token = try await auth.accessToken()
+        var headers = HTTPHeaders([("Accept", "application/json"), ("authorization", "Bearer \(token)")])
+        if body != nil { headers.add("Content-Type", "application/json") }
+        let request = HTTPRequest(method: method, url: url, headers: headers, body: body.map { .bytes($0) } ?? .none)
+        let response: HTTPResponse
+        do { response = try await transport.execute(request, sink: .memory(limit: 16 << 20)) } catch {
+            throw RunsError(.failure, "\(method) \(url.host ?? ""): \(error.message)")
+        }
+        let object = (try? JSONSerialization.jsonObject(with: response.body)) as? [String: Any] ?? [:]
+        guard (200..<300).contains(response.status) else {
+            let message = ((object["error"] as? [String: Any])?["message"] as? String) ?? ""
+            throw RunsError(
+                .failure, "\(method) \(url.path): HTTP \(response.status): \(message)",
+                hint: response.status == 403
+                    ? "the account needs roles/aiplatform.user in the project"
+                    : response.status == 401 ? "the access token was refused (expired?)" : nil)
+        }
+        return object
+    }
+}
