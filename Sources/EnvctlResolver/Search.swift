@@ -318,8 +318,8 @@ struct Search {
                     return
                         "the knowledge base doesn't know which Python packages \(os) ships (python_source: os never guesses a package)"
                 }
-                let finals = rows.filter { !$0.isPrerelease }.map(\.python.text)
-                let pre = rows.filter(\.isPrerelease).filter { pythonOptions.contains($0.python) }.map {
+                let finals = rows.filter { !$0.row.isPrerelease }.map(\.python.text)
+                let pre = rows.filter(\.row.isPrerelease).filter { pythonOptions.contains($0.python) }.map {
                     "\($0.package) is \($0.packageVersion ?? "a pre-release"), a pre-release"
                 }
                 return "\(os) ships Python \(finals.isEmpty ? "none as a final release" : Self.list(finals))"
@@ -465,7 +465,7 @@ struct Search {
         // A standalone build runs on any OS; an OS package must be known and a final release.
         if constraints.pythonSource == .standalone { return options.first }
         guard let rows = kb.pythons(on: os) else { return nil }
-        return options.first { v in rows.contains { $0.python == v && !$0.isPrerelease } }
+        return options.first { v in rows.contains { $0.python == v && !$0.row.isPrerelease } }
     }
 
     static func flavorPair(tag: CUDAImageRelease, os: String, libs: CUDALibrarySource, needCuDNN: Bool) -> (

@@ -65,8 +65,8 @@ struct PythonBuildKnowledgeTests {
     @Test func jammysPython311IsMarkedAsTheReleaseCandidateItIs() throws {
         let row = try #require(kb.osPython.first { $0.os == "ubuntu22.04" && $0.python == Version("3.11")! })
         #expect(row.packageVersion == "3.11.0~rc1")
-        #expect(row.isPrerelease)
-        #expect(kb.osPython.filter(\.isPrerelease).count == 1)
+        #expect(row.row.isPrerelease)
+        #expect(kb.osPython.filter(\.row.isPrerelease).count == 1)
     }
 
     static let overlayHeader = """
