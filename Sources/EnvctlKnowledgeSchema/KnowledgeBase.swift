@@ -247,7 +247,8 @@ package struct KnowledgeBase: Sendable, Hashable, Codable {
     package var images: CUDAImages
 
     enum CodingKeys: String, CodingKey {
-        case schemaVersion = "schema_version", version, date, sources, cuda, cudnn, python, osPython = "os_python", pythonBuilds = "python_builds",
+        case schemaVersion = "schema_version", version, date, sources, cuda, cudnn, python, osPython = "os_python",
+            pythonBuilds = "python_builds",
             architectures, gpus, gpuDrivers = "gpu_drivers", frameworks, images
     }
 

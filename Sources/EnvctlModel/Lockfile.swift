@@ -407,7 +407,8 @@ package struct LockedEnvironment: Sendable, Hashable, Codable {
     package var pushed: PushedImage?
 
     enum CodingKeys: String, CodingKey {
-        case hash, framework, cuda, cudnn, python, pythonRuntime = "python_runtime", os, driver, expected, cudaWheels = "cuda_wheels", archs
+        case hash, framework, cuda, cudnn, python, pythonRuntime = "python_runtime", os, driver, expected, cudaWheels =
+            "cuda_wheels", archs
         case cudaLibraries = "cuda_libraries", images, image
         case apt, env, pythonPackages = "python_packages", reasons, warnings, pushed
     }

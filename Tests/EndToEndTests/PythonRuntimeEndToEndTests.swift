@@ -92,7 +92,8 @@ struct PythonRuntimeEndToEndTests {
             .trimmingCharacters(in: .whitespacesAndNewlines)
         _ = try w.spawn(
             python, ["-m", "http.server", "--bind", "127.0.0.1", port], cwd: mirror, log: w.dir.path + "/mirror.log")
-        let served = "http://127.0.0.1:\(port)/pbs/\(Self.build)/cpython-3.11.18%2B20261110-x86_64-unknown-linux-gnu-install_only_stripped.tar.gz"
+        let served =
+            "http://127.0.0.1:\(port)/pbs/\(Self.build)/cpython-3.11.18%2B20261110-x86_64-unknown-linux-gnu-install_only_stripped.tar.gz"
         for _ in 0..<100 {
             if (try? runProcess("curl", ["-sfI", served]))?.status == 0 { break }
             Thread.sleep(forTimeInterval: 0.1)
@@ -114,7 +115,8 @@ struct PythonRuntimeEndToEndTests {
         let wrong = try w.run(envctl, buildArgs, cwd: project)
         #expect(wrong.status != 0, "a build whose archive does not match the lock's sha256 must fail")
         #expect(
-            (wrong.stdout + wrong.stderr).contains("FAILED"), "sha256sum -c reports the mismatch:\n\(wrong.stderr.suffix(3000))")
+            (wrong.stdout + wrong.stderr).contains("FAILED"),
+            "sha256sum -c reports the mismatch:\n\(wrong.stderr.suffix(3000))")
         #expect(!(wrong.stdout.contains("pushed ")))
 
         // 4. An overlay row with the stand-in's computed sha256: lock, build, push, run.

@@ -164,7 +164,9 @@ struct ResolverCase: CustomTestStringConvertible, Sendable {
 
 extension ConflictReportTests {
     @Test func osDoesNotShipThePython() throws {
-        try check("osDoesNotShipThePython", spec("framework: \"torch==2.8.*\"\npython: \"3.13\"\nos: ubuntu24.04"))
+        try check(
+            "osDoesNotShipThePython",
+            spec("framework: \"torch==2.8.*\"\npython: \"3.13\"\nos: ubuntu24.04\npython_source: os"))
     }
 }
 
