@@ -2,7 +2,10 @@
 # envctl's main job on the built-in example (examples/quickstart), the whole chain, offline:
 #   1. start a local registry on 127.0.0.1 and a local package index of stand-in wheels;
 #   2. push a small stand-in CUDA base image there under a mirror of nvidia/cuda (no real CUDA image
-#      can be downloaded here; scripts/standin-cuda-base.sh builds one: Debian 12 + Python 3.11);
+#      can be downloaded here; scripts/standin-cuda-base.sh builds one: Debian 12 + Python 3.11), and
+#      serve a stand-in python-build-standalone archive (that image's own Python, laid out like the real
+#      install_only archive) from a local mirror, with a knowledge overlay row (ENVCTL_KNOWLEDGE) carrying
+#      its sha256, since GitHub is unreachable; the build fetches it via --build-arg PYTHON_MIRROR;
 #   3. envctl lock (images pinned by digest through the registry mirror), envctl dockerfile,
 #      envctl build --push (buildah, chroot isolation), which attaches the SBOM and SLSA provenance as
 #      OCI referrers; envctl verify checks them against the committed lock;
@@ -20,9 +23,11 @@ ENVCTL="$REPO/.build/debug/envctl"
 
 work=$(mktemp -d /tmp/envctl-demo.XXXXXX)
 index_pid=""
+pbs_pid=""
 cleanup() {
     set +e
     [ -n "$index_pid" ] && kill "$index_pid" 2>/dev/null
+    [ -n "$pbs_pid" ] && kill "$pbs_pid" 2>/dev/null
     bash "$REPO/ci/registry.sh" stop "$work/registry" >/dev/null 2>&1
     if [ -n "${CONTAINERS_STORAGE_CONF:-}" ]; then
         podman rm --all --force >/dev/null 2>&1
@@ -92,6 +97,44 @@ for tag in 12.4.1-base-ubuntu22.04 12.4.1-devel-ubuntu22.04; do
     echo "$REG/nvidia/cuda:$tag"
 done
 
+step "stand-in python-build-standalone archive on a local mirror (the lock keeps the upstream URL)"
+# The quickstart locks CPython 3.11.18 from python-build-standalone 20261110. The stand-in is the base image's
+# Python 3.11 at the same path; the overlay row replaces the built-in one with the stand-in's sha256.
+pbs_file="cpython-3.11.18+20261110-x86_64-unknown-linux-gnu-install_only_stripped.tar.gz"
+pbs_url="https://github.com/astral-sh/python-build-standalone/releases/download/20261110/cpython-3.11.18%2B20261110-x86_64-unknown-linux-gnu-install_only_stripped.tar.gz"
+mkdir -p "$work/pbs/20261110"
+c=$(buildah from --quiet localhost/standin-cuda:12.4.1)
+buildah run --volume "$work/pbs/20261110:/out" "$c" -- sh -c \
+    "tar -C / --sort=name --mtime=@0 --owner=0 --group=0 --numeric-owner --transform 's,^usr/,python/,' -cf - usr/bin/python3.11 usr/lib/python3.11 | gzip -n > '/out/$pbs_file'"
+buildah rm "$c" >/dev/null
+pbs_sha=$(sha256sum "$work/pbs/20261110/$pbs_file" | cut -c1-64)
+cat >"$work/pbs-standin.yaml" <<EOF2
+schema_version: 1
+version: "standin"
+date: "2026-12-04"
+sources:
+  standin: {url: "https://example.invalid/standin", what: "ci/demo.sh stand-in archive (Debian 12's python3.11)"}
+python_builds:
+  - version: "3.11.18"
+    build: "20261110"
+    flavour: install_only_stripped
+    platforms:
+      linux/amd64: {url: "$pbs_url", sha256: "$pbs_sha"}
+    source: standin
+    confidence: low
+EOF2
+export ENVCTL_KNOWLEDGE="$work/pbs-standin.yaml"
+mkfifo "$work/pbs.out"
+python3 -u -c 'import http.server, functools, sys
+h = functools.partial(http.server.SimpleHTTPRequestHandler, directory=sys.argv[1])
+s = http.server.ThreadingHTTPServer(("127.0.0.1", 0), h)
+print("port", s.server_address[1], flush=True)
+s.serve_forever()' "$work/pbs" </dev/null >"$work/pbs.out" 2>"$work/pbs.log" &
+pbs_pid=$!
+read -r _ pbs_port <"$work/pbs.out"
+PYTHON_MIRROR="http://127.0.0.1:$pbs_port"
+echo "python mirror: $PYTHON_MIRROR (stand-in sha256 $pbs_sha)"
+
 cp -r examples/quickstart "$work/project"
 cd "$work/project"
 git init -q && git add -A
@@ -112,7 +155,7 @@ step "envctl dockerfile"
 cat Dockerfile
 
 step "envctl build --push"
-"$ENVCTL" build --push --repository "$REG/team/train" \
+"$ENVCTL" build --push --repository "$REG/team/train" --build-arg "PYTHON_MIRROR=$PYTHON_MIRROR" \
     --build-arg "PIP_INDEX_URL=$INDEX/pypi/simple" --build-arg "PIP_EXTRA_INDEX_URL=$INDEX/whl/cu124" | tee "$work/build.out"
 ref=$(grep '^pushed ' "$work/build.out" | cut -d' ' -f2)
 image="${ref%%:envctl-*}@${ref##*@}"
@@ -129,7 +172,7 @@ python3 -c 'import json,sys; b=json.load(open(sys.argv[1])); c=b["components"]; 
 step "rebuild from scratch (fresh storage, --force): the same digest"
 sed "s#$work/storage#$work/storage2#; s#$work/run#$work/run2#" "$work/storage.conf" >"$work/storage2.conf"
 CONTAINERS_STORAGE_CONF="$work/storage2.conf" "$ENVCTL" build --force --work-dir .envctl/build2 \
-    --build-arg "PIP_INDEX_URL=$INDEX/pypi/simple" --build-arg "PIP_EXTRA_INDEX_URL=$INDEX/whl/cu124" 2>/dev/null | tee "$work/build2.out"
+    --build-arg "PYTHON_MIRROR=$PYTHON_MIRROR" --build-arg "PIP_INDEX_URL=$INDEX/pypi/simple" --build-arg "PIP_EXTRA_INDEX_URL=$INDEX/whl/cu124" 2>/dev/null | tee "$work/build2.out"
 [ "$(grep '^built ' "$work/build.out" | cut -d' ' -f3)" = "$(grep '^built ' "$work/build2.out" | cut -d' ' -f3)" ] \
     || { echo "demo: the rebuild gave a different image digest" >&2; exit 1; }
 echo "same digest: ${ref##*@}"
@@ -142,4 +185,4 @@ grep -q '^attached sbom ' "$work/build3.out" && grep -q '^attached provenance ' 
 
 step "podman run $image"
 podman run --rm --network none "$image" \
-    python -c 'import torch, os; print("torch", torch.__version__, "as uid", os.getuid(), "NVIDIA_REQUIRE_CUDA", os.environ["NVIDIA_REQUIRE_CUDA"])'
+    python -c 'import torch, os, sys; print("torch", torch.__version__, "as uid", os.getuid(), "NVIDIA_REQUIRE_CUDA", os.environ["NVIDIA_REQUIRE_CUDA"], "python", sys.base_prefix)'

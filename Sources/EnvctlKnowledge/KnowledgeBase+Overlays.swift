@@ -50,6 +50,7 @@ extension KnowledgeBase {
         kb.cudnn = overlay(cudnn, other.cudnn) { $0.version }
         kb.python = overlay(python, other.python) { $0.version }
         kb.osPython = overlay(osPython, other.osPython) { "\($0.os) \($0.python)" }
+        kb.pythonBuilds = overlay(pythonBuilds, other.pythonBuilds) { $0.version }
         kb.architectures = overlay(architectures, other.architectures) { $0.sm }
         kb.gpus = overlay(gpus, other.gpus) { $0.name }
         kb.gpuDrivers = overlay(gpuDrivers, other.gpuDrivers) { $0.row.key }

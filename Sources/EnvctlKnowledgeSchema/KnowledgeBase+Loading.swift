@@ -12,6 +12,7 @@ extension KnowledgeBase {
         cudnn = try c.decodeIfPresent([CuDNNRelease].self, forKey: .cudnn) ?? []
         python = try c.decodeIfPresent([PythonRelease].self, forKey: .python) ?? []
         osPython = try c.decodeIfPresent([OSPython].self, forKey: .osPython) ?? []
+        pythonBuilds = try c.decodeIfPresent([PythonBuild].self, forKey: .pythonBuilds) ?? []
         architectures = try c.decodeIfPresent([GPUArchitecture].self, forKey: .architectures) ?? []
         gpus = try c.decodeIfPresent([GPUModel].self, forKey: .gpus) ?? []
         gpuDrivers = try c.decodeIfPresent([GPUDriverSupport].self, forKey: .gpuDrivers) ?? []
@@ -65,6 +66,33 @@ extension KnowledgeBase {
         for r in cudnn { check(r.provenance, "cudnn \(r.version)") }
         for r in python { check(r.provenance, "python \(r.version)") }
         for r in osPython { check(r.provenance, "os_python \(r.os) \(r.python)") }
+        for r in pythonBuilds {
+            check(r.provenance, "python_builds \(r.version)")
+            let at = SourceLocation(file: file, line: 1, column: 1)
+            if r.version.isPrerelease {
+                problems.append(
+                    .error(
+                        "python_builds \(r.version): a pre-release is never pinned", hint: "list final releases only",
+                        at: at))
+            }
+            for (platform, archive) in r.platforms.sorted(by: { $0.key < $1.key }) {
+                if archive.sha256.count != 64 || !archive.sha256.allSatisfy({ $0.isHexDigit && !$0.isUppercase }) {
+                    problems.append(
+                        .error(
+                            "python_builds \(r.version) \(platform): sha256 '\(archive.sha256.escapedForMessage)' is not 64 lowercase hex digits",
+                            hint: "copy it from the release's SHA256SUMS or uv's download metadata; never invent one",
+                            at: at))
+                }
+                if !(archive.url.hasPrefix("https://") || archive.url.hasPrefix("http://"))
+                    || archive.url.split(separator: "/").count < 5
+                {
+                    problems.append(
+                        .error(
+                            "python_builds \(r.version) \(platform): url '\(archive.url.escapedForMessage)' is not an http(s) URL ending in <build>/<file>",
+                            at: at))
+                }
+            }
+        }
         for r in architectures { check(r.provenance, "architecture \(r.sm)") }
         for r in gpus { check(r.provenance, "gpu \(r.name)") }
         for r in gpuDrivers { check(r.provenance, "gpu_drivers \(r.row.key)") }

@@ -195,6 +195,35 @@ package struct OSPythonRow: Sendable, Hashable, Codable {
     package var os: String
     package var python: Version
     package var package: String
+    /// The upstream version the package holds (`3.11.0~rc1`), when a source states it.
+    package var packageVersion: String?
+
+    enum CodingKeys: String, CodingKey { case os, python, package, packageVersion = "package_version" }
+
+    /// Whether the package holds a pre-release (`~rc1`, `~b2`, `~a1`): never chosen under `python_source: os`.
+    package var isPrerelease: Bool {
+        guard let v = packageVersion else { return false }
+        return v.range(of: #"(~|[0-9])(a|b|rc|alpha|beta)[0-9]*"#, options: .regularExpression) != nil
+    }
+}
+
+/// One python-build-standalone archive: the upstream URL and its sha256 (64 hex digits).
+package struct PythonBuildArchive: Sendable, Hashable, Codable {
+    package var url: String
+    package var sha256: String
+}
+
+/// An exact CPython build from python-build-standalone (`python_builds:`), with one archive per container
+/// platform (`linux/amd64`, `linux/arm64`). The default interpreter of every image (`python_source: standalone`).
+package typealias PythonBuild = Sourced<PythonBuildRow>
+package struct PythonBuildRow: Sendable, Hashable, Codable {
+    /// Exact CPython version, `3.11.18`; never a pre-release.
+    package var version: Version
+    /// The python-build-standalone release tag (its date), `20261110`.
+    package var build: String
+    /// The archive flavour, `install_only_stripped`.
+    package var flavour: String
+    package var platforms: [String: PythonBuildArchive]
 }
 
 /// The compatibility knowledge base: everything the resolver knows, each row with a source.
@@ -208,6 +237,8 @@ package struct KnowledgeBase: Sendable, Hashable, Codable {
     package var python: [PythonRelease]
     /// Which Pythons each OS ships; an OS with no rows is unknown (any Python allowed, with a warning).
     package var osPython: [OSPython]
+    /// Exact CPython builds from python-build-standalone, with URL and sha256 per platform.
+    package var pythonBuilds: [PythonBuild]
     package var architectures: [GPUArchitecture]
     package var gpus: [GPUModel]
     /// Driver ranges per architecture and per product (`gpu_drivers:`).
@@ -217,6 +248,7 @@ package struct KnowledgeBase: Sendable, Hashable, Codable {
 
     enum CodingKeys: String, CodingKey {
         case schemaVersion = "schema_version", version, date, sources, cuda, cudnn, python, osPython = "os_python",
+            pythonBuilds = "python_builds",
             architectures, gpus, gpuDrivers = "gpu_drivers", frameworks, images
     }
 
@@ -236,6 +268,16 @@ package struct KnowledgeBase: Sendable, Hashable, Codable {
     package func pythons(on os: String) -> [OSPython]? {
         let rows = osPython.filter { $0.os == os }
         return rows.isEmpty ? nil : rows
+    }
+
+    /// The newest python-build-standalone build of one Python minor (`3.11`) that has an archive for every
+    /// platform in `platforms`; pre-releases are never chosen.
+    package func pythonBuild(minor: Version, platforms: [String]) -> PythonBuild? {
+        pythonBuilds.filter { b in
+            b.version.major == minor.major && b.version.minor == minor.minor && !b.version.isPrerelease
+                && platforms.allSatisfy { b.platforms[$0] != nil }
+        }
+        .max { $0.version < $1.version }
     }
 
     package func architecture(_ sm: ComputeCapability) -> GPUArchitecture? {

@@ -141,7 +141,8 @@ package struct Locker: Sendable {
             images: LockedImages(
                 base: LockedImage(reference: r.baseImage), builder: LockedImage(reference: r.builderImage)),
             image: env.image?.value, apt: env.apt.map(\.value), env: env.env,
-            pythonPackages: LockedPython(platform: "", packages: []), reasons: r.reasons, warnings: r.warnings)
+            pythonPackages: LockedPython(platform: "", packages: []), reasons: r.reasons, warnings: r.warnings,
+            pythonRuntime: r.pythonRuntime)
     }
 
     func lockEnvironment(_ env: EnvironmentSpec, _ r: Resolution, spec: Spec, options: LockOptions) async throws
@@ -312,7 +313,7 @@ package struct Locker: Sendable {
     }
 
     /// `sha256:` over what determines the built image: every encoded field of the environment (framework and
-    /// its index, CUDA, cuDNN, Python, OS, driver, `expected`, `cuda_wheels`, archs, images with both digests, image repository, apt, env,
+    /// its index, CUDA, cuDNN, Python and its `python_runtime` build, URLs and sha256s, OS, driver, `expected`, `cuda_wheels`, archs, images with both digests, image repository, apt, env,
     /// and every Python pin with its version, index and hashes). Reasons, warnings and push records don't count.
     /// `lock --check` recomputes it, so a hand edit of any covered field shows.
     package static func contentHash(_ env: LockedEnvironment) -> String {

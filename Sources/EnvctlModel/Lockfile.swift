@@ -309,6 +309,69 @@ package struct LockedPython: Sendable, Hashable, Codable {
     }
 }
 
+/// One platform's python-build-standalone archive: the canonical upstream URL and its sha256 (hex, no prefix).
+/// A mirror rewrites the URL's prefix at build time; the lock keeps the upstream one.
+package struct LockedPythonArchive: Sendable, Hashable, Codable {
+    package var url: String
+    package var sha256: String
+
+    package init(url: String, sha256: String) {
+        self.url = url
+        self.sha256 = sha256
+    }
+}
+
+/// The interpreter an environment's image runs: an exact python-build-standalone build (`source: standalone`),
+/// or the OS package (`source: os`).
+package struct LockedPythonRuntime: Sendable, Hashable, Codable {
+    /// `standalone` or `os`.
+    package var source: String
+    /// Exact CPython version (`3.11.18`); for `os`, the packaged version when the knowledge base knows it, else X.Y.
+    package var version: String
+    /// python-build-standalone release tag (`20261110`); standalone only.
+    package var build: String?
+    /// `install_only_stripped`; standalone only.
+    package var flavour: String?
+    /// The OS package (`python3.11`); `os` only.
+    package var package: String?
+    /// Container platform (`linux/amd64`, `linux/arm64`) -> archive; standalone only.
+    package var platforms: [String: LockedPythonArchive]
+
+    enum CodingKeys: String, CodingKey { case source, version, build, flavour, package, platforms }
+
+    package init(
+        source: String, version: String, build: String? = nil, flavour: String? = nil, package: String? = nil,
+        platforms: [String: LockedPythonArchive] = [:]
+    ) {
+        self.source = source
+        self.version = version
+        self.build = build
+        self.flavour = flavour
+        self.package = package
+        self.platforms = platforms
+    }
+
+    package init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        source = try c.decode(String.self, forKey: .source)
+        version = try c.decode(String.self, forKey: .version)
+        build = try c.decodeIfPresent(String.self, forKey: .build)
+        flavour = try c.decodeIfPresent(String.self, forKey: .flavour)
+        package = try c.decodeIfPresent(String.self, forKey: .package)
+        platforms = try c.decodeIfPresent(OrderedMap<LockedPythonArchive>.self, forKey: .platforms)?.dictionary ?? [:]
+    }
+
+    package func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(source, forKey: .source)
+        try c.encode(version, forKey: .version)
+        try c.encodeIfPresent(build, forKey: .build)
+        try c.encodeIfPresent(flavour, forKey: .flavour)
+        try c.encodeIfPresent(package, forKey: .package)
+        if !platforms.isEmpty { try c.encode(OrderedMap(sorting: platforms), forKey: .platforms) }
+    }
+}
+
 /// One environment's locked stack.
 package struct LockedEnvironment: Sendable, Hashable, Codable {
     package var name: String
@@ -318,6 +381,9 @@ package struct LockedEnvironment: Sendable, Hashable, Codable {
     package var cuda: String
     package var cudnn: String?
     package var python: String
+    /// The exact interpreter (python-build-standalone build or OS package); nil in locks written before it existed,
+    /// which render as the OS package.
+    package var pythonRuntime: LockedPythonRuntime?
     package var os: String
     package var driver: LockedDriver
     /// The knowledge base's stack where the pinned `nvidia-*` wheels install another one; nil when they agree.
@@ -341,7 +407,8 @@ package struct LockedEnvironment: Sendable, Hashable, Codable {
     package var pushed: PushedImage?
 
     enum CodingKeys: String, CodingKey {
-        case hash, framework, cuda, cudnn, python, os, driver, expected, cudaWheels = "cuda_wheels", archs
+        case hash, framework, cuda, cudnn, python, pythonRuntime = "python_runtime", os, driver, expected, cudaWheels =
+            "cuda_wheels", archs
         case cudaLibraries = "cuda_libraries", images, image
         case apt, env, pythonPackages = "python_packages", reasons, warnings, pushed
     }
@@ -351,8 +418,9 @@ package struct LockedEnvironment: Sendable, Hashable, Codable {
         os: String, driver: LockedDriver, archs: [String], cudaLibraries: String, images: LockedImages,
         image: String?, apt: [String], env: [String: String], pythonPackages: LockedPython, reasons: [String],
         warnings: [String], pushed: PushedImage? = nil, expected: LockedExpectation? = nil,
-        cudaWheels: [String: String]? = nil
+        cudaWheels: [String: String]? = nil, pythonRuntime: LockedPythonRuntime? = nil
     ) {
+        self.pythonRuntime = pythonRuntime
         self.expected = expected
         self.cudaWheels = cudaWheels
         self.name = name
@@ -389,6 +457,7 @@ package struct LockedEnvironment: Sendable, Hashable, Codable {
         cuda = try c.decode(String.self, forKey: .cuda)
         cudnn = try c.decodeIfPresent(String.self, forKey: .cudnn)
         python = try c.decode(String.self, forKey: .python)
+        pythonRuntime = try c.decodeIfPresent(LockedPythonRuntime.self, forKey: .pythonRuntime)
         os = try c.decode(String.self, forKey: .os)
         driver = try c.decode(LockedDriver.self, forKey: .driver)
         expected = try c.decodeIfPresent(LockedExpectation.self, forKey: .expected)
@@ -412,6 +481,7 @@ package struct LockedEnvironment: Sendable, Hashable, Codable {
         try c.encode(cuda, forKey: .cuda)
         try c.encodeIfPresent(cudnn, forKey: .cudnn)
         try c.encode(python, forKey: .python)
+        try c.encodeIfPresent(pythonRuntime, forKey: .pythonRuntime)
         try c.encode(os, forKey: .os)
         try c.encode(driver, forKey: .driver)
         try c.encodeIfPresent(expected, forKey: .expected)

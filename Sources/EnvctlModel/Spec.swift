@@ -47,6 +47,15 @@ package enum CUDAWheelPolicy: String, Sendable, Hashable, Codable, CaseIterable 
     case knowledgeBase = "knowledge-base"
 }
 
+/// Where an environment's Python interpreter comes from (`python_source:`).
+package enum PythonSource: String, Sendable, Hashable, Codable, CaseIterable {
+    /// An exact CPython build from python-build-standalone, pinned in the lock by version, build tag, URL and
+    /// sha256 per platform (the default).
+    case standalone
+    /// The OS package of the locked image (`python3.11`); a pre-release or unknown package is a conflict.
+    case os
+}
+
 /// The machines the images must run on.
 package struct Fleet: Sendable, Hashable {
     /// Lowest NVIDIA driver installed anywhere in the fleet.
@@ -78,6 +87,8 @@ package struct EnvironmentSpec: Sendable, Hashable {
     package var cudaLibraries: Located<CUDALibrarySource>?
     /// `cuda_wheels:`; nil means ``CUDAWheelPolicy/newest``.
     package var cudaWheels: Located<CUDAWheelPolicy>?
+    /// `python_source:`; nil means ``PythonSource/standalone``.
+    package var pythonSource: Located<PythonSource>?
     /// Environment variables baked into the image, sorted by name for determinism.
     package var env: [String: String]
 

@@ -12,7 +12,7 @@ package struct SpecParser {
     static let fleetKeys = ["driver", "gpus"]
     static let environmentKeys = [
         "framework", "cuda", "cudnn", "python", "os", "requirements", "packages", "apt", "image",
-        "cuda_libraries", "cuda_wheels", "env",
+        "cuda_libraries", "cuda_wheels", "env", "python_source",
     ]
 
     /// Parses the spec at `path`.
@@ -297,6 +297,17 @@ package struct SpecParser {
                     "cuda_wheels must be 'newest' or 'knowledge-base', not '\(s)'",
                     hint:
                         "'newest' (default) takes the newest nvidia-* wheels the framework allows; 'knowledge-base' holds them to the knowledge base's CUDA and cuDNN",
+                    n)
+            }
+        }
+        if let n = m["python_source"], let s = ctx.scalar(n, what: "python_source") {
+            if let v = PythonSource(rawValue: s) {
+                env.pythonSource = Located(v, at: ctx.location(n))
+            } else {
+                ctx.error(
+                    "python_source must be 'standalone' or 'os', not '\(s)'",
+                    hint:
+                        "'standalone' (default) pins an exact python-build-standalone CPython build in the lock; 'os' installs the OS package",
                     n)
             }
         }

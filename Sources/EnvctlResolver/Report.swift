@@ -138,6 +138,19 @@ struct Report {
             }
             ranked.append((distance, order, text))
         }
+        // An OS Python that is missing, unknown or a pre-release: the pinned standalone build runs on any OS.
+        if constraints.pythonSource == .os {
+            var c = constraints
+            c.pythonSource = .standalone
+            if case .success(let r) = Search(kb: kb, constraints: c).solve() {
+                let exact = r.pythonRuntime.version
+                ranked.append(
+                    (
+                        25, ConstraintKind.allCases.count,
+                        "python_source: standalone (or leave it out) gives \(Self.summary(r)) with CPython \(exact) pinned by sha256."
+                    ))
+            }
+        }
         return ranked.sorted { ($0.distance, $0.order) < ($1.distance, $1.order) }.map(\.text)
     }
 

@@ -20,6 +20,8 @@ package struct Resolution: Sendable, Hashable {
     package var cuda: Version
     package var cudnn: Version?
     package var python: Version
+    /// The exact interpreter: a python-build-standalone build with its archives for ``platforms``, or the OS package.
+    package var pythonRuntime: LockedPythonRuntime
     package var os: String
     package var driverMinimum: Version?
     package var driverFull: Version?
@@ -31,6 +33,9 @@ package struct Resolution: Sendable, Hashable {
     package var builderImage: String
     package var reasons: [String]
     package var warnings: [String]
+
+    /// The container platforms a lock pins Python archives for today.
+    package static let defaultPlatforms = ["linux/amd64"]
 }
 
 /// The user constraints the resolver checks, in the order reports name them.

@@ -101,6 +101,11 @@ struct Constraints: Sendable {
     var driver: Located<Version>?
     var gpus: [FleetGPU]
     var cudaLibraries: CUDALibrarySource?
+    /// Where the interpreter comes from; standalone unless the spec says `python_source: os`.
+    var pythonSource: PythonSource = .standalone
+    var pythonSourceLocation: SourceLocation?
+    /// The container platforms the lock pins a Python archive for.
+    var platforms: [String] = Resolution.defaultPlatforms
 
     init(env: EnvironmentSpec, fleet: Fleet, gpus: [FleetGPU]) {
         envName = env.name
@@ -115,6 +120,8 @@ struct Constraints: Sendable {
         driver = fleet.driver
         self.gpus = gpus
         cudaLibraries = env.cudaLibraries?.value
+        pythonSource = env.pythonSource?.value ?? .standalone
+        pythonSourceLocation = env.pythonSource?.location
     }
 
     func relaxing(_ kind: ConstraintKind) -> Constraints {

@@ -177,8 +177,18 @@ struct Search {
     func choosePythonOptions(release: FrameworkRelease?, fw: String, problems: inout [Problem]) -> [Version] {
         let pythons = kb.python.map(\.version).sorted(by: >)
         let inFramework = pythons.filter { release?.python.matches($0) ?? true }
-        let options = inFramework.filter { constraints.python?.value.matches($0) ?? true }
-        if !options.isEmpty {
+        let asked = inFramework.filter { constraints.python?.value.matches($0) ?? true }
+        // python_source: standalone needs a pinned python-build-standalone build of the minor for every platform.
+        let options =
+            constraints.pythonSource == .standalone
+            ? asked.filter { kb.pythonBuild(minor: $0, platforms: constraints.platforms) != nil } : asked
+        if options.isEmpty, !asked.isEmpty {
+            problems.append(
+                (
+                    .python,
+                    "the knowledge base has no python-build-standalone build of Python \(Self.list(asked.map(\.text))) for \(Self.list(constraints.platforms)) (python_builds:); add an overlay row with the archive's URL and sha256, or set python_source: os"
+                ))
+        } else if !options.isEmpty {
             // Chosen per OS.
         } else if let release, let asked = constraints.python {
             problems.append(
@@ -303,8 +313,17 @@ struct Search {
         let osChoice =
             pythonOptions.isEmpty ? withImages.first : withImages.first { pythonOn($0, pythonOptions) != nil }
         if osChoice == nil, !withImages.isEmpty, !pythonOptions.isEmpty {
-            let shipped = withImages.map { os in
-                "\(os) ships Python \(Self.list((kb.pythons(on: os) ?? []).map(\.python.text)))"
+            let shipped = withImages.map { os -> String in
+                guard let rows = kb.pythons(on: os) else {
+                    return
+                        "the knowledge base doesn't know which Python packages \(os) ships (python_source: os never guesses a package)"
+                }
+                let finals = rows.filter { !$0.row.isPrerelease }.map(\.python.text)
+                let pre = rows.filter(\.row.isPrerelease).filter { pythonOptions.contains($0.python) }.map {
+                    "\($0.package) is \($0.packageVersion ?? "a pre-release"), a pre-release"
+                }
+                return "\(os) ships Python \(finals.isEmpty ? "none as a final release" : Self.list(finals))"
+                    + (pre.isEmpty ? "" : " (\(Self.list(pre)))")
             }
             let wanted =
                 constraints.python.map { "you asked for \($0.value.text)" }
@@ -379,6 +398,7 @@ struct Search {
         var r = Resolution(
             environment: constraints.envName, framework: nil, cuda: tag.cuda, cudnn: image.cudnn,
             python: python.truncated(to: 2),
+            pythonRuntime: LockedPythonRuntime(source: constraints.pythonSource.rawValue, version: python.text),
             os: os, driverMinimum: image.driver.minimum, driverFull: image.driver.full,
             compatibility: image.driver.compatibility, archs: image.gpu.archs, cudaLibraries: libs,
             baseImage: "\(repo):\(tag.cuda)-\(flavors.0)-\(os)",
@@ -410,7 +430,22 @@ struct Search {
                 + Self.cite(tag.provenance) + ".")
         let range = release.map { " within \(fw) \($0.version)'s supported range \($0.python.text)" } ?? ""
         let asked = constraints.python.map { " matching \($0.value.text)" } ?? ""
-        if let row = kb.pythons(on: os)?.first(where: { $0.python == python }) {
+        if constraints.pythonSource == .standalone,
+            let b = kb.pythonBuild(minor: python, platforms: constraints.platforms)
+        {
+            r.pythonRuntime = LockedPythonRuntime(
+                source: PythonSource.standalone.rawValue, version: b.version.text, build: b.build, flavour: b.flavour,
+                platforms: Dictionary(
+                    uniqueKeysWithValues: constraints.platforms.compactMap { p in
+                        b.platforms[p].map { (p, LockedPythonArchive(url: $0.url, sha256: $0.sha256)) }
+                    }))
+            reasons.append(
+                "Python \(python.truncated(to: 2)) is the newest\(asked)\(range); the image runs CPython \(b.version) from python-build-standalone \(b.build) (\(b.flavour), sha256-pinned for \(Self.list(constraints.platforms))), whatever \(os) ships"
+                    + Self.cite(b.provenance) + ".")
+        } else if let row = kb.pythons(on: os)?.first(where: { $0.python == python }) {
+            r.pythonRuntime = LockedPythonRuntime(
+                source: PythonSource.os.rawValue, version: row.packageVersion ?? python.truncated(to: 2).text,
+                package: row.package)
             let note = row.provenance.note.map { "; \($0)" } ?? ""
             reasons.append(
                 "Python \(python.truncated(to: 2)) is the newest\(asked)\(range) that \(os) ships (package \(row.package)\(note))"
@@ -427,8 +462,10 @@ struct Search {
 
     /// The newest of `options` (sorted newest first) that `os` ships; any when the knowledge base doesn't know the OS.
     func pythonOn(_ os: String, _ options: [Version]) -> Version? {
-        guard let rows = kb.pythons(on: os) else { return options.first }
-        return options.first { v in rows.contains { $0.python == v } }
+        // A standalone build runs on any OS; an OS package must be known and a final release.
+        if constraints.pythonSource == .standalone { return options.first }
+        guard let rows = kb.pythons(on: os) else { return nil }
+        return options.first { v in rows.contains { $0.python == v && !$0.row.isPrerelease } }
     }
 
     static func flavorPair(tag: CUDAImageRelease, os: String, libs: CUDALibrarySource, needCuDNN: Bool) -> (

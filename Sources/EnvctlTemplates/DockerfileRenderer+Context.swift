@@ -42,6 +42,13 @@ extension DockerfileRenderer {
             "nvidiaRequireCuda": try S.quoted(nvidiaRequireCuda(env, cuda: cuda), what: "NVIDIA_REQUIRE_CUDA"),
         ]
         if let cudnn = env.cudnn { c["cudnn"] = try S.dottedVersion(cudnn, what: "cuDNN version") }
+        if let standalone = try pythonStandaloneContext(env, pythonMinor: pythonMinor) {
+            c["pythonStandalone"] = standalone
+        } else {
+            c["pythonFromOS"] = true
+        }
+        // The runtime stage runs apt only for the OS Python or the spec's apt packages.
+        if c["pythonFromOS"] != nil || !env.apt.isEmpty { c["runtimeApt"] = true }
         if let f = env.framework {
             c["framework"] = [
                 "name": try S.simpleName(f.name, what: "framework name"),
@@ -122,6 +129,61 @@ extension DockerfileRenderer {
         if let s = inputs.source { labels["source"] = try S.quoted(try S.url(s, what: "source URL"), what: "source") }
         c["labels"] = labels
         return c
+    }
+
+    /// Where the standalone interpreter goes in both stages.
+    static let pythonDir = "/opt/python"
+
+    /// The python-build-standalone archive of a `python_source: standalone` lock, or nil for the OS package (and for
+    /// locks written before `python_runtime` existed). `mirror` is everything before `<build>/<file>` of the
+    /// canonical URL: the `PYTHON_MIRROR` build argument replaces it, so the Dockerfile stays the same per lock.
+    static func pythonStandaloneContext(_ env: LockedEnvironment, pythonMinor: String) throws(TemplateError)
+        -> [String: Any]?
+    {
+        typealias S = DockerfileSafety
+        guard let rt = env.pythonRuntime, rt.source == "standalone" else {
+            if let rt = env.pythonRuntime, rt.source != "os" {
+                throw TemplateError(
+                    .unsafeValue, "python_runtime.source is \(S.describe(rt.source)); expected 'standalone' or 'os'")
+            }
+            return nil
+        }
+        let platform = rt.platforms["linux/amd64"] != nil ? "linux/amd64" : rt.platforms.keys.sorted().first
+        guard let platform, let archive = rt.platforms[platform] else {
+            throw TemplateError(
+                .inconsistentLock, "environment '\(env.name)' pins a standalone Python but no archive for any platform",
+                hint: "run 'envctl lock' again")
+        }
+        let version = try S.dottedVersion(rt.version, what: "Python runtime version")
+        guard version.hasPrefix(pythonMinor + "."), version.split(separator: ".").count == 3 else {
+            throw TemplateError(
+                .inconsistentLock,
+                "environment '\(env.name)' locks Python \(pythonMinor) but its python_runtime is \(version)",
+                hint: "run 'envctl lock' again")
+        }
+        guard archive.sha256.count == 64, archive.sha256.allSatisfy({ $0.isHexDigit && !$0.isUppercase }) else {
+            throw TemplateError(
+                .unsafeValue, "python_runtime sha256 \(S.describe(archive.sha256)) is not 64 lowercase hex digits")
+        }
+        let url = try S.url(archive.url, what: "Python archive URL")
+        let parts = url.split(separator: "/", omittingEmptySubsequences: false)
+        guard parts.count >= 5, let file = parts.last, !file.isEmpty, !parts[parts.count - 2].isEmpty else {
+            throw TemplateError(.unsafeValue, "Python archive URL \(S.describe(url)) does not end in <build>/<file>")
+        }
+        let mirror = parts.dropLast(2).joined(separator: "/")
+        let path = parts.suffix(2).joined(separator: "/")
+        guard file.hasSuffix(".tar.gz") else {
+            throw TemplateError(.unsafeValue, "Python archive \(S.describe(String(file))) is not a .tar.gz")
+        }
+        return [
+            "version": version,
+            "build": try S.simpleName(rt.build ?? "", what: "python-build-standalone build tag"),
+            "platform": platform,
+            "mirror": try S.quoted(mirror, what: "Python mirror"),
+            "path": path,
+            "sha256": archive.sha256,
+            "dir": pythonDir,
+        ]
     }
 
     /// `reference@digest` for FROM; a lock without digests cannot build reproducibly, so it is refused.

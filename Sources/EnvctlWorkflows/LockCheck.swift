@@ -192,6 +192,7 @@ package enum LockCheck {
         }
         cmp("cuda_wheels", ["cuda_wheels"], old.cudaWheels.map(map), new.cudaWheels.map(map))
         cmp("Python", ["python"], old.python, new.python)
+        comparePythonRuntime(old, new, &out)
         cmp("OS", ["os"], old.os, new.os)
         cmp("driver minimum", ["driver", "minimum"], old.driver.minimum, new.driver.minimum)
         cmp(
@@ -217,6 +218,31 @@ package enum LockCheck {
         let warnings = new.warnings + (offline ? (byTag.isEmpty ? [Locker.offlineImagesWarning] : byTag) : [])
         if old.warnings != warnings {
             out.add(old.name, "", ["warnings"], "warnings differ from what 'envctl lock' gives for this stack")
+        }
+    }
+
+    /// The interpreter build the resolver pins now: source, exact version, build tag, flavour, OS package, and per
+    /// platform the archive URL and sha256.
+    static func comparePythonRuntime(_ old: LockedEnvironment, _ new: LockedEnvironment, _ out: inout Findings) {
+        func cmp(_ what: String, _ path: [String], _ a: String?, _ b: String?) {
+            if a != b { out.add(old.name, "", ["python_runtime"] + path, "\(what) \(a ?? "none") -> \(b ?? "none")") }
+        }
+        guard let a = old.pythonRuntime, let b = new.pythonRuntime else {
+            if old.pythonRuntime == nil, new.pythonRuntime != nil {
+                out.add(old.name, "", ["python"], "python_runtime is missing; 'envctl lock' pins the interpreter")
+            }
+            return
+        }
+        cmp("python_runtime source", ["source"], a.source, b.source)
+        cmp("python_runtime version", ["version"], a.version, b.version)
+        cmp("python_runtime build", ["build"], a.build, b.build)
+        cmp("python_runtime flavour", ["flavour"], a.flavour, b.flavour)
+        cmp("python_runtime package", ["package"], a.package, b.package)
+        for platform in Set(a.platforms.keys).union(b.platforms.keys).sorted() {
+            let x = a.platforms[platform]
+            let y = b.platforms[platform]
+            cmp("python_runtime \(platform) url", ["platforms", platform, "url"], x?.url, y?.url)
+            cmp("python_runtime \(platform) sha256", ["platforms", platform, "sha256"], x?.sha256, y?.sha256)
         }
     }
 

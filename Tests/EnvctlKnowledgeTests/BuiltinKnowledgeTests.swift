@@ -34,6 +34,7 @@ struct BuiltinIntegrityTests {
         all += kb.cudnn.map { ("cudnn \($0.version)", $0.provenance) }
         all += kb.python.map { ("python \($0.version)", $0.provenance) }
         all += kb.osPython.map { ("os_python \($0.os) \($0.python)", $0.provenance) }
+        all += kb.pythonBuilds.map { ("python_builds \($0.version)", $0.provenance) }
         all += kb.architectures.map { ("architecture \($0.sm)", $0.provenance) }
         all += kb.gpus.map { ("gpu \($0.name)", $0.provenance) }
         all += kb.gpuDrivers.map { ("gpu_drivers \($0.row.key)", $0.provenance) }

@@ -41,47 +41,48 @@ struct ResolverCase: CustomTestStringConvertible, Sendable {
     static let cases: [ResolverCase] = [
         ResolverCase(
             name: "newest torch overall", env: "framework: torch",
-            expect: "torch 2.8.0+cu128 cuda 12.8.1 cudnn 9.10.2.21 py 3.12 ubuntu24.04 base/devel unchecked"),
+            expect: "torch 2.8.0+cu128 cuda 12.8.1 cudnn 9.10.2.21 py 3.13 ubuntu24.04 base/devel unchecked"),
         ResolverCase(
             name: "series pin picks newest build", env: "framework: \"torch==2.5.*\"",
-            expect: "torch 2.5.1+cu124 cuda 12.4.1 cudnn 9.1.0.70 py 3.11 ubuntu22.04 base/devel unchecked"),
+            expect: "torch 2.5.1+cu124 cuda 12.4.1 cudnn 9.1.0.70 py 3.12 ubuntu22.04 base/devel unchecked"),
         ResolverCase(
             name: "cuda constraint selects the variant", env: "framework: \"torch==2.5.*\"\ncuda: \"12.1\"",
-            expect: "torch 2.5.1+cu121 cuda 12.1.1 cudnn 9.1.0.70 py 3.11 ubuntu22.04 base/devel unchecked"),
+            expect: "torch 2.5.1+cu121 cuda 12.1.1 cudnn 9.1.0.70 py 3.12 ubuntu22.04 base/devel unchecked"),
         ResolverCase(
             name: "python constraint", env: "framework: \"torch==2.5.*\"\npython: \"3.10\"",
             expect: "torch 2.5.1+cu124 cuda 12.4.1 cudnn 9.1.0.70 py 3.10 ubuntu22.04 base/devel unchecked"),
         ResolverCase(
             name: "old driver falls back to minor-version compatibility",
             env: "framework: \"torch==2.5.*\"", fleet: "driver: \"535.104.05\"\ngpus: [a100, h100]",
-            expect: "torch 2.5.1+cu124 cuda 12.4.1 cudnn 9.1.0.70 py 3.11 ubuntu22.04 base/devel minor-version"),
+            expect: "torch 2.5.1+cu124 cuda 12.4.1 cudnn 9.1.0.70 py 3.12 ubuntu22.04 base/devel minor-version"),
         ResolverCase(
             name: "driver below 12.x floor forces cu118",
             env: "framework: \"torch==2.5.*\"", fleet: "driver: \"520.61.05\"",
-            expect: "torch 2.5.1+cu118 cuda 11.8.0 cudnn 9.1.0.70 py 3.11 ubuntu22.04 base/devel full"),
+            expect: "torch 2.5.1+cu118 cuda 11.8.0 cudnn 9.1.0.70 py 3.12 ubuntu22.04 base/devel full"),
         ResolverCase(
             name: "blackwell needs a cu128 build", env: "framework: torch",
             fleet: "driver: \"570.124.06\"\ngpus: [rtx5090]",
-            expect: "torch 2.8.0+cu128 cuda 12.8.1 cudnn 9.10.2.21 py 3.12 ubuntu24.04 base/devel full"),
+            expect: "torch 2.8.0+cu128 cuda 12.8.1 cudnn 9.10.2.21 py 3.13 ubuntu24.04 base/devel full"),
         ResolverCase(
-            name: "the OS must ship the Python", env: "framework: torch\npython: \"3.11\"",
-            expect: "torch 2.8.0+cu128 cuda 12.8.1 cudnn 9.10.2.21 py 3.11 ubuntu22.04 base/devel unchecked"),
+            name: "with python_source: os the OS must ship the Python",
+            env: "framework: torch\npython: \"3.10\"\npython_source: os",
+            expect: "torch 2.8.0+cu128 cuda 12.8.1 cudnn 9.10.2.21 py 3.10 ubuntu22.04 base/devel unchecked"),
         ResolverCase(
             name: "os constraint", env: "framework: torch\nos: ubuntu22.04",
-            expect: "torch 2.8.0+cu128 cuda 12.8.1 cudnn 9.10.2.21 py 3.11 ubuntu22.04 base/devel unchecked"),
+            expect: "torch 2.8.0+cu128 cuda 12.8.1 cudnn 9.10.2.21 py 3.13 ubuntu22.04 base/devel unchecked"),
         ResolverCase(
             name: "plain CUDA env with cuDNN uses cudnn images", env: "cuda: \"12.4\"\ncudnn: \"9\"",
-            expect: "- cuda 12.4.1 cudnn 9.1.0.70 py 3.11 ubuntu22.04 cudnn-runtime/cudnn-devel unchecked"),
+            expect: "- cuda 12.4.1 cudnn 9.1.0.70 py 3.13 ubuntu22.04 cudnn-runtime/cudnn-devel unchecked"),
         ResolverCase(
             name: "plain CUDA env without cuDNN uses runtime images", env: "cuda: \">=12.1,<12.5\"\npython: \"3.11\"",
             expect: "- cuda 12.4.1 - py 3.11 ubuntu22.04 runtime/devel unchecked"),
         ResolverCase(
             name: "cuDNN 8 pins an older plain CUDA", env: "cudnn: \"8\"",
-            expect: "- cuda 12.1.1 cudnn 8.9.0.131 py 3.11 ubuntu22.04 cudnn8-runtime/cudnn8-devel unchecked"),
+            expect: "- cuda 12.1.1 cudnn 8.9.0.131 py 3.13 ubuntu22.04 cudnn8-runtime/cudnn8-devel unchecked"),
         ResolverCase(
             name: "libraries from the image for torch", env: "framework: \"torch==2.5.*\"\ncuda_libraries: image",
             expect:
-                "torch 2.5.1+cu124 cuda 12.4.1 cudnn 9.1.0.70 py 3.11 ubuntu22.04 cudnn-runtime/cudnn-devel unchecked"),
+                "torch 2.5.1+cu124 cuda 12.4.1 cudnn 9.1.0.70 py 3.12 ubuntu22.04 cudnn-runtime/cudnn-devel unchecked"),
     ]
 
     @Test(arguments: cases)
@@ -164,7 +165,9 @@ struct ResolverCase: CustomTestStringConvertible, Sendable {
 
 extension ConflictReportTests {
     @Test func osDoesNotShipThePython() throws {
-        try check("osDoesNotShipThePython", spec("framework: \"torch==2.8.*\"\npython: \"3.13\"\nos: ubuntu24.04"))
+        try check(
+            "osDoesNotShipThePython",
+            spec("framework: \"torch==2.8.*\"\npython: \"3.13\"\nos: ubuntu24.04\npython_source: os"))
     }
 }
 

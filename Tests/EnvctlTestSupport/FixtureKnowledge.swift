@@ -20,9 +20,42 @@ package let fixtureKnowledgeYAML = #"""
       - {version: "3.11", source: s, confidence: high}
       - {version: "3.12", source: s, confidence: high}
       - {version: "3.13", source: s, confidence: high}
+    python_builds:
+      - version: "3.10.22"
+        build: "20261009"
+        flavour: install_only_stripped
+        platforms:
+          linux/amd64: {url: "https://github.com/astral-sh/python-build-standalone/releases/download/20261009/cpython-3.10.22%2B20261009-x86_64-unknown-linux-gnu-install_only_stripped.tar.gz", sha256: "caa66b308e10f35b8114054df7d927903f971f631cfa3237b84c40d5d5f35549"}
+          linux/arm64: {url: "https://github.com/astral-sh/python-build-standalone/releases/download/20261009/cpython-3.10.22%2B20261009-aarch64-unknown-linux-gnu-install_only_stripped.tar.gz", sha256: "ecbe978a7ecbeb3a9aed67bb5d161180701513b4fa8101037b2a3f1ac11e96be"}
+        source: s
+        confidence: high
+      - version: "3.11.18"
+        build: "20261110"
+        flavour: install_only_stripped
+        platforms:
+          linux/amd64: {url: "https://github.com/astral-sh/python-build-standalone/releases/download/20261110/cpython-3.11.18%2B20261110-x86_64-unknown-linux-gnu-install_only_stripped.tar.gz", sha256: "3288c54cea3db350052019b3f8b558dd8a3da8afa6fda573f5fd2bcb37635b4a"}
+          linux/arm64: {url: "https://github.com/astral-sh/python-build-standalone/releases/download/20261110/cpython-3.11.18%2B20261110-aarch64-unknown-linux-gnu-install_only_stripped.tar.gz", sha256: "7e71f26a003949b57757e287f4f4b6689da07e7a229f5bbee7919c19ed77155d"}
+        source: s
+        confidence: high
+      - version: "3.12.16"
+        build: "20261110"
+        flavour: install_only_stripped
+        platforms:
+          linux/amd64: {url: "https://github.com/astral-sh/python-build-standalone/releases/download/20261110/cpython-3.12.16%2B20261110-x86_64-unknown-linux-gnu-install_only_stripped.tar.gz", sha256: "6a9e62dad033790aef722dbd370e0ce76ce17b73627ba3ae679f537049350b39"}
+          linux/arm64: {url: "https://github.com/astral-sh/python-build-standalone/releases/download/20261110/cpython-3.12.16%2B20261110-aarch64-unknown-linux-gnu-install_only_stripped.tar.gz", sha256: "b6a41defec4975d94b4ff1950236e7383e5c02ba40ea48c9ec33c66087a35aab"}
+        source: s
+        confidence: high
+      - version: "3.13.18"
+        build: "20261110"
+        flavour: install_only_stripped
+        platforms:
+          linux/amd64: {url: "https://github.com/astral-sh/python-build-standalone/releases/download/20261110/cpython-3.13.18%2B20261110-x86_64-unknown-linux-gnu-install_only_stripped.tar.gz", sha256: "f2d2199eb25880e07863b391cf7124e7ffa1338b0d65600dfcec117c4223a7fb"}
+          linux/arm64: {url: "https://github.com/astral-sh/python-build-standalone/releases/download/20261110/cpython-3.13.18%2B20261110-aarch64-unknown-linux-gnu-install_only_stripped.tar.gz", sha256: "55c00325f7c1fddf325dfc621aabdfbbac4dc54adda224af88ec411dc12db239"}
+        source: s
+        confidence: high
     os_python:
       - {os: ubuntu22.04, python: "3.10", package: python3.10, source: s, confidence: high}
-      - {os: ubuntu22.04, python: "3.11", package: python3.11, source: s, confidence: high}
+      - {os: ubuntu22.04, python: "3.11", package: python3.11, package_version: "3.11.0~rc1", source: s, confidence: high}
       - {os: ubuntu24.04, python: "3.12", package: python3.12, source: s, confidence: high}
     architectures:
       - {sm: "7.0", family: Volta, first_cuda: "9.0", last_cuda: "12.9", source: s, confidence: high}

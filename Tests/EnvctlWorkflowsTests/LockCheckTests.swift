@@ -128,6 +128,38 @@ import Testing
             }, "\(malformed.findings)")
     }
 
+    /// The interpreter's archive is a resolver choice: a swapped URL or sha256 is named even with the hash
+    /// recomputed, and the unchanged hash no longer matches.
+    @Test func aForgedPythonRuntimeIsNamed() async throws {
+        let forged = String(repeating: "e", count: 64)
+        let plain = try await check { lock in
+            train(&lock) { $0.pythonRuntime?.platforms["linux/amd64"]?.sha256 = forged }
+        }
+        #expect(plain.findings.contains { $0.hasPrefix("train: hash: recorded") }, "\(plain.findings)")
+        let r = try await check { lock in
+            train(&lock) {
+                $0.pythonRuntime?.platforms["linux/amd64"]?.sha256 = forged
+                $0.pythonRuntime?.platforms["linux/amd64"]?.url = "https://evil.example/a/b/python.tar.gz"
+                $0.pythonRuntime?.version = "3.11.17"
+            }
+            lock = LockFactory.rehashed(lock)
+        }
+        let real = try #require(fixtureKnowledge.pythonBuilds.first { $0.version.text == "3.11.18" })
+        let line = try #require(lineNumber(of: "sha256: \(forged)", after: "  train:", in: r.text))
+        #expect(
+            r.findings.contains(
+                "train: python_runtime linux/amd64 sha256 \(forged) -> \(real.platforms["linux/amd64"]!.sha256) (envctl.lock:\(line))"
+            ), "\(r.findings)")
+        #expect(r.findings.contains { $0.hasPrefix("train: python_runtime linux/amd64 url https://evil.example") })
+        #expect(r.findings.contains { $0.hasPrefix("train: python_runtime version 3.11.17 -> 3.11.18") })
+        // A lock written before python_runtime existed is stale: lock again to pin the interpreter.
+        let old = try await check { lock in
+            train(&lock) { $0.pythonRuntime = nil }
+            lock = LockFactory.rehashed(lock)
+        }
+        #expect(old.findings.contains { $0.contains("python_runtime is missing") }, "\(old.findings)")
+    }
+
     @Test func aPackageFromAnUnknownIndexIsNamed() async throws {
         let r = try await check { lock in
             train(&lock) {

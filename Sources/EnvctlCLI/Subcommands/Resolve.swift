@@ -59,12 +59,30 @@ enum ResolutionJSON {
         driver["minimum"] = e.driver.minimum.map { $0 as Any } ?? NSNull()
         driver["full_compatibility"] = e.driver.fullCompatibility.map { $0 as Any } ?? NSNull()
         func image(_ i: LockedImage) -> Any { i.pinnedReference }
-        return [
+        var object: [String: Any] = [
             "framework": framework, "cuda": e.cuda, "cudnn": e.cudnn.map { $0 as Any } ?? NSNull(), "python": e.python,
             "os": e.os, "driver": driver, "archs": e.archs, "base_image": image(e.images.base),
             "builder_image": image(e.images.builder), "cuda_libraries": e.cudaLibraries, "reasons": e.reasons,
             "warnings": e.warnings,
         ]
+        if let rt = e.pythonRuntime { object["python_runtime"] = pythonRuntime(rt) }
+        return object
+    }
+
+    /// `source` and exact `version`; for standalone the build tag, the `linux/amd64` archive's `url` and `sha256`
+    /// (the canonical upstream URL, before any mirror) and every platform's under `platforms`; for os the package.
+    static func pythonRuntime(_ rt: LockedPythonRuntime) -> [String: Any] {
+        var o: [String: Any] = ["source": rt.source, "version": rt.version]
+        if let b = rt.build { o["build"] = b }
+        if let f = rt.flavour { o["flavour"] = f }
+        if let p = rt.package { o["package"] = p }
+        let primary = rt.platforms["linux/amd64"] ?? rt.platforms.keys.sorted().first.flatMap { rt.platforms[$0] }
+        if let a = primary {
+            o["url"] = a.url
+            o["sha256"] = a.sha256
+            o["platforms"] = rt.platforms.mapValues { ["url": $0.url, "sha256": $0.sha256] }
+        }
+        return o
     }
 
     static func render(_ envs: [LockedEnvironment]) throws -> String {
@@ -83,7 +101,11 @@ enum ResolutionText {
         if let f = e.framework { head.append(f.label) }
         head.append("CUDA \(e.cuda)")
         if let c = e.cudnn { head.append("cuDNN \(c)") }
-        head.append("Python \(e.python)")
+        if let rt = e.pythonRuntime, rt.source == "standalone" {
+            head.append("Python \(rt.version) (python-build-standalone \(rt.build ?? "?"))")
+        } else {
+            head.append("Python \(e.python)\(e.pythonRuntime?.package.map { " (OS package \($0))" } ?? "")")
+        }
         head.append(e.os)
         var lines = ["\(Terminal.bold(e.name))  \(head.joined(separator: " · "))"]
         let driver: String

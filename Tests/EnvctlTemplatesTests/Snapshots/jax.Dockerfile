@@ -16,8 +16,9 @@ FROM ${BUILDER_IMAGE} AS builder
 ARG DEBIAN_FRONTEND=noninteractive
 # With SOURCE_DATE_EPOCH set, py_compile writes hash-based .pyc files: the venv is reproducible.
 ARG SOURCE_DATE_EPOCH=1714564800
-# Python comes from the OS packages of the locked images, in both stages, so the venv's
-# interpreter link resolves in the runtime stage (see docs/templates.md, "Python").
+# Python: the interpreter the lock pins (python_runtime; see docs/templates.md, "Python").
+# It comes from the OS packages of the locked images (python_source: os), in both stages, so the
+# venv's interpreter link resolves in the runtime stage.
 # DL3008 (pin apt versions): the images are pinned by digest; the lock names OS packages, not versions.
 # hadolint ignore=DL3008
 RUN --mount=type=cache,id=envctl-apt-cache-builder,target=/var/cache/apt,sharing=locked \

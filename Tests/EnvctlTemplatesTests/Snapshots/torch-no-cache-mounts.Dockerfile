@@ -19,8 +19,9 @@ ARG SOURCE_DATE_EPOCH=1714564800
 ENV CUDAARCHS="80;90"
 # PyTorch: CUDA extensions compiled here target the locked GPU architectures only.
 ENV TORCH_CUDA_ARCH_LIST="8.0 9.0"
-# Python comes from the OS packages of the locked images, in both stages, so the venv's
-# interpreter link resolves in the runtime stage (see docs/templates.md, "Python").
+# Python: the interpreter the lock pins (python_runtime; see docs/templates.md, "Python").
+# It comes from the OS packages of the locked images (python_source: os), in both stages, so the
+# venv's interpreter link resolves in the runtime stage.
 # DL3008 (pin apt versions): the images are pinned by digest; the lock names OS packages, not versions.
 # hadolint ignore=DL3008
 RUN apt-get update \
