@@ -5,7 +5,7 @@
 #      can be downloaded here; scripts/standin-cuda-base.sh builds one: Debian 12 + Python 3.11), and
 #      serve a stand-in python-build-standalone archive (that image's own Python, laid out like the real
 #      install_only archive) from a local mirror, with a knowledge overlay row (ENVCTL_KNOWLEDGE) carrying
-#      its sha256, since GitHub is unreachable; the build fetches it via --build-arg PYTHON_MIRROR;
+#      its sha256, since GitHub is unreachable; the build fetches it via --python-mirror;
 #   3. envctl lock (images pinned by digest through the registry mirror), envctl dockerfile,
 #      envctl build --push (buildah, chroot isolation), which attaches the SBOM and SLSA provenance as
 #      OCI referrers; envctl verify checks them against the committed lock;
@@ -155,7 +155,7 @@ step "envctl dockerfile"
 cat Dockerfile
 
 step "envctl build --push"
-"$ENVCTL" build --push --repository "$REG/team/train" --build-arg "PYTHON_MIRROR=$PYTHON_MIRROR" \
+"$ENVCTL" build --push --repository "$REG/team/train" --python-mirror "$PYTHON_MIRROR" \
     --build-arg "PIP_INDEX_URL=$INDEX/pypi/simple" --build-arg "PIP_EXTRA_INDEX_URL=$INDEX/whl/cu124" | tee "$work/build.out"
 ref=$(grep '^pushed ' "$work/build.out" | cut -d' ' -f2)
 image="${ref%%:envctl-*}@${ref##*@}"
@@ -172,7 +172,7 @@ python3 -c 'import json,sys; b=json.load(open(sys.argv[1])); c=b["components"]; 
 step "rebuild from scratch (fresh storage, --force): the same digest"
 sed "s#$work/storage#$work/storage2#; s#$work/run#$work/run2#" "$work/storage.conf" >"$work/storage2.conf"
 CONTAINERS_STORAGE_CONF="$work/storage2.conf" "$ENVCTL" build --force --work-dir .envctl/build2 \
-    --build-arg "PYTHON_MIRROR=$PYTHON_MIRROR" --build-arg "PIP_INDEX_URL=$INDEX/pypi/simple" --build-arg "PIP_EXTRA_INDEX_URL=$INDEX/whl/cu124" 2>/dev/null | tee "$work/build2.out"
+    --python-mirror "$PYTHON_MIRROR" --build-arg "PIP_INDEX_URL=$INDEX/pypi/simple" --build-arg "PIP_EXTRA_INDEX_URL=$INDEX/whl/cu124" 2>/dev/null | tee "$work/build2.out"
 [ "$(grep '^built ' "$work/build.out" | cut -d' ' -f3)" = "$(grep '^built ' "$work/build2.out" | cut -d' ' -f3)" ] \
     || { echo "demo: the rebuild gave a different image digest" >&2; exit 1; }
 echo "same digest: ${ref##*@}"

@@ -99,8 +99,8 @@ struct PythonRuntimeEndToEndTests {
             Thread.sleep(forTimeInterval: 0.1)
         }
         let buildArgs = [
-            "build", "--builder", "buildah", "--mirror", "docker.io=\(registry)", "--build-arg",
-            "PYTHON_MIRROR=http://127.0.0.1:\(port)/pbs", "--push", "--repository", "\(registry)/envctl/py",
+            "build", "--builder", "buildah", "--mirror", "docker.io=\(registry)", "--python-mirror",
+            "http://127.0.0.1:\(port)/pbs/", "--push", "--repository", "\(registry)/envctl/py",
         ]
 
         // 3. The built-in row's real sha256 does not match the stand-in: the build stops at the checksum.

@@ -43,6 +43,27 @@ import Testing
         #expect(try String(contentsOfFile: dir.path + "/out/Dockerfile.train", encoding: .utf8) == a.stdout)
     }
 
+    /// `--python-mirror` (or `ENVCTL_PYTHON_MIRROR`) ends up in a build argument, which buildah keeps in the
+    /// image history: a mirror URL with credentials, or not http(s), is refused before anything runs, without
+    /// echoing it.
+    @Test func pythonMirrorWithCredentialsIsRefused() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.cleanup() }
+        let lock = try Self.pinnedQuickstart(in: dir)
+        let secret = "\(TestSecrets.prefix)mirror"
+        for (args, env) in [
+            (["--python-mirror", "https://user:\(secret)@mirror.example/pbs"], [String: String]()),
+            ([], ["ENVCTL_PYTHON_MIRROR": "ftp://mirror.example/pbs"]),
+        ] {
+            let r = try runProcess(
+                RepoPaths.envctlBinary, ["build", "--lock", lock, "--builder", "buildah"] + args, cwd: dir.path,
+                environment: env)
+            #expect(r.status == 64, "\(r.stderr)")
+            #expect(r.stderr.contains("the Python mirror (--python-mirror or ENVCTL_PYTHON_MIRROR)"), "\(r.stderr)")
+            #expect(!r.stderr.contains(secret))
+        }
+    }
+
     @Test func unpinnedLockIsRefused() throws {
         let r = try runProcess(
             RepoPaths.envctlBinary, ["dockerfile", "--lock", RepoPaths.path("lockfiles/quickstart.lock")])

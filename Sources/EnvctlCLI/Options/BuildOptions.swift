@@ -20,6 +20,13 @@ struct BuildOptions: ParsableArguments {
         name: .customLong("build-arg"), help: "Extra NAME=VALUE build argument (repeatable), e.g. PIP_INDEX_URL=...")
     var buildArgs: [String] = []
 
+    @Option(
+        name: .customLong("python-mirror"),
+        help: ArgumentHelp(
+            "Where the builder downloads the locked CPython archive: a URL prefix that replaces everything before <build>/<file> in the lock's python-build-standalone URL (default: $ENVCTL_PYTHON_MIRROR, else upstream). The sha256 from the lock is still checked.",
+            valueName: "URL"))
+    var pythonMirror: String?
+
     @OptionGroup var registry: RegistryOptions
 
     @OptionGroup var network: NetworkOptions
@@ -67,6 +74,22 @@ struct BuildOptions: ParsableArguments {
                 throw ImageBuildError(.badInput, step: "build", "--build-arg '\(a)' is not NAME=VALUE")
             }
             args[p[0]] = p[1]
+        }
+        // The interpreter mirror: an explicit --build-arg PYTHON_MIRROR wins, then the flag, then the variable.
+        if args["PYTHON_MIRROR"] == nil,
+            let m = pythonMirror ?? ProcessInfo.processInfo.environment["ENVCTL_PYTHON_MIRROR"].flatMap({
+                $0.isEmpty ? nil : $0
+            })
+        {
+            guard let url = URL(string: m), let scheme = url.scheme?.lowercased(), ["http", "https"].contains(scheme),
+                url.host != nil, url.user == nil, url.password == nil
+            else {
+                throw ImageBuildError(
+                    .badInput, step: "build",
+                    "the Python mirror (--python-mirror or ENVCTL_PYTHON_MIRROR) is not an http(s) URL without credentials",
+                    hint: "pass --python-mirror https://mirror.example.com/python-build-standalone")
+            }
+            args["PYTHON_MIRROR"] = m.hasSuffix("/") ? String(m.dropLast()) : m
         }
         for (arg, image) in [("BASE_IMAGE", env.images.base), ("BUILDER_IMAGE", env.images.builder)]
         where args[arg] == nil && !mirrors.mirrors.isEmpty {
