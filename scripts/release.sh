@@ -49,7 +49,8 @@ epoch=${SOURCE_DATE_EPOCH:-$(git log -1 --format=%ct 2>/dev/null || echo 0)}
 build_date=$(date -u -d "@$epoch" +%Y-%m-%dT%H:%M:%SZ)
 
 scratch=${ENVCTL_RELEASE_SCRATCH:-.build-release}
-stamp_dir="$root/$scratch/stamp"
+[[ "$scratch" == /* ]] || scratch="$root/$scratch"
+stamp_dir="$scratch/stamp"
 mkdir -p "$stamp_dir"
 # The object's name carries the stamp, so a new stamp changes the link command and relinks (nothing recompiles).
 stamp_obj="$stamp_dir/stamp-${revision}-${epoch}.o"
@@ -59,12 +60,25 @@ if [ ! -f "$stamp_obj" ]; then
         "const char *CBuildStamp_date(void) { return \"$build_date\"; }" >"$stamp_dir/stamp.c"
     cc -c -O2 -fPIC -o "$stamp_obj" "$stamp_dir/stamp.c"
 fi
+# GCC 12's static libstdc++ calls arc4random (std::random_device), new in glibc 2.36; this definition (getrandom,
+# glibc 2.25) keeps the binary's glibc floor at 2.35, so it runs on Ubuntu 22.04.
+compat_obj="$stamp_dir/glibc-compat.o"
+printf '%s\n' '#include <stdint.h>' '#include <sys/types.h>' '#include <sys/random.h>' \
+    'uint32_t arc4random(void) { uint32_t v; while (getrandom(&v, sizeof v, 0) != (ssize_t)sizeof v) {} return v; }' \
+    >"$stamp_dir/glibc-compat.c"
+cc -c -O2 -fPIC -o "$compat_obj" "$stamp_dir/glibc-compat.c"
+# Swift's -static-stdlib links libstdc++ with a plain -lstdc++; a directory holding only libstdc++.a, searched
+# before GCC's own, makes that the static archive (libgcc likewise, through clang's -static-libgcc).
+static_cxx="$scratch/static-cxx"
+mkdir -p "$static_cxx"
+ln -sf "$(cc -print-file-name=libstdc++.a)" "$static_cxx/libstdc++.a"
 
 # -static-stdlib links the Swift runtime, Foundation (FoundationEssentials, FoundationInternationalization and
 # its ICU data) and Dispatch into the binary. The C libraries are shipped in lib/: DT_RPATH (not RUNPATH, hence
 # --disable-new-dtags) is also used for the libraries' own dependencies, so libcurl finds its libnghttp2 there.
-flags=(-c release --scratch-path "$scratch" -Xswiftc -static-stdlib
-    -Xlinker '-rpath=$ORIGIN/../lib' -Xlinker --disable-new-dtags -Xlinker "$stamp_obj")
+flags=(-c release --scratch-path "$scratch"
+    -Xswiftc -static-stdlib -Xswiftc "-L$static_cxx" -Xswiftc -Xclang-linker -Xswiftc -static-libgcc
+    -Xlinker '-rpath=$ORIGIN/../lib' -Xlinker --disable-new-dtags -Xlinker "$stamp_obj" -Xlinker "$compat_obj")
 echo "release.sh: building envctl $version ($revision, $build_date) for linux-$arch" >&2
 swift build "${flags[@]}" --product envctl 2>&1 | grep -vE '^\[[0-9]+/[0-9]+\]' >&2 || true
 swift build "${flags[@]}" --product envctl >/dev/null # fail here, with the output above, if the build broke
