@@ -17,6 +17,6 @@ parser="$scratch/checkouts/swift-argument-parser"
 }
 tools="$scratch/argument-parser-tools"
 # An executable target of a root package is a product, so the checkout builds it as the root package.
-swift build --package-path "$parser" --scratch-path "$tools" -c release --product generate-manual >&2
-"$(swift build --package-path "$parser" --scratch-path "$tools" -c release --show-bin-path)/generate-manual" \
+swift build --package-path "$parser" --scratch-path "$tools" -c debug --product generate-manual >&2
+"$(swift build --package-path "$parser" --scratch-path "$tools" -c debug --show-bin-path)/generate-manual" \
     "$binary" --multi-page --date "$(date -u -d "@$epoch" +%Y-%m-%d)" --output-directory "$outdir" >&2
