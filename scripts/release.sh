@@ -111,7 +111,7 @@ if [ -f LICENSE ]; then cp LICENSE "$stage/share/doc/envctl/LICENSE"; fi
 
 # The binary must need nothing outside glibc and lib/.
 unresolved=$(ldd "$stage/bin/envctl" | awk '$2 == "=>" { print $1, $3 }' | while read -r soname path; do
-    [[ "$soname" =~ $glibc_re ]] || [ "$path" = "$stage/lib/$soname" ] || echo "$soname -> $path"
+    [[ "$soname" =~ $glibc_re ]] || [ "$(readlink -f "$path")" = "$stage/lib/$soname" ] || echo "$soname -> $path"
 done)
 if [ -n "$unresolved" ]; then
     echo "release.sh: bin/envctl resolves these libraries outside lib/:" >&2
