@@ -5,8 +5,8 @@ import Testing
 /// The release tarball (scripts/release.sh) on minimal root filesystems without Swift: Debian 12 and Ubuntu
 /// 22.04 and 24.04, each made by `debootstrap --variant=minbase` (ci/minimal-rootfs.sh; cached under
 /// ~/.cache/envctl-ci). In a chroot: verify the sha256 and extract with the distribution's own tools, then
-/// `envctl --version`, `resolve` on the quickstart and `lock --offline` on a spec that needs no Python packages
-/// (there is no uv in the root filesystem; the quickstart's lock must then fail naming uv, exit 69).
+/// `envctl --version`, `resolve` on the quickstart, and `lock --offline`, which needs uv for the Python pins:
+/// there is none in the root filesystem, so it must fail cleanly naming uv (exit 69).
 ///
 /// Uses ENVCTL_RELEASE_TARBALL when set (a tarball release.sh made, so CI builds it once); otherwise runs
 /// release.sh (a release build: slow the first time, then incremental in .build-release). Needs root (chroot).
@@ -14,7 +14,7 @@ import Testing
     .serialized, .tags(.e2e, .slow),
     .disabled(if: ProcessInfo.processInfo.environment["ENVCTL_SKIP_E2E"] == "1", "ENVCTL_SKIP_E2E=1"),
     .requires(
-        ["debootstrap", "chroot", "tar", "git", "swift"],
+        ["debootstrap", "chroot", "tar", "git", "swift", "mount"],
         also: { getuid() == 0 ? [] : ["root (chroot and debootstrap need it)"] }))
 struct ReleaseTarballTests {
     /// The tarball under test, made once per test process.
@@ -96,6 +96,10 @@ struct ReleaseTarballTests {
         try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
         let unpack = try runProcess("tar", ["-C", root, "--numeric-owner", "-xf", rootfsTar])
         try #require(unpack.status == 0, "\(unpack.stderr)")
+        // ld.so finds $ORIGIN (the rpath to lib/) through /proc/self/exe, as on any real system.
+        let proc = try runProcess("mount", ["-t", "proc", "proc", root + "/proc"])
+        try #require(proc.status == 0, "mount proc: \(proc.stderr)")
+        defer { _ = try? runProcess("umount", [root + "/proc"]) }
         // No Swift, and no libcurl or libgit2 from the distribution: the tarball must bring its own.
         let absent = try Self.inChroot(
             root, "ls /usr/lib/*/libgit2* /usr/lib/*/libcurl* /usr/lib/*/libswiftCore* 2>/dev/null; command -v swift uv"
@@ -143,29 +147,9 @@ struct ReleaseTarballTests {
         #expect(resolve.status == 0, "\(resolve.stdout)\(resolve.stderr)")
         #expect(resolve.stdout.contains("torch"), "\(resolve.stdout)")
 
-        // The quickstart pins Python packages, which needs uv: not installed here, so exit 69 naming it.
+        // Every environment pins Python packages through uv, which a minimal system lacks: exit 69 naming it.
         let noUV = try Self.inChroot(root, "cd /work && /opt/envctl/bin/envctl lock --offline")
         #expect(noUV.status == 69, "\(noUV.stdout)\(noUV.stderr)")
         #expect(noUV.stderr.contains("uv"), "\(noUV.stderr)")
-
-        // A plain CUDA environment without Python packages locks with nothing but envctl.
-        let plain = work + "/plain"
-        try FileManager.default.createDirectory(atPath: plain, withIntermediateDirectories: true)
-        try """
-        version: 1
-        fleet:
-          driver: "570.124.06"
-          gpus: [h100]
-        environments:
-          kernels:
-            cuda: "12.8"
-            python: "3.12"
-        """.write(toFile: plain + "/envctl.yaml", atomically: true, encoding: .utf8)
-        let lock = try Self.inChroot(
-            root,
-            "cd /work/plain && /opt/envctl/bin/envctl lock --offline && /opt/envctl/bin/envctl lock --check --offline")
-        #expect(lock.status == 0, "\(lock.stdout)\(lock.stderr)")
-        let lockText = (try? String(contentsOfFile: plain + "/envctl.lock", encoding: .utf8)) ?? ""
-        #expect(lockText.contains("kernels"), "no lock written:\n\(lockText)")
     }
 }
