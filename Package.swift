@@ -57,6 +57,8 @@ let package = Package(
             name: "CCurl", pkgConfig: "libcurl",
             providers: [.apt(["libcurl4-openssl-dev"]), .brew(["curl"])]),
         .target(name: "CCurlShims", dependencies: ["CCurl"]),
+        // The release's git revision and build date (weak defaults; scripts/release.sh links the real ones).
+        .target(name: "CBuildStamp"),
         .systemLibrary(
             name: "CLibGit2", pkgConfig: "libgit2",
             providers: [.apt(["libgit2-dev"]), .brew(["libgit2"])]),
@@ -132,7 +134,7 @@ let package = Package(
             dependencies: [
                 "EnvctlModel", "EnvctlKnowledge", "EnvctlResolver", "EnvctlLocking", "EnvctlPython",
                 "OCIRegistry", "CurlTransport", "GitSupport", "EnvctlImageBuild", "EnvctlRuns", "EnvctlWorkflows",
-                "Digest", "EnvctlSupplyChain", "EnvctlClusters",
+                "Digest", "EnvctlSupplyChain", "EnvctlClusters", "CBuildStamp",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: settings),

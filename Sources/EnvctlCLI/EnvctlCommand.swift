@@ -27,10 +27,13 @@ package struct EnvctlCommand: AsyncParsableCommand {
         )
     }
 
-    /// `envctl 0.1.0 (knowledge base 2026.11.0, 2026-11-25)`.
+    /// `envctl 0.1.0 (knowledge base 2026.11.0, 2026-11-25)` and a second line naming the build:
+    /// `revision 5f54370… built 2026-12-04T00:46:13Z` for a release (scripts/release.sh stamps both), or
+    /// `revision unknown (dev build)` for a plain `swift build`.
     static var versionString: String {
         let kb = KnowledgeBase.builtinStamp
-        return "envctl \(envctlVersion) (knowledge base \(kb.version), \(kb.date))"
+        let first = "envctl \(envctlVersion) (knowledge base \(kb.version), \(kb.date))"
+        return "\(first)\n\(BuildStamp.current.description)"
     }
 
     package init() {}

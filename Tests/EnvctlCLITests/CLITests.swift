@@ -31,6 +31,9 @@ func example(_ name: String) throws -> TemporaryDirectory {
             r.stdout.range(
                 of: #"^envctl \d+\.\d+\.\d+ \(knowledge base [0-9.]+, \d{4}-\d{2}-\d{2}\)"#, options: .regularExpression
             ) != nil)
+        // A `swift build` binary has no release stamp and says so (scripts/release.sh stamps revision and date;
+        // ReleaseTarballTests checks a stamped one).
+        #expect(r.stdout.split(separator: "\n").dropFirst().first == "revision unknown (dev build)", "\(r.stdout)")
     }
 
     @Test func resolveJSONHasTheDocumentedShape() throws {
