@@ -41,6 +41,10 @@ extension EnvctlCommand {
             if word == "|" { break }
             for match in word.matches(of: #/(?:^|[\[|(])(--?[A-Za-z][A-Za-z0-9-]*)/#) {
                 let flag = String(match.output.1)
+                // ArgumentParser's own options, which the help text doesn't list.
+                if flag == "--help" || flag == "-h" || (path == ["envctl"] && flag == "--generate-completion-script") {
+                    continue
+                }
                 let shown = help.contains(
                     Regex<Substring> {
                         ChoiceOf {

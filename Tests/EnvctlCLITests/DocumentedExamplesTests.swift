@@ -60,6 +60,17 @@ struct DocumentedExamplesTests {
             exits: [64], stderr: "'serve'", because: "the quickstart has no serve environment"),
         "envctl run -v /data/imagenet:/data:ro --workdir /workspace/src --shm-size 16g -- python eval.py": .fails(
             exits: [64], stderr: "/data/imagenet does not exist", because: "the docs' dataset path"),
+        "envctl --version": .succeeds,
+        "envctl add \"numpy>=2\" --env train": .fails(
+            exits: [1, 69], stderr: "error:", because: "re-locks against PyPI (no network here)"),
+        "envctl add einops --dry-run": .fails(
+            exits: [1, 69], stderr: "error:", because: "re-locks against PyPI (no network here)"),
+        "envctl upgrade numpy": .fails(
+            exits: [1, 69], stderr: "error:", because: "re-locks against PyPI (no network here)"),
+        "envctl upgrade --all": .fails(
+            exits: [1, 69], stderr: "error:", because: "re-locks against PyPI (no network here)"),
+        "envctl upgrade --framework": .fails(
+            exits: [1, 69], stderr: "error:", because: "re-locks against PyPI (no network here)"),
         "envctl dockerfile": .succeeds,
         "envctl dockerfile --env train -o Dockerfile": .succeeds,
         "envctl dockerfile --templates-dir my-templates --template cuda": .succeeds,
@@ -88,11 +99,19 @@ struct DocumentedExamplesTests {
             let lines = try String(contentsOfFile: RepoPaths.path(file), encoding: .utf8)
                 .split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
             var fence: String?
+            // A block that shows `$ ` prompts is a transcript: its other lines are output, not commands.
+            var transcript = false
             var i = 0
             while i < lines.count {
                 let trimmed = lines[i].trimmingCharacters(in: .whitespaces)
                 if trimmed.hasPrefix("```") || trimmed.hasPrefix("~~~") {
                     fence = fence == nil ? String(trimmed.dropFirst(3)).trimmingCharacters(in: .whitespaces) : nil
+                    transcript =
+                        fence != nil
+                        && lines[(i + 1)...].prefix {
+                            let t = $0.trimmingCharacters(in: .whitespaces)
+                            return !t.hasPrefix("```") && !t.hasPrefix("~~~")
+                        }.contains { $0.trimmingCharacters(in: .whitespaces).hasPrefix("$ ") }
                     i += 1
                     continue
                 }
@@ -110,7 +129,7 @@ struct DocumentedExamplesTests {
                 }
                 i += 1
                 guard text == "envctl" || text.hasPrefix("envctl "),
-                    prompted || commandFences.contains(language.lowercased())
+                    prompted || (!transcript && commandFences.contains(language.lowercased()))
                 else { continue }
                 found.append(Example(file: file, line: start + 1, command: withoutComment(text)))
             }

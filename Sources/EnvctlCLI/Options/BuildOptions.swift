@@ -77,9 +77,10 @@ struct BuildOptions: ParsableArguments {
         }
         // The interpreter mirror: an explicit --build-arg PYTHON_MIRROR wins, then the flag, then the variable.
         if args["PYTHON_MIRROR"] == nil,
-            let m = pythonMirror ?? ProcessInfo.processInfo.environment["ENVCTL_PYTHON_MIRROR"].flatMap({
-                $0.isEmpty ? nil : $0
-            })
+            let m = pythonMirror
+                ?? ProcessInfo.processInfo.environment["ENVCTL_PYTHON_MIRROR"].flatMap({
+                    $0.isEmpty ? nil : $0
+                })
         {
             guard let url = URL(string: m), let scheme = url.scheme?.lowercased(), ["http", "https"].contains(scheme),
                 url.host != nil, url.user == nil, url.password == nil
