@@ -193,6 +193,9 @@ struct CorporateNetworkEndToEndTests {
         var demo = pinned
         demo.images = images
         demo.os = "debian12"
+        // The stand-in base's own Python 3.11: the locked python-build-standalone archive is on GitHub, which
+        // this machine can't reach (PythonRuntimeEndToEndTests covers the standalone download through a mirror).
+        demo.pythonRuntime = nil
         demo.warnings = []
         var lock = try Lockfile.load(fileAt: project + "/envctl.lock")
         lock.environments = [demo]
