@@ -46,9 +46,17 @@ package struct Version: Sendable, Hashable, Comparable, CustomStringConvertible,
     package let text: String
 
     package init?(_ text: String) {
-        let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
-        var scanner = PEP440Scanner(trimmed)
-        guard let parsed = scanner.parse() else { return nil }
+        let trimmed: String
+        let parsed: PEP440Scanner.Parsed
+        if let release = Self.plainRelease(text) {
+            trimmed = text
+            parsed = PEP440Scanner.Parsed(release: release)
+        } else {
+            trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
+            var scanner = PEP440Scanner(trimmed)
+            guard let p = scanner.parse() else { return nil }
+            parsed = p
+        }
         self.epoch = parsed.epoch
         self.components = parsed.release
         self.pre = parsed.pre
@@ -56,6 +64,37 @@ package struct Version: Sendable, Hashable, Comparable, CustomStringConvertible,
         self.dev = parsed.dev
         self.local = parsed.local
         self.text = trimmed
+    }
+
+    /// `12.4.1`: ASCII digits and single dots only, the knowledge base's usual spelling, read without the general
+    /// scanner (resolve decodes thousands of them at start-up). Anything else, or a number the scanner would
+    /// refuse (over 9 significant digits), returns nil and goes through ``PEP440Scanner``.
+    private static func plainRelease(_ text: String) -> [Int]? {
+        var release: [Int] = []
+        var value = 0
+        var significant = 0
+        var sawDigit = false
+        for byte in text.utf8 {
+            switch byte {
+            case UInt8(ascii: "0")...UInt8(ascii: "9"):
+                sawDigit = true
+                guard value != 0 || byte != UInt8(ascii: "0") else { continue }  // leading zeros
+                significant += 1
+                guard significant <= 9 else { return nil }
+                value = value * 10 + Int(byte - UInt8(ascii: "0"))
+            case UInt8(ascii: "."):
+                guard sawDigit else { return nil }
+                release.append(value)
+                value = 0
+                significant = 0
+                sawDigit = false
+            default:
+                return nil
+            }
+        }
+        guard sawDigit else { return nil }
+        release.append(value)
+        return release
     }
 
     package init(_ components: [Int]) {
@@ -234,9 +273,10 @@ private struct PEP440Scanner {
         return Int(digits) ?? 0
     }
 
+    /// The first of `candidates` at the cursor; callers list them longest first, so `preview` wins over `pre`
+    /// and `rev` over `r`.
     mutating func word(_ candidates: [String]) -> String? {
-        // Longest first, so `preview` wins over `pre` and `rev` over `r`.
-        for w in candidates.sorted(by: { $0.count > $1.count }) {
+        for w in candidates {
             let end = i + w.count
             if end <= chars.count, String(chars[i..<end]) == w {
                 i = end
@@ -269,7 +309,7 @@ private struct PEP440Scanner {
         // Pre-release: [sep] (a|b|c|rc|alpha|beta|pre|preview) [sep] [N]
         var save = i
         if isSeparator(peek()) { i += 1 }
-        if let w = word(["a", "b", "c", "rc", "alpha", "beta", "pre", "preview"]) {
+        if let w = word(["preview", "alpha", "beta", "pre", "rc", "a", "b", "c"]) {
             let phase: Version.Phase =
                 switch w {
                 case "a", "alpha": .alpha

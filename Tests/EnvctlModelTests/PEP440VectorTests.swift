@@ -129,6 +129,18 @@ enum PackagingVectors {
         let input = try row.list[0].map { try #require(Version($0)) }
         #expect(spec.filter(input, prereleases: row.flag).map(\.text) == row.list[1])
     }
+
+    /// Plain dotted releases take a fast path; it must agree with the general scanner at its edges.
+    @Test func plainReleasesAgreeWithTheScanner() {
+        #expect(Version("01.02.000")?.components == [1, 2, 0])
+        #expect(Version("0000000001.0")?.components == [1, 0], "leading zeros are not significant digits")
+        #expect(Version("123456789.1")?.components == [123_456_789, 1])
+        #expect(Version("1234567890") == nil, "over 9 significant digits in a release number")
+        for bad in ["1.", ".1", "1..2", "", "."] { #expect(Version(bad) == nil, "\(bad)") }
+        #expect(Version(" 12.4 ")?.text == "12.4", "whitespace goes through the scanner, trimmed")
+        #expect(Version("12.4")! == Version("12.4.0")!)
+        #expect(Version("12.4")!.text == "12.4")
+    }
 }
 
 /// envctl's own cases for framework nightlies and pre-releases.
