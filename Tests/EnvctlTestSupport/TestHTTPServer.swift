@@ -1,23 +1,29 @@
-import EnvctlTestSupport
-import Foundation
+package import Foundation
 
 #if canImport(Glibc)
 import Glibc
 #endif
 
-/// (A copy of EnvctlRunsTests' server, plus raw bodies.) A minimal HTTP/1.1 server on 127.0.0.1 (one connection at a time, Content-Length bodies) that
+/// A minimal HTTP/1.1 server on 127.0.0.1 (one connection at a time, Content-Length bodies) that
 /// records every request and answers through `handler`. Enough for checking what envctl sends.
-final class TestHTTPServer: @unchecked Sendable {
-    struct Request: Sendable {
-        var method: String
+package final class TestHTTPServer: @unchecked Sendable {
+    package struct Request: Sendable {
+        package var method: String
         /// Path and query as sent.
-        var target: String
-        var headers: [String: String]  // lowercased names
-        var body: Data
+        package var target: String
+        package var headers: [String: String]  // lowercased names
+        package var body: Data
 
-        var path: String { String(target.split(separator: "?", maxSplits: 1).first ?? "") }
+        package init(method: String, target: String, headers: [String: String], body: Data) {
+            self.method = method
+            self.target = target
+            self.headers = headers
+            self.body = body
+        }
+
+        package var path: String { String(target.split(separator: "?", maxSplits: 1).first ?? "") }
         /// Query items, form-decoded ('+' is a space).
-        var query: [String: String] {
+        package var query: [String: String] {
             guard let q = target.split(separator: "?", maxSplits: 1).dropFirst().first else { return [:] }
             var out: [String: String] = [:]
             for pair in q.split(separator: "&") {
@@ -28,23 +34,23 @@ final class TestHTTPServer: @unchecked Sendable {
             }
             return out
         }
-        var json: [String: Any] { (try? JSONSerialization.jsonObject(with: body)) as? [String: Any] ?? [:] }
+        package var json: [String: Any] { (try? JSONSerialization.jsonObject(with: body)) as? [String: Any] ?? [:] }
     }
 
-    static let rawBody = "__raw_body__"
+    package static let rawBody = "__raw_body__"
 
-    typealias Handler = @Sendable (Request) -> (Int, [String: Any])
+    package typealias Handler = @Sendable (Request) -> (Int, [String: Any])
 
     private let fd: Int32
-    let port: Int
+    package let port: Int
     private let lock = NSLock()
     private var recorded: [Request] = []
     private let handler: Handler
     private var stopped = false
 
-    var requests: [Request] { lock.withLock { recorded } }
+    package var requests: [Request] { lock.withLock { recorded } }
 
-    init(handler: @escaping Handler) throws {
+    package init(handler: @escaping Handler) throws {
         self.handler = handler
         let sock = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         fd = sock
@@ -69,9 +75,9 @@ final class TestHTTPServer: @unchecked Sendable {
         thread.start()
     }
 
-    var baseURL: String { "http://127.0.0.1:\(port)" }
+    package var baseURL: String { "http://127.0.0.1:\(port)" }
 
-    func stop() {
+    package func stop() {
         lock.withLock { stopped = true }
         shutdown(fd, Int32(SHUT_RDWR))
         close(fd)
