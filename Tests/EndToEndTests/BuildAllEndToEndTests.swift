@@ -15,21 +15,9 @@ struct BuildAllEndToEndTests {
         defer { w.tearDown() }
         let wheelHash = try w.startIndex()
         let registry = w.registry.host
-        let base = try w.run(RepoPaths.path("scripts/standin-cuda-base.sh"), ["localhost/standin-cuda:12.4.1"])
-        try #require(base.status == 0, "standin-cuda-base.sh: \(base.stderr)")
-        var digests: [String: String] = [:]
-        for tag in ["12.4.1-base-ubuntu22.04", "12.4.1-cudnn-devel-ubuntu22.04"] {
-            let file = w.dir.path + "/\(tag).digest"
-            let push = try w.run(
-                "buildah",
-                [
-                    "push", "--quiet", "--digestfile", file, "localhost/standin-cuda:12.4.1",
-                    "docker://\(registry)/nvidia/cuda:\(tag)",
-                ])
-            try #require(push.status == 0, "\(push.stderr)")
-            digests[tag] = try String(contentsOfFile: file, encoding: .utf8).trimmingCharacters(
-                in: .whitespacesAndNewlines)
-        }
+        let digests = try w.pushStandinBase(as: [
+            "nvidia/cuda:12.4.1-base-ubuntu22.04", "nvidia/cuda:12.4.1-cudnn-devel-ubuntu22.04",
+        ])
         func environment(_ name: String, baseDigest: String?) -> LockedEnvironment {
             var env = LockedEnvironment(
                 name: name, hash: "", framework: nil, cuda: "12.4.1", cudnn: nil, python: "3.11", os: "debian12",
@@ -40,7 +28,7 @@ struct BuildAllEndToEndTests {
                         reference: "docker.io/nvidia/cuda:12.4.1-base-ubuntu22.04", digest: baseDigest),
                     builder: LockedImage(
                         reference: "docker.io/nvidia/cuda:12.4.1-cudnn-devel-ubuntu22.04",
-                        digest: digests["12.4.1-cudnn-devel-ubuntu22.04"])),
+                        digest: digests["nvidia/cuda:12.4.1-cudnn-devel-ubuntu22.04"])),
                 image: "\(registry)/envctl/\(name)", apt: [], env: ["WHO": name],
                 pythonPackages: LockedPython(
                     platform: "x86_64-manylinux_2_28",
@@ -55,7 +43,7 @@ struct BuildAllEndToEndTests {
         }
         let project = w.dir.path + "/project"
         try FileManager.default.createDirectory(atPath: project, withIntermediateDirectories: true)
-        let good = digests["12.4.1-base-ubuntu22.04"]
+        let good = digests["nvidia/cuda:12.4.1-base-ubuntu22.04"]
         let lock = Lockfile(
             generatedBy: "e2e test", knowledgeBase: KnowledgeBaseStamp(version: "test", date: "2026-11-25"),
             specHash: "sha256:" + String(repeating: "0", count: 64), fleet: nil,

@@ -174,22 +174,11 @@ struct CorporateNetworkEndToEndTests {
 
         // 5. The stand-in CUDA base under the lock's tags in the test registry; the lock then pins them (the
         //    stand-in is Debian 12 with Python 3.11, so the build lock says debian12, as ImageBuildEndToEndTests').
-        let base = try w.run(RepoPaths.path("scripts/standin-cuda-base.sh"), ["localhost/standin-cuda:12.4.1"])
-        try #require(base.status == 0, "standin-cuda-base.sh: \(base.stderr)")
         var images = pinned.images
-        for keyPath in [\LockedImages.base, \LockedImages.builder] {
-            let tagged = String(images[keyPath: keyPath].reference.dropFirst("docker.io/".count))
-            let file = w.dir.path + "/digest"
-            let push = try w.run(
-                "buildah",
-                [
-                    "push", "--quiet", "--digestfile", file, "localhost/standin-cuda:12.4.1",
-                    "docker://\(registry)/\(tagged)",
-                ])
-            try #require(push.status == 0, "\(push.stderr)")
-            images[keyPath: keyPath].digest = try String(contentsOfFile: file, encoding: .utf8)
-                .trimmingCharacters(in: .whitespacesAndNewlines)
-        }
+        let paths = [images.base, images.builder].map { String($0.reference.dropFirst("docker.io/".count)) }
+        let digests = try w.pushStandinBase(as: paths)
+        images.base.digest = digests[paths[0]]
+        images.builder.digest = digests[paths[1]]
         var demo = pinned
         demo.images = images
         demo.os = "debian12"

@@ -100,6 +100,27 @@ struct ImageBuildEndToEndTests {
             try runProcess(exe, args, cwd: cwd, environment: env)
         }
 
+        /// Builds the stand-in CUDA base (scripts/standin-cuda-base.sh) and pushes it to the test registry under
+        /// each of `paths` (`nvidia/cuda:12.4.1-base-ubuntu22.04`); returns each path's manifest digest.
+        func pushStandinBase(as paths: [String]) throws -> [String: String] {
+            let base = try run(RepoPaths.path("scripts/standin-cuda-base.sh"), ["localhost/standin-cuda:12.4.1"])
+            try #require(base.status == 0, "standin-cuda-base.sh: \(base.stderr)")
+            var digests: [String: String] = [:]
+            for path in paths {
+                let file = dir.path + "/pushed.digest"
+                let push = try run(
+                    "buildah",
+                    [
+                        "push", "--quiet", "--digestfile", file, "localhost/standin-cuda:12.4.1",
+                        "docker://\(registry.host)/\(path)",
+                    ])
+                try #require(push.status == 0, "\(push.stderr)")
+                digests[path] = try String(contentsOfFile: file, encoding: .utf8).trimmingCharacters(
+                    in: .whitespacesAndNewlines)
+            }
+            return digests
+        }
+
         func tearDown() {
             // SIGKILL: children of the test runner inherit its blocked signal mask, so SIGTERM would not arrive.
             for pid in pids {
@@ -144,21 +165,9 @@ struct ImageBuildEndToEndTests {
         let registry = w.registry.host
 
         // 1. Stand-in CUDA base, pushed under a mirror of nvidia/cuda.
-        let base = try w.run(RepoPaths.path("scripts/standin-cuda-base.sh"), ["localhost/standin-cuda:12.4.1"])
-        try #require(base.status == 0, "standin-cuda-base.sh: \(base.stderr)")
-        var digests: [String: String] = [:]
-        for tag in ["12.4.1-base-ubuntu22.04", "12.4.1-cudnn-devel-ubuntu22.04"] {
-            let file = w.dir.path + "/\(tag).digest"
-            let push = try w.run(
-                "buildah",
-                [
-                    "push", "--quiet", "--digestfile", file, "localhost/standin-cuda:12.4.1",
-                    "docker://\(registry)/nvidia/cuda:\(tag)",
-                ])
-            try #require(push.status == 0, "\(push.stderr)")
-            digests[tag] = try String(contentsOfFile: file, encoding: .utf8).trimmingCharacters(
-                in: .whitespacesAndNewlines)
-        }
+        let digests = try w.pushStandinBase(as: [
+            "nvidia/cuda:12.4.1-base-ubuntu22.04", "nvidia/cuda:12.4.1-cudnn-devel-ubuntu22.04",
+        ])
 
         // 2. A project in git with a hand-written lock that pins both images by digest.
         let project = w.dir.path + "/project"
@@ -171,10 +180,10 @@ struct ImageBuildEndToEndTests {
             images: LockedImages(
                 base: LockedImage(
                     reference: "docker.io/nvidia/cuda:12.4.1-base-ubuntu22.04",
-                    digest: digests["12.4.1-base-ubuntu22.04"]),
+                    digest: digests["nvidia/cuda:12.4.1-base-ubuntu22.04"]),
                 builder: LockedImage(
                     reference: "docker.io/nvidia/cuda:12.4.1-cudnn-devel-ubuntu22.04",
-                    digest: digests["12.4.1-cudnn-devel-ubuntu22.04"])),
+                    digest: digests["nvidia/cuda:12.4.1-cudnn-devel-ubuntu22.04"])),
             image: "\(registry)/envctl/demo", apt: [], env: ["GREETING": "hi $USER \"quoted\""],
             pythonPackages: LockedPython(
                 platform: "x86_64-manylinux_2_28",
