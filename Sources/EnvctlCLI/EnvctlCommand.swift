@@ -3,6 +3,9 @@ import EnvctlKnowledge
 import Foundation
 
 /// The `envctl` root command. Subcommands live in `Subcommands/`, one file per verb.
+///
+/// Every command states its `commandName`: without it ArgumentParser derives the name from the type with
+/// `String(describing:)` on every start-up, a runtime type lookup per command that showed in resolve's profile.
 package struct EnvctlCommand: AsyncParsableCommand {
     package static let envctlVersion = "0.1.0"
 

@@ -66,7 +66,19 @@ struct Search {
                         problems: [(.framework, "the knowledge base has no \(name.rawValue) releases")])
                 ])
             }
-            for release in family.releases.sorted(by: { $0.version > $1.version }) {
+            let releases = family.releases.sorted(by: { $0.version > $1.version })
+            // A release the spec's version clause rules out can never succeed, so the first pass skips it: with
+            // `torch==2.5.*` that is most of the family, and evaluating each would build its whole report.
+            // Only when nothing passes are all candidates evaluated, for the conflict report and its suggestions.
+            let fw = name.rawValue
+            for release in releases where frameworkVersionProblems(release: release, fw: fw).isEmpty {
+                for build in release.builds.sorted(by: Self.buildOrder) {
+                    if case .success(let r) = evaluate(family: family, release: release, build: build) {
+                        return .success(r)
+                    }
+                }
+            }
+            for release in releases {
                 for build in release.builds.sorted(by: Self.buildOrder) {
                     switch evaluate(family: family, release: release, build: build) {
                     case .success(let r): return .success(r)

@@ -8,6 +8,7 @@ import Foundation
 extension EnvctlCommand {
     struct Add: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "add",
             abstract: "Add Python requirements to an environment, re-lock, and print what changed in the lock.",
             discussion: """
                 Each PKG is a PEP 508 requirement (numpy, "numpy>=1.26,<3", "jax[cuda12]"). It goes where the environment keeps its requirements: a package already listed has its specifier replaced in place; otherwise it is added to the environment's requirements file when it names one, else to its `packages:` list in envctl.yaml. The edit touches only that line: comments, order and formatting stay. The lock is then rewritten with the other pins kept where they still fit (uv prefers the locked versions), and the lock diff is printed. Files are written only when the re-lock succeeds; --dry-run writes nothing.
@@ -27,6 +28,7 @@ extension EnvctlCommand {
 
     struct Upgrade: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "upgrade",
             abstract: "Move locked packages (or the framework) to the newest allowed versions and print the lock diff.",
             discussion: """
                 upgrade PKG... re-pins those packages to the newest version the requirements allow and keeps every other pin (uv --upgrade-package). --all re-pins every Python package (uv --upgrade) and pins the base images by digest again. --framework moves the framework to the newest release the resolver allows for the fleet, rewriting its version series in envctl.yaml when the current one excludes it, and says which release it chose. Files are written only when the re-lock succeeds; --dry-run writes nothing.

@@ -5,6 +5,7 @@ import OCIRegistry
 extension EnvctlCommand {
     struct Copy: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "copy",
             abstract: "Copy an image between registries, keeping its digest.",
             discussion: """
                 Copies every platform of an index (the digest is unchanged), or with --platform only some of \

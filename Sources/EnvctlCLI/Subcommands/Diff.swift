@@ -7,6 +7,7 @@ import GitSupport
 extension EnvctlCommand {
     struct Diff: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "diff",
             abstract: "Show what changed in the locked environments between two commits or two lock files.",
             discussion: "Each side is a lock file path or a git revision (its envctl.lock is read through libgit2).")
 

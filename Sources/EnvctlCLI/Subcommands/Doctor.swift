@@ -6,6 +6,7 @@ import Foundation
 extension EnvctlCommand {
     struct Doctor: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "doctor",
             abstract:
                 "Check this machine: NVIDIA driver and GPUs, container runtimes, NVIDIA container toolkit, and the lock.",
             discussion:

@@ -6,6 +6,7 @@ import Foundation
 extension EnvctlCommand {
     struct Explain: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "explain",
             abstract: "Ask the compatibility knowledge base a question.",
             discussion: """
                 Topics:

@@ -5,6 +5,7 @@ import OCIRegistry
 extension EnvctlCommand {
     struct Inspect: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "inspect",
             abstract: "Show an image's digest, media type, platforms, layers, config and labels.")
 
         @Argument(help: "Image reference, e.g. docker.io/nvidia/cuda:12.4.1-base-ubuntu22.04")

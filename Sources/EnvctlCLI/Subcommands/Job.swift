@@ -7,6 +7,7 @@ import Foundation
 extension EnvctlCommand {
     struct Job: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "job",
             abstract: "Train on a cluster in exactly the locked image: Kubernetes Jobs and Vertex AI CustomJobs.",
             discussion: """
                 The manifest pins the image by digest, requests nvidia.com/gpu, selects nodes by the GPU feature
@@ -22,6 +23,7 @@ extension EnvctlCommand {
 
         struct Render: AsyncParsableCommand {
             static let configuration = CommandConfiguration(
+                commandName: "render",
                 abstract: "Print the manifest for a command (YAML, or JSON with --format json).")
 
             @OptionGroup var job: JobOptions

@@ -8,6 +8,7 @@ import Foundation
 extension EnvctlCommand.Job {
     struct Submit: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "submit",
             abstract: "Submit the manifest to the Kubernetes API (kubeconfig), and record the run.",
             discussion: """
                 The kubeconfig is --kubeconfig, else $KUBECONFIG's first file, else ~/.kube/config; its current

@@ -11,6 +11,7 @@ import OCIRegistry
 extension EnvctlCommand {
     struct Lock: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "lock",
             abstract: "Solve the GPU stack and write envctl.lock (versions, image digests, hashed Python pins).",
             discussion: """
                 The lock records, per environment: the framework build and its index, CUDA, cuDNN, Python, OS, the driver floor and which compatibility mode it relies on, base and builder images pinned by digest, every Python package pinned with sha256 hashes (through 'uv pip compile'), the reasons for each choice, and a content hash that becomes the image tag. It is written atomically next to envctl.yaml and is byte-identical for the same inputs.

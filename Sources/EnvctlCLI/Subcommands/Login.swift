@@ -5,6 +5,7 @@ import OCIRegistry
 extension EnvctlCommand {
     struct Login: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "login",
             abstract: "Check and store credentials for a registry (docker's config.json format).",
             discussion: """
                 Credentials go to $ENVCTL_AUTH_FILE (default ~/.config/envctl/auth.json, mode 0600), through its
@@ -57,7 +58,8 @@ extension EnvctlCommand {
     }
 
     struct Logout: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Remove stored credentials for a registry.")
+        static let configuration = CommandConfiguration(
+            commandName: "logout", abstract: "Remove stored credentials for a registry.")
 
         @Argument(help: "Registry host.")
         var server: String

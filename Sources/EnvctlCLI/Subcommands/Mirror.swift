@@ -7,6 +7,7 @@ import OCIRegistry
 extension EnvctlCommand {
     struct Mirror: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "mirror",
             abstract: "Copy every image envctl.lock pins into your registry, keeping digests.",
             discussion: """
                 Copies each environment's base and builder image (by the digest the lock pins, every platform \

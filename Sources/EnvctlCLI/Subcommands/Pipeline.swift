@@ -7,11 +7,13 @@ import OCIRegistry
 extension EnvctlCommand {
     struct Pipeline: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "pipeline",
             abstract: "Pin and submit compiled Kubeflow pipelines (KFP v2 IR YAML).",
             subcommands: [Pin.self, Submit.self])
 
         struct Pin: AsyncParsableCommand {
             static let configuration = CommandConfiguration(
+                commandName: "pin",
                 abstract: "Rewrite every executor image of a compiled pipeline to a digest.",
                 discussion: """
                     Images whose repository is an environment's `image` get that environment's pushed digest

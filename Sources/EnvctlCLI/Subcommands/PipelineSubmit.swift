@@ -7,6 +7,7 @@ import Foundation
 extension EnvctlCommand.Pipeline {
     struct Submit: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "submit",
             abstract:
                 "Pin a compiled pipeline, upload it with a new version, and run that exact version on KFP or Vertex AI.",
             discussion: """

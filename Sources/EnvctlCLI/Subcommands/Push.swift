@@ -8,6 +8,7 @@ import OCIRegistry
 extension EnvctlCommand {
     struct Push: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "push",
             abstract: "Push an image from an OCI layout or a docker-save archive to a registry.",
             discussion: """
                 SOURCE is oci:DIR[:TAG] or docker-archive:FILE. DEST is a registry reference such as \

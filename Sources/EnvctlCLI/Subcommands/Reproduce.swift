@@ -8,6 +8,7 @@ import GitSupport
 extension EnvctlCommand {
     struct Reproduce: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "reproduce",
             abstract: "Rerun a past run from a git commit, in exactly the images that commit's lock pinned.",
             discussion: """
                 Reads envctl.lock (and the run record, with --run) at COMMIT through libgit2, checks that the \

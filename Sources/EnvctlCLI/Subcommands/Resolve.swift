@@ -8,6 +8,7 @@ import Foundation
 extension EnvctlCommand {
     struct Resolve: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "resolve",
             abstract: "Solve the GPU stack for each environment, without network access or writing files.",
             discussion: """
                 Shows the framework build, CUDA, cuDNN, Python, OS, driver floor and base images that envctl would lock, and why. When nothing fits, prints numbered reasons and what would work, and exits 1.

@@ -6,6 +6,7 @@ import Foundation
 extension EnvctlCommand {
     struct Run: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "run",
             abstract: "Run a command in an environment's locked image, and record the run.",
             discussion: """
                 The image is the lock's pushed digest (repo@sha256:…). The workspace (the directory with \

@@ -5,11 +5,13 @@ import Foundation
 extension EnvctlCommand {
     struct Runs: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "runs",
             abstract: "List recorded runs, or show one.",
             subcommands: [List.self, Show.self], defaultSubcommand: List.self)
 
         struct List: AsyncParsableCommand {
-            static let configuration = CommandConfiguration(abstract: "List the runs recorded in .envctl/runs/.")
+            static let configuration = CommandConfiguration(
+                commandName: "list", abstract: "List the runs recorded in .envctl/runs/.")
             @Flag(name: .long, help: "Print JSON.") var json = false
 
             func run() async throws {
@@ -38,7 +40,8 @@ extension EnvctlCommand {
         }
 
         struct Show: AsyncParsableCommand {
-            static let configuration = CommandConfiguration(abstract: "Show one run record.")
+            static let configuration = CommandConfiguration(
+                commandName: "show", abstract: "Show one run record.")
             @Argument(help: "Run id (a unique prefix or suffix is enough).") var id: String
             @Flag(name: .long, help: "Print the record as JSON.") var json = false
 
