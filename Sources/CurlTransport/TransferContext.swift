@@ -148,6 +148,13 @@ final class TransferContext: @unchecked Sendable {
         switch sink {
         case .discard:
             return true
+        case .stream(let stream):
+            if isSuccessStatus {
+                stream(Data(buffer.bindMemory(to: UInt8.self)))
+            } else if responseBody.count < 64 << 10 {
+                responseBody.append(contentsOf: buffer.bindMemory(to: UInt8.self).prefix(64 << 10 - responseBody.count))
+            }
+            return true
         case .memory(let limit):
             if responseBody.count + buffer.count > limit {
                 tooLarge = true

@@ -63,6 +63,12 @@ package actor GoogleAuth {
             transport: transport)
     }
 
+    /// This credential as a token source for `PipelineSubmitter`: asked before every request, refreshed as
+    /// `accessToken` refreshes.
+    package nonisolated var bearerTokens: BearerTokenSource {
+        BearerTokenSource { () async throws(RunsError) -> String? in try await self.accessToken() }
+    }
+
     /// A valid access token, fetched again when the last one expires within a minute.
     package func accessToken(now: Date = Date()) async throws(RunsError) -> String {
         if let token, let expiry, expiry.timeIntervalSince(now) > 60 { return token }

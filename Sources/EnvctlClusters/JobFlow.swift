@@ -65,7 +65,7 @@ extension JobFlow {
     }
 
     /// Submits the plan's manifests (Service before Job), records the run in `.envctl/runs`, and with `wait`
-    /// follows the workload to its end and prints rank 0's log through `output`. Returns the record and an exit
+    /// follows the workload to its end while streaming rank 0's log through `output`. Returns the record and an exit
     /// status (0 when the workload succeeded or was not waited for).
     package static func submit(
         _ plan: JobPlan, to target: KubernetesTarget, workspace: Workspace, git: RunRecord.GitStamp?,
@@ -102,13 +102,24 @@ extension JobFlow {
         )
         guard wait else { return (record, 0) }
 
+        // Rank 0's log streams while the workload runs, beside the watch; once the workload has ended, the
+        // follower makes its last try (a finished container's log is still served) and stops.
         let main = documents.last!
-        let state = try await client.waitForCompletion(
-            apiVersion: main["apiVersion"]!.stringValue!, kind: main["kind"]!.stringValue!, namespace: plan.namespace,
-            name: plan.name, timeout: timeout, onEvent: { log("\(plan.name): \($0)") })
-        if let pod = try await client.pods(selector: podSelector(plan), namespace: plan.namespace).first {
-            output(try await client.log(pod: pod, namespace: plan.namespace))
+        let finished = Flag()
+        let follower = Task {
+            await followRankZeroLog(client: client, plan: plan, finished: finished, output: output)
         }
+        let state: String
+        do {
+            state = try await client.waitForCompletion(
+                apiVersion: main["apiVersion"]!.stringValue!, kind: main["kind"]!.stringValue!,
+                namespace: plan.namespace, name: plan.name, timeout: timeout, onEvent: { log("\(plan.name): \($0)") })
+        } catch {
+            follower.cancel()
+            throw error
+        }
+        finished.set()
+        await follower.value
         let code: Int32 = state == "Failed" ? 1 : 0
         record.job?.state = state
         record.exitCode = code
@@ -116,6 +127,44 @@ extension JobFlow {
         try? store.save(record)
         return (record, code)
     }
+}
+
+extension JobFlow {
+    /// Follows the first (rank 0) pod's log until it ends. Until the pod exists and its container has started,
+    /// the API server has no log to give (no pod, or HTTP 400 "waiting to start"): try again every
+    /// `retryInterval` seconds, with one last try after the workload has finished. A stream that broke after
+    /// some output is not started again (its lines would print twice).
+    static func followRankZeroLog(
+        client: KubernetesClient, plan: JobPlan, finished: Flag, retryInterval: Double = 2,
+        output: @escaping @Sendable (Data) -> Void
+    ) async {
+        let delivered = Flag()
+        while !Task.isCancelled {
+            let last = finished.isSet
+            if let pod = try? await client.pods(selector: podSelector(plan), namespace: plan.namespace).first {
+                do {
+                    try await client.followLog(pod: pod, namespace: plan.namespace) {
+                        delivered.set()
+                        output($0)
+                    }
+                    return
+                } catch {
+                    if delivered.isSet { return }
+                }
+            }
+            if last { return }
+            try? await Task.sleep(nanoseconds: UInt64(retryInterval * 1_000_000_000))
+        }
+    }
+}
+
+/// A flag set once, read from several tasks.
+final class Flag: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value = false
+
+    func set() { lock.withLock { value = true } }
+    var isSet: Bool { lock.withLock { value } }
 }
 
 struct FailureText: Error, Sendable, CustomStringConvertible {

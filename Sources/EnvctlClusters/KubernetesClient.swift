@@ -86,9 +86,14 @@ package struct KubernetesClient: Sendable {
         }.sorted()
     }
 
-    /// A pod's log (`follow=true`: the API server keeps the response open until the container ends).
-    package func log(pod: String, namespace: String) async throws(RunsError) -> Data {
-        try await send("GET", "/api/v1/namespaces/\(namespace)/pods/\(pod)/log", query: [("follow", "true")]).body
+    /// Follows a pod's log (`follow=true`: the API server keeps the response open until the container ends),
+    /// handing each chunk to `output` as it arrives. Throws while the container has not started (HTTP 400).
+    package func followLog(pod: String, namespace: String, output: @escaping @Sendable (Data) -> Void)
+        async throws(RunsError)
+    {
+        _ = try await send(
+            "GET", "/api/v1/namespaces/\(namespace)/pods/\(pod)/log", query: [("follow", "true")],
+            sink: .stream(HTTPResponseStream(output)))
     }
 
     func url(_ path: String, query: [(String, String)]) -> URL {
@@ -105,9 +110,10 @@ package struct KubernetesClient: Sendable {
         return c.url!
     }
 
-    func send(_ method: String, _ path: String, query: [(String, String)] = [], body: Data? = nil)
-        async throws(RunsError) -> HTTPResponse
-    {
+    func send(
+        _ method: String, _ path: String, query: [(String, String)] = [], body: Data? = nil,
+        sink: HTTPResponseSink = .memory(limit: 256 << 20)
+    ) async throws(RunsError) -> HTTPResponse {
         var headers = HTTPHeaders([("Accept", "application/json")])
         if body != nil { headers.add("Content-Type", "application/json") }
         if let token = credentials.token { headers.add("authorization", "Bearer \(token)") }
@@ -115,7 +121,7 @@ package struct KubernetesClient: Sendable {
             method: method, url: url(path, query: query), headers: headers, body: body.map { .bytes($0) } ?? .none,
             tls: credentials.tls)
         let response: HTTPResponse
-        do { response = try await transport.execute(request, sink: .memory(limit: 256 << 20)) } catch {
+        do { response = try await transport.execute(request, sink: sink) } catch {
             throw RunsError(.failure, "\(method) \(credentials.server.host ?? "")\(path): \(error.message)")
         }
         guard (200..<300).contains(response.status) else {

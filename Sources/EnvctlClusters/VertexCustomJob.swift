@@ -10,6 +10,7 @@ package import OCIRegistry
 package enum VertexCustomJob {
     package static let terminal: Set<String> = [
         "JOB_STATE_SUCCEEDED", "JOB_STATE_FAILED", "JOB_STATE_CANCELLED", "JOB_STATE_EXPIRED",
+        "JOB_STATE_PARTIALLY_SUCCEEDED",
     ]
 
     /// `acceleratorType` and `machineType` for the plan's GPUs.
@@ -107,8 +108,8 @@ package enum VertexCustomJob {
     ) async throws -> (RunRecord, Int32) {
         let path = "/v1/projects/\(target.project)/locations/\(target.region)/customJobs"
         let created = try await send(
-            "POST", target.base.appendingPathComponent(path), body: Data(body.json().utf8), auth: auth,
-            transport: transport)
+            "POST", target.base.appendingPathComponent(path), body: Data(body.json().utf8),
+            routing: "parent=projects/\(target.project)/locations/\(target.region)", auth: auth, transport: transport)
         guard let name = created["name"] as? String else { throw RunsError(.failure, "Vertex AI returned no job name") }
         var record = RunRecord(
             id: plan.runID, kind: .vertexCustomJob, startedAt: Date(), command: plan.command, workspace: workspace.root,
@@ -131,7 +132,9 @@ package enum VertexCustomJob {
             }
             try? await Task.sleep(nanoseconds: UInt64(pollInterval * 1_000_000_000))
             let job = try await send(
-                "GET", target.base.appendingPathComponent("/v1/\(name)"), body: nil, auth: auth, transport: transport)
+                "GET", target.base.appendingPathComponent("/v1/\(name)"), body: nil, routing: "name=\(name)",
+                auth: auth,
+                transport: transport)
             state = job["state"] as? String ?? state
         }
         log("custom job \(name): \(state)")
@@ -142,12 +145,18 @@ package enum VertexCustomJob {
         return (record, record.exitCode!)
     }
 
-    static func send(_ method: String, _ url: URL, body: Data?, auth: GoogleAuth, transport: any HTTPTransport)
-        async throws(RunsError) -> [String: Any]
-    {
+    /// One REST call, shaped like google-cloud-aiplatform's REST transport (Tests/EnvctlClustersTests/Fixtures/
+    /// vertex-rest-capture.json): JSON body and `Content-Type`, and the `x-goog-request-params` routing header
+    /// (`parent=…` or `name=…`). Unlike the client, envctl does not ask for `$alt=json;enum-encoding=int`, so enums
+    /// (`acceleratorType`, `state`) travel as names, proto3 JSON's default, which the API accepts and answers in.
+    static func send(
+        _ method: String, _ url: URL, body: Data?, routing: String, auth: GoogleAuth, transport: any HTTPTransport
+    ) async throws(RunsError) -> [String: Any] {
         let token = try await auth.accessToken()
-        var headers = HTTPHeaders([("Accept", "application/json"), ("authorization", "Bearer \(token)")])
-        if body != nil { headers.add("Content-Type", "application/json") }
+        let headers = HTTPHeaders([
+            ("Accept", "application/json"), ("Content-Type", "application/json"), ("x-goog-request-params", routing),
+            ("authorization", "Bearer \(token)"),
+        ])
         let request = HTTPRequest(method: method, url: url, headers: headers, body: body.map { .bytes($0) } ?? .none)
         let response: HTTPResponse
         do { response = try await transport.execute(request, sink: .memory(limit: 16 << 20)) } catch {

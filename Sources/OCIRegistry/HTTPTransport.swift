@@ -97,6 +97,22 @@ package enum HTTPResponseSink: Sendable, Hashable {
     case file(path: String, append: Bool)
     /// Read and hash, keep nothing.
     case discard
+    /// Hand each chunk of a 2xx body to `stream` as it arrives (a followed pod log), keeping none of it; an error
+    /// body is kept in memory (up to 64 KiB) for the error message.
+    case stream(HTTPResponseStream)
+}
+
+/// The receiver of an `HTTPResponseSink.stream` body. Equal only to itself (a sink is compared by identity).
+package final class HTTPResponseStream: Sendable, Hashable {
+    let receive: @Sendable (Data) -> Void
+
+    package init(_ receive: @escaping @Sendable (Data) -> Void) { self.receive = receive }
+
+    /// Delivers one chunk.
+    package func callAsFunction(_ chunk: Data) { receive(chunk) }
+
+    package static func == (a: HTTPResponseStream, b: HTTPResponseStream) -> Bool { a === b }
+    package func hash(into hasher: inout Hasher) { hasher.combine(ObjectIdentifier(self)) }
 }
 
 /// TLS settings for one request; chosen per registry by `RegistryConfiguration`.

@@ -72,6 +72,7 @@ final class Counter: @unchecked Sendable {
             defer { n += 1 }; return n
         }
     }
+    var value: Int { lock.withLock { n } }
 }
 
 let uidCounter = Counter()

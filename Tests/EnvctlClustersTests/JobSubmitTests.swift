@@ -1,3 +1,4 @@
+import Dispatch
 import EnvctlClusters
 import EnvctlModel
 import EnvctlRuns
@@ -68,6 +69,9 @@ struct JobSubmitTests {
         let ws = try clusterWorkspace()
         defer { ws.cleanup() }
         let name = "train-run-1"
+        // The watch answers only once the log has been served: the log must stream while the job runs.
+        let logServed = DispatchSemaphore(value: 0)
+        let loggedWhileRunning = Counter()
         let server = try TestHTTPServer { req in
             guard req.headers["authorization"] == "Bearer \(kubeToken)" else {
                 return (401, ["message": "Unauthorized"])
@@ -80,6 +84,7 @@ struct JobSubmitTests {
                 object["metadata"] = metadata
                 return (201, object)
             case ("GET", "/apis/batch/v1/namespaces/ml/jobs"):
+                if logServed.wait(timeout: .now() + 60) == .success { _ = loggedWhileRunning.next() }
                 let event: [String: Any] = [
                     "type": "MODIFIED",
                     "object": [
@@ -95,6 +100,7 @@ struct JobSubmitTests {
                     ["items": [["metadata": ["name": "\(name)-0-abcde"]], ["metadata": ["name": "\(name)-1-fghij"]]]]
                 )
             case ("GET", "/api/v1/namespaces/ml/pods/\(name)-0-abcde/log"):
+                defer { logServed.signal() }
                 return (200, [TestHTTPServer.rawBody: Data("epoch 1 loss 0.5\n".utf8)])
             default: return (404, ["message": "unexpected \(req.method) \(req.path)"])
             }
@@ -109,19 +115,26 @@ struct JobSubmitTests {
             ], cwd: ws.path)
         #expect(r.status == 0, "\(r.stderr)")
         #expect(r.stdout == "epoch 1 loss 0.5\n")
+        #expect(loggedWhileRunning.value == 1, "the log was asked for only after the job ended")
         #expect(!r.stderr.contains(kubeToken))
 
         let reqs = server.requests
+        // Creates in order; then the watch and the log follower run side by side, in either order.
+        let lines = reqs.map { "\($0.method) \($0.target)" }
         #expect(
-            reqs.map { "\($0.method) \($0.target)" } == [
+            Array(lines.prefix(2)) == [
                 "\(capture.method("create_service")) \(capture.path("create_service"))",
                 "\(capture.method("create_job")) \(capture.path("create_job"))",
+            ])
+        #expect(
+            Set(lines.dropFirst(2)) == [
                 "GET /apis/batch/v1/namespaces/ml/jobs?fieldSelector=metadata.name%3D\(name)&timeoutSeconds=60&watch=true",
                 "\(capture.method("list_pods")) \(capture.path("list_pods", namespace: "ml", name: name))",
                 "\(capture.method("follow_log")) \(capture.path("follow_log", namespace: "ml", name: name))",
             ])
+        #expect(lines.count == 5)
         // The watch query has the capture's keys (envctl asks for a longer server-side timeout).
-        let watch = reqs[2]
+        let watch = try #require(reqs.first { $0.method == "GET" && $0.path.hasSuffix("/jobs") })
         #expect(Set(watch.query.keys) == ["fieldSelector", "timeoutSeconds", "watch"])
         #expect(
             capture.path("watch_job").hasPrefix(

@@ -67,6 +67,10 @@ struct VertexCustomJobTests {
                 "GET /v1/projects/123/locations/us-central1/customJobs/987",
                 "GET /v1/projects/123/locations/us-central1/customJobs/987",
             ])
+        // Routing headers as google-cloud-aiplatform sends them (VertexClientCaptureTests.pathsAndRoutingHeaders).
+        #expect(reqs[1].headers["x-goog-request-params"] == "parent=projects/p1/locations/us-central1")
+        #expect(reqs[1].headers["content-type"] == "application/json")
+        #expect(reqs[2].headers["x-goog-request-params"] == "name=projects/123/locations/us-central1/customJobs/987")
 
         // The token request: RFC 7523 jwt-bearer grant; the JWT verifies with the key's public half.
         let form = String(decoding: reqs[0].body, as: UTF8.self)

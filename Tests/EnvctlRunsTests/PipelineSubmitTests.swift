@@ -168,6 +168,52 @@ struct PipelineSubmitTests {
         #expect(server.requests.last?.path == "/v1/projects/p1/locations/us-central1/pipelineJobs/\(jobID)")
     }
 
+    /// Without a token, `--vertex` uses Application Default Credentials (here a service-account key made by
+    /// openssl and a local token endpoint) and asks them before every request: a token that expires within the
+    /// refresh margin is fetched again, so a long --wait never sends an expired one (as job submit --vertex does).
+    @Test(.requires("openssl")) func vertexWithADCRefreshesTheTokenDuringWait() throws {
+        let ws = try pinWorkspace()
+        defer { ws.cleanup() }
+        let compiled = try KFPTools.compile("d_platform", into: ws.path)
+        let issued = Counter()
+        let polls = Counter()
+        let server = try TestHTTPServer { req in
+            if req.path == "/token" {
+                return (200, ["access_token": "ADC-TOKEN-\(issued.next())", "expires_in": 30])
+            }
+            if req.method == "POST" {
+                return (200, ["name": "projects/p1/locations/r/pipelineJobs/\(req.query["pipelineJobId"]!)"])
+            }
+            return (200, ["state": polls.next() < 2 ? "PIPELINE_STATE_RUNNING" : "PIPELINE_STATE_SUCCEEDED"])
+        }
+        defer { server.stop() }
+        let key = try runProcess(
+            "openssl", ["genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048", "-out", "sa.pem"],
+            cwd: ws.path)
+        #expect(key.status == 0, "\(key.stderr)")
+        let account: [String: Any] = [
+            "type": "service_account", "project_id": "p1", "private_key_id": "kid-1",
+            "private_key": try String(contentsOfFile: ws.path + "/sa.pem", encoding: .utf8),
+            "client_email": "pipelines@p1.iam.gserviceaccount.com", "token_uri": server.baseURL + "/token",
+        ]
+        try ws.write("sa.json", String(decoding: try JSONSerialization.data(withJSONObject: account), as: UTF8.self))
+        let r = try runProcess(
+            RepoPaths.envctlBinary,
+            [
+                "pipeline", "submit", compiled, "--vertex", "p1/r", "--vertex-endpoint", server.baseURL,
+                "--gcs-output", "gs://bucket/root", "--wait", "--poll-interval", "0.01",
+            ],
+            cwd: ws.path,
+            environment: ["GOOGLE_APPLICATION_CREDENTIALS": ws.path + "/sa.json", "ENVCTL_PIPELINES_TOKEN": ""])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(!r.stderr.contains("ADC-TOKEN"))
+        let calls = server.requests.filter { $0.path != "/token" }
+        #expect(calls.map(\.method) == ["POST", "GET", "GET", "GET"])
+        // One token fetched up front (bad credentials fail before anything is sent), then one per request.
+        #expect(server.requests.filter { $0.path == "/token" }.count == 1 + calls.count)
+        #expect(calls.map { $0.headers["authorization"] ?? "" } == (1...4).map { "Bearer ADC-TOKEN-\($0)" })
+    }
+
     @Test func badTokenAndBadTargetAreClearErrors() throws {
         let ws = try pinWorkspace()
         defer { ws.cleanup() }

@@ -4,7 +4,7 @@ package import Foundation
 import Glibc
 #endif
 
-/// A minimal HTTP/1.1 server on 127.0.0.1 (one connection at a time, Content-Length bodies) that
+/// A minimal HTTP/1.1 server on 127.0.0.1 (a thread per connection, Content-Length bodies) that
 /// records every request and answers through `handler`. Enough for checking what envctl sends.
 package final class TestHTTPServer: @unchecked Sendable {
     package struct Request: Sendable {
@@ -83,13 +83,20 @@ package final class TestHTTPServer: @unchecked Sendable {
         close(fd)
     }
 
+    /// Each connection is served on its own thread, so a handler may hold one response (a watch) open while
+    /// another connection (a followed log) is answered.
     private func serve() {
         while true {
             let client = accept(fd, nil, nil)
             if client < 0 { return }
-            handle(client)
-            close(client)
-            if lock.withLock({ stopped }) { return }
+            if lock.withLock({ stopped }) {
+                close(client)
+                return
+            }
+            Thread { [self] in
+                self.handle(client)
+                close(client)
+            }.start()
         }
     }
 

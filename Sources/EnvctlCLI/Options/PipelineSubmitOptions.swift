@@ -116,12 +116,17 @@ extension PipelineFlow {
             target: try options.target(), wait: options.wait, pollInterval: options.pollInterval,
             timeout: options.timeout)
         let transport = CurlTransport(userAgent: "envctl/\(EnvctlCommand.envctlVersion)")
-        var token = try options.bearerToken()
+        let token = try options.bearerToken()
+        var tokens = BearerTokenSource.fixed(token)
         if token == nil, case .vertex = settings.target {
-            // No token given: Application Default Credentials, as `envctl job submit --vertex` uses them.
-            token = try await GoogleAuth.discover(transport: transport).accessToken()
+            // No token given: Application Default Credentials, as `envctl job submit --vertex` uses them, asked
+            // before every request so that the token is refreshed during a long --wait. The first is fetched now,
+            // so that bad credentials fail before anything is uploaded.
+            let auth = GoogleAuth.discover(transport: transport)
+            _ = try await auth.accessToken()
+            tokens = auth.bearerTokens
         }
-        let submitter = PipelineSubmitter(transport: transport, token: token, log: RunsPresentation.log)
+        let submitter = PipelineSubmitter(transport: transport, tokens: tokens, log: RunsPresentation.log)
         return try await submit(
             s, settings: settings, submitter: submitter, registry: registry, workspace: workspace,
             log: RunsPresentation.stderr)

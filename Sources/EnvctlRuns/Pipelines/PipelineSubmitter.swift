@@ -34,14 +34,18 @@ package struct SubmittedRun: Sendable, Hashable {
 /// inline. Labels carry the git commit and lock hash within each platform's rules.
 package struct PipelineSubmitter: Sendable {
     package var transport: any HTTPTransport
-    package var token: String?
+    package var tokens: BearerTokenSource
     package var log: @Sendable (String) -> Void
 
     package init(transport: any HTTPTransport, token: String?, log: @escaping @Sendable (String) -> Void) {
+        self.init(transport: transport, tokens: .fixed(token), log: log)
+    }
+
+    /// A submitter that asks `tokens` before every request (a refreshing source keeps a long `--wait` working).
+    package init(transport: any HTTPTransport, tokens: BearerTokenSource, log: @escaping @Sendable (String) -> Void) {
         self.transport = transport
-        self.token = token
+        self.tokens = tokens
         self.log = log
-        if let token { Secrets.register(token) }
     }
 
     package static let kfpTerminal: Set<String> = ["SUCCEEDED", "FAILED", "SKIPPED", "CANCELED", "PAUSED"]
@@ -230,9 +234,9 @@ package struct PipelineSubmitter: Sendable {
         return c.url!
     }
 
-    func headers(_ contentType: String) -> HTTPHeaders {
+    func headers(_ contentType: String) async throws(RunsError) -> HTTPHeaders {
         var h = HTTPHeaders([("Accept", "application/json"), ("Content-Type", contentType)])
-        if let token { h.add("authorization", "Bearer \(token)") }
+        if let token = try await tokens.token() { h.add("authorization", "Bearer \(token)") }
         return h
     }
 
@@ -247,7 +251,7 @@ package struct PipelineSubmitter: Sendable {
         body.append(Data("\r\n--\(boundary)--\r\n".utf8))
         return try await send(
             HTTPRequest(
-                method: "POST", url: url, headers: headers("multipart/form-data; boundary=\(boundary)"),
+                method: "POST", url: url, headers: try await headers("multipart/form-data; boundary=\(boundary)"),
                 body: .bytes(body)))
     }
 
@@ -261,7 +265,7 @@ package struct PipelineSubmitter: Sendable {
             }
         }
         return try await send(
-            HTTPRequest(method: method, url: url, headers: headers("application/json"), body: payload),
+            HTTPRequest(method: method, url: url, headers: try await headers("application/json"), body: payload),
             allowNotFound: allowNotFound)
     }
 

@@ -1,6 +1,13 @@
 """Validates rendered manifests (one YAML file, several documents) for the given Kubernetes versions:
-core kinds with kubernetes-validate (strict); PyTorchJob and JobSet with the committed CRD schemas (crds/), and
-their embedded pod/Job templates with kubernetes-validate as core PodTemplate / Job objects.
+core kinds with kubernetes-validate (strict); PyTorchJob and JobSet with the committed CRD openAPIV3Schemas
+(crds/*.openapi.yaml, copied from the projects' CRDs), and their embedded pod/Job templates with
+kubernetes-validate as core PodTemplate / Job objects.
+
+A CRD's structural schema becomes JSON Schema the way the API server reads it under strict field validation
+(kubectl's default): an object with `properties` and no `additionalProperties` rejects unknown fields (the server
+answers "unknown field" instead of pruning), int32/int64 formats bound integers, and the x-kubernetes-* markers
+and `default` are dropped (CEL `x-kubernetes-validations` are not evaluated; the ones in these CRDs are transition
+rules, except JobSet's startupPolicy/dependsOn exclusion, which envctl never writes).
 Usage: validate_manifests.py FILE VERSION... ; prints one line per check, exits 1 on the first failure."""
 import json, os, sys
 import jsonschema, kubernetes_validate, yaml
@@ -8,8 +15,34 @@ import jsonschema, kubernetes_validate, yaml
 HERE = os.path.dirname(os.path.abspath(__file__))
 path, versions = sys.argv[1], sys.argv[2:]
 docs = [d for d in yaml.safe_load_all(open(path)) if d]
-def crd(name):
-    return json.load(open(os.path.join(HERE, "crds", name)))
+BOUNDS = {"int32": (-2**31, 2**31 - 1), "int64": (-2**63, 2**63 - 1)}
+def structural_to_jsonschema(node):
+    if isinstance(node, list):
+        return [structural_to_jsonschema(n) for n in node]
+    if not isinstance(node, dict):
+        return node
+    out = {k: structural_to_jsonschema(v) for k, v in node.items()
+           if not k.startswith("x-kubernetes-") and not k.startswith("x-envctl-") and k not in ("default", "format")}
+    if node.get("format") in BOUNDS and node.get("type") == "integer":
+        low, high = BOUNDS[node["format"]]
+        out.setdefault("minimum", low)
+        out.setdefault("maximum", high)
+    if "properties" in node and "additionalProperties" not in node \
+            and not node.get("x-kubernetes-preserve-unknown-fields"):
+        out["additionalProperties"] = False
+    return out
+def crd(name, obj):
+    spec = yaml.safe_load(open(os.path.join(HERE, "crds", name)))
+    expected = f"{spec['group']}/{spec['version']}"
+    if obj.get("apiVersion") != expected or obj.get("kind") != spec["kind"]:
+        print(f"INVALID {obj.get('kind')}: apiVersion {obj.get('apiVersion')}, the CRD serves {expected}")
+        sys.exit(1)
+    try:
+        jsonschema.validate(obj, structural_to_jsonschema(spec["openAPIV3Schema"]))
+    except jsonschema.ValidationError as e:
+        print(f"INVALID {spec['kind']} against its CRD at {'.'.join(map(str, e.absolute_path))}: {e.message}")
+        sys.exit(1)
+    print(f"ok {spec['kind']} crd {expected}")
 def core(obj, what):
     for v in versions:
         try:
@@ -23,13 +56,11 @@ def pod_template(template, what):
 for d in docs:
     kind = d.get("kind")
     if kind == "PyTorchJob":
-        jsonschema.validate(d, crd("pytorchjob-v1.schema.json"))
-        print("ok PyTorchJob crd")
+        crd("kubeflow.org_pytorchjobs.v1.openapi.yaml", d)
         for role, spec in d["spec"]["pytorchReplicaSpecs"].items():
             pod_template(spec["template"], f"PyTorchJob {role} template")
     elif kind == "JobSet":
-        jsonschema.validate(d, crd("jobset-v1alpha2.schema.json"))
-        print("ok JobSet crd")
+        crd("jobset.x-k8s.io_jobsets.v1alpha2.openapi.yaml", d)
         for rj in d["spec"]["replicatedJobs"]:
             core({"apiVersion": "batch/v1", "kind": "Job", "metadata": {"name": "t"}, "spec": rj["template"]["spec"]},
                  f"JobSet {rj['name']} job template")
