@@ -414,7 +414,9 @@ package enum LockCheck {
                     continue
                 }
                 do {
-                    let now = try await registry.pin(image.reference, platform: "linux/amd64")
+                    // The index digest answers for every platform; ask for one the environment runs.
+                    let now = try await registry.pin(
+                        image.reference, platform: env.platforms.first ?? ContainerPlatform.amd64)
                     if now.digest.description != digest {
                         out.note(
                             "\(env.name): \(image.reference) moved upstream: locked \(digest), now \(now.digest)",
