@@ -64,6 +64,7 @@ extension KnowledgeBase {
             }
         }
         kb.images.tags = overlay(images.tags, other.images.tags) { $0.cuda }
+        kb.platformWheels = overlay(platformWheels, other.platformWheels) { $0.row.key }
         if !other.version.isEmpty { kb.version = "\(version)+\(other.version)" }
         return kb
     }

@@ -17,6 +17,7 @@ extension KnowledgeBase {
         gpus = try c.decodeIfPresent([GPUModel].self, forKey: .gpus) ?? []
         gpuDrivers = try c.decodeIfPresent([GPUDriverSupport].self, forKey: .gpuDrivers) ?? []
         frameworks = try c.decodeIfPresent([String: FrameworkFamily].self, forKey: .frameworks) ?? [:]
+        platformWheels = try c.decodeIfPresent([PlatformWheels].self, forKey: .platformWheels) ?? []
         images = try c.decodeIfPresent(CUDAImages.self, forKey: .images) ?? CUDAImages(repository: "", tags: [])
     }
 
@@ -100,6 +101,23 @@ extension KnowledgeBase {
             for r in fam.releases { check(r.provenance, "\(name) \(r.version)") }
         }
         for r in images.tags { check(r.provenance, "image tags for CUDA \(r.cuda)") }
+        for r in platformWheels {
+            check(r.provenance, "platform_wheels \(r.row.key)")
+            if !ContainerPlatform.known.contains(r.platform) || r.platform == ContainerPlatform.amd64 {
+                problems.append(
+                    .error(
+                        "platform_wheels \(r.row.key): platform must be \(ContainerPlatform.arm64) (the framework rows describe \(ContainerPlatform.amd64))",
+                        at: SourceLocation(file: file, line: 1, column: 1)))
+            }
+        }
+        for r in gpus {
+            if let p = r.platform, !ContainerPlatform.known.contains(p) {
+                problems.append(
+                    .error(
+                        "gpu \(r.name): platform '\(p.escapedForMessage)' is not one of \(ContainerPlatform.known.joined(separator: ", "))",
+                        at: SourceLocation(file: file, line: 1, column: 1)))
+            }
+        }
         return problems
     }
 }

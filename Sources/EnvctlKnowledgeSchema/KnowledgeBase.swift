@@ -84,14 +84,21 @@ package struct GPUModelRow: Sendable, Hashable, Codable {
     /// Other spellings; optional in the file.
     package var aliases: [String]
     package var sm: ComputeCapability
+    /// The container platform of the host the GPU sits in (`linux/arm64` for Grace parts); nil means the
+    /// default, `linux/amd64`.
+    package var platform: String?
+    /// A Jetson module (Tegra): it runs L4T/JetPack, a different CUDA stack from SBSA servers.
+    package var tegra: Bool
 
-    enum CodingKeys: String, CodingKey { case name, aliases, sm }
+    enum CodingKeys: String, CodingKey { case name, aliases, sm, platform, tegra }
 
     package init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         name = try c.decode(String.self, forKey: .name)
         aliases = try c.decodeIfPresent([String].self, forKey: .aliases) ?? []
         sm = try c.decode(ComputeCapability.self, forKey: .sm)
+        platform = try c.decodeIfPresent(String.self, forKey: .platform)
+        tegra = try c.decodeIfPresent(Bool.self, forKey: .tegra) ?? false
     }
 
     package func encode(to encoder: any Encoder) throws {
@@ -99,7 +106,49 @@ package struct GPUModelRow: Sendable, Hashable, Codable {
         try c.encode(name, forKey: .name)
         if !aliases.isEmpty { try c.encode(aliases, forKey: .aliases) }
         try c.encode(sm, forKey: .sm)
+        try c.encodeIfPresent(platform, forKey: .platform)
+        if tegra { try c.encode(tegra, forKey: .tegra) }
     }
+}
+
+/// Which builds of a framework publish CUDA wheels for a platform other than `linux/amd64` (`platform_wheels:`).
+/// The framework rows describe linux/amd64; a release no row covers is unknown on the other platform.
+package typealias PlatformWheels = Sourced<PlatformWheelsRow>
+package struct PlatformWheelsRow: Sendable, Hashable, Codable {
+    /// `torch`, `jax`, `tensorflow`.
+    package var framework: String
+    /// `linux/arm64`.
+    package var platform: String
+    /// The releases the row covers.
+    package var versions: VersionSpecifier
+    /// The build variants (`cu128`, `cuda13`) known to publish CUDA wheels for the platform.
+    package var variants: [String]
+    /// Whether `variants` is all there is: no other variant of these releases publishes them. When false, a
+    /// variant not listed is unknown.
+    package var complete: Bool
+
+    enum CodingKeys: String, CodingKey { case framework, platform, versions, variants, complete }
+
+    package init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        framework = try c.decode(String.self, forKey: .framework)
+        platform = try c.decode(String.self, forKey: .platform)
+        versions = try c.decode(VersionSpecifier.self, forKey: .versions)
+        variants = try c.decodeIfPresent([String].self, forKey: .variants) ?? []
+        complete = try c.decodeIfPresent(Bool.self, forKey: .complete) ?? false
+    }
+
+    package func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(framework, forKey: .framework)
+        try c.encode(platform, forKey: .platform)
+        try c.encode(versions, forKey: .versions)
+        try c.encode(variants, forKey: .variants)
+        if complete { try c.encode(complete, forKey: .complete) }
+    }
+
+    /// The identity used by overlays.
+    package var key: String { "\(framework) \(platform) \(versions.text)" }
 }
 
 /// One published build of a framework release, e.g. torch 2.5.1 for cu124.
@@ -244,12 +293,14 @@ package struct KnowledgeBase: Sendable, Hashable, Codable {
     /// Driver ranges per architecture and per product (`gpu_drivers:`).
     package var gpuDrivers: [GPUDriverSupport]
     package var frameworks: [String: FrameworkFamily]
+    /// Which framework builds publish CUDA wheels for platforms other than linux/amd64 (`platform_wheels:`).
+    package var platformWheels: [PlatformWheels]
     package var images: CUDAImages
 
     enum CodingKeys: String, CodingKey {
         case schemaVersion = "schema_version", version, date, sources, cuda, cudnn, python, osPython = "os_python",
             pythonBuilds = "python_builds",
-            architectures, gpus, gpuDrivers = "gpu_drivers", frameworks, images
+            architectures, gpus, gpuDrivers = "gpu_drivers", frameworks, platformWheels = "platform_wheels", images
     }
 
     package func family(_ name: FrameworkName) -> FrameworkFamily? { frameworks[name.rawValue] }

@@ -142,14 +142,20 @@ package struct Locker: Sendable {
                 base: LockedImage(reference: r.baseImage), builder: LockedImage(reference: r.builderImage)),
             image: env.image?.value, apt: env.apt.map(\.value), env: env.env,
             pythonPackages: LockedPython(platform: "", packages: []), reasons: r.reasons, warnings: r.warnings,
-            pythonRuntime: r.pythonRuntime)
+            pythonRuntime: r.pythonRuntime, platforms: r.platforms)
+    }
+
+    /// The uv `--python-platform` for a container platform: `options.platform` for linux/amd64.
+    package static func pythonPlatform(_ platform: String, options: LockOptions) -> String {
+        platform == ContainerPlatform.amd64 ? options.platform : ContainerPlatform.pythonPlatform(platform) ?? platform
     }
 
     func lockEnvironment(_ env: EnvironmentSpec, _ r: Resolution, spec: Spec, options: LockOptions) async throws
         -> LockedEnvironment
     {
         var locked = Self.skeleton(env, r)
-        locked.pythonPackages.platform = options.platform
+        let platforms = r.platforms.isEmpty ? Resolution.defaultPlatforms : r.platforms
+        locked.pythonPackages.platform = Self.pythonPlatform(platforms[0], options: options)
 
         // Python: the framework's own lines, then the user's requirements file and inline packages.
         var lines = locked.framework?.requirementLines ?? []
@@ -165,23 +171,33 @@ package struct Locker: Sendable {
             guard let pinner else {
                 throw PythonPinError(.toolMissing, "no uv available to pin Python packages")
             }
-            let request = PinRequest(
-                requirements: lines, python: r.python.text, platform: options.platform,
-                defaultIndex: spec.pythonIndexes.defaultIndex, frameworkIndex: r.framework?.indexURL,
-                mirrors: spec.pythonIndexes.mirrors, offline: options.offline,
-                constraints: env.cudaWheels?.value == .knowledgeBase ? Self.knowledgeBaseWheelConstraints(r) : [])
-            var req = request
-            req.environment = options.uvEnvironment
-            if let old = options.previous?.environment(named: env.name) {
-                req.preferences = old.pythonPackages.packages.map { "\($0.name)==\($0.version)" }
-                req.upgrade = options.upgrade[env.name] ?? .none
+            // Each platform is pinned on its own: wheels and hashes differ (aarch64 wheels, other nvidia-* pins).
+            for (i, platform) in platforms.enumerated() {
+                let pyPlatform = Self.pythonPlatform(platform, options: options)
+                var req = PinRequest(
+                    requirements: lines, python: r.python.text, platform: pyPlatform,
+                    defaultIndex: spec.pythonIndexes.defaultIndex, frameworkIndex: r.framework?.indexURL,
+                    mirrors: spec.pythonIndexes.mirrors, offline: options.offline,
+                    constraints: env.cudaWheels?.value == .knowledgeBase ? Self.knowledgeBaseWheelConstraints(r) : [])
+                req.environment = options.uvEnvironment
+                if let old = options.previous?.environment(named: env.name) {
+                    let previous = i == 0 ? old.pythonPackages : old.platformPythonPackages[platform]
+                    req.preferences = (previous?.packages ?? []).map { "\($0.name)==\($0.version)" }
+                    req.upgrade = options.upgrade[env.name] ?? .none
+                }
+                let pins = try await pinner.pin(req)
+                if i == 0 {
+                    locked.pythonPackages.packages = pins
+                } else {
+                    locked.platformPythonPackages[platform] = LockedPython(platform: pyPlatform, packages: pins)
+                }
             }
-            locked.pythonPackages.packages = try await pinner.pin(req)
         }
         try Self.applyCUDAWheels(&locked, resolution: r, spec: spec, knowledgeBase: knowledgeBase)
 
         // Images: keep the previous lock's digests where asked and the reference is unchanged.
         if let old = options.previous?.environment(named: env.name), !options.refreshImages,
+            old.platforms == locked.platforms,
             old.images.base.reference == locked.images.base.reference, old.images.base.digest != nil,
             old.images.builder.reference == locked.images.builder.reference, old.images.builder.digest != nil
         {
@@ -190,9 +206,19 @@ package struct Locker: Sendable {
             for keyPath in [\LockedImages.base, \LockedImages.builder] {
                 let ref = locked.images[keyPath: keyPath].reference
                 do {
-                    let pinned = try await images.pin(ref, platform: options.imagePlatform)
-                    locked.images[keyPath: keyPath].digest = pinned.digest.description
-                    locked.images[keyPath: keyPath].platformDigest = pinned.platformManifestDigest.description
+                    // One index digest; the first platform's manifest under platform_digest, the others under
+                    // platform_digests. A tag without a manifest for a platform fails here.
+                    for (i, platform) in platforms.enumerated() {
+                        let pinned = try await images.pin(
+                            ref, platform: platform == ContainerPlatform.amd64 ? options.imagePlatform : platform)
+                        locked.images[keyPath: keyPath].digest = pinned.digest.description
+                        if i == 0 {
+                            locked.images[keyPath: keyPath].platformDigest = pinned.platformManifestDigest.description
+                        } else {
+                            locked.images[keyPath: keyPath].platformDigests[platform] =
+                                pinned.platformManifestDigest.description
+                        }
+                    }
                 } catch {
                     throw LockError(
                         .imagePinningFailed,
@@ -313,7 +339,7 @@ package struct Locker: Sendable {
     }
 
     /// `sha256:` over what determines the built image: every encoded field of the environment (framework and
-    /// its index, CUDA, cuDNN, Python and its `python_runtime` build, URLs and sha256s, OS, driver, `expected`, `cuda_wheels`, archs, images with both digests, image repository, apt, env,
+    /// its index, CUDA, cuDNN, Python and its `python_runtime` build, URLs and sha256s, OS, platforms, driver, `expected`, `cuda_wheels`, archs, images with both digests, image repository, apt, env,
     /// and every Python pin with its version, index and hashes). Reasons, warnings and push records don't count.
     /// `lock --check` recomputes it, so a hand edit of any covered field shows.
     package static func contentHash(_ env: LockedEnvironment) -> String {
@@ -322,6 +348,8 @@ package struct Locker: Sendable {
         e.reasons = []
         e.warnings = []
         e.pushed = nil
+        // A linux/amd64-only environment hashes as before platforms existed; any other set is covered.
+        if e.platforms == Resolution.defaultPlatforms { e.platforms = [] }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         let data = (try? encoder.encode(e)) ?? Data()

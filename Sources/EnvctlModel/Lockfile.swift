@@ -213,15 +213,40 @@ package struct LockedImage: Sendable, Hashable, Codable {
     package var reference: String
     /// Digest of what the tag pointed to (an index for multi-platform images). Nil when locked offline.
     package var digest: String?
-    /// Digest of the `linux/amd64` manifest inside the index (equal to `digest` for single-platform images).
+    /// Digest of the manifest inside the index for the environment's first platform (`linux/amd64` unless the
+    /// environment is arm64 only; equal to `digest` for single-platform images).
     package var platformDigest: String?
+    /// The manifest digests of the environment's other platforms (`linux/arm64`), under the same index `digest`;
+    /// empty for a single-platform environment.
+    package var platformDigests: [String: String]
 
-    enum CodingKeys: String, CodingKey { case reference, digest, platformDigest = "platform_digest" }
+    enum CodingKeys: String, CodingKey {
+        case reference, digest, platformDigest = "platform_digest", platformDigests = "platform_digests"
+    }
 
-    package init(reference: String, digest: String? = nil, platformDigest: String? = nil) {
+    package init(
+        reference: String, digest: String? = nil, platformDigest: String? = nil, platformDigests: [String: String] = [:]
+    ) {
         self.reference = reference
         self.digest = digest
         self.platformDigest = platformDigest
+        self.platformDigests = platformDigests
+    }
+
+    package init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        reference = try c.decode(String.self, forKey: .reference)
+        digest = try c.decodeIfPresent(String.self, forKey: .digest)
+        platformDigest = try c.decodeIfPresent(String.self, forKey: .platformDigest)
+        platformDigests = try c.decodeIfPresent(OrderedMap<String>.self, forKey: .platformDigests)?.dictionary ?? [:]
+    }
+
+    package func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(reference, forKey: .reference)
+        try c.encodeIfPresent(digest, forKey: .digest)
+        try c.encodeIfPresent(platformDigest, forKey: .platformDigest)
+        if !platformDigests.isEmpty { try c.encode(OrderedMap(sorting: platformDigests), forKey: .platformDigests) }
     }
 
     /// `reference@digest` when pinned, else the tag reference. This is what a FROM line uses.
@@ -385,6 +410,9 @@ package struct LockedEnvironment: Sendable, Hashable, Codable {
     /// which render as the OS package.
     package var pythonRuntime: LockedPythonRuntime?
     package var os: String
+    /// The container platforms the environment is locked for (`linux/amd64` first); locks written before
+    /// platforms existed read as `[linux/amd64]`.
+    package var platforms: [String]
     package var driver: LockedDriver
     /// The knowledge base's stack where the pinned `nvidia-*` wheels install another one; nil when they agree.
     /// `cuda`, `cudnn` and `driver` then state what the wheels install.
@@ -400,17 +428,21 @@ package struct LockedEnvironment: Sendable, Hashable, Codable {
     package var image: String?
     package var apt: [String]
     package var env: [String: String]
+    /// The Python pins of the first platform.
     package var pythonPackages: LockedPython
+    /// The Python pins of the other platforms (`linux/arm64` -> `aarch64-manylinux_2_28` pins); empty for one platform.
+    package var platformPythonPackages: [String: LockedPython]
     /// Why the resolver chose this, in sentences.
     package var reasons: [String]
     package var warnings: [String]
     package var pushed: PushedImage?
 
     enum CodingKeys: String, CodingKey {
-        case hash, framework, cuda, cudnn, python, pythonRuntime = "python_runtime", os, driver, expected, cudaWheels =
-            "cuda_wheels", archs
+        case hash, framework, cuda, cudnn, python, pythonRuntime = "python_runtime", os, platforms, driver, expected,
+            cudaWheels = "cuda_wheels", archs
         case cudaLibraries = "cuda_libraries", images, image
-        case apt, env, pythonPackages = "python_packages", reasons, warnings, pushed
+        case apt, env, pythonPackages = "python_packages", platformPythonPackages = "platform_python_packages"
+        case reasons, warnings, pushed
     }
 
     package init(
@@ -418,8 +450,11 @@ package struct LockedEnvironment: Sendable, Hashable, Codable {
         os: String, driver: LockedDriver, archs: [String], cudaLibraries: String, images: LockedImages,
         image: String?, apt: [String], env: [String: String], pythonPackages: LockedPython, reasons: [String],
         warnings: [String], pushed: PushedImage? = nil, expected: LockedExpectation? = nil,
-        cudaWheels: [String: String]? = nil, pythonRuntime: LockedPythonRuntime? = nil
+        cudaWheels: [String: String]? = nil, pythonRuntime: LockedPythonRuntime? = nil,
+        platforms: [String] = [ContainerPlatform.amd64], platformPythonPackages: [String: LockedPython] = [:]
     ) {
+        self.platforms = platforms
+        self.platformPythonPackages = platformPythonPackages
         self.pythonRuntime = pythonRuntime
         self.expected = expected
         self.cudaWheels = cudaWheels
@@ -459,6 +494,7 @@ package struct LockedEnvironment: Sendable, Hashable, Codable {
         python = try c.decode(String.self, forKey: .python)
         pythonRuntime = try c.decodeIfPresent(LockedPythonRuntime.self, forKey: .pythonRuntime)
         os = try c.decode(String.self, forKey: .os)
+        platforms = try c.decodeIfPresent([String].self, forKey: .platforms) ?? [ContainerPlatform.amd64]
         driver = try c.decode(LockedDriver.self, forKey: .driver)
         expected = try c.decodeIfPresent(LockedExpectation.self, forKey: .expected)
         cudaWheels = try c.decodeIfPresent(OrderedMap<String>.self, forKey: .cudaWheels)?.dictionary
@@ -469,6 +505,8 @@ package struct LockedEnvironment: Sendable, Hashable, Codable {
         apt = try c.decodeIfPresent([String].self, forKey: .apt) ?? []
         env = try c.decodeIfPresent(OrderedMap<String>.self, forKey: .env)?.dictionary ?? [:]
         pythonPackages = try c.decode(LockedPython.self, forKey: .pythonPackages)
+        platformPythonPackages =
+            try c.decodeIfPresent(OrderedMap<LockedPython>.self, forKey: .platformPythonPackages)?.dictionary ?? [:]
         reasons = try c.decodeIfPresent([String].self, forKey: .reasons) ?? []
         warnings = try c.decodeIfPresent([String].self, forKey: .warnings) ?? []
         pushed = try c.decodeIfPresent(PushedImage.self, forKey: .pushed)
@@ -483,6 +521,8 @@ package struct LockedEnvironment: Sendable, Hashable, Codable {
         try c.encode(python, forKey: .python)
         try c.encodeIfPresent(pythonRuntime, forKey: .pythonRuntime)
         try c.encode(os, forKey: .os)
+        // Empty only inside `Locker.contentHash` for a linux/amd64-only environment, so its hash stays as before.
+        if !platforms.isEmpty { try c.encode(platforms, forKey: .platforms) }
         try c.encode(driver, forKey: .driver)
         try c.encodeIfPresent(expected, forKey: .expected)
         try c.encodeIfPresent(cudaWheels.map { OrderedMap(sorting: $0) }, forKey: .cudaWheels)
@@ -493,6 +533,9 @@ package struct LockedEnvironment: Sendable, Hashable, Codable {
         try c.encode(apt, forKey: .apt)
         try c.encode(OrderedMap(sorting: env), forKey: .env)
         try c.encode(pythonPackages, forKey: .pythonPackages)
+        if !platformPythonPackages.isEmpty {
+            try c.encode(OrderedMap(sorting: platformPythonPackages), forKey: .platformPythonPackages)
+        }
         try c.encode(reasons, forKey: .reasons)
         try c.encode(warnings, forKey: .warnings)
         try c.encodeIfPresent(pushed, forKey: .pushed)

@@ -62,10 +62,13 @@ package struct Fleet: Sendable, Hashable {
     package var driver: Located<Version>?
     /// GPU names (`a100`) or compute capabilities (`sm_80`, `8.0`), as written.
     package var gpus: [Located<String>]
+    /// `fleet.platforms:` as written (`linux/amd64`, `linux/arm64`); nil means inferred from the GPUs.
+    package var platforms: Located<[String]>?
 
-    package init(driver: Located<Version>? = nil, gpus: [Located<String>] = []) {
+    package init(driver: Located<Version>? = nil, gpus: [Located<String>] = [], platforms: Located<[String]>? = nil) {
         self.driver = driver
         self.gpus = gpus
+        self.platforms = platforms
     }
 }
 
@@ -91,6 +94,8 @@ package struct EnvironmentSpec: Sendable, Hashable {
     package var pythonSource: Located<PythonSource>?
     /// Environment variables baked into the image, sorted by name for determinism.
     package var env: [String: String]
+    /// `platforms:`: the fleet platforms this environment is for; nil means all of them.
+    package var platforms: Located<[String]>?
 
     package init(name: String, location: SourceLocation? = nil) {
         self.name = name
@@ -175,5 +180,28 @@ package struct Spec: Sendable, Hashable {
 
     package func environment(named name: String) -> EnvironmentSpec? {
         environments.first { $0.name == name }
+    }
+}
+
+/// The container platforms envctl locks and builds for, spelled as OCI platforms (`os/architecture`).
+package enum ContainerPlatform {
+    package static let amd64 = "linux/amd64"
+    package static let arm64 = "linux/arm64"
+    /// Every platform a spec may name, in lock order.
+    package static let known = [amd64, arm64]
+
+    /// Platforms in lock order (linux/amd64 first), without duplicates.
+    package static func ordered(_ platforms: some Sequence<String>) -> [String] {
+        let set = Set(platforms)
+        return known.filter(set.contains) + set.subtracting(known).sorted()
+    }
+
+    /// The uv `--python-platform` wheels are chosen for on `platform`.
+    package static func pythonPlatform(_ platform: String) -> String? {
+        switch platform {
+        case amd64: return "x86_64-manylinux_2_28"
+        case arm64: return "aarch64-manylinux_2_28"
+        default: return nil
+        }
     }
 }

@@ -9,10 +9,10 @@ package struct SpecParser {
     package init() {}
 
     static let topLevelKeys = ["version", "fleet", "environments", "python_index", "knowledge", "network"]
-    static let fleetKeys = ["driver", "gpus"]
+    static let fleetKeys = ["driver", "gpus", "platforms"]
     static let environmentKeys = [
         "framework", "cuda", "cudnn", "python", "os", "requirements", "packages", "apt", "image",
-        "cuda_libraries", "cuda_wheels", "env", "python_source",
+        "cuda_libraries", "cuda_wheels", "env", "python_source", "platforms",
     ]
 
     /// Parses the spec at `path`.
@@ -123,7 +123,30 @@ package struct SpecParser {
                 }
             }
         }
+        if let n = m["platforms"] { fleet.platforms = parsePlatforms(n, what: "fleet.platforms", &ctx) }
         return fleet
+    }
+
+    /// `platforms: [linux/amd64, linux/arm64]`: a non-empty list of known container platforms.
+    func parsePlatforms(_ node: Node, what: String, _ ctx: inout Context) -> Located<[String]>? {
+        guard let items = ctx.sequence(node, what: what) else { return nil }
+        var out: [String] = []
+        for item in items {
+            guard let s = ctx.scalar(item, what: "a platform") else { continue }
+            if ContainerPlatform.known.contains(s) {
+                if !out.contains(s) { out.append(s) }
+            } else {
+                ctx.error(
+                    "'\(s)' is not a platform envctl builds for",
+                    hint: "use \(ContainerPlatform.known.joined(separator: " or ")); Jetson (L4T) is not supported",
+                    item)
+            }
+        }
+        if out.isEmpty, items.isEmpty {
+            ctx.error("\(what) is empty", hint: "list linux/amd64, linux/arm64 or both, or leave it out", node)
+            return nil
+        }
+        return out.isEmpty ? nil : Located(out, at: ctx.location(node))
     }
 
     func parsePythonIndex(_ node: Node, _ ctx: inout Context) -> PythonIndexSettings {
@@ -311,6 +334,7 @@ package struct SpecParser {
                     n)
             }
         }
+        if let n = m["platforms"] { env.platforms = parsePlatforms(n, what: "platforms", &ctx) }
         if let n = m["env"], let vars = ctx.mapping(n, what: "env") {
             for (k, v) in vars {
                 guard let key = ctx.scalar(k, what: "an environment variable name"),

@@ -31,6 +31,9 @@ struct Report {
         if !constraints.gpus.isEmpty {
             parts.append("GPUs \(Search.list(constraints.gpus.map(\.label)))\(at(constraints.gpus.first?.location))")
         }
+        if constraints.platforms != Resolution.defaultPlatforms {
+            parts.append("platforms \(Search.list(constraints.platforms))\(at(constraints.platformsLocation))")
+        }
         return parts.isEmpty ? "no constraints" : Search.list(parts)
     }
 
@@ -133,6 +136,10 @@ struct Report {
                 text = driverSuggestion(r, summary: summary)
             case .gpus:
                 text = "without the fleet GPUs \(Search.list(constraints.gpus.map(\.label))) the spec gives \(summary)."
+            case .platforms:
+                let dropped = constraints.platforms.filter { $0 != ContainerPlatform.amd64 }
+                text =
+                    "platforms: [\(ContainerPlatform.amd64)] (without \(Search.list(dropped)) and its GPUs) gives \(summary)."
             case .images:
                 continue
             }
@@ -161,7 +168,7 @@ struct Report {
         case .framework, .cuda, .python: return 0
         case .cudnn, .os: return 50
         case .driver: return 100
-        case .gpus: return 1000
+        case .gpus, .platforms: return 1000
         case .images: return 10_000
         }
     }

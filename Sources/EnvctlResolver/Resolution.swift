@@ -33,14 +33,16 @@ package struct Resolution: Sendable, Hashable {
     package var builderImage: String
     package var reasons: [String]
     package var warnings: [String]
+    /// The container platforms the environment is for (`linux/amd64` first); the lock pins each.
+    package var platforms: [String] = Resolution.defaultPlatforms
 
-    /// The container platforms a lock pins Python archives for today.
-    package static let defaultPlatforms = ["linux/amd64"]
+    /// The platform of a spec that names no arm64 GPU and no `platforms:`.
+    package static let defaultPlatforms = [ContainerPlatform.amd64]
 }
 
 /// The user constraints the resolver checks, in the order reports name them.
 package enum ConstraintKind: String, Sendable, Hashable, CaseIterable, Comparable {
-    case framework, cuda, cudnn, python, os, driver, gpus, images
+    case framework, cuda, cudnn, python, os, driver, gpus, platforms, images
 
     package static func < (a: Self, b: Self) -> Bool { allCases.firstIndex(of: a)! < allCases.firstIndex(of: b)! }
 }

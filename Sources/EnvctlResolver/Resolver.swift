@@ -20,6 +20,7 @@ package struct Resolver: Sendable {
     package func resolve(_ spec: Spec, environment: String? = nil) throws(ResolverError) -> [Resolution] {
         var diagnostics: [Diagnostic] = []
         let gpus = fleetGPUs(spec.fleet, &diagnostics)
+        let fleetPlatforms = Self.fleetPlatforms(spec.fleet, gpus: gpus, &diagnostics)
         var results: [Resolution] = []
         var failures: [ResolutionFailure] = []
         let envs = spec.environments.filter { environment == nil || $0.name == environment }
@@ -29,9 +30,13 @@ package struct Resolver: Sendable {
                     "no environment named '\(environment)' in \(spec.path)",
                     hint: "environments: \(spec.environments.map(\.name).joined(separator: ", "))"))
         }
+        let platforms = envs.map { Self.environmentPlatforms($0, fleet: fleetPlatforms, spec.fleet, &diagnostics) }
         if !diagnostics.isEmpty { throw ResolverError(failures: [], diagnostics: diagnostics) }
-        for env in envs {
-            let constraints = Constraints(env: env, fleet: spec.fleet, gpus: gpus)
+        for (env, envPlatforms) in zip(envs, platforms) {
+            var constraints = Constraints(
+                env: env, fleet: spec.fleet, gpus: gpus.filter { envPlatforms.contains($0.platform) })
+            constraints.platforms = envPlatforms
+            constraints.platformsLocation = env.platforms?.location ?? spec.fleet.platforms?.location
             let search = Search(kb: knowledgeBase, constraints: constraints)
             switch search.solve() {
             case .success(let r): results.append(r)
@@ -47,6 +52,16 @@ package struct Resolver: Sendable {
     func fleetGPUs(_ fleet: Fleet, _ diagnostics: inout [Diagnostic]) -> [FleetGPU] {
         var out: [FleetGPU] = []
         for written in fleet.gpus {
+            let row = knowledgeBase.gpuModel(named: written.value)
+            if let row, row.tegra {
+                diagnostics.append(
+                    .error(
+                        "\(written.value) is a Jetson (Tegra) module: it runs L4T/JetPack, whose CUDA, driver and framework wheels differ from those of linux/arm64 (SBSA) servers, and envctl does not lock or build for it",
+                        hint:
+                            "remove it from fleet.gpus; build Jetson images from NVIDIA's L4T/JetPack containers instead",
+                        at: written.location))
+                continue
+            }
             if let hit = knowledgeBase.gpu(named: written.value) {
                 if knowledgeBase.architecture(hit.sm) == nil {
                     diagnostics.append(
@@ -58,7 +73,10 @@ package struct Resolver: Sendable {
                 }
                 if !out.contains(where: { $0.sm == hit.sm && $0.written == written.value }) {
                     let model = ComputeCapability(written.value) == nil ? hit.name : nil
-                    out.append(FleetGPU(written: written.value, sm: hit.sm, model: model, location: written.location))
+                    out.append(
+                        FleetGPU(
+                            written: written.value, sm: hit.sm, model: model, location: written.location,
+                            platform: row?.platform ?? ContainerPlatform.amd64))
                 }
             } else {
                 let names = knowledgeBase.gpus.map(\.name)
@@ -74,6 +92,44 @@ package struct Resolver: Sendable {
         }
         return out
     }
+
+    /// `fleet.platforms`: as written, or inferred from the GPUs (Grace parts are linux/arm64, the rest
+    /// linux/amd64); linux/amd64 when the spec names neither. A GPU outside an explicit list is bad input at its line.
+    static func fleetPlatforms(_ fleet: Fleet, gpus: [FleetGPU], _ diagnostics: inout [Diagnostic])
+        -> [String]
+    {
+        guard let explicit = fleet.platforms else {
+            let inferred = ContainerPlatform.ordered(gpus.map(\.platform))
+            return inferred.isEmpty ? Resolution.defaultPlatforms : inferred
+        }
+        for gpu in gpus where !explicit.value.contains(gpu.platform) {
+            let at = explicit.location.map { " (\($0))" } ?? ""
+            diagnostics.append(
+                .error(
+                    "\(gpu.written) runs on \(gpu.platform), but fleet.platforms\(at) lists only \(explicit.value.joined(separator: ", "))",
+                    hint: "add \(gpu.platform) to fleet.platforms, or remove \(gpu.written) from fleet.gpus",
+                    at: gpu.location))
+        }
+        return ContainerPlatform.ordered(explicit.value)
+    }
+
+    /// An environment's `platforms:` narrows the fleet's; a platform outside the fleet is bad input at its line.
+    static func environmentPlatforms(
+        _ env: EnvironmentSpec, fleet: [String], _ spec: Fleet, _ diagnostics: inout [Diagnostic]
+    ) -> [String] {
+        guard let asked = env.platforms else { return fleet }
+        let outside = asked.value.filter { !fleet.contains($0) }
+        if !outside.isEmpty {
+            diagnostics.append(
+                .error(
+                    "environment '\(env.name)' asks for \(outside.joined(separator: ", ")), which the fleet does not run (fleet platforms: \(fleet.joined(separator: ", ")))",
+                    hint: spec.platforms == nil
+                        ? "fleet platforms come from fleet.gpus; add a GPU of that platform or list it in fleet.platforms"
+                        : "add it to fleet.platforms or remove it here",
+                    at: asked.location))
+        }
+        return ContainerPlatform.ordered(asked.value.filter(fleet.contains))
+    }
 }
 
 struct FleetGPU: Sendable, Hashable {
@@ -82,6 +138,8 @@ struct FleetGPU: Sendable, Hashable {
     /// The knowledge base's name for the product (`b200`); nil when written as a compute capability.
     var model: String?
     var location: SourceLocation?
+    /// The container platform of the nodes (`linux/arm64` for Grace parts).
+    var platform: String = ContainerPlatform.amd64
 
     /// What the nodes are called in a fix ("the b200 nodes", "the sm_90 nodes").
     var nodes: String { "the \(model ?? sm.smName) nodes" }
@@ -104,8 +162,9 @@ struct Constraints: Sendable {
     /// Where the interpreter comes from; standalone unless the spec says `python_source: os`.
     var pythonSource: PythonSource = .standalone
     var pythonSourceLocation: SourceLocation?
-    /// The container platforms the lock pins a Python archive for.
+    /// The container platforms the environment is for; the lock pins Python archives and wheels for each.
     var platforms: [String] = Resolution.defaultPlatforms
+    var platformsLocation: SourceLocation?
 
     init(env: EnvironmentSpec, fleet: Fleet, gpus: [FleetGPU]) {
         envName = env.name
@@ -134,6 +193,9 @@ struct Constraints: Sendable {
         case .os: c.os = nil
         case .driver: c.driver = nil
         case .gpus: c.gpus = []
+        case .platforms:
+            c.platforms = [ContainerPlatform.amd64]
+            c.gpus = gpus.filter { $0.platform == ContainerPlatform.amd64 }
         case .images: break
         }
         return c
@@ -148,6 +210,7 @@ struct Constraints: Sendable {
         case .os: return os != nil
         case .driver: return driver != nil
         case .gpus: return !gpus.isEmpty
+        case .platforms: return platforms.contains(ContainerPlatform.amd64) && platforms.count > 1
         case .images: return false
         }
     }

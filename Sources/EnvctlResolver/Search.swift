@@ -67,19 +67,26 @@ struct Search {
                 ])
             }
             let releases = family.releases.sorted(by: { $0.version > $1.version })
+            // Within a release, a build known to publish wheels for every platform comes before one the
+            // knowledge base can't vouch for (same order as before for a linux/amd64-only environment).
+            func builds(_ release: FrameworkRelease) -> [FrameworkBuild] {
+                let ordered = release.builds.sorted(by: Self.buildOrder)
+                let known = ordered.filter { knownOnEveryPlatform(name, release, $0) }
+                return known + ordered.filter { b in !known.contains { $0.variant == b.variant } }
+            }
             // A release the spec's version clause rules out can never succeed, so the first pass skips it: with
             // `torch==2.5.*` that is most of the family, and evaluating each would build its whole report.
             // Only when nothing passes are all candidates evaluated, for the conflict report and its suggestions.
             let fw = name.rawValue
             for release in releases where frameworkVersionProblems(release: release, fw: fw).isEmpty {
-                for build in release.builds.sorted(by: Self.buildOrder) {
+                for build in builds(release) {
                     if case .success(let r) = evaluate(family: family, release: release, build: build) {
                         return .success(r)
                     }
                 }
             }
             for release in releases {
-                for build in release.builds.sorted(by: Self.buildOrder) {
+                for build in builds(release) {
                     switch evaluate(family: family, release: release, build: build) {
                     case .success(let r): return .success(r)
                     case .failure(let a): attempts.append(a)
@@ -96,6 +103,14 @@ struct Search {
             }
         }
         return .failure(attempts)
+    }
+
+    /// Whether every platform of the environment is known to have the build's CUDA wheels.
+    func knownOnEveryPlatform(_ name: FrameworkName, _ release: FrameworkRelease, _ build: FrameworkBuild) -> Bool {
+        constraints.platforms.allSatisfy {
+            if case .available = kb.wheels(name, release.version, variant: build.variant, platform: $0) { return true }
+            return false
+        }
     }
 
     /// Newest CUDA first; for equal CUDA, the variant name decides so the order is total.
@@ -122,6 +137,7 @@ struct Search {
         let fw = constraints.framework?.rawValue ?? ""
         var problems = frameworkVersionProblems(release: release, fw: fw)
         var warnings: [String] = []
+        problems += platformProblems(release: release, build: build, fw: fw, warnings: &warnings)
         let libs = librarySource(release: release, build: build, fw: fw, warnings: &warnings)
         let needCuDNNImage = libs == .image && (constraints.cudnn != nil || release != nil)
         let pythonOptions = choosePythonOptions(release: release, fw: fw, problems: &problems)
@@ -156,6 +172,49 @@ struct Search {
             Attempt(
                 release: release, build: build, cuda: best?.cuda ?? cudaMinor,
                 problems: final.map { (kind: $0.0, message: $0.1) }))
+    }
+
+    /// Every platform of the environment must have the build's CUDA wheels (`platform_wheels:` rows): known
+    /// missing is a problem; unknown is a warning, since the lock's per-platform pin then decides.
+    func platformProblems(release: FrameworkRelease?, build: FrameworkBuild?, fw: String, warnings: inout [String])
+        -> [Problem]
+    {
+        guard let release, let build, let name = constraints.framework else { return [] }
+        var problems: [Problem] = []
+        for platform in constraints.platforms where platform != ContainerPlatform.amd64 {
+            let arch = platform == ContainerPlatform.arm64 ? " (aarch64)" : ""
+            switch kb.wheels(name, release.version, variant: build.variant, platform: platform) {
+            case .available: break
+            case .unavailable(let provenance, let first):
+                let others = release.builds.filter {
+                    if case .available = kb.wheels(name, release.version, variant: $0.variant, platform: platform) {
+                        return true
+                    }
+                    return false
+                }
+                if others.isEmpty {
+                    let firstText =
+                        first.map { $0 > release.version ? "; \($0) is the first that does" : "" }
+                        ?? "; the knowledge base knows no release that does"
+                    problems.append(
+                        (
+                            .platforms,
+                            "\(fw) \(release.version) publishes no CUDA wheels for \(platform)\(arch)\(firstText)\(Self.cite(provenance))"
+                        ))
+                } else {
+                    problems.append(
+                        (
+                            .platforms,
+                            "\(Self.label(fw, release, build)) publishes no CUDA wheels for \(platform)\(arch); \(Self.list(others.map { Self.label(fw, release, $0) })) does\(Self.cite(provenance))"
+                        ))
+                }
+            case .unknown:
+                warnings.append(
+                    "the knowledge base doesn't say whether \(Self.label(fw, release, build)) publishes CUDA wheels for \(platform)\(arch); the lock's \(platform) pin decides"
+                )
+            }
+        }
+        return problems
     }
 
     /// Framework version.
@@ -416,6 +475,7 @@ struct Search {
             baseImage: "\(repo):\(tag.cuda)-\(flavors.0)-\(os)",
             builderImage: "\(repo):\(tag.cuda)-\(flavors.1)-\(os)",
             reasons: [], warnings: warnings + image.warnings)
+        r.platforms = constraints.platforms
         if let family, let release, let build {
             let extra = libs == .wheels ? build.extra : (build.localExtra ?? build.extra)
             r.framework = Resolution.Framework(

@@ -194,6 +194,7 @@ package enum LockCheck {
         cmp("Python", ["python"], old.python, new.python)
         comparePythonRuntime(old, new, &out)
         cmp("OS", ["os"], old.os, new.os)
+        cmp("platforms", ["platforms"], list(old.platforms), list(new.platforms))
         cmp("driver minimum", ["driver", "minimum"], old.driver.minimum, new.driver.minimum)
         cmp(
             "driver full_compatibility", ["driver", "full_compatibility"], old.driver.fullCompatibility,
@@ -256,6 +257,20 @@ package enum LockCheck {
                         "'\(value)' is not a sha256 digest (sha256: and 64 lowercase hex digits)")
                 }
             }
+            for (platform, value) in image.platformDigests.sorted(by: { $0.key < $1.key })
+            where !ImageReference.isSHA256Digest(value) {
+                out.add(
+                    env.name, "images.\(role).platform_digests.\(platform)",
+                    ["images", role, "platform_digests", platform],
+                    "'\(value)' is not a sha256 digest (sha256: and 64 lowercase hex digits)")
+            }
+            if image.digest != nil {
+                for platform in env.platforms.dropFirst() where image.platformDigests[platform] == nil {
+                    out.add(
+                        env.name, "images.\(role).platform_digests", ["images", role, "platform_digests"],
+                        "has no \(platform) digest; 'envctl lock' records one per platform")
+                }
+            }
             if (image.digest == nil) != (image.platformDigest == nil) {
                 out.add(
                     env.name, "images.\(role)", ["images", role],
@@ -269,10 +284,23 @@ package enum LockCheck {
     static func checkPython(_ old: LockedEnvironment, _ new: LockedEnvironment, spec: Spec, _ out: inout Findings) {
         let python = old.pythonPackages
         let path = ["python_packages", "packages"]
-        if python.platform != LockOptions().platform {
+        let platforms = new.platforms.isEmpty ? [ContainerPlatform.amd64] : new.platforms
+        let expectedPlatform = Locker.pythonPlatform(platforms[0], options: LockOptions())
+        for platform in platforms.dropFirst() {
+            let want = Locker.pythonPlatform(platform, options: LockOptions())
+            let key = ["platform_python_packages", platform]
+            if let pins = old.platformPythonPackages[platform] {
+                if pins.platform != want {
+                    out.add(old.name, "platform_python_packages.\(platform)", key, "\(pins.platform) -> \(want)")
+                }
+            } else if !python.packages.isEmpty {
+                out.add(old.name, "platform_python_packages", key, "no Python pins for \(platform); run 'envctl lock'")
+            }
+        }
+        if python.platform != expectedPlatform {
             out.add(
                 old.name, "python_packages.platform", ["python_packages", "platform"],
-                "\(python.platform) -> \(LockOptions().platform)")
+                "\(python.platform) -> \(expectedPlatform)")
         }
         let envSpec = spec.environment(named: old.name)
         let required = (new.framework?.requirementLines ?? []) + (envSpec?.packages.map(\.value) ?? [])
@@ -386,7 +414,9 @@ package enum LockCheck {
                     continue
                 }
                 do {
-                    let now = try await registry.pin(image.reference, platform: "linux/amd64")
+                    // The index digest answers for every platform; ask for one the environment runs.
+                    let now = try await registry.pin(
+                        image.reference, platform: env.platforms.first ?? ContainerPlatform.amd64)
                     if now.digest.description != digest {
                         out.note(
                             "\(env.name): \(image.reference) moved upstream: locked \(digest), now \(now.digest)",

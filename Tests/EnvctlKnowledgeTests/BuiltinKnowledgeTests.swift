@@ -40,6 +40,7 @@ struct BuiltinIntegrityTests {
         all += kb.gpuDrivers.map { ("gpu_drivers \($0.row.key)", $0.provenance) }
         for (name, fam) in kb.frameworks { all += fam.releases.map { ("\(name) \($0.version)", $0.provenance) } }
         all += kb.images.tags.map { ("image \($0.cuda)", $0.provenance) }
+        all += kb.platformWheels.map { ("platform_wheels \($0.row.key)", $0.provenance) }
         return all
     }
 

@@ -101,6 +101,54 @@ let recordedUVOutput = """
         #expect(env.contentTag.count == "envctl-".count + 16)
     }
 
+    /// Issue 12 §2: each platform is pinned by uv for its own `--python-platform`; the aarch64 pins hold the
+    /// aarch64 wheel's hash, and the environment hash covers both platforms.
+    @Test func pinsEachPlatformWithItsOwnWheels() async throws {
+        let server = try WheelIndexServer()
+        defer { server.stop() }
+        let dir = try TemporaryDirectory()
+        defer { dir.cleanup() }
+        let lock = try await lock(
+            """
+            version: 1
+            fleet:
+              platforms: [linux/amd64, linux/arm64]
+            environments:
+              train:
+                python: "3.11"
+                packages: [gpukern]
+            """, server: server, dir: dir)
+        let env = try #require(lock.environments.first)
+        #expect(env.platforms == ["linux/amd64", "linux/arm64"])
+        #expect(env.pythonPackages.platform == "x86_64-manylinux_2_28")
+        #expect(env.pythonPackages.packages.map(\.name) == ["gpukern", "gpukern-x86"])
+        let arm = try #require(env.platformPythonPackages["linux/arm64"])
+        #expect(arm.platform == "aarch64-manylinux_2_28")
+        #expect(arm.packages.map(\.name) == ["gpukern", "gpukern-arm"])
+        let wheel = try SHA256.hex(
+            fileAt: server.rootPath + "/files/gpukern_arm-1.0.0-py3-none-manylinux_2_28_aarch64.whl")
+        #expect(arm.packages.first { $0.name == "gpukern-arm" }?.hashes == ["sha256:" + wheel])
+        #expect(env.pythonRuntime?.platforms.keys.sorted() == ["linux/amd64", "linux/arm64"])
+        // Written and read back unchanged; the hash covers the arm64 pins.
+        let yaml = try lock.yaml()
+        #expect(yaml.contains("platform_python_packages:"))
+        #expect(try Lockfile.parse(yaml, file: "envctl.lock").yaml() == yaml)
+        var edited = env
+        edited.platformPythonPackages["linux/arm64"]?.packages[0].version = "9.9"
+        #expect(Locker.contentHash(edited) != env.hash)
+        #expect(Locker.contentHash(env) == env.hash)
+    }
+
+    /// Issue 12 §2: an amd64-only environment hashes as before `platforms` existed.
+    @Test func anAmd64OnlyEnvironmentKeepsItsHash() {
+        var env = LockFactory.environment()
+        let before = Locker.contentHash(env)
+        env.platforms = ["linux/amd64", "linux/arm64"]
+        #expect(Locker.contentHash(env) != before)
+        env.platforms = ["linux/amd64"]
+        #expect(Locker.contentHash(env) == before)
+    }
+
     @Test func sameInputsGiveTheSameBytes() async throws {
         let server = try WheelIndexServer()
         defer { server.stop() }

@@ -73,6 +73,42 @@ import Testing
         }
     }
 
+    @Test func parsesPlatforms() throws {
+        let text = """
+            version: 1
+            fleet:
+              platforms: [linux/amd64, linux/arm64, linux/arm64]
+              gpus: [h100, gh200]
+            environments:
+              train:
+                platforms: [linux/arm64]
+            """
+        let spec = try SpecParser().parse(text, path: "envctl.yaml")
+        #expect(spec.fleet.platforms?.value == ["linux/amd64", "linux/arm64"])
+        #expect(spec.fleet.platforms?.location?.line == 3)
+        #expect(spec.environments[0].platforms?.value == ["linux/arm64"])
+    }
+
+    @Test func unknownPlatformIsBadInputAtItsLine() {
+        let text = """
+            version: 1
+            fleet:
+              platforms: [linux/amd64, linux/arm/v7]
+            environments:
+              train:
+                platforms: []
+            """
+        do {
+            _ = try SpecParser().parse(text, path: "envctl.yaml")
+            Issue.record("expected errors")
+        } catch {
+            #expect(error.description.contains("envctl.yaml:3:"))
+            #expect(error.description.contains("'linux/arm/v7' is not a platform envctl builds for"))
+            #expect(error.description.contains("envctl.yaml:6:"))
+            #expect(error.description.contains("platforms is empty"))
+        }
+    }
+
     @Test func yamlSyntaxErrorHasALine() {
         do {
             _ = try SpecParser().parse("version: 1\nenvironments:\n  train:\n    cuda: \"12.4\n", path: "envctl.yaml")

@@ -25,7 +25,7 @@ struct SeededGenerator: RandomNumberGenerator {
     let kb = KnowledgeBase.builtin
     static let gpuNames = [
         "k80", "p100", "p40", "v100", "t4", "a100", "a10", "l4", "l40s", "h100", "h200", "b200", "gb200", "b300",
-        "rtx4090", "rtx5090", "rtxpro6000", "sm_90", "sm_120",
+        "gh200", "gb10", "rtx4090", "rtx5090", "rtxpro6000", "sm_90", "sm_120",
     ]
     static let branches = [
         450, 455, 460, 465, 470, 495, 510, 515, 520, 525, 530, 535, 545, 550, 555, 560, 565, 570, 575, 580, 590,
@@ -148,6 +148,20 @@ struct SeededGenerator: RandomNumberGenerator {
             return true
         }
         if sentence.contains("is published for"), sentence.contains("you asked for CUDA") { return true }
+        if sentence.contains("publishes no CUDA wheels for \(ContainerPlatform.arm64)"),
+            constraints.platforms.contains(ContainerPlatform.arm64),
+            let fw = constraints.framework, let v = sentence.split(separator: " ").dropFirst().first,
+            let version = Version(String(v.split(separator: "+").first ?? v)),
+            let release = kb.family(fw)?.releases.first(where: { $0.version == version }),
+            release.builds.contains(where: {
+                if case .unavailable = kb.wheels(fw, version, variant: $0.variant, platform: ContainerPlatform.arm64) {
+                    return true
+                }
+                return false
+            })
+        {
+            return true
+        }
         if let cuda = numbers(after: "docker.io/nvidia/cuda "),
             sentence.contains("has no cuDNN runtime and devel images"),
             let tag = kb.images.tags.first(where: { $0.cuda == cuda })
@@ -184,7 +198,8 @@ struct SeededGenerator: RandomNumberGenerator {
             var diagnostics: [Diagnostic] = []
             let gpus = resolver.fleetGPUs(fleet, &diagnostics)
             #expect(diagnostics.isEmpty, "case \(index)")
-            let constraints = Constraints(env: env, fleet: fleet, gpus: gpus)
+            var constraints = Constraints(env: env, fleet: fleet, gpus: gpus)
+            constraints.platforms = Resolver.fleetPlatforms(fleet, gpus: gpus, &diagnostics)
             let d = Version(c.driver)!
             switch Search(kb: kb, constraints: constraints).solve() {
             case .success(let r):
@@ -201,6 +216,14 @@ struct SeededGenerator: RandomNumberGenerator {
                             !buildArchsViolated(
                                 gpu, release: f.version, variant: f.variant, fullDriver: r.compatibility == .full),
                             "build has no kernels for \(gpu.label): \(where_)")
+                    }
+                }
+                // Every platform of the fleet has the chosen build's CUDA wheels, unless the knowledge base can't say.
+                if let f = r.framework {
+                    for platform in r.platforms {
+                        if case .unavailable = kb.wheels(f.name, f.version, variant: f.variant, platform: platform) {
+                            Issue.record("case \(index): \(f.version)+\(f.variant) has no \(platform) wheels")
+                        }
                     }
                 }
                 // The driver meets the CUDA release's requirement for the compatibility mode claimed.

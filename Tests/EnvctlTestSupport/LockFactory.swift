@@ -62,13 +62,23 @@ extension LockFactory {
         var environments: [LockedEnvironment] = []
         for (env, r) in zip(spec.environments, resolutions) {
             var e = Locker.skeleton(env, r)
-            e.pythonPackages.platform = LockOptions().platform
+            e.pythonPackages.platform = Locker.pythonPlatform(e.platforms[0], options: LockOptions())
             e.pythonPackages.packages = packages[env.name] ?? defaultPins(e, env, spec)
+            // The other platforms get the same pins under their own uv platform (what a pure-Python set resolves to).
+            for platform in e.platforms.dropFirst() where !e.pythonPackages.packages.isEmpty {
+                e.platformPythonPackages[platform] = LockedPython(
+                    platform: Locker.pythonPlatform(platform, options: LockOptions()),
+                    packages: e.pythonPackages.packages)
+            }
             if digests {
                 e.images.base.digest = fakeDigest(e.images.base.reference)
                 e.images.base.platformDigest = e.images.base.digest
                 e.images.builder.digest = fakeDigest(e.images.builder.reference)
                 e.images.builder.platformDigest = e.images.builder.digest
+                for platform in e.platforms.dropFirst() {
+                    e.images.base.platformDigests[platform] = fakeDigest(e.images.base.reference + " " + platform)
+                    e.images.builder.platformDigests[platform] = fakeDigest(e.images.builder.reference + " " + platform)
+                }
             } else {
                 e.warnings.append(Locker.offlineImagesWarning)
             }

@@ -273,3 +273,70 @@ import Testing
         #expect(online == ["train: python package numpy: 1.0.0 -> \(locked) (uv now)"])
     }
 }
+
+/// Issue 12 §2: a two-platform lock is checked per platform; each finding names the platform.
+@Suite("Lock check: platforms") struct LockCheckPlatformTests {
+    static let specText = """
+        version: 1
+        fleet:
+          platforms: [linux/amd64, linux/arm64]
+        environments:
+          train:
+            python: "3.11"
+            packages: [tinyreq]
+        """
+
+    func check(_ edit: (inout LockedEnvironment) -> Void, rehash: Bool = true) async throws -> [String] {
+        let dir = try TemporaryDirectory()
+        defer { dir.cleanup() }
+        try dir.write("envctl.yaml", Self.specText)
+        let spec = try SpecParser().parse(fileAt: dir.path + "/envctl.yaml")
+        var lock = try LockFactory.written(for: spec, knowledgeBase: fixtureKnowledge)
+        edit(&lock.environments[0])
+        if rehash { lock = LockFactory.rehashed(lock) }
+        let path = dir.path + "/envctl.lock"
+        try lock.write(to: path)
+        switch try await LockCheck.check(spec: spec, knowledgeBase: fixtureKnowledge, lockPath: path) {
+        case .upToDate: return []
+        case .missing: throw CocoaError(.fileNoSuchFile)
+        case .stale(let findings): return findings.map { $0.replacingOccurrences(of: dir.path + "/", with: "") }
+        }
+    }
+
+    @Test func anUntouchedTwoPlatformLockPasses() async throws {
+        #expect(try await check { _ in } == [])
+    }
+
+    @Test func missingArm64PinsAreNamed() async throws {
+        let findings = try await check { $0.platformPythonPackages = [:] }
+        #expect(findings.contains { $0.contains("no Python pins for linux/arm64") }, "\(findings)")
+    }
+
+    @Test func wrongArm64PythonPlatformIsNamed() async throws {
+        let findings = try await check { $0.platformPythonPackages["linux/arm64"]?.platform = "x86_64-manylinux_2_28" }
+        #expect(
+            findings.contains {
+                $0.contains("platform_python_packages.linux/arm64: x86_64-manylinux_2_28 -> aarch64-manylinux_2_28")
+            },
+            "\(findings)")
+    }
+
+    @Test func missingArm64DigestIsNamed() async throws {
+        let findings = try await check { $0.images.base.platformDigests = [:] }
+        #expect(findings.contains { $0.contains("has no linux/arm64 digest") }, "\(findings)")
+    }
+
+    @Test func aDroppedPlatformIsStale() async throws {
+        let findings = try await check {
+            $0.platforms = ["linux/amd64"]
+            $0.platformPythonPackages = [:]
+        }
+        #expect(findings.contains { $0.contains("platforms linux/amd64 -> linux/amd64 linux/arm64") }, "\(findings)")
+    }
+
+    @Test func theHashCoversTheArm64Pins() async throws {
+        let findings = try await check(
+            { $0.platformPythonPackages["linux/arm64"]?.packages[0].version = "9.9" }, rehash: false)
+        #expect(findings.contains { $0.contains("hash: recorded") }, "\(findings)")
+    }
+}

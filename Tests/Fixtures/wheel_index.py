@@ -4,7 +4,8 @@
 envctl's tests pin Python packages with real `uv pip compile --generate-hashes` against this index,
 so no test touches the network. Layout (all served from one root):
 
-    /pypi/simple/<name>/         numpy, requests-lite ... (the "PyPI" stand-in)
+    /pypi/simple/<name>/         numpy, requests-lite ... (the "PyPI" stand-in; gpukern-x86/gpukern-arm are
+                                 manylinux x86_64/aarch64 wheels)
     /whl/cu124/<name>/           torch 2.5.1+cu124, torchvision, torchaudio (the PyTorch CUDA index stand-in)
     /whl/cu121/<name>/           the same for cu121
     /files/<wheel>               the wheel files
@@ -15,9 +16,9 @@ stdin closes, or when process PID exits if --parent is given)
 import base64, hashlib, http.server, io, os, socketserver, sys, threading, time, zipfile
 
 
-def wheel(name, version, requires=(), extras=()):
+def wheel(name, version, requires=(), extras=(), platform="any"):
     dist = name.replace("-", "_")
-    filename = f"{dist}-{version}-py3-none-any.whl"
+    filename = f"{dist}-{version}-py3-none-{platform}.whl"
     meta = f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n"
     for r in requires:
         meta += f"Requires-Dist: {r}\n"
@@ -29,7 +30,7 @@ def wheel(name, version, requires=(), extras=()):
     files = {
         f"{dist}/__init__.py": f"__version__ = {version!r}\n",
         f"{dist}-{version}.dist-info/METADATA": meta,
-        f"{dist}-{version}.dist-info/WHEEL": "Wheel-Version: 1.0\nGenerator: envctl-tests\nRoot-Is-Purelib: true\nTag: py3-none-any\n",
+        f"{dist}-{version}.dist-info/WHEEL": f"Wheel-Version: 1.0\nGenerator: envctl-tests\nRoot-Is-Purelib: {'true' if platform == 'any' else 'false'}\nTag: py3-none-{platform}\n",
     }
     record = ""
     for path, text in files.items():
@@ -55,6 +56,13 @@ INDEXES = {
         ("jax", "0.12.0.1", ("jaxlib==0.12.0.1",), (("cuda12", ("jax-cuda12-plugin==0.12.0.1",)),)),
         ("jaxlib", "0.12.0.1", ("numpy",)),
         ("jax-cuda12-plugin", "0.12.0.1", ()),
+        # A package whose kernels differ per platform (markers), each published only as that platform's
+        # manylinux wheel (an aarch64 wheel stand-in): a two-platform lock pins each platform's own.
+        ("gpukern", "1.0.0", (
+            "gpukern-x86==1.0.0; platform_machine == 'x86_64'",
+            "gpukern-arm==1.0.0; platform_machine == 'aarch64'")),
+        ("gpukern-x86", "1.0.0", (), (), "manylinux_2_28_x86_64"),
+        ("gpukern-arm", "1.0.0", (), (), "manylinux_2_28_aarch64"),
     ],
     # (Versions differ from the jax above: wheel files share one folder.)
     # A PyPI stand-in where a jax[cuda12]-like install pulls nvidia-* wheels; uv takes the newest 12.x ones.
@@ -87,8 +95,10 @@ def build(root):
     os.makedirs(os.path.join(root, "files"), exist_ok=True)
     for index, dists in INDEXES.items():
         by_name = {}
-        for name, version, requires, *extras in dists:
-            filename, data = wheel(name, version, requires, extras[0] if extras else ())
+        for name, version, requires, *rest in dists:
+            extras = rest[0] if rest else ()
+            platform = rest[1] if len(rest) > 1 else "any"
+            filename, data = wheel(name, version, requires, extras, platform)
             with open(os.path.join(root, "files", filename), "wb") as f:
                 f.write(data)
             sha = hashlib.sha256(data).hexdigest()

@@ -64,7 +64,7 @@ enum ResolutionJSON {
             "framework": framework, "cuda": e.cuda, "cudnn": e.cudnn.map { $0 as Any } ?? NSNull(), "python": e.python,
             "os": e.os, "driver": driver, "archs": e.archs, "base_image": image(e.images.base),
             "builder_image": image(e.images.builder), "cuda_libraries": e.cudaLibraries, "reasons": e.reasons,
-            "warnings": e.warnings,
+            "warnings": e.warnings, "platforms": e.platforms,
         ]
         if let rt = e.pythonRuntime { object["python_runtime"] = pythonRuntime(rt) }
         return object
@@ -121,6 +121,9 @@ enum ResolutionText {
         }
         lines.append("  driver    \(driver)")
         if !e.archs.isEmpty { lines.append("  archs     \(e.archs.joined(separator: ", "))") }
+        if e.platforms != [ContainerPlatform.amd64] {
+            lines.append("  platforms \(e.platforms.joined(separator: ", "))")
+        }
         if let f = e.framework {
             lines.append("  index     \(f.indexURL ?? "default index")")
             let comps = f.companions.keys.sorted().map { "\($0) \(f.companions[$0]!)" }

@@ -58,6 +58,7 @@ package struct LockDiff: Sendable, Hashable, Codable {
         }
         f += [
             ("cuda", e.cuda), ("cudnn", e.cudnn ?? "-"), ("python", e.python), ("os", e.os),
+            ("platforms", list(e.platforms)),
             ("driver floor", e.driver.minimum ?? "-"), ("driver full compatibility", e.driver.fullCompatibility ?? "-"),
             ("driver compatibility", e.driver.compatibility.rawValue), ("archs", e.archs.joined(separator: ",")),
             ("cuda libraries", e.cudaLibraries),
@@ -65,14 +66,28 @@ package struct LockDiff: Sendable, Hashable, Codable {
             ("image base platform digest", e.images.base.platformDigest ?? "-"),
             ("image builder", e.images.builder.pinnedReference),
             ("image builder platform digest", e.images.builder.platformDigest ?? "-"),
-            ("image repository", e.image ?? "-"), ("apt", list(e.apt)),
         ]
+        for (role, image) in [("base", e.images.base), ("builder", e.images.builder)] {
+            for (platform, digest) in image.platformDigests.sorted(by: { $0.key < $1.key }) {
+                f.append(("image \(role) \(platform) digest", digest))
+            }
+        }
+        f += [("image repository", e.image ?? "-"), ("apt", list(e.apt))]
         for (name, value) in e.env.sorted(by: { $0.key < $1.key }) { f.append(("env \(name)", value)) }
         f.append(("python platform", e.pythonPackages.platform))
         for p in e.pythonPackages.packages.sorted(by: { $0.name < $1.name }) {
             f.append(("package \(p.name)", p.version))
             f.append(("package \(p.name) index", p.index ?? "-"))
             f.append(("package \(p.name) hashes", list(p.hashes)))
+        }
+        // The other platforms' pins, each under its platform, so a change on one platform says which.
+        for (platform, python) in e.platformPythonPackages.sorted(by: { $0.key < $1.key }) {
+            f.append(("\(platform) python platform", python.platform))
+            for p in python.packages.sorted(by: { $0.name < $1.name }) {
+                f.append(("\(platform) package \(p.name)", p.version))
+                f.append(("\(platform) package \(p.name) index", p.index ?? "-"))
+                f.append(("\(platform) package \(p.name) hashes", list(p.hashes)))
+            }
         }
         f += [
             ("pushed reference", e.pushed?.reference ?? "-"), ("pushed digest", e.pushed?.digest ?? "-"),
