@@ -30,6 +30,38 @@ import Testing
         }
     }
 
+    /// A lock with archives for linux/amd64 and linux/arm64: one Dockerfile whose builder picks the archive by
+    /// TARGETARCH, with a cache mount id per platform.
+    static func twoPlatforms() -> LockedEnvironment {
+        var e = standalone()
+        e.pythonRuntime?.platforms["linux/arm64"] = LockedPythonArchive(
+            url: url.replacingOccurrences(of: "x86_64-unknown", with: "aarch64-unknown"),
+            sha256: String(repeating: "a64", count: 21) + "0")
+        return e
+    }
+
+    @Test func standaloneTwoPlatformsGolden() throws {
+        let text = try DockerfileRenderer().render(Self.twoPlatforms(), inputs: LockFixtures.inputs)
+        if let problem = goldenMismatch(
+            text,
+            goldenPath: RepoPaths.path("Tests/EnvctlTemplatesTests/Snapshots/torch-standalone-two-platforms.Dockerfile")
+        ) {
+            Issue.record("\(problem)")
+        }
+    }
+
+    /// The two-platform Dockerfile differs from the single-platform one only in the platform switch and the
+    /// per-platform cache ids.
+    @Test func twoPlatformsChangeOnlyThePlatformLines() throws {
+        let one = try DockerfileRenderer().render(Self.standalone(), inputs: LockFixtures.inputs)
+        let two = try DockerfileRenderer().render(Self.twoPlatforms(), inputs: LockFixtures.inputs)
+        let removed = Set(one.split(separator: "\n")).subtracting(two.split(separator: "\n"))
+        #expect(
+            removed.allSatisfy {
+                $0.contains("--mount=type=cache") || $0.contains("python.tar.gz") || $0.contains("linux/amd64")
+            }, "\(removed)")
+    }
+
     @Test func standaloneDownloadsChecksAndCopiesTheInterpreter() throws {
         for cacheMounts in [true, false] {
             var inputs = LockFixtures.inputs
