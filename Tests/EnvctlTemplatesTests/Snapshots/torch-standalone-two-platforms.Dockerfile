@@ -14,6 +14,8 @@ ARG BASE_IMAGE=docker.io/nvidia/cuda:12.4.1-base-ubuntu22.04@sha256:646f636b6572
 # the runtime stage copies; nothing else from this stage reaches the final image.
 FROM ${BUILDER_IMAGE} AS builder
 ARG DEBIAN_FRONTEND=noninteractive
+# One Dockerfile for every platform: the builder sets TARGETARCH from --platform (amd64, arm64).
+ARG TARGETARCH
 # With SOURCE_DATE_EPOCH set, py_compile writes hash-based .pyc files: the venv is reproducible.
 ARG SOURCE_DATE_EPOCH=1714564800
 ENV CUDAARCHS="80;90"
@@ -25,8 +27,6 @@ ENV TORCH_CUDA_ARCH_LIST="8.0 9.0"
 # The runtime stage copies it: no OS Python in either stage. To download through a mirror, pass
 # --build-arg PYTHON_MIRROR=<mirror>: it replaces the part of the lock's URL before <build>/<file>.
 ARG PYTHON_MIRROR="https://github.com/astral-sh/python-build-standalone/releases/download"
-# One archive per platform, chosen by the builder's TARGETARCH (set by --platform).
-ARG TARGETARCH
 # DL3008 (pin apt versions): curl and the CA certificates only fetch the archive, whose sha256 is locked.
 # hadolint ignore=DL3008
 RUN --mount=type=cache,id=envctl-apt-cache-builder-${TARGETARCH},target=/var/cache/apt,sharing=locked \
