@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # Writes a one-layer OCI image layout by hand (tar, sha256sum; no daemon, no network).
-#   ci/make-oci-layout.sh DIR TAG [PAYLOAD_BYTES] [gzip|tar] [LOCK_HASH]
+#   ci/make-oci-layout.sh DIR TAG [PAYLOAD_BYTES] [gzip|tar] [LOCK_HASH] [ARCH]
 # The layer is a deterministic tar of PAYLOAD_BYTES random bytes (default 4096), gzip -n -1 unless "tar".
-# With LOCK_HASH, the config carries envctl's dev.envctl.lock-hash label with it (as envctl's templates write).
+# ARCH (default amd64) is the config's architecture (os is linux). With LOCK_HASH, the config carries envctl's dev.envctl.lock-hash label with it (as envctl's templates write).
 # Prints the manifest digest.
 set -euo pipefail
-DIR=${1:?dir}; TAG=${2:?tag}; BYTES=${3:-4096}; COMP=${4:-gzip}; LOCK_HASH=${5:-}
+DIR=${1:?dir}; TAG=${2:?tag}; BYTES=${3:-4096}; COMP=${4:-gzip}; LOCK_HASH=${5:-}; ARCH=${6:-amd64}
 mkdir -p "$DIR/blobs/sha256"
 WORK=$(mktemp -d); trap 'rm -rf "$WORK"' EXIT
 mkdir -p "$WORK/root"
@@ -21,7 +21,7 @@ fi
 put() { local h; h=$(sha256sum "$1" | cut -d' ' -f1); mv "$1" "$DIR/blobs/sha256/$h"; echo "$h"; }
 LSIZE=$(stat -c %s "$WORK/layer"); LHEX=$(put "$WORK/layer")
 EXTRA_LABEL=""; [ -n "$LOCK_HASH" ] && EXTRA_LABEL=",\"dev.envctl.lock-hash\":\"$LOCK_HASH\""
-printf '{"architecture":"amd64","config":{"Cmd":["/hello.txt"],"Labels":{"org.envctl.test":"%s"%s}},"created":"1970-01-01T00:00:00Z","history":[{"created":"1970-01-01T00:00:00Z","created_by":"make-oci-layout"}],"os":"linux","rootfs":{"diff_ids":["sha256:%s"],"type":"layers"}}' "$TAG" "$EXTRA_LABEL" "$DIFF" >"$WORK/config"
+printf '{"architecture":"%s","config":{"Cmd":["/hello.txt"],"Labels":{"org.envctl.test":"%s"%s}},"created":"1970-01-01T00:00:00Z","history":[{"created":"1970-01-01T00:00:00Z","created_by":"make-oci-layout"}],"os":"linux","rootfs":{"diff_ids":["sha256:%s"],"type":"layers"}}' "$ARCH" "$TAG" "$EXTRA_LABEL" "$DIFF" >"$WORK/config"
 CSIZE=$(stat -c %s "$WORK/config"); CHEX=$(put "$WORK/config")
 printf '{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"sha256:%s","size":%s},"layers":[{"mediaType":"%s","digest":"sha256:%s","size":%s}]}' \
     "$CHEX" "$CSIZE" "$LTYPE" "$LHEX" "$LSIZE" >"$WORK/manifest"

@@ -11,6 +11,7 @@ APT_PACKAGES=(
     busybox-static                                            # tiny base images for container tests
     slirp4netns                                               # podman network for the published-port run test
     debootstrap                                               # Debian rootfs for the stand-in CUDA base (image e2e, demo)
+    qemu-user-static binfmt-support                           # arm64 emulation: the linux/arm64 half of multi-platform images
 )
 
 missing=()
@@ -22,6 +23,21 @@ if [ ${#missing[@]} -gt 0 ]; then
     SUDO=""; [ "$(id -u)" = 0 ] || SUDO=sudo
     $SUDO apt-get update -qq
     DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# arm64 emulation for multi-platform builds and runs (buildah/podman --platform linux/arm64): qemu-aarch64
+# registered with binfmt_misc. Mounts binfmt_misc when the kernel has it but nothing mounted it (containers,
+# machines without systemd). A machine that cannot register it (no binfmt_misc, no privileges) only loses the
+# arm64 tests: they are skipped there, and fail under CI=1.
+if [ ! -e /proc/sys/fs/binfmt_misc/status ]; then
+    SUDO=""; [ "$(id -u)" = 0 ] || SUDO=sudo
+    $SUDO mount -t binfmt_misc binfmt_misc /proc/sys/fs/binfmt_misc 2>/dev/null \
+        || echo "ci/setup.sh: could not mount binfmt_misc; arm64 emulation is unavailable" >&2
+fi
+if [ -e /proc/sys/fs/binfmt_misc/status ] && ! grep -qs '^enabled' /proc/sys/fs/binfmt_misc/qemu-aarch64; then
+    SUDO=""; [ "$(id -u)" = 0 ] || SUDO=sudo
+    $SUDO update-binfmts --enable qemu-aarch64 \
+        || echo "ci/setup.sh: update-binfmts --enable qemu-aarch64 failed; arm64 emulation is unavailable" >&2
 fi
 
 # Python tools live in one venv so the system Python stays untouched. Versions are pinned (uv's output

@@ -35,6 +35,9 @@ package struct BuildRequest: Sendable, Hashable {
     /// Build secrets by id: the file each `RUN --mount=type=secret,id=ID` reads (`--secret id=ID,src=FILE`).
     /// The builder mounts them for that step only; they never reach a layer, the history or the config.
     package var secrets: [String: String] = [:]
+    /// The platform to build for (`--platform linux/arm64`: the builder sets `TARGETARCH`/`TARGETPLATFORM` and
+    /// runs foreign RUN steps under emulation); nil builds for the builder's default, the host.
+    package var platform: TargetPlatform?
 
     package init(
         dockerfile: String, contextDirectory: String, localTag: String, buildArgs: [String: String],
@@ -106,6 +109,7 @@ package struct ImageBuilder: Sendable {
         let args =
             request.buildArgs.keys.sorted().flatMap { ["--build-arg", "\($0)=\(request.buildArgs[$0]!)"] }
             + request.secrets.keys.sorted().flatMap { ["--secret", "id=\($0),src=\(request.secrets[$0]!)"] }
+            + (request.platform.map { ["--platform", $0.description] } ?? [])
         switch kind {
         case .buildah, .podman:
             return [

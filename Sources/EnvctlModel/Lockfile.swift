@@ -297,6 +297,9 @@ package struct PushedImage: Sendable, Hashable, Codable {
     /// The inputs besides the lock that went into the image (`build --push --record` only), so that
     /// `envctl reproduce --rebuild` can build the same bytes from a later commit.
     package var build: BuildInputs?
+    /// A multi-platform push (`build --platform linux/amd64,linux/arm64`): each platform's manifest digest under
+    /// the image index that `digest` names, keyed `os/architecture`. Nil for a single-platform image.
+    package var platforms: [String: String]?
 
     /// What an image's bytes depend on besides the lock: its labels carry the git revision and
     /// source URL, and every timestamp is `SOURCE_DATE_EPOCH`.
@@ -316,10 +319,11 @@ package struct PushedImage: Sendable, Hashable, Codable {
         }
     }
 
-    package init(reference: String, digest: String, build: BuildInputs? = nil) {
+    package init(reference: String, digest: String, build: BuildInputs? = nil, platforms: [String: String]? = nil) {
         self.reference = reference
         self.digest = digest
         self.build = build
+        self.platforms = platforms
     }
 }
 

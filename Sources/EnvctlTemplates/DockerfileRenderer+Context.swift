@@ -44,6 +44,9 @@ extension DockerfileRenderer {
         if let cudnn = env.cudnn { c["cudnn"] = try S.dottedVersion(cudnn, what: "cuDNN version") }
         if let standalone = try pythonStandaloneContext(env, pythonMinor: pythonMinor) {
             c["pythonStandalone"] = standalone
+            // One Dockerfile for every platform: per-platform steps switch on TARGETARCH, and cache mounts get one
+            // id per platform (buildah 1.28 hung on the arm64 half of a build sharing one cache mount).
+            if standalone["archives"] != nil { c["multiPlatform"] = true }
         } else {
             c["pythonFromOS"] = true
         }
@@ -110,7 +113,8 @@ extension DockerfileRenderer {
         c["env"] = try env.env.keys.sorted().map { k throws(TemplateError) -> [String: String] in
             ["name": try S.envName(k), "value": try S.quoted(env.env[k]!, what: "value of \(k)")]
         }
-        c["packages"] = try packagesContext(env.pythonPackages.packages)
+        c["packages"] = try packagesContext(env)
+        if env.platforms.count > 1 { c["multiPlatform"] = true }
 
         var labels: [String: Any] = [
             "created": try S.quoted(inputs.createdRFC3339, what: "created"),
@@ -148,19 +152,74 @@ extension DockerfileRenderer {
             }
             return nil
         }
+        // A lock with archives for several platforms renders a TARGETARCH switch over all of them (`archives`);
+        // one platform renders its archive directly, as before.
+        if rt.platforms.count > 1 {
+            var archives: [[String: Any]] = []
+            for platform in rt.platforms.keys.sorted() {
+                let arch = platform.split(separator: "/").dropFirst().first.map(String.init) ?? ""
+                guard platform.hasPrefix("linux/"), ["amd64", "arm64"].contains(arch) else {
+                    throw TemplateError(
+                        .unsafeValue,
+                        "python_runtime platform \(S.describe(platform)) is not linux/amd64 or linux/arm64")
+                }
+                let one = try archiveContext(rt.platforms[platform]!)
+                archives.append(["arch": arch, "path": one.path, "sha256": one.sha256, "mirror": one.mirror])
+            }
+            let mirrors = Set(archives.map { $0["mirror"] as! String })
+            guard mirrors.count == 1 else {
+                throw TemplateError(
+                    .inconsistentLock,
+                    "environment '\(env.name)' locks Python archives under different URL prefixes; PYTHON_MIRROR needs one",
+                    hint: "run 'envctl lock' again")
+            }
+            return [
+                "version": try checkedVersion(rt, env: env, pythonMinor: pythonMinor),
+                "build": try S.simpleName(rt.build ?? "", what: "python-build-standalone build tag"),
+                "platform": rt.platforms.keys.sorted().joined(separator: ", "),
+                "mirror": mirrors.first!,
+                "archives": archives,
+                "dir": pythonDir,
+            ]
+        }
         let platform = rt.platforms["linux/amd64"] != nil ? "linux/amd64" : rt.platforms.keys.sorted().first
         guard let platform, let archive = rt.platforms[platform] else {
             throw TemplateError(
                 .inconsistentLock, "environment '\(env.name)' pins a standalone Python but no archive for any platform",
                 hint: "run 'envctl lock' again")
         }
-        let version = try S.dottedVersion(rt.version, what: "Python runtime version")
+        let version = try checkedVersion(rt, env: env, pythonMinor: pythonMinor)
+        let one = try archiveContext(archive)
+        return [
+            "version": version,
+            "build": try S.simpleName(rt.build ?? "", what: "python-build-standalone build tag"),
+            "platform": platform,
+            "mirror": one.mirror,
+            "path": one.path,
+            "sha256": one.sha256,
+            "dir": pythonDir,
+        ]
+    }
+
+    /// The exact CPython version of `rt`, which must be a release of the environment's `pythonMinor`.
+    static func checkedVersion(_ rt: LockedPythonRuntime, env: LockedEnvironment, pythonMinor: String)
+        throws(TemplateError) -> String
+    {
+        let version = try DockerfileSafety.dottedVersion(rt.version, what: "Python runtime version")
         guard version.hasPrefix(pythonMinor + "."), version.split(separator: ".").count == 3 else {
             throw TemplateError(
                 .inconsistentLock,
                 "environment '\(env.name)' locks Python \(pythonMinor) but its python_runtime is \(version)",
                 hint: "run 'envctl lock' again")
         }
+        return version
+    }
+
+    /// One archive's checked sha256, its URL split into the mirror prefix (quoted) and `<build>/<file>`.
+    static func archiveContext(_ archive: LockedPythonArchive) throws(TemplateError) -> (
+        mirror: String, path: String, sha256: String
+    ) {
+        typealias S = DockerfileSafety
         guard archive.sha256.count == 64, archive.sha256.allSatisfy({ $0.isHexDigit && !$0.isUppercase }) else {
             throw TemplateError(
                 .unsafeValue, "python_runtime sha256 \(S.describe(archive.sha256)) is not 64 lowercase hex digits")
@@ -175,15 +234,7 @@ extension DockerfileRenderer {
         guard file.hasSuffix(".tar.gz") else {
             throw TemplateError(.unsafeValue, "Python archive \(S.describe(String(file))) is not a .tar.gz")
         }
-        return [
-            "version": version,
-            "build": try S.simpleName(rt.build ?? "", what: "python-build-standalone build tag"),
-            "platform": platform,
-            "mirror": try S.quoted(mirror, what: "Python mirror"),
-            "path": path,
-            "sha256": archive.sha256,
-            "dir": pythonDir,
-        ]
+        return (try S.quoted(mirror, what: "Python mirror"), path, archive.sha256)
     }
 
     /// `reference@digest` for FROM; a lock without digests cannot build reproducibly, so it is refused.
@@ -252,6 +303,38 @@ extension DockerfileRenderer {
         let parts = tag.split(separator: "-").map(String.init)
         if parts.contains("cudnn") { return "cudnn" }
         return parts.first { ["base", "runtime", "devel"].contains($0) }
+    }
+
+    /// The locked Python packages. An environment locked for several platforms has one list per platform (the
+    /// first platform's in `python_packages`, the others' in `platform_python_packages`); the Dockerfile writes
+    /// the list its build's TARGETARCH names, so one Dockerfile serves every platform.
+    static func packagesContext(_ env: LockedEnvironment) throws(TemplateError) -> [String: Any] {
+        guard env.platforms.count > 1 else { return try packagesContext(env.pythonPackages.packages) }
+        var all: [LockedPackage] = []
+        var platforms: [[String: Any]] = []
+        for (i, platform) in env.platforms.enumerated() {
+            let arch = platform.split(separator: "/").dropFirst().first.map(String.init) ?? ""
+            guard platform.hasPrefix("linux/"), ["amd64", "arm64"].contains(arch) else {
+                throw TemplateError(
+                    .inconsistentLock,
+                    "environment '\(env.name)' is locked for \(DockerfileSafety.describe(platform)), which is not linux/amd64 or linux/arm64"
+                )
+            }
+            let packages = i == 0 ? env.pythonPackages.packages : env.platformPythonPackages[platform]?.packages
+            guard let packages else {
+                throw TemplateError(
+                    .inconsistentLock, "environment '\(env.name)' has no Python pins for \(platform)",
+                    hint: "run 'envctl lock' again")
+            }
+            all += packages
+            let one = try packagesContext(packages)
+            platforms.append(["arch": arch, "requirements": one["requirements"] as? [String] ?? []])
+        }
+        var ctx = try packagesContext(all)
+        ctx["requirements"] = nil
+        ctx["perPlatform"] = true
+        ctx["platforms"] = platforms
+        return ctx
     }
 
     static func packagesContext(_ packages: [LockedPackage]) throws(TemplateError) -> [String: Any] {

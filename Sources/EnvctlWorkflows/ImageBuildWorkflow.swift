@@ -52,12 +52,18 @@ package struct BuildJob: Sendable {
     /// After a push, attach the SBOM and provenance naming this envctl version (`SupplyChainRecord`); nil
     /// attaches nothing.
     package var attestWith: String?
+    /// The platforms to build. Empty or one: one image (for that platform, else the builder's default), as
+    /// before. Two or more: one build per platform joined in an OCI image index (`ImageIndexLayout`), pushed
+    /// as one index under the content tag, its digest and each platform's recorded.
+    package var platforms: [TargetPlatform]
 
     package init(
         environment: LockedEnvironment, inputs: BuildInputs, recipe: BuildRecipe, contextDirectory: String,
         dockerfileDirectory: String? = nil, ociLayout: String, target: String? = nil,
-        skipIfPublished: Bool = false, recordIn: String? = nil, attestWith: String? = nil
+        skipIfPublished: Bool = false, recordIn: String? = nil, attestWith: String? = nil,
+        platforms: [TargetPlatform] = []
     ) {
+        self.platforms = platforms
         self.environment = environment
         self.inputs = inputs
         self.recipe = recipe
@@ -72,6 +78,29 @@ package struct BuildJob: Sendable {
 
     /// The builder's local name for the image.
     package var localTag: String { ImageSelection.localTag(for: environment) }
+
+    /// The platforms `envctl build` builds: `requested` (`--platform`), each of which the environment must be
+    /// locked for, or else every platform the lock names. An environment locked for the host's platform alone
+    /// gives `[]`: one image for the builder's default platform, exactly as before multi-platform builds. Any
+    /// other lock names its platforms, so an arm64-only environment never yields an amd64 image.
+    package static func platforms(
+        requested: [TargetPlatform]?, for env: LockedEnvironment, host: TargetPlatform = .host
+    ) throws(ImageBuildError) -> [TargetPlatform] {
+        var locked: [TargetPlatform] = []
+        for p in env.platforms.isEmpty ? [ContainerPlatform.amd64] : env.platforms {
+            locked.append(try TargetPlatform(parsing: p))
+        }
+        if let requested {
+            for p in requested where !locked.contains(p) {
+                throw ImageBuildError(
+                    .badInput, step: "build",
+                    "environment '\(env.name)' is locked for \(locked.map(\.description).joined(separator: ", ")), not \(p)",
+                    hint: "add \(p) to the environment's platforms in envctl.yaml and run 'envctl lock'")
+            }
+            return requested
+        }
+        return locked == [host] ? [] : locked
+    }
 }
 
 /// What happened during a build, for the CLI to present.
@@ -84,6 +113,10 @@ package enum BuildEvent: Sendable {
     /// A line of the builder's output.
     case output(String)
     case built(BuildResult, localTag: String)
+    /// A multi-platform build is about to build `platform` (the builder's output follows).
+    case buildingPlatform(TargetPlatform)
+    /// The platform images were joined in one image index (`result.ociLayout`, `result.ociRefName`).
+    case indexed(BuildResult, platforms: [String: String])
     case pushed(reference: String, digest: String)
     case recorded(reference: String, digest: String, lock: String)
     /// The SBOM and provenance were attached to the pushed image as referrers.
@@ -94,8 +127,11 @@ package enum BuildEvent: Sendable {
 package struct BuildOutcome: Sendable {
     /// Nil when the build was skipped because the registry had the image.
     package var result: BuildResult?
-    /// The manifest digest pushed (or found, when skipped); nil without a target.
+    /// The manifest digest pushed (or found, when skipped); nil without a target. For a multi-platform
+    /// build, the image index's digest.
     package var digest: String?
+    /// A multi-platform build: each platform's manifest digest (`linux/arm64` → `sha256:…`); empty otherwise.
+    package var platformDigests: [String: String] = [:]
 }
 
 /// The one build pipeline: render → build → push → record. `envctl build` and `envctl reproduce
@@ -119,11 +155,16 @@ package struct ImageBuildWorkflow: Sendable {
         // Parse the push target before the (long) build, so a bad one fails fast.
         let target = try job.target.map { text throws(ImageBuildError) in try Self.parseTarget(text) }
         if let target, job.skipIfPublished, let existing = try await published(at: target) {
-            if existing.lockHash == env.hash {
+            // A multi-platform job is done only when the tag holds an index with every platform asked for.
+            let platforms = job.platforms.count > 1 ? try await indexPlatforms(at: target) : [:]
+            let complete = job.platforms.count <= 1 || job.platforms.allSatisfy { platforms[$0.description] != nil }
+            if existing.lockHash == env.hash, complete {
                 events(.alreadyPublished(reference: job.target!, lockHash: env.hash))
                 try await attestIfMissing(job, at: target, digest: existing.digest, inputs: existing.buildInputs)
-                try record(job, digest: existing.digest, imageLockHash: existing.lockHash, inputs: existing.buildInputs)
-                return BuildOutcome(result: nil, digest: existing.digest)
+                try record(
+                    job, digest: existing.digest, imageLockHash: existing.lockHash, inputs: existing.buildInputs,
+                    platforms: platforms)
+                return BuildOutcome(result: nil, digest: existing.digest, platformDigests: platforms)
             }
             events(.replacing(reference: job.target!, lockHash: existing.lockHash))
         }
@@ -137,10 +178,8 @@ package struct ImageBuildWorkflow: Sendable {
         if let ca = job.recipe.network.caBundleFile { request.secrets[BuildSecretMounts.caID] = ca }
         if let netrc = job.recipe.network.netrcFile { request.secrets[BuildSecretMounts.netrcID] = netrc }
         events(.building(builder: builder.kind, inputs: job.inputs))
-        let events = self.events
-        let result = try builder.build(request) { line in events(.output(line)) }
-        events(.built(result, localTag: request.localTag))
-        guard let target else { return BuildOutcome(result: result, digest: nil) }
+        let (result, platformDigests) = try build(request, platforms: job.platforms, with: builder)
+        guard let target else { return BuildOutcome(result: result, digest: nil, platformDigests: platformDigests) }
         let digest = try await push(result, to: target)
         events(.pushed(reference: job.target!, digest: digest))
         if let tool = job.attestWith {
@@ -150,11 +189,65 @@ package struct ImageBuildWorkflow: Sendable {
                 subject, at: target, digest: digest, dockerfile: dockerfile, builder: builder.kind.rawValue)
         }
         if job.recordIn != nil {
-            let labels = try? OCILayoutSource(directory: result.ociLayout, tag: result.ociRefName).configLabels()
+            // An index's labels are read from its first platform's image (each carries the same lock hash).
+            let first = job.platforms.first.map { Platform(os: $0.os, architecture: $0.architecture) } ?? .linuxAMD64
+            let labels = try? OCILayoutSource(directory: result.ociLayout, tag: result.ociRefName).configLabels(
+                platform: first)
             try record(
-                job, digest: digest, imageLockHash: labels?[PushRecording.lockHashLabel], inputs: job.inputs)
+                job, digest: digest, imageLockHash: labels?[PushRecording.lockHashLabel], inputs: job.inputs,
+                platforms: platformDigests)
         }
-        return BuildOutcome(result: result, digest: digest)
+        return BuildOutcome(result: result, digest: digest, platformDigests: platformDigests)
+    }
+
+    /// Builds `request` for `platforms`: one image (for the only platform, or the builder's default), or one
+    /// image per platform (local tag and OCI layout suffixed `-linux-arm64`) joined in an image index in
+    /// `request.ociLayout`. The seam the lock's platforms feed (`BuildJob.platforms`).
+    /// - Returns: the result (for an index, its digest) and each platform's manifest digest (empty for one image).
+    package func build(_ request: BuildRequest, platforms: [TargetPlatform], with builder: ImageBuilder)
+        throws(ImageBuildError) -> (BuildResult, [String: String])
+    {
+        let events = self.events
+        guard platforms.count > 1 else {
+            var single = request
+            single.platform = platforms.first
+            let result = try builder.build(single) { line in events(.output(line)) }
+            events(.built(result, localTag: single.localTag))
+            return (result, [:])
+        }
+        var parts: [(platform: TargetPlatform, result: BuildResult)] = []
+        for platform in platforms {
+            var one = request
+            one.platform = platform
+            one.localTag = "\(request.localTag)-\(platform.slug)"
+            one.ociLayout = "\(request.ociLayout)-\(platform.slug)"
+            events(.buildingPlatform(platform))
+            let result = try builder.build(one) { line in events(.output(line)) }
+            events(.built(result, localTag: one.localTag))
+            parts.append((platform, result))
+        }
+        let assembled = try ImageIndexLayout.assemble(parts, into: request.ociLayout, refName: request.ociRefName)
+        let result = BuildResult(
+            manifestDigest: assembled.indexDigest, ociLayout: request.ociLayout, ociRefName: request.ociRefName)
+        events(.indexed(result, platforms: assembled.platforms))
+        return (result, assembled.platforms)
+    }
+
+    /// The platforms of the image index `reference` holds (`linux/arm64` → manifest digest); empty when it
+    /// holds a single image or nothing.
+    func indexPlatforms(at reference: ImageReference) async throws(ImageBuildError) -> [String: String] {
+        do {
+            guard case .index(let index) = try await requireRegistry().manifest(reference).manifest else { return [:] }
+            var out: [String: String] = [:]
+            for d in index.manifests {
+                guard let p = d.platform else { continue }
+                out["\(p.os)/\(p.architecture)"] = d.digest.description
+            }
+            return out
+        } catch {
+            throw ImageBuildError(
+                .stepFailed, step: "check registry", "cannot read the image index at \(reference)", cause: error)
+        }
     }
 
     /// The Dockerfile for `env`: the built-in templates with `recipe.templatesDirectory` laid over them.
@@ -240,11 +333,13 @@ package struct ImageBuildWorkflow: Sendable {
     }
 
     /// Records `digest` for the job's environment; `imageLockHash` is the image's `dev.envctl.lock-hash` label.
-    func record(_ job: BuildJob, digest: String, imageLockHash: String?, inputs: BuildInputs?) throws(ImageBuildError) {
+    func record(
+        _ job: BuildJob, digest: String, imageLockHash: String?, inputs: BuildInputs?, platforms: [String: String]
+    ) throws(ImageBuildError) {
         guard let lock = job.recordIn, let target = job.target else { return }
         try PushRecording.record(
             job.environment, reference: target, digest: digest, imageLockHash: imageLockHash, build: inputs,
-            lockPath: lock)
+            lockPath: lock, platforms: platforms.isEmpty ? nil : platforms)
         events(.recorded(reference: target, digest: digest, lock: lock))
     }
 

@@ -14,14 +14,16 @@ package enum PushRecording {
     /// The config label envctl's templates write with the environment's lock hash.
     package static let lockHashLabel = "dev.envctl.lock-hash"
 
-    /// - Parameter imageLockHash: the image's `dev.envctl.lock-hash` label (nil: the image has none).
+    /// - Parameters:
+    ///   - imageLockHash: the image's `dev.envctl.lock-hash` label (nil: the image has none).
+    ///   - platforms: for an image index, each platform's manifest digest (recorded next to the index digest).
     /// - Returns: the lock as written.
     /// - Throws: `ImageBuildError` (step `record`): the image's label names another lock hash (or none), the
     ///   lock is unreadable, lacks the environment, or changed.
     @discardableResult
     package static func record(
         _ environment: LockedEnvironment, reference: String, digest: String, imageLockHash: String?,
-        build: BuildInputs?, lockPath: String
+        build: BuildInputs?, lockPath: String, platforms: [String: String]? = nil
     ) throws(ImageBuildError) -> Lockfile {
         try checkLabel(environment, reference: reference, digest: digest, imageLockHash: imageLockHash)
         let lock: Lockfile
@@ -37,8 +39,11 @@ package enum PushRecording {
         let previous = current.pushed
         let inputs = build ?? (previous?.digest == digest ? previous?.build : nil)
         do {
-            let updated = try lock.recordingPush(
+            var updated = try lock.recordingPush(
                 environment: environment.name, reference: reference, digest: digest, build: inputs)
+            if let platforms, let i = updated.environments.firstIndex(where: { $0.name == environment.name }) {
+                updated.environments[i].pushed?.platforms = platforms
+            }
             try updated.write(to: lockPath)
             return updated
         } catch {

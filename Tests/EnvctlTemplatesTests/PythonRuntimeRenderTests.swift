@@ -30,6 +30,66 @@ import Testing
         }
     }
 
+    /// An environment locked for linux/amd64 and linux/arm64: one Dockerfile whose builder picks the Python
+    /// archive and the Python pins by TARGETARCH, with a cache mount id per platform.
+    static func twoPlatforms() -> LockedEnvironment {
+        var e = standalone()
+        e.platforms = [ContainerPlatform.amd64, ContainerPlatform.arm64]
+        e.pythonRuntime?.platforms["linux/arm64"] = LockedPythonArchive(
+            url: url.replacingOccurrences(of: "x86_64-unknown", with: "aarch64-unknown"),
+            sha256: String(repeating: "a64", count: 21) + "0")
+        // arm64 has its own wheels: another hash for each package, and one package only it needs.
+        var arm = e.pythonPackages.packages.map { p in
+            var p = p
+            p.hashes = ["sha256:" + String(repeating: "a", count: 64)]
+            return p
+        }
+        arm.append(
+            LockedPackage(
+                name: "arm-only", version: "1.0", index: nil, hashes: ["sha256:" + String(repeating: "b", count: 64)]))
+        e.platformPythonPackages = [
+            ContainerPlatform.arm64: LockedPython(platform: "aarch64-manylinux_2_28", packages: arm)
+        ]
+        return e
+    }
+
+    @Test func eachPlatformInstallsItsOwnPins() throws {
+        let text = try DockerfileRenderer().render(Self.twoPlatforms(), inputs: LockFixtures.inputs)
+        let amd64 = try #require(text.range(of: "amd64) printf"))
+        let arm64 = try #require(text.range(of: "arm64) printf"))
+        let armOnly = try #require(text.range(of: "'arm-only==1.0 --hash=sha256:"))
+        #expect(amd64.upperBound < arm64.lowerBound && arm64.upperBound < armOnly.lowerBound)
+        #expect(text.contains("exit 1 ;;"))
+        // A platform the lock has no pins for is an inconsistent lock, not an image without packages.
+        var missing = Self.twoPlatforms()
+        missing.platformPythonPackages = [:]
+        #expect(throws: TemplateError.self) { try DockerfileRenderer().render(missing, inputs: LockFixtures.inputs) }
+    }
+
+    @Test func standaloneTwoPlatformsGolden() throws {
+        let text = try DockerfileRenderer().render(Self.twoPlatforms(), inputs: LockFixtures.inputs)
+        if let problem = goldenMismatch(
+            text,
+            goldenPath: RepoPaths.path("Tests/EnvctlTemplatesTests/Snapshots/torch-standalone-two-platforms.Dockerfile")
+        ) {
+            Issue.record("\(problem)")
+        }
+    }
+
+    /// The two-platform Dockerfile differs from the single-platform one only in the platform switch and the
+    /// per-platform cache ids.
+    @Test func twoPlatformsChangeOnlyThePlatformLines() throws {
+        let one = try DockerfileRenderer().render(Self.standalone(), inputs: LockFixtures.inputs)
+        let two = try DockerfileRenderer().render(Self.twoPlatforms(), inputs: LockFixtures.inputs)
+        let removed = Set(one.split(separator: "\n")).subtracting(two.split(separator: "\n"))
+        #expect(
+            removed.allSatisfy {
+                $0.contains("--mount=type=cache") || $0.contains("python.tar.gz") || $0.contains("linux/amd64")
+                    || $0.contains("printf '%s\\n'") || $0.contains("/tmp/requirements.lock \\")
+                    || $0.hasPrefix("      '")
+            }, "\(removed)")
+    }
+
     @Test func standaloneDownloadsChecksAndCopiesTheInterpreter() throws {
         for cacheMounts in [true, false] {
             var inputs = LockFixtures.inputs

@@ -24,6 +24,8 @@ struct ImageBuildWorkflowTests {
                 case .building(let b, _): "building \(b.rawValue)"
                 case .output: "output"
                 case .built: "built"
+                case .buildingPlatform(let p): "building for \(p)"
+                case .indexed(let r, _): "indexed \(r.manifestDigest)"
                 case .pushed(let r, _): "pushed \(r)"
                 case .recorded(let r, _, _): "recorded \(r)"
                 case .attested(let a): "attested \(a.image)"
@@ -111,10 +113,156 @@ struct ImageBuildWorkflowTests {
             contextDirectory: ws.path, ociLayout: ws.path + "/oci", target: target, recordIn: ws.path + "/envctl.lock")
         let result = BuildResult(manifestDigest: "", ociLayout: ws.path + "/oci", ociRefName: "envctl-x")
         let digest = try await workflow.push(result, to: try ImageReference(parsing: target))
-        try workflow.record(job, digest: digest, imageLockHash: env.hash, inputs: job.inputs)
+        try workflow.record(job, digest: digest, imageLockHash: env.hash, inputs: job.inputs, platforms: [:])
         #expect(try registry.digest("team/train:\(env.contentTag)") == digest)
         let pushed = try Lockfile.load(fileAt: ws.path + "/envctl.lock").environment(named: "train")?.pushed
         #expect(pushed == PushedImage(reference: target, digest: digest, build: job.inputs))
         #expect(events.all == ["recorded \(target)"])
+    }
+
+    /// Two platform images (hand-made layouts, amd64 and arm64 configs) joined in one index, pushed through
+    /// envctl's client, then found by a second multi-platform build, which skips and records the index digest
+    /// and both platform digests.
+    @Test func twoPlatformsArePushedAsOneIndexAndEveryDigestIsRecorded() async throws {
+        let registry = try TestRegistry()
+        defer { registry.stop() }
+        let ws = try TemporaryDirectory(prefix: "envctl-wf")
+        defer { ws.cleanup() }
+        let env = LockFactory.environment(pushed: nil)
+        var parts: [(platform: TargetPlatform, result: BuildResult)] = []
+        for platform in [TargetPlatform.linuxARM64, .linuxAMD64] {
+            let layout = ws.path + "/oci-" + platform.slug
+            let made = try runProcess(
+                "bash",
+                [
+                    RepoPaths.path("ci/make-oci-layout.sh"), layout, "envctl-x", "512", "gzip", env.hash,
+                    platform.architecture,
+                ])
+            try #require(made.status == 0, "\(made.stderr)")
+            let digest = made.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+            parts.append((platform, BuildResult(manifestDigest: digest, ociLayout: layout, ociRefName: "envctl-x")))
+        }
+        let assembled = try ImageIndexLayout.assemble(parts, into: ws.path + "/oci", refName: env.contentTag)
+        #expect(
+            assembled.platforms == [
+                "linux/amd64": parts[1].result.manifestDigest, "linux/arm64": parts[0].result.manifestDigest,
+            ])
+        // Assembling the same images again gives the same index.
+        let again = try ImageIndexLayout.assemble(parts.reversed(), into: ws.path + "/oci2", refName: env.contentTag)
+        #expect(again.indexDigest == assembled.indexDigest)
+
+        let workflow = ImageBuildWorkflow(registry: client(), runner: noBuilders) { _ in }
+        let target = "\(registry.host)/team/train:\(env.contentTag)"
+        let result = BuildResult(
+            manifestDigest: assembled.indexDigest, ociLayout: ws.path + "/oci", ociRefName: env.contentTag)
+        let digest = try await workflow.push(result, to: try ImageReference(parsing: target))
+        #expect(digest == assembled.indexDigest)
+        #expect(try registry.digest("team/train:\(env.contentTag)") == digest)
+        // What another tool sees: the index with both platforms, each manifest pushed under its digest.
+        let raw = try runProcess("skopeo", ["inspect", "--raw", "--tls-verify=false", "docker://\(target)"])
+        try #require(raw.status == 0, "\(raw.stderr)")
+        let index = try JSONDecoder().decode(ImageIndex.self, from: Data(raw.stdout.utf8))
+        #expect(index.mediaType == MediaType.ociIndex)
+        #expect(
+            Dictionary(uniqueKeysWithValues: index.manifests.map { ($0.platform!.description, $0.digest.description) })
+                == assembled.platforms)
+        for (_, platformDigest) in assembled.platforms {
+            #expect(try registry.digest("team/train@\(platformDigest)") == platformDigest)
+        }
+
+        try LockFactory.lockfile([env]).write(to: ws.path + "/envctl.lock")
+        let events = Events()
+        let skipping = ImageBuildWorkflow(registry: client(), runner: noBuilders) { events.add($0) }
+        let job = BuildJob(
+            environment: env, inputs: BuildInputs(revision: nil, source: nil, sourceDateEpoch: 0),
+            recipe: BuildRecipe(), contextDirectory: ws.path + "/context", ociLayout: ws.path + "/oci3",
+            target: target, skipIfPublished: true, recordIn: ws.path + "/envctl.lock",
+            platforms: [.linuxAMD64, .linuxARM64])
+        let outcome = try await skipping.run(job)
+        #expect(outcome.result == nil && outcome.digest == digest && outcome.platformDigests == assembled.platforms)
+        #expect(events.all == ["already \(target)", "recorded \(target)"])
+        let pushed = try Lockfile.load(fileAt: ws.path + "/envctl.lock").environment(named: "train")?.pushed
+        #expect(pushed == PushedImage(reference: target, digest: digest, build: nil, platforms: assembled.platforms))
+    }
+
+    /// A published index that lacks a platform asked for is rebuilt, not recorded.
+    @Test func anIndexMissingAPlatformIsRebuilt() async throws {
+        let registry = try TestRegistry()
+        defer { registry.stop() }
+        let ws = try TemporaryDirectory(prefix: "envctl-wf")
+        defer { ws.cleanup() }
+        let env = LockFactory.environment(pushed: nil)
+        let made = try runProcess(
+            "bash", [RepoPaths.path("ci/make-oci-layout.sh"), ws.path + "/amd", "x", "512", "gzip", env.hash, "amd64"])
+        try #require(made.status == 0, "\(made.stderr)")
+        let one = BuildResult(
+            manifestDigest: made.stdout.trimmingCharacters(in: .whitespacesAndNewlines), ociLayout: ws.path + "/amd",
+            ociRefName: "x")
+        _ = try ImageIndexLayout.assemble([(.linuxAMD64, one)], into: ws.path + "/oci", refName: env.contentTag)
+        let target = "\(registry.host)/team/train:\(env.contentTag)"
+        let events = Events()
+        let workflow = ImageBuildWorkflow(registry: client(), runner: noBuilders) { events.add($0) }
+        _ = try await workflow.push(
+            BuildResult(manifestDigest: "", ociLayout: ws.path + "/oci", ociRefName: env.contentTag),
+            to: try ImageReference(parsing: target))
+        let job = BuildJob(
+            environment: env, inputs: BuildInputs(revision: nil, source: nil, sourceDateEpoch: 0),
+            recipe: BuildRecipe(), contextDirectory: ws.path + "/context", ociLayout: ws.path + "/oci3",
+            target: target, skipIfPublished: true, platforms: [.linuxAMD64, .linuxARM64])
+        await #expect {
+            _ = try await workflow.run(job)
+        } throws: { error in
+            (error as? ImageBuildError)?.failureKind == .missingTool
+        }
+        #expect(events.all == ["replacing \(target) \(env.hash)"])
+    }
+
+    /// A platform build whose config names another architecture (a builder that ignored --platform) is refused.
+    @Test func aBuildOfTheWrongArchitectureIsRefused() throws {
+        let ws = try TemporaryDirectory(prefix: "envctl-wf")
+        defer { ws.cleanup() }
+        let made = try runProcess(
+            "bash", [RepoPaths.path("ci/make-oci-layout.sh"), ws.path + "/a", "x", "64", "gzip", "", "amd64"])
+        try #require(made.status == 0, "\(made.stderr)")
+        let built = BuildResult(manifestDigest: "", ociLayout: ws.path + "/a", ociRefName: "x")
+        #expect {
+            _ = try ImageIndexLayout.assemble([(.linuxARM64, built)], into: ws.path + "/oci", refName: "t")
+        } throws: { error in
+            let e = error as? ImageBuildError
+            return e?.step == "index" && e?.message == "the linux/arm64 build produced a linux/amd64 image"
+        }
+    }
+}
+
+@Suite("Build platforms come from the lock")
+struct BuildPlatformsTests {
+    func env(_ platforms: [String]) -> LockedEnvironment {
+        var e = LockFactory.environment()
+        e.platforms = platforms
+        return e
+    }
+
+    @Test func anEnvironmentLockedForTheHostAloneBuildsOneImageAsBefore() throws {
+        #expect(try BuildJob.platforms(requested: nil, for: env(["linux/amd64"]), host: .linuxAMD64) == [])
+        // On an arm64 host the same lock still names amd64, so no arm64 image comes out of an amd64 lock.
+        #expect(try BuildJob.platforms(requested: nil, for: env(["linux/amd64"]), host: .linuxARM64) == [.linuxAMD64])
+    }
+
+    @Test func everyLockedPlatformIsBuiltByDefault() throws {
+        #expect(
+            try BuildJob.platforms(requested: nil, for: env(["linux/amd64", "linux/arm64"]), host: .linuxAMD64)
+                == [.linuxAMD64, .linuxARM64])
+        #expect(try BuildJob.platforms(requested: nil, for: env(["linux/arm64"]), host: .linuxAMD64) == [.linuxARM64])
+    }
+
+    @Test func aRequestedPlatformMustBeLocked() throws {
+        #expect(
+            try BuildJob.platforms(requested: [.linuxARM64], for: env(["linux/amd64", "linux/arm64"]))
+                == [.linuxARM64])
+        #expect {
+            try BuildJob.platforms(requested: [.linuxARM64], for: env(["linux/amd64"]))
+        } throws: { error in
+            "\(error)".contains("locked for linux/amd64, not linux/arm64")
+        }
     }
 }

@@ -56,6 +56,15 @@ extension EnvctlCommand {
         @Option(name: .long, help: "Push to this repository instead of the lock's image (tag stays envctl-<hash>).")
         var repository: String?
 
+        @Option(
+            name: .long,
+            help: ArgumentHelp(
+                "Platforms to build, comma-separated (linux/amd64, linux/arm64); two or more are pushed as one image index.",
+                discussion:
+                    "Each platform is built on its own (foreign ones under emulation: qemu-user-static with binfmt_misc), then the images are joined in an OCI image index pushed under the content tag; --record writes the index digest and each platform's digest. Default: the platforms the environment is locked for (one image when that is the host's platform alone); a platform the lock doesn't name is refused.",
+                valueName: "LIST"))
+        var platform: String?
+
         @Option(name: .customLong("work-dir"), help: "Where the Dockerfile, context and OCI layout go.")
         var workDirectory: String = ".envctl/build"
 
@@ -116,7 +125,8 @@ extension EnvctlCommand {
                 contextDirectory: (dir as NSString).appendingPathComponent("context"),
                 ociLayout: (dir as NSString).appendingPathComponent("oci"), target: target,
                 skipIfPublished: push && !force,
-                recordIn: record ? options.lock : nil, attestWith: push ? EnvctlCommand.envctlVersion : nil)
+                recordIn: record ? options.lock : nil, attestWith: push ? EnvctlCommand.envctlVersion : nil,
+                platforms: try BuildJob.platforms(requested: platform.map(TargetPlatform.list(parsing:)), for: env))
         }
 
         /// `--all`: every environment, then one summary table (or JSON); exit 1 when any failed.
@@ -168,6 +178,14 @@ extension EnvctlCommand {
                 Terminal.stderr(line)
             case .built(let result, let localTag):
                 emit(resultsToStderr, "built \(localTag) \(result.manifestDigest)")
+                emit(resultsToStderr, "oci layout \(result.ociLayout):\(result.ociRefName)")
+            case .buildingPlatform(let platform):
+                Terminal.stderr("envctl: building \(env.name) for \(platform)")
+            case .indexed(let result, let platforms):
+                for (platform, digest) in platforms.sorted(by: { $0.key < $1.key }) {
+                    emit(resultsToStderr, "platform \(platform) \(digest)")
+                }
+                emit(resultsToStderr, "image index \(result.manifestDigest)")
                 emit(resultsToStderr, "oci layout \(result.ociLayout):\(result.ociRefName)")
             case .pushed(let reference, let digest):
                 emit(resultsToStderr, "pushed \(reference)@\(digest)")

@@ -1,4 +1,5 @@
 import ArgumentParser
+import EnvctlImageBuild
 import EnvctlModel
 import EnvctlRuns
 import Foundation
@@ -106,6 +107,10 @@ extension EnvctlCommand {
                 let workspace = try Workspace.locate()
                 let lock = try workspace.loadLock()
                 let environment = try lock.selectEnvironment(env, file: workspace.lockPath)
+                // A multi-platform push records its platforms: refuse a host the image was not built for.
+                if let pushed = environment.pushed, let platforms = pushed.platforms {
+                    try TargetPlatform.check(host: .host, in: platforms.keys, image: pushed.pinnedReference)
+                }
                 let options = try ContainerOptions.parse(
                     env: variables, envFiles: envFile, volumes: volume, publish: publish, gpus: gpus,
                     workdir: workdir, name: name)
