@@ -29,7 +29,7 @@ base=${2:?$usage}
 repository=${3:?$usage}
 shift 3
 extra_tags=("$@")
-cd "$(dirname "$0")/.."
+repo_root=$(cd "$(dirname "$0")/.." && pwd)
 
 case "$base" in
     *@sha256:????????????????????????????????????????????????????????????????) ;;
@@ -76,7 +76,7 @@ version=$(sed -n 's/^envctl //p' "$info")
 revision=$(sed -n 's/^revision //p' "$info")
 built=$(sed -n 's/^built //p' "$info")
 epoch=$(date -u -d "$built" +%s)
-source=${ENVCTL_IMAGE_SOURCE:-$(git config --get remote.origin.url 2>/dev/null || true)}
+source=${ENVCTL_IMAGE_SOURCE:-$(git -C "$repo_root" config --get remote.origin.url 2>/dev/null || true)}
 
 labels=(--label "org.opencontainers.image.title=envctl"
     --label "org.opencontainers.image.description=Reproducible GPU environments and images for ML teams"
@@ -112,6 +112,7 @@ buildah bud --isolation chroot --pull --timestamp "$epoch" --identity-label=fals
     exit 1
 }
 oci=${ENVCTL_IMAGE_OCI:-$work/oci}
+mkdir -p "$(dirname "$oci")"
 buildah push --quiet "$local_tag" "oci:$oci:$version" >&2
 
 envctl=${ENVCTL:-$work/context/rootfs/opt/envctl/bin/envctl}
