@@ -1,0 +1,140 @@
+import EnvctlTestSupport
+import Foundation
+import Testing
+
+/// envctl's own container image (scripts/release-image.sh) from the release tarball that ReleaseTarballTests
+/// uses (one release build per test process, or ENVCTL_RELEASE_TARBALL). No Debian image can be pulled here, so
+/// the base is a stand-in: the Debian 12 minbase root filesystem of ci/minimal-rootfs.sh (cached), pushed to a
+/// local registry as `library/debian:bookworm-slim` and passed by digest, as the release passes the real one.
+/// The script installs ca-certificates from deb.debian.org, builds with buildah (chroot isolation) and pushes
+/// with the tarball's own `envctl push`; then `podman run --runtime runc` runs `--version` and `resolve` on a
+/// mounted project, and a second build in fresh storage must give the same digest.
+@Suite(
+    .serialized, .tags(.e2e, .container, .registry, .slow),
+    .disabled(if: ProcessInfo.processInfo.environment["ENVCTL_SKIP_E2E"] == "1", "ENVCTL_SKIP_E2E=1"),
+    .requires(
+        ["buildah", "podman", "runc", "debootstrap", "tar", "git", "swift", "curl"] + TestRegistry.tools,
+        also: { getuid() == 0 ? [] : ["root (debootstrap and buildah's chroot isolation need it)"] }))
+struct ReleaseImageTests {
+    @Test("envctl's image: runs --version and resolve, and two builds give one digest", .timeLimit(.minutes(60)))
+    func releaseImageRunsAndIsReproducible() throws {
+        let tarball = try ReleaseTarballTests.tarball.get()
+        let w = try ImageBuildEndToEndTests.World()
+        defer { w.tearDown() }
+        let registry = w.registry.host
+
+        // The stand-in base, pushed and passed by digest.
+        let rootfs = try runProcess("/bin/bash", [RepoPaths.path("ci/minimal-rootfs.sh"), "bookworm"])
+        try #require(rootfs.status == 0, "minimal-rootfs.sh bookworm: \(rootfs.stderr)")
+        let rootfsTar = rootfs.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        let from = try w.run("buildah", ["from", "scratch"])
+        try #require(from.status == 0, "\(from.stderr)")
+        let container = from.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        for args in [
+            ["add", "--quiet", container, rootfsTar, "/"],
+            [
+                "config", "--env", "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "--cmd",
+                #"["bash"]"#, container,
+            ],
+            [
+                "commit", "--quiet", "--timestamp", "0", "--identity-label=false", container,
+                "localhost/standin-debian:12",
+            ],
+            [
+                "push", "--quiet", "--digestfile", w.dir.path + "/base.digest", "localhost/standin-debian:12",
+                "docker://\(registry)/library/debian:bookworm-slim",
+            ],
+        ] {
+            let r = try w.run("buildah", args)
+            try #require(r.status == 0, "buildah \(args.first!): \(r.stderr)")
+        }
+        let baseDigest = try String(contentsOfFile: w.dir.path + "/base.digest", encoding: .utf8)
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+        let base = "\(registry)/library/debian:bookworm-slim@\(baseDigest)"
+        let repository = "\(registry)/envctl/envctl"
+
+        var env = w.env
+        env["ENVCTL_RELEASE_ALLOW_NO_LICENSE"] = "1"
+        env["ENVCTL_IMAGE_SOURCE"] = "https://example.invalid/envctl"
+        func build(layout: String) throws -> String {
+            var e = env
+            e["ENVCTL_IMAGE_OCI"] = layout
+            let r = try runProcess(
+                "/bin/bash", [RepoPaths.path("scripts/release-image.sh"), tarball, base, repository, "latest"],
+                environment: e)
+            try #require(r.status == 0, "release-image.sh exited \(r.status):\n\(r.stderr.suffix(4000))")
+            return try #require(r.stdout.split(separator: "\n").last.map(String.init), "\(r.stdout)")
+        }
+
+        // A tag alone is not a pinned base.
+        let unpinned = try runProcess(
+            "/bin/bash",
+            [
+                RepoPaths.path("scripts/release-image.sh"), tarball, "\(registry)/library/debian:bookworm-slim",
+                repository,
+            ],
+            environment: env)
+        #expect(unpinned.status == 64, "\(unpinned.stderr)")
+        #expect(unpinned.stderr.contains("pinned by digest"), "\(unpinned.stderr)")
+
+        let first = try build(layout: w.dir.path + "/oci-1")
+        #expect(first.range(of: "^\(repository)@sha256:[0-9a-f]{64}$", options: .regularExpression) != nil, "\(first)")
+        let digest = String(first.split(separator: "@").last!)
+
+        // The labels say what the binary says.
+        let info = try runProcess("tar", ["-xzOf", tarball, "./share/doc/envctl/BUILD-INFO"])
+        try #require(info.status == 0, "\(info.stderr)")
+        func field(_ key: String) -> String? {
+            info.stdout.split(separator: "\n").first { $0.hasPrefix(key + " ") }.map {
+                String($0.dropFirst(key.count + 1))
+            }
+        }
+        let version = try #require(field("envctl"))
+        let image = try ImageBuildEndToEndTests.layoutImage(w.dir.path + "/oci-1", refName: version)
+        let config = try #require(image.config["config"] as? [String: Any])
+        let labels = try #require(config["Labels"] as? [String: String])
+        #expect(labels["org.opencontainers.image.version"] == version)
+        #expect(labels["org.opencontainers.image.revision"] == field("revision"))
+        #expect(labels["org.opencontainers.image.created"] == field("built"))
+        #expect(labels["org.opencontainers.image.source"] == "https://example.invalid/envctl")
+        #expect(labels["org.opencontainers.image.base.digest"] == baseDigest)
+        #expect(labels["org.opencontainers.image.base.name"] == "\(registry)/library/debian:bookworm-slim")
+        #expect(labels["org.opencontainers.image.licenses"] == nil, "no LICENSE yet: the label is left out")
+        #expect(config["Entrypoint"] as? [String] == ["/opt/envctl/bin/envctl"])
+        #expect(image.config["created"] as? String == field("built"))
+
+        // Both tags name the pushed digest.
+        for tag in [version, "latest"] {
+            let inspect = try w.run(
+                "skopeo", ["inspect", "--tls-verify=false", "--format", "{{.Digest}}", "docker://\(repository):\(tag)"])
+            #expect(
+                inspect.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == digest, "\(tag): \(inspect.stderr)")
+        }
+
+        // Run it: --version, resolve on a mounted project, and the CA bundle HTTPS needs.
+        let reference = "\(repository)@\(digest)"
+        let podman = ["run", "--rm", "--runtime", "runc", "--network", "none"]
+        let ranVersion = try w.run("podman", podman + [reference, "--version"])
+        try #require(ranVersion.status == 0, "\(ranVersion.stdout)\(ranVersion.stderr)")
+        #expect(ranVersion.stdout.hasPrefix("envctl \(version) (knowledge base "), "\(ranVersion.stdout)")
+        #expect(ranVersion.stdout.contains("revision \(field("revision") ?? "?"), built "), "\(ranVersion.stdout)")
+        let project = w.dir.path + "/project"
+        try FileManager.default.createDirectory(atPath: project, withIntermediateDirectories: true)
+        for file in ["envctl.yaml", "requirements.txt"] {
+            try FileManager.default.copyItem(
+                atPath: RepoPaths.path("examples/quickstart/\(file)"), toPath: "\(project)/\(file)")
+        }
+        let resolved = try w.run("podman", podman + ["-v", "\(project):/work", reference, "resolve"])
+        #expect(resolved.status == 0, "\(resolved.stdout)\(resolved.stderr)")
+        #expect(resolved.stdout.contains("torch"), "\(resolved.stdout)")
+        let certs = try w.run(
+            "podman",
+            podman + ["--entrypoint", "/bin/sh", reference, "-c", "test -s /etc/ssl/certs/ca-certificates.crt"])
+        #expect(certs.status == 0, "no CA bundle in the image: \(certs.stderr)")
+
+        // Fresh storage, no layer cache: the same digest.
+        try w.configureStorage(name: "second")
+        let second = try build(layout: w.dir.path + "/oci-2")
+        #expect(second == first, "two builds of one tarball on one base give one digest")
+    }
+}
