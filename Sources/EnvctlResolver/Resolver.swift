@@ -15,7 +15,7 @@ package struct Resolver: Sendable {
         self.knowledgeBase = knowledgeBase
     }
 
-    /// Resolves every environment (or only `environment`).
+    /// Resolves every GPU environment (or only `environment`); plain environments are skipped.
     /// - Throws: ``ResolverError`` with a report per unsolvable environment and spec diagnostics.
     package func resolve(_ spec: Spec, environment: String? = nil) throws(ResolverError) -> [Resolution] {
         var diagnostics: [Diagnostic] = []
@@ -30,7 +30,8 @@ package struct Resolver: Sendable {
                     hint: "environments: \(spec.environments.map(\.name).joined(separator: ", "))"))
         }
         if !diagnostics.isEmpty { throw ResolverError(failures: [], diagnostics: diagnostics) }
-        for env in envs {
+        // Plain environments (`kind: plain`) have no stack to solve.
+        for env in envs where !env.isPlain {
             let constraints = Constraints(env: env, fleet: spec.fleet, gpus: gpus)
             let search = Search(kb: knowledgeBase, constraints: constraints)
             switch search.solve() {

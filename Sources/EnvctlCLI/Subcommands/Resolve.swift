@@ -97,6 +97,7 @@ enum ResolutionJSON {
 /// Human output of a resolution.
 enum ResolutionText {
     static func render(_ e: LockedEnvironment) -> String {
+        if e.isPlain { return renderPlain(e) }
         var head: [String] = []
         if let f = e.framework { head.append(f.label) }
         head.append("CUDA \(e.cuda)")
@@ -133,6 +134,19 @@ enum ResolutionText {
         }
         lines.append("  why")
         lines += e.reasons.map { "    - \($0)" }
+        if !e.warnings.isEmpty {
+            lines.append("  \(Terminal.yellow("warnings"))")
+            lines += e.warnings.map { "    - \($0)" }
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    /// A plain environment (`kind: plain`): its base, apt packages and copies; no stack.
+    static func renderPlain(_ e: LockedEnvironment) -> String {
+        var lines = ["\(Terminal.bold(e.name))  plain (no CUDA, no Python)"]
+        lines.append("  base      \(e.images.base.pinnedReference)")
+        if !e.apt.isEmpty { lines.append("  apt       \(e.apt.joined(separator: ", "))") }
+        for c in e.copy { lines.append("  copy      \(c.from) -> \(c.to)") }
         if !e.warnings.isEmpty {
             lines.append("  \(Terminal.yellow("warnings"))")
             lines += e.warnings.map { "    - \($0)" }
