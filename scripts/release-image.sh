@@ -77,8 +77,10 @@ echo "release-image.sh: building envctl $version with $spec" >&2
 # Run in the spec's directory: the revision and source labels are its checkout's.
 cd "$spec_dir"
 "$envctl" lock --check --spec "$spec" >&2
+# --force: always build (an image already under the content tag is not skipped), so the OCI layout exists for
+# the version tags and a rebuild shows whether the build is still deterministic.
 "$envctl" build --spec "$spec" --env envctl --builder buildah --work-dir "$work/build" \
-    --push --repository "$repository" "${build_flags[@]}" >&2
+    --push --force --repository "$repository" "${build_flags[@]}" >&2
 oci="$work/build/envctl/oci"
 if [ -n "${ENVCTL_IMAGE_OCI:-}" ]; then
     mkdir -p "$(dirname "$ENVCTL_IMAGE_OCI")"
