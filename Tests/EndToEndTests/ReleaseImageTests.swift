@@ -3,13 +3,14 @@ import EnvctlTestSupport
 import Foundation
 import Testing
 
-/// envctl's own container image (scripts/release-image.sh) from the release tarball that ReleaseTarballTests
-/// uses (one release build per test process, or ENVCTL_RELEASE_TARBALL). No Debian image can be pulled here, so
-/// the base is a stand-in: the Debian 12 minbase root filesystem of ci/minimal-rootfs.sh (cached), pushed to a
-/// local registry as `library/debian:bookworm-slim` and passed by digest, as the release passes the real one.
-/// The script installs ca-certificates from deb.debian.org, builds with buildah (chroot isolation) and pushes
-/// with the tarball's own `envctl push`; then `podman run --runtime runc` runs `--version` and `resolve` on a
-/// mounted project, and a second build in fresh storage must give the same digest.
+/// envctl's own container image (scripts/release-image.sh), built by envctl from a copy of release/envctl.yaml (a
+/// `kind: plain` environment) and the release tarball that ReleaseTarballTests uses (one release build per test
+/// process, or ENVCTL_RELEASE_TARBALL). No Debian image can be pulled here, so the base is a stand-in: the Debian
+/// 12 minbase root filesystem of ci/minimal-rootfs.sh (cached), pushed to a local registry as
+/// `library/debian:bookworm-slim`, which docker.io is mirrored to for `lock` and `build`. A lock by tag only is
+/// refused; `lock` pins the stand-in's digest; the script installs ca-certificates from deb.debian.org, builds
+/// with buildah (chroot isolation) and pushes; then `podman run --runtime runc` runs `--version` and `resolve` on
+/// a mounted project, and a second build in fresh storage must give the same digest.
 @Suite(
     .serialized, .tags(.e2e, .container, .registry, .slow),
     .disabled(if: ProcessInfo.processInfo.environment["ENVCTL_SKIP_E2E"] == "1", "ENVCTL_SKIP_E2E=1"),
