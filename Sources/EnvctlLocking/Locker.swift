@@ -91,10 +91,16 @@ package struct Locker: Sendable {
     /// Produces the lock. Throws ``ResolverError`` when the stack can't be solved, ``PythonPinError`` or
     /// ``LockError`` when pinning fails.
     package func lock(_ spec: Spec, options: LockOptions = LockOptions()) async throws -> Lockfile {
-        let resolutions = try Resolver(knowledgeBase: knowledgeBase).resolve(spec)
+        let gpu = spec.gpuOnly
+        let resolutions = gpu.environments.isEmpty ? [] : try Resolver(knowledgeBase: knowledgeBase).resolve(gpu)
+        let byName = Dictionary(zip(gpu.environments.map(\.name), resolutions), uniquingKeysWith: { a, _ in a })
         var environments: [LockedEnvironment] = []
-        for (env, resolution) in zip(spec.environments, resolutions) {
-            environments.append(try await lockEnvironment(env, resolution, spec: spec, options: options))
+        for env in spec.environments {
+            if let resolution = byName[env.name], !env.isPlain {
+                environments.append(try await lockEnvironment(env, resolution, spec: spec, options: options))
+            } else {
+                environments.append(try await lockPlain(env, spec: spec, options: options))
+            }
         }
         let fleet = Self.fleet(spec, knowledgeBase: knowledgeBase)
         return Lockfile(
@@ -148,6 +154,50 @@ package struct Locker: Sendable {
     /// The uv `--python-platform` for a container platform: `options.platform` for linux/amd64.
     package static func pythonPlatform(_ platform: String, options: LockOptions) -> String {
         platform == ContainerPlatform.amd64 ? options.platform : ContainerPlatform.pythonPlatform(platform) ?? platform
+    }
+
+    /// A plain environment's lock entry without its digest: the spec's fields, each `copy:` source held to the
+    /// lexical half of the ``SpecPath`` rule (relative, inside the repository). The sources are build outputs that
+    /// need not exist at lock time; `build` resolves them fully. `lock --check` compares the entry.
+    /// - Throws: ``DiagnosticsError`` at the spec's line for a `copy:` source that breaks the rule.
+    package static func plainSkeleton(_ env: EnvironmentSpec, spec: Spec) throws(DiagnosticsError)
+        -> LockedEnvironment
+    {
+        for c in env.copy {
+            try SpecPath.checkLexically(c.from, specPath: spec.path, what: "copy source")
+        }
+        var locked = LockedEnvironment.plain(
+            name: env.name, base: env.base?.value ?? "", image: env.image?.value, apt: env.apt.map(\.value),
+            env: env.env, copy: env.copy.map { LockedCopy(from: $0.from.value, to: $0.to) }, entrypoint: env.entrypoint,
+            cmd: env.cmd)
+        locked.workdir = env.workdir
+        return locked
+    }
+
+    /// A plain environment: no resolver, no Python; its `base:` pinned by digest like a GPU environment's images.
+    func lockPlain(_ env: EnvironmentSpec, spec: Spec, options: LockOptions) async throws -> LockedEnvironment {
+        var locked = try Self.plainSkeleton(env, spec: spec)
+        let ref = locked.images.base.reference
+        if let old = options.previous?.environment(named: env.name), !options.refreshImages,
+            old.images.base.reference == ref, old.images.base.digest != nil
+        {
+            locked.images = old.images
+        } else if let images, !options.offline, !options.noRegistry {
+            do {
+                let pinned = try await images.pin(ref, platform: options.imagePlatform)
+                locked.images.base.digest = pinned.digest.description
+                locked.images.base.platformDigest = pinned.platformManifestDigest.description
+                locked.images.builder = locked.images.base
+            } catch {
+                throw LockError(
+                    .imagePinningFailed,
+                    "cannot pin \(ref) by digest: \(error)\n(use --no-registry to lock by tag for now)")
+            }
+        } else {
+            locked.warnings.append(options.offline ? Self.offlineImagesWarning : Self.noRegistryImagesWarning)
+        }
+        locked.hash = Self.contentHash(locked)
+        return locked
     }
 
     func lockEnvironment(_ env: EnvironmentSpec, _ r: Resolution, spec: Spec, options: LockOptions) async throws

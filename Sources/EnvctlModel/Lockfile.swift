@@ -401,6 +401,20 @@ package struct LockedPythonRuntime: Sendable, Hashable, Codable {
     }
 }
 
+/// A file or directory of the repository copied into a plain environment's image. The lock records the paths,
+/// not the content: the content is build context, like an application's source, and its digest is in the image.
+package struct LockedCopy: Sendable, Hashable, Codable {
+    /// Relative to the spec's directory, as written.
+    package var from: String
+    /// Absolute path in the image.
+    package var to: String
+
+    package init(from: String, to: String) {
+        self.from = from
+        self.to = to
+    }
+}
+
 /// One environment's locked stack.
 package struct LockedEnvironment: Sendable, Hashable, Codable {
     package var name: String
@@ -440,8 +454,44 @@ package struct LockedEnvironment: Sendable, Hashable, Codable {
     package var reasons: [String]
     package var warnings: [String]
     package var pushed: PushedImage?
+    /// `plain` for a plain environment (`kind: plain`); nil for a GPU environment. A plain environment's lock
+    /// holds no stack (`cuda`, `python`, `os`, `driver`, `archs`, `cuda_libraries` are empty in memory and not
+    /// written) and one image, `images.base` (``LockedImages/builder`` mirrors it in memory).
+    package var kind: String?
+    /// `copy:` of a plain environment.
+    package var copy: [LockedCopy] = []
+    /// `entrypoint:` and `cmd:` of a plain environment.
+    package var entrypoint: [String]?
+    package var cmd: [String]?
+    /// `workdir:` of a plain environment.
+    package var workdir: String?
+
+    /// Whether this is a plain environment.
+    package var isPlain: Bool { kind == "plain" }
+
+    /// A plain environment's lock entry, before its base is pinned and its hash computed.
+    package static func plain(
+        name: String, base: String, image: String?, apt: [String], env: [String: String], copy: [LockedCopy],
+        entrypoint: [String]?, cmd: [String]?
+    ) -> LockedEnvironment {
+        var e = LockedEnvironment(
+            name: name, framework: nil, cuda: "", cudnn: nil, python: "", os: "",
+            driver: LockedDriver(minimum: nil, fullCompatibility: nil, compatibility: .unchecked), archs: [],
+            cudaLibraries: "",
+            images: LockedImages(base: LockedImage(reference: base), builder: LockedImage(reference: base)),
+            image: image, apt: apt, env: env, pythonPackages: LockedPython(platform: "", packages: []), reasons: [],
+            warnings: [])
+        e.kind = "plain"
+        e.copy = copy
+        e.entrypoint = entrypoint
+        e.cmd = cmd
+        return e
+    }
+
+    enum PlainImageKeys: String, CodingKey { case base }
 
     enum CodingKeys: String, CodingKey {
+        case kind, copy, entrypoint, cmd, workdir
         case hash, framework, cuda, cudnn, python, pythonRuntime = "python_runtime", os, platforms, driver, expected,
             cudaWheels = "cuda_wheels", archs
         case cudaLibraries = "cuda_libraries", images, image
@@ -492,6 +542,30 @@ package struct LockedEnvironment: Sendable, Hashable, Codable {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         name = ""
         hash = try c.decode(String.self, forKey: .hash)
+        let kind = try c.decodeIfPresent(String.self, forKey: .kind)
+        self.kind = kind
+        if let kind, kind != "plain" {
+            throw DecodingError.dataCorruptedError(
+                forKey: .kind, in: c, debugDescription: "kind '\(kind)' is not known (expected 'plain' or none)")
+        }
+        if kind == "plain" {
+            let images = try c.nestedContainer(keyedBy: PlainImageKeys.self, forKey: .images)
+            let base = try images.decode(LockedImage.self, forKey: .base)
+            self = .plain(
+                name: "", base: base.reference, image: try c.decodeIfPresent(String.self, forKey: .image),
+                apt: try c.decodeIfPresent([String].self, forKey: .apt) ?? [],
+                env: try c.decodeIfPresent(OrderedMap<String>.self, forKey: .env)?.dictionary ?? [:],
+                copy: try c.decodeIfPresent([LockedCopy].self, forKey: .copy) ?? [],
+                entrypoint: try c.decodeIfPresent([String].self, forKey: .entrypoint),
+                cmd: try c.decodeIfPresent([String].self, forKey: .cmd))
+            workdir = try c.decodeIfPresent(String.self, forKey: .workdir)
+            hash = try c.decode(String.self, forKey: .hash)
+            self.images = LockedImages(base: base, builder: base)
+            reasons = try c.decodeIfPresent([String].self, forKey: .reasons) ?? []
+            warnings = try c.decodeIfPresent([String].self, forKey: .warnings) ?? []
+            pushed = try c.decodeIfPresent(PushedImage.self, forKey: .pushed)
+            return
+        }
         framework = try c.decodeIfPresent(LockedFramework.self, forKey: .framework)
         cuda = try c.decode(String.self, forKey: .cuda)
         cudnn = try c.decodeIfPresent(String.self, forKey: .cudnn)
@@ -519,6 +593,22 @@ package struct LockedEnvironment: Sendable, Hashable, Codable {
     package func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
         try c.encode(hash, forKey: .hash)
+        if isPlain {
+            try c.encode(kind, forKey: .kind)
+            var images = c.nestedContainer(keyedBy: PlainImageKeys.self, forKey: .images)
+            try images.encode(self.images.base, forKey: .base)
+            try c.encodeIfPresent(image, forKey: .image)
+            try c.encode(apt, forKey: .apt)
+            try c.encode(OrderedMap(sorting: env), forKey: .env)
+            try c.encode(copy, forKey: .copy)
+            try c.encodeIfPresent(entrypoint, forKey: .entrypoint)
+            try c.encodeIfPresent(cmd, forKey: .cmd)
+            try c.encodeIfPresent(workdir, forKey: .workdir)
+            try c.encode(reasons, forKey: .reasons)
+            try c.encode(warnings, forKey: .warnings)
+            try c.encodeIfPresent(pushed, forKey: .pushed)
+            return
+        }
         try c.encodeIfPresent(framework, forKey: .framework)
         try c.encode(cuda, forKey: .cuda)
         try c.encodeIfPresent(cudnn, forKey: .cudnn)

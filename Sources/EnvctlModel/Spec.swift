@@ -56,6 +56,28 @@ package enum PythonSource: String, Sendable, Hashable, Codable, CaseIterable {
     case os
 }
 
+/// What an environment is (`kind:`).
+package enum EnvironmentKind: String, Sendable, Hashable, Codable, CaseIterable {
+    /// A GPU environment: the resolver chooses CUDA, cuDNN, Python and the framework for the fleet (the default).
+    case gpu
+    /// A plain image: an explicit `base:` image, apt packages, files copied from the repository, an entrypoint.
+    /// No CUDA, no framework, no fleet checks, no Python.
+    case plain
+}
+
+/// `copy: [{from: dist/envctl, to: /opt/envctl}]`: a file or directory of the repository copied into the image.
+package struct CopyInstruction: Sendable, Hashable {
+    /// Relative to the spec's directory, inside the repository (``SpecPath``).
+    package var from: Located<String>
+    /// An absolute path in the image.
+    package var to: String
+
+    package init(from: Located<String>, to: String) {
+        self.from = from
+        self.to = to
+    }
+}
+
 /// The machines the images must run on.
 package struct Fleet: Sendable, Hashable {
     /// Lowest NVIDIA driver installed anywhere in the fleet.
@@ -96,6 +118,20 @@ package struct EnvironmentSpec: Sendable, Hashable {
     package var env: [String: String]
     /// `platforms:`: the fleet platforms this environment is for; nil means all of them.
     package var platforms: Located<[String]>?
+    /// `kind:`; nil means ``EnvironmentKind/gpu``.
+    package var kind: Located<EnvironmentKind>?
+    /// `base:` of a plain environment: an image reference by tag (`lock` pins its digest).
+    package var base: Located<String>?
+    /// `copy:` of a plain environment, in the order written.
+    package var copy: [CopyInstruction] = []
+    /// `entrypoint:` and `cmd:` of a plain environment (exec form).
+    package var entrypoint: [String]?
+    package var cmd: [String]?
+    /// `workdir:` of a plain environment: the image's working directory (absolute).
+    package var workdir: String?
+
+    /// Whether this is a plain environment (`kind: plain`).
+    package var isPlain: Bool { kind?.value == .plain }
 
     package init(name: String, location: SourceLocation? = nil) {
         self.name = name
@@ -180,6 +216,13 @@ package struct Spec: Sendable, Hashable {
 
     package func environment(named name: String) -> EnvironmentSpec? {
         environments.first { $0.name == name }
+    }
+
+    /// The spec with only its GPU environments: what the resolver solves (plain environments have no stack).
+    package var gpuOnly: Spec {
+        var copy = self
+        copy.environments.removeAll(where: \.isPlain)
+        return copy
     }
 }
 

@@ -12,8 +12,16 @@ package struct SpecParser {
     static let fleetKeys = ["driver", "gpus", "platforms"]
     static let environmentKeys = [
         "framework", "cuda", "cudnn", "python", "os", "requirements", "packages", "apt", "image",
-        "cuda_libraries", "cuda_wheels", "env", "python_source", "platforms",
+        "cuda_libraries", "cuda_wheels", "env", "python_source", "platforms", "kind", "base", "copy", "entrypoint",
+        "cmd", "workdir",
     ]
+    /// Keys of a GPU environment that a plain one (`kind: plain`) refuses.
+    static let gpuOnlyKeys = [
+        "framework", "cuda", "cudnn", "python", "os", "requirements", "packages", "cuda_libraries", "cuda_wheels",
+        "python_source",
+    ]
+    /// Keys only a plain environment takes.
+    static let plainOnlyKeys = ["base", "copy", "entrypoint", "cmd", "workdir"]
 
     /// Parses the spec at `path`.
     /// - Throws: ``DiagnosticsError`` with every error found, or when the file can't be read.
@@ -335,6 +343,7 @@ package struct SpecParser {
             }
         }
         if let n = m["platforms"] { env.platforms = parsePlatforms(n, what: "platforms", &ctx) }
+        parsePlain(m, into: &env, key: key, &ctx)
         if let n = m["env"], let vars = ctx.mapping(n, what: "env") {
             for (k, v) in vars {
                 guard let key = ctx.scalar(k, what: "an environment variable name"),
@@ -352,6 +361,132 @@ package struct SpecParser {
             }
         }
         return env
+    }
+
+    /// `kind:`, and the keys of a plain environment: `base:` (an image by tag), `copy:`, `entrypoint:`, `cmd:`.
+    /// A plain environment refuses the GPU keys; a GPU one refuses the plain keys, each at its line.
+    func parsePlain(_ m: Node.Mapping, into env: inout EnvironmentSpec, key: Node, _ ctx: inout Context) {
+        if let n = m["kind"], let s = ctx.scalar(n, what: "kind") {
+            if let k = EnvironmentKind(rawValue: s) {
+                env.kind = Located(k, at: ctx.location(n))
+            } else {
+                ctx.error(
+                    "kind must be 'gpu' or 'plain', not '\(s)'",
+                    hint:
+                        "'gpu' (default) solves CUDA and a framework for the fleet; 'plain' builds on an explicit base image",
+                    n)
+            }
+        }
+        let plain = env.isPlain
+        for (k, _) in m {
+            guard let name = k.string else { continue }
+            if plain, Self.gpuOnlyKeys.contains(name) {
+                ctx.error(
+                    "'\(name)' does not apply to a plain environment (kind: plain)",
+                    hint:
+                        "a plain environment has no CUDA, framework or Python; remove '\(name)', or remove 'kind: plain'",
+                    k)
+            } else if !plain, Self.plainOnlyKeys.contains(name) {
+                ctx.error(
+                    "'\(name)' needs 'kind: plain' in environment '\(env.name)'",
+                    hint:
+                        "GPU environments take their base image from the resolver; add 'kind: plain' for an image on an explicit base",
+                    k)
+            }
+        }
+        guard plain else { return }
+        if let n = m["base"], let s = ctx.scalar(n, what: "base") {
+            if let problem = Self.baseImageProblem(s) {
+                ctx.error(problem, hint: "write an image by tag, e.g. docker.io/library/debian:bookworm-slim", n)
+            } else {
+                env.base = Located(s, at: ctx.location(n))
+            }
+        } else if m["base"] == nil {
+            ctx.error(
+                "plain environment '\(env.name)' needs 'base'",
+                hint: "name the image it builds on by tag, e.g. base: docker.io/library/debian:bookworm-slim", key)
+        }
+        if let n = m["copy"], let items = ctx.sequence(n, what: "copy") {
+            for item in items {
+                guard let im = ctx.mapping(item, what: "a copy entry") else { continue }
+                ctx.rejectUnknownKeys(im, allowed: ["from", "to"], in: "a copy entry")
+                guard let f = im["from"], let from = ctx.scalar(f, what: "copy 'from'"),
+                    let t = im["to"], let to = ctx.scalar(t, what: "copy 'to'")
+                else {
+                    if im["from"] == nil || im["to"] == nil {
+                        ctx.error(
+                            "a copy entry needs 'from' (a path in the repository) and 'to' (a path in the image)", item)
+                    }
+                    continue
+                }
+                if from.isEmpty || from.contains(where: \.isNewline) {
+                    ctx.error("copy 'from' must be a single path", f)
+                } else if !to.hasPrefix("/") || to.contains(where: { $0.isNewline || $0 == "\0" })
+                    || to.split(separator: "/").contains("..")
+                {
+                    ctx.error(
+                        "copy 'to' must be an absolute path in the image without '..', not '\(to)'",
+                        hint: "e.g. to: /opt/envctl", t)
+                } else {
+                    env.copy.append(CopyInstruction(from: Located(from, at: ctx.location(f)), to: to))
+                }
+            }
+        }
+        if let n = m["workdir"], let s = ctx.scalar(n, what: "workdir") {
+            if !s.hasPrefix("/") || s.split(separator: "/").contains("..")
+                || s.range(of: #"^[A-Za-z0-9._/-]+$"#, options: .regularExpression) == nil
+            {
+                ctx.error(
+                    "workdir must be an absolute path of letters, digits, '.', '_', '-', not '\(s)'",
+                    hint: "e.g. workdir: /work", n)
+            } else {
+                env.workdir = s
+            }
+        }
+        for (field, keyPath) in [("entrypoint", \EnvironmentSpec.entrypoint), ("cmd", \.cmd)] {
+            guard let n = m[field] else { continue }
+            let items: [Node]
+            if case .scalar = n {
+                items = [n]
+            } else if let seq = ctx.sequence(n, what: field) {
+                items = Array(seq)
+            } else {
+                continue
+            }
+            var words: [String] = []
+            for item in items {
+                guard let s = ctx.scalar(item, what: "a \(field) word") else { continue }
+                if s.contains(where: { $0.isNewline || $0 == "\0" }) {
+                    ctx.error("\(field) words must be one line", item)
+                } else {
+                    words.append(s)
+                }
+            }
+            if words.isEmpty {
+                ctx.error("\(field) is empty", hint: "write it as a list, e.g. [/usr/local/bin/tool, --help]", n)
+            } else {
+                env[keyPath: keyPath] = words
+            }
+        }
+    }
+
+    /// Returns why `text` can't be a plain environment's `base:` (an image by tag, no digest), or nil when it can.
+    package static func baseImageProblem(_ text: String) -> String? {
+        if text.contains("@") {
+            return "base '\(text)' has a digest; write the tag and let 'envctl lock' pin the digest"
+        }
+        let slash = text.lastIndex(of: "/") ?? text.startIndex
+        guard let colon = text[slash...].lastIndex(of: ":") else {
+            return "base '\(text)' has no tag"
+        }
+        let tag = text[text.index(after: colon)...]
+        if tag.range(of: #"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$"#, options: .regularExpression) == nil {
+            return "base '\(text)' has an invalid tag '\(tag)'"
+        }
+        if let problem = imageRepositoryProblem(String(text[..<colon])) {
+            return problem.replacingOccurrences(of: "image '", with: "base '")
+        }
+        return nil
     }
 
     struct ParseFailure: Error {

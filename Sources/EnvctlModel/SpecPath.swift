@@ -23,17 +23,19 @@ package struct SpecPath: Sendable, Hashable {
     /// - Parameter what: what the path is, for messages ("requirements file").
     /// - Throws: ``DiagnosticsError`` (bad input) when the path is absolute, missing, outside the repository
     ///   or not a regular file.
-    package static func resolve(_ value: Located<String>, specPath: String, what: String) throws(DiagnosticsError)
-        -> SpecPath
-    {
+    /// - Parameter allowDirectory: a directory is accepted too (`copy:` of a plain environment).
+    package static func resolve(
+        _ value: Located<String>, specPath: String, what: String, allowDirectory: Bool = false
+    ) throws(DiagnosticsError) -> SpecPath {
         let specDir = realPath(directory(of: specPath)) ?? normalize(absolute(directory(of: specPath)))
-        return try resolve(value, base: specDir, root: repositoryRoot(containing: specDir), what: what)
+        return try resolve(
+            value, base: specDir, root: repositoryRoot(containing: specDir), what: what, allowDirectory: allowDirectory)
     }
 
     /// Resolves `value` relative to the directory `base` (a real path), requiring the result inside `root`.
-    package static func resolve(_ value: Located<String>, base: String, root: String, what: String)
-        throws(DiagnosticsError) -> SpecPath
-    {
+    package static func resolve(
+        _ value: Located<String>, base: String, root: String, what: String, allowDirectory: Bool = false
+    ) throws(DiagnosticsError) -> SpecPath {
         let written = value.value
         let location = value.location
         func fail(_ message: String, hint: String? = nil) -> DiagnosticsError {
@@ -60,10 +62,42 @@ package struct SpecPath: Sendable, Hashable {
         guard stat(real, &st) == 0 else {
             throw fail("\(what) '\(written)' cannot be read (looked at \(real))")
         }
-        guard (st.st_mode & S_IFMT) == S_IFREG else {
+        guard (st.st_mode & S_IFMT) == S_IFREG || (allowDirectory && (st.st_mode & S_IFMT) == S_IFDIR) else {
+            if allowDirectory {
+                throw fail(
+                    "\(what) '\(written)' is \(kindDescription(st.st_mode)), not a regular file or directory (\(real))")
+            }
             throw fail("\(what) '\(written)' is \(kindDescription(st.st_mode)), not a regular file (\(real))")
         }
         return SpecPath(written: written, resolved: real, location: location)
+    }
+
+    /// The lexical half of the rule, for a path that need not exist yet (a plain environment's `copy:` source is
+    /// a build output: `lock` checks it so, `build` resolves it with ``resolve(_:specPath:what:allowDirectory:)``):
+    /// relative, and inside the repository once `.` and `..` are applied.
+    /// - Throws: ``DiagnosticsError`` (bad input) at the spec's line, naming the path.
+    package static func checkLexically(_ value: Located<String>, specPath: String, what: String)
+        throws(DiagnosticsError)
+    {
+        let written = value.value
+        func fail(_ message: String, hint: String? = nil) -> DiagnosticsError {
+            DiagnosticsError([.error(message, hint: hint, at: value.location)])
+        }
+        guard !written.isEmpty else { throw fail("\(what) path is empty") }
+        guard !written.hasPrefix("/") && !written.hasPrefix("~") else {
+            throw fail(
+                "\(what) '\(written)' is an absolute path",
+                hint: "write it relative to the spec's directory, inside the repository")
+        }
+        let specDir = realPath(directory(of: specPath)) ?? normalize(absolute(directory(of: specPath)))
+        let root = repositoryRoot(containing: specDir)
+        let lexical = normalize(specDir + "/" + written)
+        guard lexical == root || lexical.hasPrefix(root == "/" ? "/" : root + "/") else {
+            throw fail(
+                "\(what) '\(written)' is outside the repository \(root)",
+                hint: "a spec may only name files inside its repository (the git work tree holding the spec, "
+                    + "or the spec's directory outside git)")
+        }
     }
 
     /// The file's bytes, at most `limit` of them.

@@ -15,7 +15,7 @@ package struct Resolver: Sendable {
         self.knowledgeBase = knowledgeBase
     }
 
-    /// Resolves every environment (or only `environment`).
+    /// Resolves every GPU environment (or only `environment`); plain environments are skipped.
     /// - Throws: ``ResolverError`` with a report per unsolvable environment and spec diagnostics.
     package func resolve(_ spec: Spec, environment: String? = nil) throws(ResolverError) -> [Resolution] {
         var diagnostics: [Diagnostic] = []
@@ -32,7 +32,8 @@ package struct Resolver: Sendable {
         }
         let platforms = envs.map { Self.environmentPlatforms($0, fleet: fleetPlatforms, spec.fleet, &diagnostics) }
         if !diagnostics.isEmpty { throw ResolverError(failures: [], diagnostics: diagnostics) }
-        for (env, envPlatforms) in zip(envs, platforms) {
+        // Plain environments (`kind: plain`) have no stack to solve.
+        for (env, envPlatforms) in zip(envs, platforms) where !env.isPlain {
             var constraints = Constraints(
                 env: env, fleet: spec.fleet, gpus: gpus.filter { envPlatforms.contains($0.platform) })
             constraints.platforms = envPlatforms

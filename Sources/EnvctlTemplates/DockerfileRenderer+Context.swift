@@ -9,6 +9,7 @@ extension DockerfileRenderer {
         throws(TemplateError) -> [String: Any]
     {
         typealias S = DockerfileSafety
+        if env.isPlain { return try plainContext(for: env, inputs: inputs, templateName: templateName) }
         let envName = try S.simpleName(env.name, what: "environment name")
         let lockHash = try S.hash(env.hash)
         let cuda = try S.dottedVersion(env.cuda, what: "CUDA version")
@@ -116,6 +117,74 @@ extension DockerfileRenderer {
         c["packages"] = try packagesContext(env)
         if env.platforms.count > 1 { c["multiPlatform"] = true }
 
+        var labels: [String: Any] = [
+            "created": try S.quoted(inputs.createdRFC3339, what: "created"),
+            "title": try S.quoted("envctl environment \(envName)", what: "title"),
+            "environment": try S.quoted(envName, what: "environment"),
+            "lockHash": try S.quoted(lockHash, what: "lock hash"),
+            "baseName": try S.quoted(env.images.base.reference, what: "base image"),
+        ]
+        if let d = env.images.base.digest { labels["baseDigest"] = try S.quoted(try S.hash(d), what: "base digest") }
+        if let r = inputs.revision {
+            guard r.count >= 7, r.count <= 64, r.allSatisfy({ $0.isHexDigit }) else {
+                throw TemplateError(.unsafeValue, "git revision \(S.describe(r)) is not a hex commit id")
+            }
+            labels["revision"] = try S.quoted(r, what: "revision")
+        }
+        if let s = inputs.source { labels["source"] = try S.quoted(try S.url(s, what: "source URL"), what: "source") }
+        c["labels"] = labels
+        return c
+    }
+
+    /// Where a plain environment's `copy:` sources are in the build context: `copy/<index>`, in the lock's order.
+    package static func copyContextPath(_ index: Int) -> String { "copy/\(index)" }
+
+    /// A plain environment's context (`plain` template): base, apt, env, `copy:`, entrypoint, cmd and labels.
+    static func plainContext(for env: LockedEnvironment, inputs: RenderInputs, templateName: String)
+        throws(TemplateError) -> [String: Any]
+    {
+        typealias S = DockerfileSafety
+        let envName = try S.simpleName(env.name, what: "environment name")
+        let lockHash = try S.hash(env.hash)
+        let base = try pinned(env.images.base, what: "base image")
+        func words(_ w: [String], what: String) throws(TemplateError) -> String {
+            "[" + (try w.map { s throws(TemplateError) in try S.jsonWord(s, what: what) }).joined(separator: ", ") + "]"
+        }
+        var c: [String: Any] = [
+            "templateName": templateName,
+            "environmentName": envName,
+            "lockHash": lockHash,
+            "contentTag": env.contentTag,
+            "baseImage": base.reference,
+            "sourceDateEpoch": String(inputs.sourceDateEpoch),
+        ]
+        c["apt"] = try env.apt.map { s throws(TemplateError) in try S.aptPackage(s) }
+        if !env.apt.isEmpty { c["runtimeApt"] = true }
+        c["env"] = try env.env.keys.sorted().map { k throws(TemplateError) -> [String: String] in
+            ["name": try S.envName(k), "value": try S.quoted(env.env[k]!, what: "value of \(k)")]
+        }
+        c["copy"] = try env.copy.enumerated().map { i, copy throws(TemplateError) -> [String: String] in
+            guard copy.to.hasPrefix("/"), !copy.to.contains("$"), !copy.to.split(separator: "/").contains("..") else {
+                throw TemplateError(
+                    .unsafeValue, "copy target \(S.describe(copy.to)) is not an absolute path without '$' or '..'")
+            }
+            return [
+                "from": try S.jsonWord(copy.from, what: "copy source").dropFirst().dropLast().description,
+                "source": try S.jsonWord(copyContextPath(i), what: "copy source"),
+                "target": try S.jsonWord(copy.to, what: "copy target"),
+            ]
+        }
+        if let w = env.workdir {
+            guard w.hasPrefix("/"), !w.split(separator: "/").contains(".."),
+                w.allSatisfy({ S.isAlnum($0) || "._/-".contains($0) })
+            else {
+                throw TemplateError(
+                    .unsafeValue, "workdir \(S.describe(w)) is not an absolute path of letters, digits, '.', '_', '-'")
+            }
+            c["workdir"] = w
+        }
+        if let e = env.entrypoint { c["entrypoint"] = try words(e, what: "entrypoint") }
+        if let e = env.cmd { c["cmd"] = try words(e, what: "cmd") }
         var labels: [String: Any] = [
             "created": try S.quoted(inputs.createdRFC3339, what: "created"),
             "title": try S.quoted("envctl environment \(envName)", what: "title"),

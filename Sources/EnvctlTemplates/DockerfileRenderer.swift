@@ -15,9 +15,10 @@ package struct DockerfileRenderer: Sendable {
 
     package init(templates: TemplateSet = .builtin) { self.templates = templates }
 
-    /// The family template for an environment: its framework (`torch`, `tensorflow`, `jax`), or `cuda`.
+    /// The family template for an environment: `plain` for a plain environment, else its framework (`torch`,
+    /// `tensorflow`, `jax`), or `cuda`.
     package static func templateName(for env: LockedEnvironment) -> String {
-        env.framework?.name ?? "cuda"
+        env.isPlain ? "plain" : env.framework?.name ?? "cuda"
     }
 
     /// Renders the Dockerfile.

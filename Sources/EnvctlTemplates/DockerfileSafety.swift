@@ -134,6 +134,21 @@ package enum DockerfileSafety {
         return out
     }
 
+    /// One word of a Dockerfile JSON array (exec-form ENTRYPOINT and CMD, COPY): a JSON string with `"` and `\`
+    /// escaped. Control characters are rejected as in ``quoted(_:what:)``.
+    package static func jsonWord(_ s: String, what: String) throws(TemplateError) -> String {
+        _ = try quoted(s, what: what)
+        var out = "\""
+        for c in s {
+            switch c {
+            case "\\", "\"": out.append("\\"); out.append(c)
+            default: out.append(c)
+            }
+        }
+        out.append("\"")
+        return out
+    }
+
     /// The value as Swift would print it, so an invisible newline shows up as `\n` in the message.
     static func describe(_ s: String) -> String {
         let shown = s.count > 80 ? String(s.prefix(77)) + "..." : s

@@ -57,6 +57,10 @@ package struct BuildJob: Sendable {
     /// as one index under the content tag, its digest and each platform's recorded.
     package var platforms: [TargetPlatform]
 
+    /// A plain environment's `copy:` sources, resolved (``copySources(for:specPath:)``), in the lock's order:
+    /// staged into the context as `copy/<index>` before the build.
+    package var copySources: [String] = []
+
     package init(
         environment: LockedEnvironment, inputs: BuildInputs, recipe: BuildRecipe, contextDirectory: String,
         dockerfileDirectory: String? = nil, ociLayout: String, target: String? = nil,
@@ -134,6 +138,24 @@ package struct BuildOutcome: Sendable {
     package var platformDigests: [String: String] = [:]
 }
 
+extension BuildJob {
+    /// The real paths of a plain environment's `copy:` sources, each held to the ``SpecPath`` rule again (the
+    /// tree may have changed since `lock`): relative to the spec at `specPath`, inside its repository, a regular
+    /// file or directory.
+    /// - Throws: ``DiagnosticsError`` (bad input) naming the path.
+    package static func copySources(for env: LockedEnvironment, specPath: String) throws(DiagnosticsError)
+        -> [String]
+    {
+        var out: [String] = []
+        for c in env.copy {
+            out.append(
+                try SpecPath.resolve(Located(c.from), specPath: specPath, what: "copy source", allowDirectory: true)
+                    .resolved)
+        }
+        return out
+    }
+}
+
 /// The one build pipeline: render → build → push → record. `envctl build` and `envctl reproduce
 /// --rebuild` both run it; they differ only in the job they describe.
 package struct ImageBuildWorkflow: Sendable {
@@ -148,6 +170,30 @@ package struct ImageBuildWorkflow: Sendable {
         self.registry = registry
         self.runner = runner
         self.events = events
+    }
+
+    /// Copies `job.copySources` into the context as `copy/<index>` (symlinks inside a directory stay links).
+    static func stageCopies(_ job: BuildJob) throws(ImageBuildError) {
+        guard job.environment.isPlain else { return }
+        guard job.copySources.count == job.environment.copy.count else {
+            throw ImageBuildError(
+                .badInput, step: "render",
+                "environment '\(job.environment.name)' copies \(job.environment.copy.count) path(s) into the image, but this build has \(job.copySources.count) of them",
+                hint: "build plain environments with 'envctl build' from the repository that holds the spec")
+        }
+        let fm = FileManager.default
+        let dir = (job.contextDirectory as NSString).appendingPathComponent("copy")
+        do {
+            if fm.fileExists(atPath: dir) { try fm.removeItem(atPath: dir) }
+            try fm.createDirectory(atPath: dir, withIntermediateDirectories: true)
+            for (i, source) in job.copySources.enumerated() {
+                try fm.copyItem(atPath: source, toPath: (dir as NSString).appendingPathComponent(String(i)))
+            }
+        } catch {
+            throw ImageBuildError(
+                .stepFailed, step: "render",
+                "cannot stage the copy sources into \(dir): \(FileSystemError.Reason(error, path: dir))")
+        }
     }
 
     package func run(_ job: BuildJob) async throws(ImageBuildError) -> BuildOutcome {
@@ -169,6 +215,7 @@ package struct ImageBuildWorkflow: Sendable {
             events(.replacing(reference: job.target!, lockHash: existing.lockHash))
         }
         let builder = try ImageBuilder.locate(job.recipe.builder, runner: runner)
+        try Self.stageCopies(job)
         let dockerfile = try Self.render(env, inputs: job.inputs, recipe: job.recipe)
         var request = BuildRequest(
             dockerfile: dockerfile, contextDirectory: job.contextDirectory, localTag: job.localTag,

@@ -140,8 +140,34 @@ package enum LockCheck {
             out.note("environment '\(name)' is locked but no longer in \(spec.path)", kind: "spec", environment: name)
         }
         let locked = Dictionary(lock.environments.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
-        let resolutions = try Resolver(knowledgeBase: knowledgeBase).resolve(spec)
-        for (env, r) in zip(spec.environments, resolutions) {
+        let gpu = spec.gpuOnly
+        let resolutions = gpu.environments.isEmpty ? [] : try Resolver(knowledgeBase: knowledgeBase).resolve(gpu)
+        for env in spec.environments where env.isPlain {
+            guard let old = locked[env.name] else {
+                out.note("environment '\(env.name)' is not in the lock", kind: "spec", environment: env.name)
+                continue
+            }
+            // A plain environment: the spec's fields as `lock` records them; no resolver, no Python.
+            if !old.isPlain {
+                out.add(env.name, "kind", ["kind"], "gpu -> plain")
+                continue
+            }
+            let new = try Locker.plainSkeleton(env, spec: spec)
+            compareStack(old, new, &out)
+            func words(_ w: [String]?) -> String { w.map { $0.joined(separator: " ") } ?? "none" }
+            let copies = { (e: LockedEnvironment) in e.copy.map { "\($0.from)->\($0.to)" }.joined(separator: " ") }
+            if copies(old) != copies(new) { out.add(env.name, "copy", ["copy"], "\(copies(old)) -> \(copies(new))") }
+            if old.entrypoint != new.entrypoint {
+                out.add(env.name, "entrypoint", ["entrypoint"], "\(words(old.entrypoint)) -> \(words(new.entrypoint))")
+            }
+            if old.workdir != new.workdir {
+                out.add(env.name, "workdir", ["workdir"], "\(old.workdir ?? "none") -> \(new.workdir ?? "none")")
+            }
+            if old.cmd != new.cmd { out.add(env.name, "cmd", ["cmd"], "\(words(old.cmd)) -> \(words(new.cmd))") }
+            checkImages(old, &out)
+            checkHash(old, &out)
+        }
+        for (env, r) in zip(gpu.environments, resolutions) {
             guard let old = locked[env.name] else {
                 out.note("environment '\(env.name)' is not in the lock", kind: "spec", environment: env.name)
                 continue
@@ -406,7 +432,7 @@ package enum LockCheck {
     /// Each pinned tag still points to the locked digest.
     static func refreshImages(_ lock: Lockfile, _ registry: any ImageRegistry, _ out: inout Findings) async throws {
         for env in lock.environments {
-            for image in [env.images.base, env.images.builder] {
+            for image in [env.images.base] + (env.isPlain ? [] : [env.images.builder]) {
                 guard let digest = image.digest else {
                     out.note(
                         "\(env.name): \(image.reference) is pinned by tag only (locked offline)", kind: "upstream",

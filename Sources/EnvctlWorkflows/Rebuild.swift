@@ -36,6 +36,12 @@ package enum Rebuild {
                 .badInput, step: "build",
                 "environment '\(plan.environment)' has no image repository to push a rebuilt image to")
         }
+        if plan.locked.isPlain {
+            throw ImageBuildError(
+                .badInput, step: "build",
+                "reproduce --rebuild does not rebuild plain environments ('\(plan.environment)'): their copy sources are build outputs, not the commit's files",
+                hint: "rebuild it with 'envctl build --env \(plan.environment)' after producing its copy sources")
+        }
         var recipe = recipe
         let overrides = (projectDirectory as NSString).appendingPathComponent(".envctl/templates")
         recipe.templatesDirectory = FileManager.default.fileExists(atPath: overrides) ? overrides : nil

@@ -63,6 +63,35 @@ func example(_ name: String) throws -> TemporaryDirectory {
         #expect(r.stdout.contains("\"framework\" : null"))
     }
 
+    @Test func resolveShowsAKindPlainEnvironmentInSpecOrder() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.cleanup() }
+        try dir.write(
+            "envctl.yaml",
+            """
+            version: 1
+            environments:
+              tool:
+                kind: plain
+                base: docker.io/library/debian:bookworm-slim
+                apt: [ca-certificates]
+                copy: [{from: dist/tool, to: /opt/tool}]
+              train:
+                framework: torch
+            """)
+        let r = try envctl(["resolve"], cwd: dir.path)
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stdout.hasPrefix("tool  plain (no CUDA, no Python)\n"), "\(r.stdout)")
+        #expect(r.stdout.contains("  copy      dist/tool -> /opt/tool"), "\(r.stdout)")
+        #expect(r.stdout.contains("train  torch "), "\(r.stdout)")
+        let j = try envctl(["resolve", "--json", "--env", "tool"], cwd: dir.path)
+        let json = try JSONSerialization.jsonObject(with: Data(j.stdout.utf8)) as? [String: Any]
+        let tool = try #require((json?["environments"] as? [String: Any])?["tool"] as? [String: Any])
+        #expect(tool["kind"] as? String == "plain")
+        #expect(tool["base_image"] as? String == "docker.io/library/debian:bookworm-slim")
+        #expect(tool["cuda"] == nil)
+    }
+
     @Test func badSpecExits64WithLocations() throws {
         let dir = try TemporaryDirectory()
         defer { dir.cleanup() }

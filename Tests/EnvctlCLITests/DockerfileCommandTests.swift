@@ -91,7 +91,7 @@ import Testing
         #expect(r.stderr.contains("no environment 'nope'"))
         let t = try runProcess(RepoPaths.envctlBinary, ["dockerfile", "--lock", lock, "--template", "pytorch"])
         #expect(t.status == 64)
-        #expect(t.stderr.contains("available: cuda, jax, tensorflow, torch"))
+        #expect(t.stderr.contains("available: cuda, jax, plain, tensorflow, torch"))
     }
 
     @Test func missingBuilderExits69NamingWhatToInstall() throws {

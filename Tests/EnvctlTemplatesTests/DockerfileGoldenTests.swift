@@ -7,7 +7,7 @@ import Testing
 @Suite struct DockerfileGoldenTests {
     static let cases: [(String, LockedEnvironment)] = [
         ("torch", LockFixtures.torch), ("tensorflow", LockFixtures.tensorflow), ("jax", LockFixtures.jax),
-        ("cuda", LockFixtures.plainCUDA),
+        ("cuda", LockFixtures.plainCUDA), ("plain", LockFixtures.plainImage),
     ]
 
     static func snapshotPath(_ name: String) -> String {
@@ -44,6 +44,27 @@ import Testing
         for _ in 0..<5 {
             #expect(try DockerfileRenderer(templates: .builtin).render(reparsed, inputs: LockFixtures.inputs) == first)
         }
+    }
+
+    @Test func plainEnvironmentHasOnePinnedStageAndNoGPUParts() throws {
+        let env = LockFixtures.plainImage
+        #expect(DockerfileRenderer.templateName(for: env) == "plain")
+        let text = try DockerfileRenderer().render(env, inputs: LockFixtures.inputs)
+        #expect(text.contains("ARG BASE_IMAGE=\(env.images.base.pinnedReference)\n"))
+        #expect(text.split(separator: "\n").filter { $0.hasPrefix("FROM ") } == ["FROM ${BASE_IMAGE}"])
+        #expect(text.contains("COPY [\"copy/0\", \"/opt/envctl\"]\n"))
+        #expect(text.contains("ENTRYPOINT [\"/opt/envctl/bin/envctl\"]\n"))
+        for gpu in ["NVIDIA", "CUDA", "venv", "python"] { #expect(!text.contains(gpu), "\(gpu)") }
+        var unpinned = env
+        unpinned.images.base.digest = nil
+        #expect(throws: TemplateError.self) { try DockerfileRenderer().render(unpinned, inputs: LockFixtures.inputs) }
+        var quoted = env
+        quoted.cmd = ["say \"hi\" \\ $HOME"]
+        let q = try DockerfileRenderer().render(quoted, inputs: LockFixtures.inputs)
+        #expect(q.contains(#"CMD ["say \"hi\" \\ $HOME"]"#), "\(q)")
+        var escape = env
+        escape.copy = [LockedCopy(from: "x", to: "/a/../etc")]
+        #expect(throws: TemplateError.self) { try DockerfileRenderer().render(escape, inputs: LockFixtures.inputs) }
     }
 
     @Test func fromLinesArePinnedThroughArgs() throws {

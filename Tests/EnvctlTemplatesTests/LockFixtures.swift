@@ -81,6 +81,22 @@ enum LockFixtures {
         name: "cuda", framework: nil, cudaLibraries: "image",
         base: "docker.io/nvidia/cuda:12.4.1-runtime-ubuntu22.04", packages: [], apt: ["curl"])
 
+    /// A plain environment (`kind: plain`): a Debian base by digest, ca-certificates, two copies, an entrypoint.
+    static let plainImage: LockedEnvironment = {
+        let base = "docker.io/library/debian:bookworm-slim"
+        var e = LockedEnvironment.plain(
+            name: "envctl", base: base, image: "registry.example.com/tools/envctl", apt: ["ca-certificates"],
+            env: ["LANG": "C.UTF-8"],
+            copy: [LockedCopy(from: "dist/envctl", to: "/opt/envctl"), LockedCopy(from: "NOTICE", to: "/NOTICE")],
+            entrypoint: ["/opt/envctl/bin/envctl"], cmd: ["--help"])
+        e.images.base.digest = fakeDigest(base)
+        e.images.base.platformDigest = fakeDigest(base + "amd64")
+        e.images.builder = e.images.base
+        e.workdir = "/work"
+        e.hash = fakeDigest("envctl-plain")
+        return e
+    }()
+
     static let inputs = RenderInputsFixture.standard
 }
 

@@ -119,7 +119,7 @@ extension EnvctlCommand {
                 target = "\(repo):\(env.contentTag)"
             }
             let dir = (workDirectory as NSString).appendingPathComponent(env.name)
-            return BuildJob(
+            var job = BuildJob(
                 environment: env, inputs: SourceInfo.detect(in: FileManager.default.currentDirectoryPath),
                 recipe: recipe,
                 contextDirectory: (dir as NSString).appendingPathComponent("context"),
@@ -127,6 +127,8 @@ extension EnvctlCommand {
                 skipIfPublished: push && !force,
                 recordIn: record ? options.lock : nil, attestWith: push ? EnvctlCommand.envctlVersion : nil,
                 platforms: try BuildJob.platforms(requested: platform.map(TargetPlatform.list(parsing:)), for: env))
+            if env.isPlain { job.copySources = try BuildJob.copySources(for: env, specPath: options.specPath) }
+            return job
         }
 
         /// `--all`: every environment, then one summary table (or JSON); exit 1 when any failed.

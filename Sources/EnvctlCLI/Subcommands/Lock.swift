@@ -86,7 +86,8 @@ extension EnvctlCommand {
                             : nil)
                     return
                 }
-                let pinner = try UVPinner()
+                // Plain environments pin no Python: a spec of only those locks without uv.
+                let pinner = spec.environments.allSatisfy(\.isPlain) ? nil : try UVPinner()
                 // Mirror warnings (a mirror that lacks a tag, then the fallback) are shown; progress is not.
                 let locker = Locker(
                     knowledgeBase: kb, pinner: pinner,

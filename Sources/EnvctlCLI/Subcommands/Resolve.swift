@@ -31,7 +31,19 @@ extension EnvctlCommand {
             do {
                 let (spec, kb) = try specOptions.load()
                 let resolutions = try Resolver(knowledgeBase: kb).resolve(spec, environment: env)
-                let locked = resolutions.map { r in Locker.skeleton(spec.environment(named: r.environment)!, r) }
+                let solved = Dictionary(
+                    resolutions.map { r in (r.environment, Locker.skeleton(spec.environment(named: r.environment)!, r))
+                    },
+                    uniquingKeysWith: { a, _ in a })
+                // In spec order; a plain environment (`kind: plain`) shows its fields, having no stack to solve.
+                var locked: [LockedEnvironment] = []
+                for e in spec.environments where env == nil || e.name == env {
+                    if e.isPlain {
+                        locked.append(try Locker.plainSkeleton(e, spec: spec))
+                    } else if let s = solved[e.name] {
+                        locked.append(s)
+                    }
+                }
                 if json {
                     Terminal.stdout(try ResolutionJSON.render(locked))
                 } else {
@@ -47,6 +59,13 @@ extension EnvctlCommand {
 /// The `resolve --json` shape. Keys are part of envctl's interface: add, never rename.
 enum ResolutionJSON {
     static func object(_ e: LockedEnvironment) -> [String: Any] {
+        if e.isPlain {
+            // `kind: plain`: no stack; the base and what the spec adds.
+            return [
+                "kind": "plain", "base_image": e.images.base.pinnedReference, "apt": e.apt,
+                "copy": e.copy.map { ["from": $0.from, "to": $0.to] }, "warnings": e.warnings,
+            ]
+        }
         var framework: Any = NSNull()
         if let f = e.framework {
             var fw: [String: Any] = [
@@ -98,6 +117,7 @@ enum ResolutionJSON {
 /// Human output of a resolution.
 enum ResolutionText {
     static func render(_ e: LockedEnvironment) -> String {
+        if e.isPlain { return renderPlain(e) }
         var head: [String] = []
         if let f = e.framework { head.append(f.label) }
         head.append("CUDA \(e.cuda)")
@@ -137,6 +157,19 @@ enum ResolutionText {
         }
         lines.append("  why")
         lines += e.reasons.map { "    - \($0)" }
+        if !e.warnings.isEmpty {
+            lines.append("  \(Terminal.yellow("warnings"))")
+            lines += e.warnings.map { "    - \($0)" }
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    /// A plain environment (`kind: plain`): its base, apt packages and copies; no stack.
+    static func renderPlain(_ e: LockedEnvironment) -> String {
+        var lines = ["\(Terminal.bold(e.name))  plain (no CUDA, no Python)"]
+        lines.append("  base      \(e.images.base.pinnedReference)")
+        if !e.apt.isEmpty { lines.append("  apt       \(e.apt.joined(separator: ", "))") }
+        for c in e.copy { lines.append("  copy      \(c.from) -> \(c.to)") }
         if !e.warnings.isEmpty {
             lines.append("  \(Terminal.yellow("warnings"))")
             lines += e.warnings.map { "    - \($0)" }
