@@ -226,12 +226,7 @@ extension DockerfileRenderer {
         if rt.platforms.count > 1 {
             var archives: [[String: Any]] = []
             for platform in rt.platforms.keys.sorted() {
-                let arch = platform.split(separator: "/").dropFirst().first.map(String.init) ?? ""
-                guard platform.hasPrefix("linux/"), ["amd64", "arm64"].contains(arch) else {
-                    throw TemplateError(
-                        .unsafeValue,
-                        "python_runtime platform \(S.describe(platform)) is not linux/amd64 or linux/arm64")
-                }
+                let arch = try targetArch(platform, what: "python_runtime platform")
                 let one = try archiveContext(rt.platforms[platform]!)
                 archives.append(["arch": arch, "path": one.path, "sha256": one.sha256, "mirror": one.mirror])
             }
@@ -374,6 +369,16 @@ extension DockerfileRenderer {
         return parts.first { ["base", "runtime", "devel"].contains($0) }
     }
 
+    /// The `TARGETARCH` value (`amd64`, `arm64`) for a lock platform, the only two a Dockerfile switches on.
+    static func targetArch(_ platform: String, what: String) throws(TemplateError) -> String {
+        let arch = platform.split(separator: "/").dropFirst().first.map(String.init) ?? ""
+        guard platform.hasPrefix("linux/"), ["amd64", "arm64"].contains(arch) else {
+            throw TemplateError(
+                .unsafeValue, "\(what) \(DockerfileSafety.describe(platform)) is not linux/amd64 or linux/arm64")
+        }
+        return arch
+    }
+
     /// The locked Python packages. An environment locked for several platforms has one list per platform (the
     /// first platform's in `python_packages`, the others' in `platform_python_packages`); the Dockerfile writes
     /// the list its build's TARGETARCH names, so one Dockerfile serves every platform.
@@ -382,13 +387,7 @@ extension DockerfileRenderer {
         var all: [LockedPackage] = []
         var platforms: [[String: Any]] = []
         for (i, platform) in env.platforms.enumerated() {
-            let arch = platform.split(separator: "/").dropFirst().first.map(String.init) ?? ""
-            guard platform.hasPrefix("linux/"), ["amd64", "arm64"].contains(arch) else {
-                throw TemplateError(
-                    .inconsistentLock,
-                    "environment '\(env.name)' is locked for \(DockerfileSafety.describe(platform)), which is not linux/amd64 or linux/arm64"
-                )
-            }
+            let arch = try targetArch(platform, what: "environment '\(env.name)' platform")
             let packages = i == 0 ? env.pythonPackages.packages : env.platformPythonPackages[platform]?.packages
             guard let packages else {
                 throw TemplateError(
