@@ -42,10 +42,13 @@ package struct EditRequirements: Sendable {
     package var images: (any ImageRegistry)?
     package var offline: Bool
     package var generatedBy: String
+    /// A corporate network's variables for uv (`NetworkAccess.uvEnvironment`), as `lock` passes them.
+    package var uvEnvironment: [String: String]
 
     package init(
         specPath: String, lockPath: String, prepare: @escaping @Sendable (Spec) throws -> (Spec, KnowledgeBase),
-        pinner: UVPinner, images: (any ImageRegistry)?, offline: Bool, generatedBy: String
+        pinner: UVPinner, images: (any ImageRegistry)?, offline: Bool, generatedBy: String,
+        uvEnvironment: [String: String] = [:]
     ) {
         self.specPath = specPath
         self.lockPath = lockPath
@@ -54,6 +57,7 @@ package struct EditRequirements: Sendable {
         self.images = images
         self.offline = offline
         self.generatedBy = generatedBy
+        self.uvEnvironment = uvEnvironment
     }
 
     /// Edits, re-locks and (unless `dryRun`) writes the spec or requirements file and the lock.
@@ -161,7 +165,7 @@ package struct EditRequirements: Sendable {
             try AtomicFile.write(requirements.text, to: path)
             spec.environments[i].requirements = Located(relative, at: located.location)
         }
-        var options = LockOptions(offline: offline)
+        var options = LockOptions(offline: offline, uvEnvironment: uvEnvironment)
         options.previous = previous
         options.upgrade = [env.name: upgrade]
         options.refreshImages = refreshImages

@@ -265,5 +265,20 @@ struct CorporateNetworkEndToEndTests {
             #expect(!config.contains(needle), "the image config or history holds \(needle.prefix(12))…")
         }
         #expect(!manifestText.contains(password))
+
+        // 8. `upgrade` re-locks through the same network settings as `lock`: with an empty uv cache, uv must
+        //    fetch from the private index again, trusting the spec's CA and reading the netrc envctl writes.
+        env["HTTPS_PROXY"] = nil
+        env["NO_PROXY"] = nil
+        env["UV_CACHE_DIR"] = w.dir.path + "/uv-cache-upgrade"
+        let upgraded = try runProcess(envctl, ["upgrade", "envctl-hello"], cwd: project, environment: env)
+        #expect(upgraded.status == 0, "upgrade: \(upgraded.stderr)")
+        #expect(!upgraded.stderr.contains(password) && !upgraded.stdout.contains(password))
+        let relocked = try #require(try Lockfile.load(fileAt: project + "/envctl.lock").environment(named: "demo"))
+        #expect(relocked.pythonPackages.packages.map(\.name) == ["envctl-hello"])
+        #expect(relocked.pythonPackages.packages.first?.hashes == pinned.pythonPackages.packages.first?.hashes)
+        #expect(
+            try FileManager.default.contentsOfDirectory(atPath: env["TMPDIR"]!).filter { $0.hasPrefix("envctl-net") }
+                .isEmpty)
     }
 }

@@ -61,6 +61,7 @@ extension EnvctlCommand {
 struct EditOptions: ParsableArguments {
     @OptionGroup var specOptions: SpecOptions
     @OptionGroup var registryOptions: RegistryOptions
+    @OptionGroup var network: NetworkOptions
     @Option(name: .customLong("env"), help: "Environment to change (required when the spec has several).")
     var environment: String?
     @Flag(name: .long, help: "Print the lock diff only; change no file.") var dryRun = false
@@ -70,11 +71,14 @@ struct EditOptions: ParsableArguments {
 
     func run(_ change: EditRequirements.Change) async throws {
         let options = specOptions
+        // The re-lock reaches the same indexes as `lock`: the spec's `network:` section and these flags.
+        let access = try network.access(specPath: options.spec)
+        defer { access.remove() }
         let workflow = EditRequirements(
             specPath: options.spec, lockPath: options.lockPath, prepare: { try options.prepare($0) },
             pinner: try UVPinner(),
             images: offline ? nil : try registryOptions.makeClient(credentialsFor: nil, reporter: nil),
-            offline: offline, generatedBy: "envctl \(EnvctlCommand.envctlVersion)")
+            offline: offline, generatedBy: "envctl \(EnvctlCommand.envctlVersion)", uvEnvironment: access.uvEnvironment)
         let outcome = try await workflow.run(change, environment: environment, dryRun: dryRun)
         if json {
             print(try Terminal.json(outcome.diff))
