@@ -192,6 +192,60 @@ struct LockedProject {
         #expect(try project.lock.environment(named: "train")?.pushed?.digest == moved)
     }
 
+    /// `push --env` from another directory (`--spec`) attests the Dockerfile `build` renders: with the
+    /// project's template overrides (`.envctl/templates` next to the lock), not the working directory's.
+    @Test(.requires(TestRegistry.tools + ["uv", "curl"]), .tags(.registry, .uv))
+    func pushFromAnotherDirectoryAttestsTheProjectsTemplates() throws {
+        let registry = try TestRegistry()
+        defer { registry.stop() }
+        let project = try LockedProject(registry: registry)
+        defer { project.cleanup() }
+        let train = try #require(try project.lock.environment(named: "train"))
+        try project.dir.write(".envctl/templates/_app.mustache", "# the team's app stage\n")
+        let elsewhere = try TemporaryDirectory(prefix: "envctl-elsewhere")
+        defer { elsewhere.cleanup() }
+        let spec = project.dir.path + "/envctl.yaml"
+        let dockerfile = try envctl(["dockerfile", "--spec", spec], cwd: elsewhere.path, env: project.env)
+        try #require(dockerfile.status == 0, "\(dockerfile.stderr)")
+        #expect(dockerfile.stdout.contains("# the team's app stage"))
+        let expected = try #require(
+            try runProcess("sha256sum", [], stdin: dockerfile.stdout).stdout.split(separator: " ").first)
+
+        let layout = try project.layout(lockHash: train.hash)
+        let r = try envctl(
+            ["push", "oci:\(layout):v1", "--spec", spec, "--env", "train", "--json"], cwd: elsewhere.path,
+            env: project.env)
+        try #require(r.status == 0, "\(r.stderr)")
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
+        let digest = try #require(json["digest"] as? String)
+        // The provenance referrer (docker-registry 2.8: under the sha256-<hex> tag) names that Dockerfile.
+        let referrers = try runProcess(
+            "curl",
+            [
+                "-sf", "http://\(registry.host)/v2/team/train/manifests/sha256-\(digest.dropFirst(7))",
+                "-H", "Accept: application/vnd.oci.image.index.v1+json",
+            ])
+        let index = try #require(
+            try JSONSerialization.jsonObject(with: Data(referrers.stdout.utf8)) as? [String: Any], "\(referrers.stdout)"
+        )
+        let provenance = try #require(
+            (index["manifests"] as? [[String: Any]])?.first {
+                $0["artifactType"] as? String == "application/vnd.in-toto+json"
+            })
+        let manifest = try runProcess(
+            "curl",
+            [
+                "-sf", "http://\(registry.host)/v2/team/train/manifests/\(provenance["digest"] as! String)",
+                "-H", "Accept: application/vnd.oci.image.manifest.v1+json",
+            ])
+        let layers = try #require(
+            (try JSONSerialization.jsonObject(with: Data(manifest.stdout.utf8)) as? [String: Any])?["layers"]
+                as? [[String: Any]])
+        let blob = try runProcess(
+            "curl", ["-sf", "http://\(registry.host)/v2/team/train/blobs/\(layers[0]["digest"] as! String)"])
+        #expect(blob.stdout.contains("sha256:\(expected)"), "\(blob.stdout.prefix(2000))")
+    }
+
     @Test func badEnvironmentOrMissingLockIsBadInput() throws {
         let dir = try TemporaryDirectory()
         defer { dir.cleanup() }

@@ -52,10 +52,14 @@ struct ImageOptions: ParsableArguments {
     }
 
     /// `--templates-dir`, else `.envctl/templates` next to the lock when it exists.
-    var templates: String? {
-        let dir = (lock as NSString).deletingLastPathComponent
+    var templates: String? { templatesDirectory ?? Self.localTemplates(nextTo: lock) }
+
+    /// The project's `.envctl/templates` next to the lock at `lockPath`, when it exists: where `build`,
+    /// `dockerfile` and `push --env` look for template overrides, whatever the working directory.
+    static func localTemplates(nextTo lockPath: String) -> String? {
+        let dir = (lockPath as NSString).deletingLastPathComponent
         let local = dir.isEmpty ? ".envctl/templates" : (dir as NSString).appendingPathComponent(".envctl/templates")
-        return templatesDirectory ?? (FileManager.default.fileExists(atPath: local) ? local : nil)
+        return FileManager.default.fileExists(atPath: local) ? local : nil
     }
 
     /// Renders the Dockerfile for `env` (template problems are bad input).

@@ -88,7 +88,8 @@ extension EnvctlCommand {
         /// uses), the Dockerfile the one envctl renders for them, and the dpkg status comes from an OCI layout.
         func attestation(for env: LockedEnvironment, _ source: any ImageSource) -> PushImage.Attestation {
             let inputs = SourceInfo.detect(in: FileManager.default.currentDirectoryPath)
-            let templates = FileManager.default.fileExists(atPath: ".envctl/templates") ? ".envctl/templates" : nil
+            // The overrides `build` used: next to the lock, not in the working directory.
+            let templates = ImageOptions.localTemplates(nextTo: lockLocation.lockPath)
             let dockerfile = try? ImageBuildWorkflow.render(
                 env, inputs: inputs, recipe: BuildRecipe(templatesDirectory: templates))
             let layout = source as? OCILayoutSource
