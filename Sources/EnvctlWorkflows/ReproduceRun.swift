@@ -87,6 +87,7 @@ package struct ReproduceRun {
         _ plan: ReproducePlan, options: Options, recipe: (LockedEnvironment) throws -> BuildRecipe
     ) async throws -> (record: RunRecord, exitCode: Int32) {
         var plan = plan
+        let container = try plan.containerOptions()
         var needsRebuild = false
         if options.rebuild {
             if try await reproducer.imageExists(plan) {
@@ -115,8 +116,9 @@ package struct ReproduceRun {
             RunRequest(
                 environment: plan.locked, mountDirectory: tree, recordWorkspace: reproducer.workspace,
                 command: plan.command, runtime: runtime, preflight: options.preflight, requireGPU: options.requireGPU,
+                shmSize: plan.container?.shmSize,
                 git: RunRecord.GitStamp(commit: plan.commit.id, dirty: false, changedPaths: []),
-                reproducedFrom: plan.commit.id, tty: options.tty, image: plan.image))
+                reproducedFrom: plan.commit.id, tty: options.tty, image: plan.image, options: container))
     }
 
     /// `reproduce --rebuild`: the one build pipeline (`Rebuild`) run for the plan's environment, followed by

@@ -104,6 +104,63 @@ struct ReproduceTests {
         #expect(RunStore(workspace: s.repo.path).list().records.count == 3)
     }
 
+    /// `reproduce --run` gives the command the run's /dev/shm size, working directory and GPU selection; its
+    /// volumes and variables (which a record from the repository could aim at the user's files and secrets)
+    /// only with --replay-settings, with each variable's value from the environment.
+    @Test func replaysTheRunsContainerSettings() throws {
+        let s = try makeSetup()
+        defer { s.cleanup() }
+        let data = try TemporaryDirectory(prefix: "envctl-data")
+        defer { data.cleanup() }
+        try data.write("f.txt", "dataset-v1\n")
+        func envctl(_ args: [String], tag: String?) throws -> ProcessResult {
+            var env = s.lab.environment
+            env["TRAIN_TAG"] = tag
+            return try runProcess(RepoPaths.envctlBinary, args, cwd: s.repo.path, environment: env)
+        }
+        let script = [
+            "sh", "-c",
+            "echo tag=$TRAIN_TAG; pwd; cat /data/f.txt 2>/dev/null || echo no-data; df -k /dev/shm | awk 'NR==2{print $2}'",
+        ]
+        try s.repo.git("checkout", "-q", s.c1)
+        let first = try envctl(
+            ["run", "--shm-size", "64m", "--workdir", "/data", "-v", "\(data.path):/data:ro", "-e", "TRAIN_TAG", "--"]
+                + script, tag: "tag-1")
+        #expect(first.status == 0, "\(first.stderr)")
+        #expect(first.stdout == "tag=tag-1\n/data\ndataset-v1\n65536\n")
+        let runID = try #require(RunStore(workspace: s.repo.path).list().records.first?.id)
+        try s.repo.git("checkout", "-q", "main")
+
+        let dry = try envctl(["reproduce", s.c1, "--run", runID, "--dry-run"], tag: nil)
+        #expect(dry.status == 0, "\(dry.stderr)")
+        #expect(dry.stdout.contains("container    --gpus all --shm-size 64m\n"), "\(dry.stdout)")
+        #expect(
+            dry.stderr.contains(
+                "also had -v \(data.path):/data:ro -e TRAIN_TAG --workdir /data; not applied: pass --replay-settings"))
+
+        // By default: the shm size, not the volume, the variable or the working directory inside the volume.
+        let plain = try envctl(["reproduce", s.c1, "--run", runID], tag: "tag-1")
+        #expect(plain.status == 0, "\(plain.stderr)")
+        #expect(plain.stdout == "tag=\n/workspace\nno-data\n65536\n")
+
+        // --replay-settings needs the variable's value from the environment: without it, nothing runs.
+        let missing = try envctl(["reproduce", s.c1, "--run", runID, "--replay-settings"], tag: nil)
+        #expect(missing.status == 64, "\(missing.stderr)")
+        #expect(missing.stderr.contains("run \(runID) set TRAIN_TAG in its container"), "\(missing.stderr)")
+        #expect(missing.stderr.contains("export TRAIN_TAG"))
+        #expect(RunStore(workspace: s.repo.path).list().records.count == 2)
+
+        let full = try envctl(["reproduce", s.c1, "--run", runID, "--replay-settings"], tag: "tag-2")
+        #expect(full.status == 0, "\(full.stderr)")
+        #expect(full.stdout == "tag=tag-2\n/data\ndataset-v1\n65536\n")
+        let again = try #require(
+            RunStore(workspace: s.repo.path).list().records.first {
+                $0.reproducedFrom != nil && $0.container?.volumes.isEmpty == false
+            })
+        #expect(again.container?.shmSize == "64m")
+        #expect(again.container?.environmentNames == ["TRAIN_TAG"])
+    }
+
     @Test func badInputIsRejectedAndLeavesTheWorkspaceAlone() throws {
         let s = try makeSetup()
         defer { s.cleanup() }

@@ -14,7 +14,9 @@ extension EnvctlCommand {
                 Reads envctl.lock (and the run record, with --run) at COMMIT through libgit2, checks that the \
                 image digest still exists in the registry, checks the commit's tree out into a temporary \
                 directory (your working tree is not touched), and runs the recorded or given command there. \
-                --dry-run prints the plan and changes nothing.
+                With --run, the run's GPU selection, working directory and /dev/shm size apply again; its volumes, \
+                ports, env files and variables only with --replay-settings. --dry-run prints the plan and changes \
+                nothing.
 
                 With --rebuild, an image that is gone from the registry (or was never recorded) is built from \
                 the lock at COMMIT (the checked-out tree is the build context; the push record's revision and \
@@ -30,6 +32,7 @@ extension EnvctlCommand {
                   envctl reproduce 3f2a9c1 --run ID      # the recorded command, at 3f2a9c1
                   envctl reproduce v1.2 -- python eval.py # another command, in v1.2's image
                   envctl reproduce 3f2a9c1 --run ID --dry-run
+                  envctl reproduce 3f2a9c1 --run ID --replay-settings   # also its -v, -p, --env-file, -e
                   envctl reproduce 3f2a9c1 --run ID --rebuild --mirror docker.io=mirror.example.com
                   envctl reproduce 3f2a9c1 --run PIPELINE-RUN-ID --kfp https://kubeflow.example.com/pipeline
                   envctl reproduce 3f2a9c1 --run JOB-RUN-ID --kubeconfig ~/.kube/config   # an 'envctl job submit' run
@@ -45,6 +48,14 @@ extension EnvctlCommand {
                 discussion:
                     "Pass the --mirror/--build-arg the original build used; the commit's .envctl/templates apply."))
         var rebuild = false
+        @Flag(
+            name: .long,
+            help: ArgumentHelp(
+                "Also apply the run's volumes, published ports, env files and variables (values from your environment).",
+                discussion:
+                    "Without it, --run replays only the run's GPU selection, working directory and /dev/shm size, and names what it left out: a run record can come from the repository, and these settings give its command your files and variables."
+            ))
+        var replaySettings = false
         @Flag(name: .long, help: "Print the plan (commit, image, command) and stop.") var dryRun = false
         @Option(name: .long, help: "Container runtime: podman or docker.") var runtime: ContainerRuntime?
         @Flag(name: .long, help: "Start even when the host does not pass the preflight.") var noPreflight = false
@@ -77,7 +88,8 @@ extension EnvctlCommand {
                     }
                 }
                 let plan = try await reproducer.plan(
-                    revision: commit, environment: env, runID: run, command: command, rebuild: rebuild)
+                    revision: commit, environment: env, runID: run, command: command, rebuild: rebuild,
+                    replayHostSettings: replaySettings)
                 for n in plan.notes { RunsPresentation.stderr("note: \(n)") }
                 if dryRun {
                     print(Self.render(plan))
@@ -105,6 +117,13 @@ extension EnvctlCommand {
                 ["checkout", "a temporary directory (your working tree is not touched)"],
             ]
             if let r = p.fromRun { rows.insert(["from run", r], at: 1) }
+            if let c = p.container {
+                let workdir = ContainerOptions.workdir(of: c, hostSettings: p.replayHostSettings)
+                var settings = ["--gpus \(c.gpus)"] + (workdir.map { ["--workdir \($0)"] } ?? [])
+                settings += [c.shmSize.map { "--shm-size \($0)" } ?? "--ipc=host"]
+                if p.replayHostSettings { settings += ContainerOptions.hostSettings(of: c) }
+                rows.insert(["container", settings.joined(separator: " ")], at: rows.count - 1)
+            }
             if let t = p.rebuildTarget {
                 let when =
                     p.image.digest == nil ? "no digest recorded" : "if \(p.image.digest!) is gone from the registry"

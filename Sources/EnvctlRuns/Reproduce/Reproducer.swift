@@ -17,6 +17,19 @@ package struct ReproducePlan: Sendable, Hashable, Codable {
     package var notes: [String]
     /// With `--rebuild`: where a rebuilt image is pushed (`<repository>:<content tag>`).
     package var rebuildTarget: String?
+    /// The recorded run's container settings (GPUs, working directory, `/dev/shm`, and with
+    /// `replayHostSettings` its volumes, ports, env files and variable names).
+    package var container: RunRecord.ContainerStamp?
+    package var replayHostSettings: Bool = false
+
+    /// The container options the run gets (checked as `run` checks its flags).
+    package func containerOptions(
+        processEnvironment: [String: String] = ProcessInfo.processInfo.environment
+    ) throws(RunsError) -> ContainerOptions {
+        guard let container, let fromRun else { return ContainerOptions() }
+        return try ContainerOptions.replaying(
+            container, runID: fromRun, hostSettings: replayHostSettings, processEnvironment: processEnvironment)
+    }
 }
 
 /// `envctl reproduce`: the lock (and run record) at a commit, the image digest checked in the registry,
@@ -37,8 +50,11 @@ package struct Reproducer {
     /// Reads and checks everything the reproduction needs; writes nothing.
     /// - Parameter rebuild: `--rebuild`: an environment without a pushed digest is not an error, its
     ///   image will be built from the lock.
+    /// - Parameter replayHostSettings: `--replay-settings`: also apply the run's volumes, ports, env files and
+    ///   variables (see ``ContainerOptions/replaying(_:runID:hostSettings:processEnvironment:)``).
     package func plan(
-        revision: String, environment: String?, runID: String?, command: [String], rebuild: Bool = false
+        revision: String, environment: String?, runID: String?, command: [String], rebuild: Bool = false,
+        replayHostSettings: Bool = false
     ) async throws(RunsError) -> ReproducePlan {
         let (commit, lock) = try source.lock(at: revision)
         var notes: [String] = []
@@ -90,9 +106,21 @@ package struct Reproducer {
                 "environment '\(env.name)' at \(commit.shortID) has no pushed image digest, so there is nothing exact to run",
                 hint: "--rebuild builds it from the lock at that commit")
         }
-        return ReproducePlan(
+        if let record, let stamp = record.container, !replayHostSettings {
+            let skipped = ContainerOptions.hostSettings(of: stamp)
+            if !skipped.isEmpty {
+                notes.append(
+                    "run \(record.id) also had \(skipped.joined(separator: " ")); not applied: pass --replay-settings for runs you trust (they give the command host files and your variables)"
+                )
+            }
+        }
+        let plan = ReproducePlan(
             commit: commit, locked: env, lockHash: env.hash, image: image, command: cmd, fromRun: record?.id,
-            notes: notes, rebuildTarget: rebuildTarget)
+            notes: notes, rebuildTarget: rebuildTarget, container: record?.container,
+            replayHostSettings: replayHostSettings)
+        // Checked now, before anything is written: a variable that isn't set, a volume that is gone.
+        _ = try plan.containerOptions()
+        return plan
     }
 
     /// Whether the plan's digest is still in the registry (false when the plan has no digest).

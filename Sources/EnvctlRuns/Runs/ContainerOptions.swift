@@ -107,6 +107,57 @@ extension ContainerOptions {
         return o
     }
 
+    /// The settings of recorded run `runID` for `reproduce`. GPU selection and working directory always
+    /// apply; volumes, published ports, env files and variables only with `hostSettings`, because a record
+    /// can come from the repository, and those give its command host files and the user's variables.
+    /// Variables are passed by name (`-e NAME`): the record has no values, so each must be set in
+    /// `processEnvironment`, and a missing one is bad input naming it. Everything is checked as `run` checks it.
+    package static func replaying(
+        _ stamp: RunRecord.ContainerStamp, runID: String, hostSettings: Bool,
+        processEnvironment: [String: String] = ProcessInfo.processInfo.environment
+    ) throws(RunsError) -> ContainerOptions {
+        guard hostSettings else { return try parse(gpus: stamp.gpus, workdir: workdir(of: stamp, hostSettings: false)) }
+        var fromFiles = Set<String>()
+        for file in stamp.envFiles {
+            do { fromFiles.formUnion(try envFileNames(file, shown: file)) } catch {
+                throw RunsError(.badInput, "run \(runID)'s env file is gone or unreadable: \(error.message)")
+            }
+        }
+        let names = stamp.environmentNames.filter { !fromFiles.contains($0) }
+        let missing = names.filter { processEnvironment[$0] == nil }
+        guard missing.isEmpty else {
+            throw RunsError(
+                .badInput,
+                "run \(runID) set \(missing.joined(separator: ", ")) in its container, and envctl records names, never values",
+                hint:
+                    "export \(missing.joined(separator: ", ")) before reproducing; each is passed from envctl's environment"
+            )
+        }
+        return try parse(
+            env: names, envFiles: stamp.envFiles, volumes: stamp.volumes, publish: stamp.publish, gpus: stamp.gpus,
+            workdir: stamp.workdir, cwd: "/", processEnvironment: processEnvironment)
+    }
+
+    /// The recorded settings that `replaying` applies only with `hostSettings`, as `run` flags.
+    package static func hostSettings(of stamp: RunRecord.ContainerStamp) -> [String] {
+        let workdir = stamp.workdir.flatMap { self.workdir(of: stamp, hostSettings: false) == nil ? $0 : nil }
+        return stamp.volumes.map { "-v \($0)" } + stamp.publish.map { "-p \($0)" }
+            + stamp.envFiles.map { "--env-file \($0)" } + stamp.environmentNames.map { "-e \($0)" }
+            + (workdir.map { ["--workdir \($0)"] } ?? [])
+    }
+
+    /// The working directory a replay uses: without the volumes, not one inside a volume (it would not exist).
+    package static func workdir(of stamp: RunRecord.ContainerStamp, hostSettings: Bool) -> String? {
+        guard let workdir = stamp.workdir, !hostSettings else { return stamp.workdir }
+        let inVolume = stamp.volumes.contains { volume in
+            let parts = volume.split(separator: ":", omittingEmptySubsequences: false)
+            guard parts.count >= 2 else { return false }
+            let destination = String(parts[1])
+            return workdir == destination || workdir.hasPrefix(destination + "/")
+        }
+        return inVolume ? nil : workdir
+    }
+
     nonisolated(unsafe) static let variableName = #/[A-Za-z_][A-Za-z0-9_]*/#
 
     static func parseVariable(_ item: String, processEnvironment: [String: String]) throws(RunsError) -> Variable {

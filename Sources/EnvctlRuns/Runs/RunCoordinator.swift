@@ -121,6 +121,7 @@ package struct RunCoordinator: Sendable {
             host: host, preflight: report.findings)
         record.reproducedFrom = request.reproducedFrom
         record.container = request.options.stamp
+        record.container?.shmSize = request.shmSize
         let store = RunStore(workspace: request.recordWorkspace)
         try save(record, in: store)
 

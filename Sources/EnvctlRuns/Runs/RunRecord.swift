@@ -116,10 +116,12 @@ package struct RunRecord: Sendable, Hashable, Codable {
         package var publish: [String]
         /// `all`, `none`, or the selected indices/UUIDs.
         package var gpus: String
+        /// `--shm-size`; nil: the host's IPC namespace (`--ipc=host`).
+        package var shmSize: String?
 
         package init(
             name: String?, workdir: String?, environmentNames: [String], envFiles: [String], volumes: [String],
-            publish: [String], gpus: String
+            publish: [String], gpus: String, shmSize: String? = nil
         ) {
             self.name = name
             self.workdir = workdir
@@ -128,6 +130,7 @@ package struct RunRecord: Sendable, Hashable, Codable {
             self.volumes = volumes
             self.publish = publish
             self.gpus = gpus
+            self.shmSize = shmSize
         }
     }
 
