@@ -5,8 +5,9 @@ import Foundation
 ///
 /// Every pod: the image by digest, `nvidia.com/gpu` limits, required node affinity on the GPU feature discovery
 /// labels (`nvidia.com/gpu.product` In the fleet's products, `nvidia.com/cuda.driver.major` Gt the floor minus
-/// one) or, with `NodeLabels.gke`, on GKE's `cloud.google.com/gke-accelerator` In the fleet's accelerators, an in-memory `emptyDir` at `/dev/shm` (what `--ipc=host`/`--shm-size` do for `docker run`), and labels
-/// and annotations carrying the lineage. Several nodes get the torchrun rendezvous environment (`PET_*`, read by
+/// one) or, with `NodeLabels.gke`, on GKE's `cloud.google.com/gke-accelerator` In the fleet's accelerator types,
+/// an in-memory `emptyDir` at `/dev/shm` (what `--ipc=host`/`--shm-size` do for `docker run`), and labels and
+/// annotations carrying the lineage. Several nodes get the torchrun rendezvous environment (`PET_*`, read by
 /// `torchrun` for its flags, and `MASTER_ADDR`/`MASTER_PORT`).
 package enum JobRenderer {
     package static let labelPrefix = "envctl.dev/"
