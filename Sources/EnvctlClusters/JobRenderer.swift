@@ -5,8 +5,9 @@ import Foundation
 ///
 /// Every pod: the image by digest, `nvidia.com/gpu` limits, required node affinity on the GPU feature discovery
 /// labels (`nvidia.com/gpu.product` In the fleet's products, `nvidia.com/cuda.driver.major` Gt the floor minus
-/// one), an in-memory `emptyDir` at `/dev/shm` (what `--ipc=host`/`--shm-size` do for `docker run`), and labels
-/// and annotations carrying the lineage. Several nodes get the torchrun rendezvous environment (`PET_*`, read by
+/// one) or, with `NodeLabels.gke`, on GKE's `cloud.google.com/gke-accelerator` In the fleet's accelerator types,
+/// an in-memory `emptyDir` at `/dev/shm` (what `--ipc=host`/`--shm-size` do for `docker run`), and labels and
+/// annotations carrying the lineage. Several nodes get the torchrun rendezvous environment (`PET_*`, read by
 /// `torchrun` for its flags, and `MASTER_ADDR`/`MASTER_PORT`).
 package enum JobRenderer {
     package static let labelPrefix = "envctl.dev/"
@@ -65,13 +66,17 @@ package enum JobRenderer {
     // MARK: Pod
 
     static func affinity(_ plan: JobPlan) -> ManifestValue {
-        var expressions: [ManifestValue] = [
+        func isIn(_ key: String, _ values: [String]) -> ManifestValue {
             .object([
-                ("key", .string("nvidia.com/gpu.product")), ("operator", .string("In")),
-                ("values", .array(plan.gpuProducts.map { .string($0) })),
+                ("key", .string(key)), ("operator", .string("In")), ("values", .array(values.map { .string($0) })),
             ])
-        ]
-        if let major = plan.driverMajor {
+        }
+        var expressions: [ManifestValue]
+        switch plan.nodeLabels {
+        case .gfd: expressions = [isIn("nvidia.com/gpu.product", plan.gpuProducts)]
+        case .gke: expressions = [isIn("cloud.google.com/gke-accelerator", plan.gkeAccelerators)]
+        }
+        if plan.nodeLabels == .gfd, let major = plan.driverMajor {
             expressions.append(
                 .object([
                     ("key", .string("nvidia.com/cuda.driver.major")), ("operator", .string("Gt")),

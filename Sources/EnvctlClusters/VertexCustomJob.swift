@@ -13,31 +13,58 @@ package enum VertexCustomJob {
         "JOB_STATE_PARTIALLY_SUCCEEDED",
     ]
 
-    /// `acceleratorType` and `machineType` for the plan's GPUs.
-    package static func machine(for lock: Lockfile, gpusPerNode: Int) throws(RunsError) -> (String, String) {
+    /// `acceleratorType` and `machineType` for the plan's GPUs: the first accelerator Vertex offers for the fleet's
+    /// GPUs (in fleet order; a family's default first, so `a100` is `NVIDIA_TESLA_A100` and `A100-SXM4-80GB` is
+    /// `NVIDIA_A100_80GB`) on the smallest machine type with `gpusPerNode` of them, or the `machineType` asked for
+    /// when it carries one of the fleet's accelerators in that count (`a3-megagpu-8g` for H100 Mega).
+    package static func machine(for lock: Lockfile, gpusPerNode: Int, machineType: String? = nil) throws(RunsError)
+        -> (String, String)
+    {
         let gpus = lock.fleet?.gpus ?? []
         guard !gpus.isEmpty else {
             throw RunsError(
                 .badInput, "the lock names no fleet GPU, so envctl cannot choose a Vertex AI accelerator",
                 hint: "add the GPUs to the spec's fleet (fleet: {gpus: [a100]}) and run 'envctl lock'")
         }
+        var accelerators: [String] = []
         for gpu in gpus {
-            guard let product = GPUProduct.lookup(gpu.name), let accelerator = product.vertexAccelerator else {
-                continue
+            for board in GPUProduct.select(gpu.name)?.boards ?? [] {
+                for a in board.vertexAccelerators where !accelerators.contains(a) { accelerators.append(a) }
             }
-            guard let machine = product.vertexMachines[gpusPerNode] else {
-                let counts = product.vertexMachines.keys.sorted().map(String.init).joined(separator: ", ")
-                throw RunsError(
-                    .badInput, "Vertex AI offers \(accelerator) in groups of \(counts) per machine, not \(gpusPerNode)",
-                    hint: "pass --gpus-per-node with one of those")
-            }
-            return (accelerator, machine)
         }
-        throw RunsError(
-            .badInput,
-            "no fleet GPU of the lock (\(gpus.map(\.name).joined(separator: ", "))) is offered by Vertex AI custom training",
-            hint: "Vertex AI offers: "
-                + GPUProduct.table.compactMap(\.vertexAccelerator).joined(separator: ", "))
+        guard let accelerator = accelerators.first else {
+            throw RunsError(
+                .badInput,
+                "no fleet GPU of the lock (\(gpus.map(\.name).joined(separator: ", ").escapedForMessage)) is offered by Vertex AI custom training",
+                hint: "Vertex AI offers: "
+                    + GPUProduct.table.filter { $0.boards.contains { !$0.vertexAccelerators.isEmpty } }.map(\.id)
+                    .joined(separator: ", "))
+        }
+        func offer(_ rows: [VertexMachine]) -> String {
+            rows.map { "\($0.machineType) (\($0.count) × \($0.accelerator))" }.joined(separator: ", ")
+        }
+        if let machineType {
+            let rows = VertexMachine.table.filter { $0.machineType == machineType }
+            if let row = rows.first(where: { accelerators.contains($0.accelerator) && $0.count == gpusPerNode }) {
+                return (row.accelerator, row.machineType)
+            }
+            let fitting = VertexMachine.table.filter { accelerators.contains($0.accelerator) }
+            throw RunsError(
+                .badInput,
+                rows.isEmpty
+                    ? "--vertex-machine-type '\(machineType.escapedForMessage)' is not in envctl's Vertex AI machine table"
+                    : "--vertex-machine-type \(machineType) carries \(offer(rows)), not \(gpusPerNode) × \(accelerators.joined(separator: " or "))",
+                hint: "for the fleet's GPUs: \(offer(fitting)); --gpus-per-node sets the count")
+        }
+        guard let row = VertexMachine.table.first(where: { $0.accelerator == accelerator && $0.count == gpusPerNode })
+        else {
+            let counts = VertexMachine.table.filter { $0.accelerator == accelerator }.map { String($0.count) }
+            throw RunsError(
+                .badInput,
+                "Vertex AI offers \(accelerator) in groups of \(counts.joined(separator: ", ")) per machine, not \(gpusPerNode)",
+                hint: "pass --gpus-per-node with one of those")
+        }
+        return (accelerator, row.machineType)
     }
 
     package static func body(_ plan: JobPlan, accelerator: String, machine: String) -> ManifestValue {

@@ -131,6 +131,15 @@ struct JobRenderCommandTests {
         let object = try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any]
         #expect(object?["kind"] as? String == "Job")
 
+        let gke = try runProcess(
+            RepoPaths.envctlBinary,
+            ["job", "render", "--node-labels", "gke", "--run-id", "x2", "--", "python", "t.py"],
+            cwd: ws.path)
+        #expect(gke.status == 0, "\(gke.stderr)")
+        #expect(gke.stdout.contains("key: cloud.google.com/gke-accelerator\n"))
+        #expect(!gke.stdout.contains("cuda.driver.major"))
+        #expect(gke.stderr.contains("the lock's driver floor (525) is not enforced"), "\(gke.stderr)")
+
         let none = try clusterWorkspace(gpus: [])
         defer { none.cleanup() }
         let r2 = try runProcess(RepoPaths.envctlBinary, ["job", "render", "--", "python", "t.py"], cwd: none.path)

@@ -34,7 +34,8 @@ struct JobReproduceTests {
             RepoPaths.envctlBinary,
             [
                 "job", "submit", "--kubeconfig", kube, "--kind", "pytorchjob", "--nodes", "3", "--gpus-per-node", "4",
-                "--shm-size", "32Gi", "--run-id", "20261204-000000-aaaaaa", "--", "torchrun", "train.py",
+                "--shm-size", "32Gi", "--node-labels", "gke", "--run-id", "20261204-000000-aaaaaa", "--", "torchrun",
+                "train.py",
             ], cwd: repo.path)
         #expect(submitted.status == 0, "\(submitted.stderr)")
 
@@ -46,6 +47,7 @@ struct JobReproduceTests {
         #expect(dry.stdout.contains("@sha256:" + String(repeating: "a", count: 64)))
         #expect(dry.stdout.contains("sizeLimit: 32Gi"))
         #expect(dry.stdout.contains("replicas: 2"))
+        #expect(dry.stdout.contains("key: cloud.google.com/gke-accelerator\n"), "the recorded node labels are kept")
         #expect(dry.stdout.contains("envctl.dev/commit: \(first)"))
         #expect(server.requests.count == 1, "a dry run sends nothing")
 
@@ -60,6 +62,7 @@ struct JobReproduceTests {
         #expect(reproduced.kind == .kubernetes)
         #expect(reproduced.images.first?.digest == jobDigest)
         #expect(reproduced.job?.nodes == 3)
+        #expect(reproduced.job?.nodeLabels == "gke")
         #expect(reproduced.job?.uid == "uid-1")
     }
 }

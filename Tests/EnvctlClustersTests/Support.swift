@@ -26,9 +26,10 @@ func clusterWorkspace(gpus: [String] = ["h100"], pushed: Bool = true) throws -> 
 
 func plan(
     kind: JobKind = .job, nodes: Int = 1, gpus: Int? = 8, lock: Lockfile = clusterLock(),
-    runID: String = "20261204-010203-abcdef"
+    runID: String = "20261204-010203-abcdef", nodeLabels: NodeLabels = .gfd
 ) throws -> JobPlan {
     var o = JobPlan.Options()
+    o.nodeLabels = nodeLabels
     o.kind = kind
     o.nodes = nodes
     o.gpusPerNode = gpus
@@ -41,7 +42,7 @@ func plan(
         commit: "0123456789abcdef0123456789abcdef01234567", command: ["torchrun", "train.py"], options: o)
 }
 
-/// The tools venv's python with kubernetes-validate (ci/setup.sh), found once.
+/// The tools venv's python with kubernetes-validate and cel-python (ci/setup.sh), found once.
 enum SchemaTools {
     static let python: String? = {
         var seen = Set<String>()
@@ -49,13 +50,16 @@ enum SchemaTools {
             FileManager.default.isExecutableFile(atPath: $0) && seen.insert($0).inserted
         }
         return candidates.first {
-            (try? runProcess($0, ["-c", "import kubernetes_validate, jsonschema"]))?.status == 0
+            (try? runProcess($0, ["-c", "import kubernetes_validate, jsonschema, celpy"]))?.status == 0
         }
     }()
 
     static var requirement: ToolRequirement {
         .requires(
             [],
-            also: { SchemaTools.python == nil ? ["python with kubernetes-validate (ci/setup.sh's tools venv)"] : [] })
+            also: {
+                SchemaTools.python == nil
+                    ? ["python with kubernetes-validate and cel-python (ci/setup.sh's tools venv)"] : []
+            })
     }
 }

@@ -81,7 +81,10 @@ struct VertexClientCaptureTests {
     /// Every accelerator in envctl's Vertex table is a value of the client's AcceleratorType enum.
     @Test func theAcceleratorTableUsesTheClientsEnumNames() throws {
         let capture = try Capture()
-        for accelerator in GPUProduct.table.compactMap(\.vertexAccelerator) {
+        let accelerators =
+            GPUProduct.table.flatMap { $0.boards.flatMap(\.vertexAccelerators) }
+            + VertexMachine.table.map(\.accelerator)
+        for accelerator in Set(accelerators) {
             #expect(capture.acceleratorTypes[accelerator] != nil, "\(accelerator)")
         }
     }

@@ -185,4 +185,27 @@ struct VertexCustomJobTests {
         #expect(r.status == 64)
         #expect(r.stderr.contains("in groups of 1, 2, 4, 8"))
     }
+
+    /// `--vertex-machine-type` picks H100 Mega for an `h100` fleet; a machine that does not fit is refused with
+    /// the ones that would.
+    @Test func aMachineTypeFromTheTablePicksItsAccelerator() throws {
+        let ws = try clusterWorkspace()
+        defer { ws.cleanup() }
+        func submit(_ machine: String) throws -> ProcessResult {
+            try runProcess(
+                RepoPaths.envctlBinary,
+                [
+                    "job", "submit", "--vertex", "p1/us-central1", "--gpus-per-node", "8", "--vertex-machine-type",
+                    machine, "--dry-run", "--", "python", "t.py",
+                ],
+                cwd: ws.path)
+        }
+        let mega = try submit("a3-megagpu-8g")
+        #expect(mega.status == 0, "\(mega.stderr)")
+        #expect(mega.stdout.contains("\"acceleratorType\": \"NVIDIA_H100_MEGA_80GB\""), "\(mega.stdout)")
+        #expect(mega.stdout.contains("\"machineType\": \"a3-megagpu-8g\""))
+        let l4 = try submit("g2-standard-96")
+        #expect(l4.status == 64)
+        #expect(l4.stderr.contains("a3-megagpu-8g (8 × NVIDIA_H100_MEGA_80GB)"), "\(l4.stderr)")
+    }
 }

@@ -32,6 +32,7 @@ extension EnvctlCommand {
             func run() async throws {
                 try await ErrorPresentation.guarded {
                     let (plan, _) = try await job.plan(registry: registry)
+                    JobOptions.noteUnenforcedDriverFloor(plan)
                     print(try job.text(JobRenderer.render(plan)), terminator: "")
                 }
             }
@@ -41,6 +42,7 @@ extension EnvctlCommand {
 
 enum ManifestFormat: String, ExpressibleByArgument, CaseIterable { case yaml, json }
 extension JobKind: ExpressibleByArgument {}
+extension NodeLabels: ExpressibleByArgument {}
 
 /// The flags every `envctl job` verb shares: which environment, what shape of job, and the command.
 struct JobOptions: ParsableArguments {
@@ -53,6 +55,13 @@ struct JobOptions: ParsableArguments {
     @Option(name: .long, help: "Kubernetes namespace.") var namespace: String?
     @Option(name: .long, help: "Job name (default envctl-<env>-<run id>).") var name: String?
     @Option(name: .long, help: "Run id (default: a new one).") var runID: String?
+    @Option(
+        name: .long,
+        help: """
+            Node labels that pick GPU nodes: gfd (NVIDIA GPU feature discovery, i.e. the GPU Operator; enforces the \
+            driver floor) or gke (GKE's cloud.google.com/gke-accelerator; no driver label there).
+            """)
+    var nodeLabels: NodeLabels = .gfd
     @Option(name: .long, help: "Output format: yaml or json.") var format: ManifestFormat = .yaml
     @Argument(parsing: .postTerminator, help: "The command, after --.") var command: [String] = []
 
@@ -65,7 +74,16 @@ struct JobOptions: ParsableArguments {
         o.namespace = namespace ?? defaultNamespace
         o.name = name
         o.runID = runID
+        o.nodeLabels = nodeLabels
         return o
+    }
+
+    /// Says on stderr that GKE's labels cannot hold nodes to the lock's driver floor.
+    static func noteUnenforcedDriverFloor(_ plan: JobPlan) {
+        guard let major = plan.unenforcedDriverMajor else { return }
+        RunsPresentation.stderr(
+            "envctl: note: GKE node labels carry no driver version, so the lock's driver floor (\(major)) is not "
+                + "enforced; GKE installs the driver its node version pins (gpu-driver-version default or latest)")
     }
 
     func plan(registry: RegistryOptions, defaultNamespace: String = "default") async throws -> (JobPlan, Workspace) {

@@ -18,7 +18,8 @@ extension EnvctlCommand.Job {
                 --dry-run prints the manifest instead and submits nothing.
 
                 With --vertex PROJECT/REGION a Vertex AI CustomJob is created instead: machine and accelerator types
-                from the lock's fleet GPUs, the image by digest, labels for the commit and lock hash. Credentials are
+                from the lock's fleet GPUs (--vertex-machine-type picks another, e.g. a3-megagpu-8g), the image by
+                digest, labels for the commit and lock hash. Credentials are
                 Application Default Credentials: GOOGLE_APPLICATION_CREDENTIALS (a service-account key), gcloud, or
                 the metadata server; the token is refreshed during --wait.
                 """)
@@ -33,6 +34,10 @@ extension EnvctlCommand.Job {
         @Option(name: .long, help: "Create a Vertex AI CustomJob in PROJECT/REGION instead.") var vertex: String?
         @Option(name: .long, help: "Vertex: API endpoint (default https://REGION-aiplatform.googleapis.com).")
         var vertexEndpoint: String?
+        @Option(
+            name: .long,
+            help: "Vertex: machine type (default: the smallest that carries --gpus-per-node of the fleet's GPU).")
+        var vertexMachineType: String?
         @Option(name: .long, help: "Vertex: seconds between polls with --wait.") var pollInterval: Double = 30
         @OptionGroup var registry: RegistryOptions
 
@@ -47,6 +52,7 @@ extension EnvctlCommand.Job {
                     namespace = resolved.namespace ?? namespace
                 }
                 let (plan, workspace) = try await job.plan(registry: registry, defaultNamespace: namespace)
+                JobOptions.noteUnenforcedDriverFloor(plan)
                 if dryRun {
                     print(try job.text(JobRenderer.render(plan)), terminator: "")
                     return 0
@@ -66,7 +72,7 @@ extension EnvctlCommand.Job {
         func submitVertex(_ vertex: String) async throws -> Int32 {
             let target = try VertexCustomJob.Target.parse(vertex, endpoint: vertexEndpoint)
             let (plan, workspace) = try await job.plan(registry: registry)
-            let body = try JobFlow.vertexBody(workspace: workspace, plan: plan)
+            let body = try JobFlow.vertexBody(workspace: workspace, plan: plan, machineType: vertexMachineType)
             if dryRun {
                 print(body.json())
                 return 0

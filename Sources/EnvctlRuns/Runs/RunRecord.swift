@@ -30,10 +30,13 @@ package struct RunRecord: Sendable, Hashable, Codable {
         package var gpusPerNode: Int
         package var shmSize: String?
         package var state: String?
+        /// The node labels that picked the GPU nodes when not GFD's: `gke`.
+        package var nodeLabels: String?
 
         package init(
             cluster: String, server: String?, context: String?, namespace: String?, name: String, uid: String?,
-            workload: String, nodes: Int, gpusPerNode: Int, shmSize: String?, state: String? = nil
+            workload: String, nodes: Int, gpusPerNode: Int, shmSize: String?, state: String? = nil,
+            nodeLabels: String? = nil
         ) {
             self.cluster = cluster
             self.server = server
@@ -46,6 +49,7 @@ package struct RunRecord: Sendable, Hashable, Codable {
             self.gpusPerNode = gpusPerNode
             self.shmSize = shmSize
             self.state = state
+            self.nodeLabels = nodeLabels
         }
     }
 

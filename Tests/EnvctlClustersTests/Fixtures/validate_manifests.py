@@ -6,11 +6,15 @@ kubernetes-validate as core PodTemplate / Job objects.
 A CRD's structural schema becomes JSON Schema the way the API server reads it under strict field validation
 (kubectl's default): an object with `properties` and no `additionalProperties` rejects unknown fields (the server
 answers "unknown field" instead of pruning), int32/int64 formats bound integers, and the x-kubernetes-* markers
-and `default` are dropped (CEL `x-kubernetes-validations` are not evaluated; the ones in these CRDs are transition
-rules, except JobSet's startupPolicy/dependsOn exclusion, which envctl never writes).
+and `default` are dropped. Then the CRD's CEL rules (`x-kubernetes-validations`) are evaluated with cel-python
+(`celpy`) at every schema node the object has, `self` being that node's value, as the API server does on create.
+Transition rules (those naming `oldSelf`) are skipped and counted: the API server runs them only on update, against
+the stored object, and a create has none. (Every rule in these CRDs is an immutability rule `self == oldSelf`,
+except JobSet's startupPolicy/dependsOn exclusion, which is evaluated.)
 Usage: validate_manifests.py FILE VERSION... ; prints one line per check, exits 1 on the first failure."""
-import json, os, sys
-import jsonschema, kubernetes_validate, yaml
+import json, os, re, sys
+import celpy, jsonschema, kubernetes_validate, yaml
+from celpy import celtypes
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 path, versions = sys.argv[1], sys.argv[2:]
@@ -31,6 +35,42 @@ def structural_to_jsonschema(node):
             and not node.get("x-kubernetes-preserve-unknown-fields"):
         out["additionalProperties"] = False
     return out
+def cel_nodes(schema, value, path, out):
+    """Collects (path, rule, message, value) for the x-kubernetes-validations of every schema node `value` has."""
+    for v in schema.get("x-kubernetes-validations", []):
+        out.append((path or ".", v["rule"], v.get("message", ""), value))
+    if isinstance(value, dict):
+        props = schema.get("properties") or {}
+        for key, sub in props.items():
+            if key in value:
+                cel_nodes(sub, value[key], f"{path}.{key}", out)
+        extra = schema.get("additionalProperties")
+        if isinstance(extra, dict):
+            for key, sub_value in value.items():
+                if key not in props:
+                    cel_nodes(extra, sub_value, f"{path}[{key}]", out)
+    elif isinstance(value, list) and isinstance(schema.get("items"), dict):
+        for i, item in enumerate(value):
+            cel_nodes(schema["items"], item, f"{path}[{i}]", out)
+def cel(schema, obj, kind):
+    env = celpy.Environment()
+    found = []
+    cel_nodes(schema, obj, "", found)
+    evaluated = skipped = 0
+    for path, rule, message, value in found:
+        if re.search(r"\boldSelf\b", rule):
+            skipped += 1
+            continue
+        try:
+            result = env.program(env.compile(rule)).evaluate({"self": celpy.json_to_cel(value)})
+        except Exception as e:
+            print(f"INVALID {kind} CEL rule at {path} could not be evaluated: {rule!r}: {e}")
+            sys.exit(1)
+        if not (isinstance(result, celtypes.BoolType) and bool(result)):
+            print(f"INVALID {kind} CEL rule at {path}: {message} ({rule!r} gave {result!r})")
+            sys.exit(1)
+        evaluated += 1
+    print(f"ok {kind} cel: {evaluated} rules evaluated, {skipped} transition rules (oldSelf) skipped on create")
 def crd(name, obj):
     spec = yaml.safe_load(open(os.path.join(HERE, "crds", name)))
     expected = f"{spec['group']}/{spec['version']}"
@@ -43,6 +83,7 @@ def crd(name, obj):
         print(f"INVALID {spec['kind']} against its CRD at {'.'.join(map(str, e.absolute_path))}: {e.message}")
         sys.exit(1)
     print(f"ok {spec['kind']} crd {expected}")
+    cel(spec["openAPIV3Schema"], obj, spec["kind"])
 def core(obj, what):
     for v in versions:
         try:
