@@ -18,12 +18,16 @@ extension Resolver {
     /// environment `resolution` solved, against the spec's fleet: the driver floor with minor-version
     /// compatibility (and PTX JIT needing the full driver), the toolkit's and the framework build's
     /// architectures, cuDNN's compute-capability range and each GPU's driver range. The same rules as `resolve`.
-    /// - Parameter cudnnFrom: where the cuDNN comes from, for the sentences (`nvidia-cudnn-cu12 9.10.2.21`).
+    /// - Parameters:
+    ///   - cudnnFrom: where the cuDNN comes from, for the sentences (`nvidia-cudnn-cu12 9.10.2.21`).
+    ///   - platform: the container platform the pins are for: only the fleet GPUs of that platform are checked
+    ///     (a two-platform lock checks each platform's pins); nil checks every fleet GPU.
     package func check(
-        cuda: Version, cudnn: Version?, cudnnFrom: String?, for resolution: Resolution, in spec: Spec
+        cuda: Version, cudnn: Version?, cudnnFrom: String?, for resolution: Resolution, in spec: Spec,
+        platform: String? = nil
     ) -> PinnedStackCheck {
         var diagnostics: [Diagnostic] = []
-        let gpus = fleetGPUs(spec.fleet, &diagnostics)
+        let gpus = fleetGPUs(spec.fleet, &diagnostics).filter { platform == nil || $0.platform == platform }
         let env =
             spec.environment(named: resolution.environment)
             ?? EnvironmentSpec(name: resolution.environment)
