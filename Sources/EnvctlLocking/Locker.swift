@@ -289,45 +289,58 @@ package struct Locker: Sendable {
     /// under `expected`, and the reasons say so. Deterministic in the lock's own pins, so `lock --check` derives
     /// the same fields offline.
     ///
-    /// Every platform's pins are checked (`python_packages` and each of `platform_python_packages`), each against
-    /// the fleet GPUs of its platform; in a lock of two or more platforms each sentence names its platform. The
-    /// fields state the first platform's stack; another platform whose wheels install another stack adds its own
-    /// reasons and warnings.
+    /// Every platform's pins are checked (`python_packages` and each of `platform_python_packages`). Platforms
+    /// that pin the same wheels are checked together against the fleet GPUs of those platforms (all of them when
+    /// every platform pins the same, as before platforms existed); platforms that pin other wheels are checked
+    /// against their own GPUs, and their sentences name them ("the pinned linux/arm64 wheels install …"). The
+    /// fields state the first platform's stack; another stack adds its reasons and warnings, named.
     /// - Throws: ``ResolverError`` when a platform's pinned stack contradicts the fleet, with numbered reasons and fixes.
     package static func applyCUDAWheels(
         _ locked: inout LockedEnvironment, resolution r: Resolution, spec: Spec, knowledgeBase: KnowledgeBase
     ) throws(ResolverError) {
         guard r.cudaLibraries == .wheels else { return }
         let platforms = locked.platforms.isEmpty ? Resolution.defaultPlatforms : locked.platforms
-        let named = platforms.count > 1
         let pins =
-            [(platforms[0], locked.pythonPackages.packages)]
-            + platforms.dropFirst().map { ($0, locked.platformPythonPackages[$0]?.packages ?? []) }
-        let stacks = pins.map { CUDAWheelStack(packages: $0.1) }
-        guard stacks.contains(where: { !$0.isEmpty }) else { return }
+            [locked.pythonPackages.packages]
+            + platforms.dropFirst().map { locked.platformPythonPackages[$0]?.packages ?? [] }
+        // Platforms with the same wheels, in the lock's platform order (the first platform's group first).
+        var groups: [(wheels: CUDAWheelStack, platforms: [String])] = []
+        for (platform, packages) in zip(platforms, pins) {
+            let wheels = CUDAWheelStack(packages: packages)
+            if let i = groups.firstIndex(where: { $0.wheels == wheels }) {
+                groups[i].platforms.append(platform)
+            } else {
+                groups.append((wheels, [platform]))
+            }
+        }
+        guard groups.contains(where: { !$0.wheels.isEmpty }) else { return }
         if spec.environment(named: r.environment)?.cudaWheels?.value == .knowledgeBase {
             let lines = knowledgeBaseWheelConstraints(r).joined(separator: " and ")
             locked.reasons.append(
                 "The nvidia-* wheels are held to the knowledge base's CUDA and cuDNN (cuda_wheels: knowledge-base): \(lines)."
             )
         }
-        for ((platform, _), wheels) in zip(pins, stacks) where !wheels.isEmpty {
+        for (i, group) in groups.enumerated() where !group.wheels.isEmpty {
+            let every = group.platforms.count == platforms.count
             guard
                 let pinned = try checkPinnedWheels(
-                    wheels, platform: named ? platform : nil, resolution: r, spec: spec, knowledgeBase: knowledgeBase)
+                    group.wheels, platforms: every ? nil : group.platforms, resolution: r, spec: spec,
+                    knowledgeBase: knowledgeBase)
             else { continue }
             let sentence = pinned.summary.prefix(1).uppercased() + pinned.summary.dropFirst() + "."
-            guard platform == platforms[0] else {
-                // Another platform: the fields keep the first platform's stack; its own sentences name it.
+            guard i == 0 else {
+                // Other platforms' wheels: the fields keep the first platform's stack; these sentences name them.
+                let on = Self.list(group.platforms)
                 locked.reasons.append(sentence)
                 for reason in pinned.check.reasons where !locked.reasons.contains(reason) {
-                    locked.reasons.append("On \(platform): \(reason)")
+                    locked.reasons.append("On \(on): \(reason)")
                 }
                 for w in pinned.check.warnings where !locked.warnings.contains(w) {
-                    locked.warnings.append("\(platform): \(w)")
+                    locked.warnings.append("\(on): \(w)")
                 }
                 continue
             }
+            let wheels = group.wheels
             locked.cudaWheels = Dictionary(
                 uniqueKeysWithValues: wheels.components.map { ($0.key.rawValue, $0.value.version.text) })
             locked.expected = LockedExpectation(cuda: locked.cuda, cudnn: locked.cudnn, driver: locked.driver)
@@ -356,11 +369,11 @@ package struct Locker: Sendable {
         var summary: String
     }
 
-    /// Checks `wheels` (the pins of `platform`, nil for a one-platform lock) against the fleet; nil when they
-    /// install the knowledge base's CUDA minor and cuDNN release.
+    /// Checks `wheels` (the pins of `platforms`, nil when every platform of the lock pins them) against the
+    /// fleet GPUs of those platforms; nil when they install the knowledge base's CUDA minor and cuDNN release.
     /// - Throws: ``ResolverError`` when the pinned stack contradicts the fleet.
     static func checkPinnedWheels(
-        _ wheels: CUDAWheelStack, platform: String?, resolution r: Resolution, spec: Spec,
+        _ wheels: CUDAWheelStack, platforms: [String]?, resolution r: Resolution, spec: Spec,
         knowledgeBase: KnowledgeBase
     ) throws(ResolverError) -> PinnedWheels? {
         let held = spec.environment(named: r.environment)?.cudaWheels?.value == .knowledgeBase
@@ -377,9 +390,9 @@ package struct Locker: Sendable {
         let cudnn = wheels.cudnn?.version ?? r.cudnn
         let check = resolver.check(
             cuda: cuda, cudnn: cudnn, cudnnFrom: wheels.cudnn.map { "\($0.package) \($0.version.text)" }, for: r,
-            in: spec, platform: platform)
+            in: spec, platforms: platforms)
         let expectedCheck = resolver.check(
-            cuda: r.cuda, cudnn: r.cudnn, cudnnFrom: nil, for: r, in: spec, platform: platform)
+            cuda: r.cuda, cudnn: r.cudnn, cudnnFrom: nil, for: r, in: spec, platforms: platforms)
 
         var installs: [String] = []
         var instead: [String] = []
@@ -393,7 +406,7 @@ package struct Locker: Sendable {
         }
         let toolkitNote =
             runtime != nil && check.toolkit != cuda ? ", checked with CUDA \(check.toolkit)'s driver requirements" : ""
-        let subject = platform.map { "the pinned \($0) wheels" } ?? "the pinned wheels"
+        let subject = platforms.map { "the pinned \(Self.list($0)) wheels" } ?? "the pinned wheels"
         let summary =
             "\(subject) install \(Self.list(installs)), not the knowledge base's \(Self.list(instead))\(toolkitNote)"
 

@@ -20,14 +20,14 @@ extension Resolver {
     /// architectures, cuDNN's compute-capability range and each GPU's driver range. The same rules as `resolve`.
     /// - Parameters:
     ///   - cudnnFrom: where the cuDNN comes from, for the sentences (`nvidia-cudnn-cu12 9.10.2.21`).
-    ///   - platform: the container platform the pins are for: only the fleet GPUs of that platform are checked
-    ///     (a two-platform lock checks each platform's pins); nil checks every fleet GPU.
+    ///   - platforms: the container platforms the pins are for: only the fleet GPUs of those platforms are
+    ///     checked (a two-platform lock whose platforms pin different wheels checks each); nil checks every fleet GPU.
     package func check(
         cuda: Version, cudnn: Version?, cudnnFrom: String?, for resolution: Resolution, in spec: Spec,
-        platform: String? = nil
+        platforms: [String]? = nil
     ) -> PinnedStackCheck {
         var diagnostics: [Diagnostic] = []
-        let gpus = fleetGPUs(spec.fleet, &diagnostics).filter { platform == nil || $0.platform == platform }
+        let gpus = fleetGPUs(spec.fleet, &diagnostics).filter { platforms?.contains($0.platform) ?? true }
         let env =
             spec.environment(named: resolution.environment)
             ?? EnvironmentSpec(name: resolution.environment)

@@ -334,6 +334,23 @@ let jaxKnowledge: KnowledgeBase = {
         #expect(env.reasons.contains { $0.hasPrefix("On linux/arm64: ") }, "\(env.reasons)")
     }
 
+    /// Both platforms pin the same newer wheels: one check against every fleet GPU, worded as for one platform.
+    @Test func theSameNewerStackOnBothPlatformsIsCheckedOnce() throws {
+        let env = try lock(driver: "575.57.08", amd64: Self.newerPins, arm64: Self.newerPins)
+        #expect(env.cuda == "12.9.79")
+        #expect(env.expected?.cuda == "12.6.3")
+        #expect(env.driver.fullCompatibility == "575.57.08")
+        #expect(env.reasons.contains { $0.hasPrefix("The pinned wheels install CUDA 12.9") }, "\(env.reasons)")
+        #expect(!env.reasons.contains { $0.contains("pinned linux/") || $0.hasPrefix("On linux/") }, "\(env.reasons)")
+        do {
+            _ = try lock(driver: "560.35.05", amd64: Self.newerPins, arm64: Self.newerPins)
+            Issue.record("expected a conflict: PTX JIT on h100 and gh200 needs driver 575.57.08")
+        } catch let error as ResolverError {
+            let report = try #require(error.failures.first).report
+            #expect(report.contains("1. the pinned wheels install CUDA 12.9"), "\(report)")
+        }
+    }
+
     @Test func theSameStackOnBothPlatformsAddsNothing() throws {
         let env = try lock(driver: "560.35.05", amd64: Self.kbPins, arm64: Self.kbPins)
         #expect(env.expected == nil)
