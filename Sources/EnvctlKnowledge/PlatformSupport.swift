@@ -35,6 +35,19 @@ extension KnowledgeBase {
         return .unknown
     }
 
+    /// The GPU architectures `framework` `version`'s `variant` wheels for `platform` are built for, when a
+    /// `platform_wheels:` row lists them; nil for linux/amd64 (the framework rows' `archs`) and when no row says.
+    package func wheelArchs(_ framework: FrameworkName, _ version: Version, variant: String, platform: String)
+        -> (archs: [String], provenance: Provenance)?
+    {
+        guard platform != ContainerPlatform.amd64 else { return nil }
+        for row in platformWheels
+        where row.framework == framework.rawValue && row.platform == platform && row.versions.matches(version) {
+            if let archs = row.archs[variant] { return (archs, row.provenance) }
+        }
+        return nil
+    }
+
     /// The oldest release of `framework` with a build known to publish CUDA wheels for `platform`.
     package func firstRelease(_ framework: FrameworkName, platform: String) -> Version? {
         guard let family = family(framework) else { return nil }

@@ -109,6 +109,20 @@ extension KnowledgeBase {
                         "platform_wheels \(r.row.key): platform must be \(ContainerPlatform.arm64) (the framework rows describe \(ContainerPlatform.amd64))",
                         at: SourceLocation(file: file, line: 1, column: 1)))
             }
+            for (variant, archs) in r.archs.sorted(by: { $0.key < $1.key }) {
+                if !r.variants.contains(variant) {
+                    problems.append(
+                        .error(
+                            "platform_wheels \(r.row.key): archs names variant '\(variant.escapedForMessage)', which is not in its variants",
+                            at: SourceLocation(file: file, line: 1, column: 1)))
+                }
+                for a in archs where ArchTarget(a) == nil {
+                    problems.append(
+                        .error(
+                            "platform_wheels \(r.row.key): '\(a.escapedForMessage)' in archs of \(variant.escapedForMessage) is not an architecture like \"9.0\" or \"12.0+PTX\"",
+                            at: SourceLocation(file: file, line: 1, column: 1)))
+                }
+            }
         }
         for r in gpus {
             if let p = r.platform, !ContainerPlatform.known.contains(p) {

@@ -126,8 +126,12 @@ package struct PlatformWheelsRow: Sendable, Hashable, Codable {
     /// Whether `variants` is all there is: no other variant of these releases publishes them. When false, a
     /// variant not listed is unknown.
     package var complete: Bool
+    /// Per variant, the GPU architectures its wheels for this platform are built for (`cu126` -> `8.0`, `9.0`),
+    /// where a source lists them; they can differ from the linux/amd64 build's `archs`. A variant not here is
+    /// checked with the framework row's list.
+    package var archs: [String: [String]]
 
-    enum CodingKeys: String, CodingKey { case framework, platform, versions, variants, complete }
+    enum CodingKeys: String, CodingKey { case framework, platform, versions, variants, complete, archs }
 
     package init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
@@ -136,6 +140,7 @@ package struct PlatformWheelsRow: Sendable, Hashable, Codable {
         versions = try c.decode(VersionSpecifier.self, forKey: .versions)
         variants = try c.decodeIfPresent([String].self, forKey: .variants) ?? []
         complete = try c.decodeIfPresent(Bool.self, forKey: .complete) ?? false
+        archs = try c.decodeIfPresent([String: [String]].self, forKey: .archs) ?? [:]
     }
 
     package func encode(to encoder: any Encoder) throws {
@@ -145,6 +150,7 @@ package struct PlatformWheelsRow: Sendable, Hashable, Codable {
         try c.encode(versions, forKey: .versions)
         try c.encode(variants, forKey: .variants)
         if complete { try c.encode(complete, forKey: .complete) }
+        if !archs.isEmpty { try c.encode(archs, forKey: .archs) }
     }
 
     /// The identity used by overlays.

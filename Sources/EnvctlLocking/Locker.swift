@@ -288,34 +288,111 @@ package struct Locker: Sendable {
     /// the pinned stack is checked against the fleet with the resolver's rules, the knowledge base's stack is kept
     /// under `expected`, and the reasons say so. Deterministic in the lock's own pins, so `lock --check` derives
     /// the same fields offline.
-    /// - Throws: ``ResolverError`` when the pinned stack contradicts the fleet, with numbered reasons and fixes.
+    ///
+    /// Every platform's pins are checked (`python_packages` and each of `platform_python_packages`). Platforms
+    /// that pin the same wheels are checked together against the fleet GPUs of those platforms (all of them when
+    /// every platform pins the same, as before platforms existed); platforms that pin other wheels are checked
+    /// against their own GPUs, and their sentences name them ("the pinned linux/arm64 wheels install …"). The
+    /// fields state the first platform's stack; another stack adds its reasons and warnings, named.
+    /// - Throws: ``ResolverError`` when a platform's pinned stack contradicts the fleet, with numbered reasons and fixes.
     package static func applyCUDAWheels(
         _ locked: inout LockedEnvironment, resolution r: Resolution, spec: Spec, knowledgeBase: KnowledgeBase
     ) throws(ResolverError) {
-        let wheels = CUDAWheelStack(packages: locked.pythonPackages.packages)
-        guard r.cudaLibraries == .wheels, !wheels.isEmpty else { return }
-        let held = spec.environment(named: r.environment)?.cudaWheels?.value == .knowledgeBase
-        if held {
+        guard r.cudaLibraries == .wheels else { return }
+        let platforms = locked.platforms.isEmpty ? Resolution.defaultPlatforms : locked.platforms
+        let pins =
+            [locked.pythonPackages.packages]
+            + platforms.dropFirst().map { locked.platformPythonPackages[$0]?.packages ?? [] }
+        // Platforms with the same wheels, in the lock's platform order (the first platform's group first).
+        var groups: [(wheels: CUDAWheelStack, platforms: [String])] = []
+        for (platform, packages) in zip(platforms, pins) {
+            let wheels = CUDAWheelStack(packages: packages)
+            if let i = groups.firstIndex(where: { $0.wheels == wheels }) {
+                groups[i].platforms.append(platform)
+            } else {
+                groups.append((wheels, [platform]))
+            }
+        }
+        guard groups.contains(where: { !$0.wheels.isEmpty }) else { return }
+        if spec.environment(named: r.environment)?.cudaWheels?.value == .knowledgeBase {
             let lines = knowledgeBaseWheelConstraints(r).joined(separator: " and ")
             locked.reasons.append(
                 "The nvidia-* wheels are held to the knowledge base's CUDA and cuDNN (cuda_wheels: knowledge-base): \(lines)."
             )
         }
+        for (i, group) in groups.enumerated() where !group.wheels.isEmpty {
+            let every = group.platforms.count == platforms.count
+            guard
+                let pinned = try checkPinnedWheels(
+                    group.wheels, platforms: every ? nil : group.platforms, resolution: r, spec: spec,
+                    knowledgeBase: knowledgeBase)
+            else { continue }
+            let sentence = pinned.summary.prefix(1).uppercased() + pinned.summary.dropFirst() + "."
+            guard i == 0 else {
+                // Other platforms' wheels: the fields keep the first platform's stack; these sentences name them.
+                let on = Self.list(group.platforms)
+                locked.reasons.append(sentence)
+                for reason in pinned.check.reasons where !locked.reasons.contains(reason) {
+                    locked.reasons.append("On \(on): \(reason)")
+                }
+                for w in pinned.check.warnings where !locked.warnings.contains(w) {
+                    locked.warnings.append("\(on): \(w)")
+                }
+                continue
+            }
+            let wheels = group.wheels
+            locked.cudaWheels = Dictionary(
+                uniqueKeysWithValues: wheels.components.map { ($0.key.rawValue, $0.value.version.text) })
+            locked.expected = LockedExpectation(cuda: locked.cuda, cudnn: locked.cudnn, driver: locked.driver)
+            if let rt = pinned.runtime { locked.cuda = rt.version.text }
+            if let c = pinned.cudnn { locked.cudnn = c.version.text }
+            locked.driver = pinned.check.driver
+            locked.reasons.removeAll { pinned.expectedCheck.reasons.contains($0) }
+            locked.warnings.removeAll {
+                pinned.expectedCheck.warnings.contains($0) && !pinned.check.warnings.contains($0)
+            }
+            locked.reasons.append(sentence)
+            locked.reasons += pinned.check.reasons
+            for w in pinned.check.warnings where !locked.warnings.contains(w) { locked.warnings.append(w) }
+        }
+    }
+
+    /// One platform's pinned `nvidia-*` stack where it differs from the knowledge base's, checked against the fleet.
+    struct PinnedWheels {
+        /// The runtime wheel when its CUDA minor differs from the knowledge base's; the cuDNN wheel when its
+        /// release differs.
+        var runtime: CUDAWheelStack.Component?
+        var cudnn: CUDAWheelStack.Component?
+        var check: PinnedStackCheck
+        var expectedCheck: PinnedStackCheck
+        /// "the pinned wheels install …, not the knowledge base's …" (naming the platform when given).
+        var summary: String
+    }
+
+    /// Checks `wheels` (the pins of `platforms`, nil when every platform of the lock pins them) against the
+    /// fleet GPUs of those platforms; nil when they install the knowledge base's CUDA minor and cuDNN release.
+    /// - Throws: ``ResolverError`` when the pinned stack contradicts the fleet.
+    static func checkPinnedWheels(
+        _ wheels: CUDAWheelStack, platforms: [String]?, resolution r: Resolution, spec: Spec,
+        knowledgeBase: KnowledgeBase
+    ) throws(ResolverError) -> PinnedWheels? {
+        let held = spec.environment(named: r.environment)?.cudaWheels?.value == .knowledgeBase
         let kbMinor = r.cuda.truncated(to: 2)
         let runtime = wheels.runtime.flatMap { rt in wheels.cudaMinor == kbMinor ? nil : rt }
         let pinnedCuDNN = wheels.cudnn.flatMap { c -> CUDAWheelStack.Component? in
             guard let kb = r.cudnn else { return c }
             return Version.compare(kb.truncated(to: 3).components, c.version.truncated(to: 3).components) == 0 ? nil : c
         }
-        guard runtime != nil || pinnedCuDNN != nil else { return }
+        guard runtime != nil || pinnedCuDNN != nil else { return nil }
 
         let resolver = Resolver(knowledgeBase: knowledgeBase)
         let cuda = runtime.map { $0.version.truncated(to: 2) } ?? r.cuda
         let cudnn = wheels.cudnn?.version ?? r.cudnn
         let check = resolver.check(
             cuda: cuda, cudnn: cudnn, cudnnFrom: wheels.cudnn.map { "\($0.package) \($0.version.text)" }, for: r,
-            in: spec)
-        let expectedCheck = resolver.check(cuda: r.cuda, cudnn: r.cudnn, cudnnFrom: nil, for: r, in: spec)
+            in: spec, platforms: platforms)
+        let expectedCheck = resolver.check(
+            cuda: r.cuda, cudnn: r.cudnn, cudnnFrom: nil, for: r, in: spec, platforms: platforms)
 
         var installs: [String] = []
         var instead: [String] = []
@@ -329,8 +406,9 @@ package struct Locker: Sendable {
         }
         let toolkitNote =
             runtime != nil && check.toolkit != cuda ? ", checked with CUDA \(check.toolkit)'s driver requirements" : ""
+        let subject = platforms.map { "the pinned \(Self.list($0)) wheels" } ?? "the pinned wheels"
         let summary =
-            "the pinned wheels install \(Self.list(installs)), not the knowledge base's \(Self.list(instead))\(toolkitNote)"
+            "\(subject) install \(Self.list(installs)), not the knowledge base's \(Self.list(instead))\(toolkitNote)"
 
         guard check.problems.isEmpty else {
             var suggestions: [String] = []
@@ -361,17 +439,8 @@ package struct Locker: Sendable {
                         environment: r.environment, sentences: [summary] + check.problems, suggestions: suggestions)
                 ], diagnostics: [])
         }
-        locked.cudaWheels = Dictionary(
-            uniqueKeysWithValues: wheels.components.map { ($0.key.rawValue, $0.value.version.text) })
-        locked.expected = LockedExpectation(cuda: locked.cuda, cudnn: locked.cudnn, driver: locked.driver)
-        if let rt = runtime { locked.cuda = rt.version.text }
-        if let c = pinnedCuDNN { locked.cudnn = c.version.text }
-        locked.driver = check.driver
-        locked.reasons.removeAll { expectedCheck.reasons.contains($0) }
-        locked.warnings.removeAll { expectedCheck.warnings.contains($0) && !check.warnings.contains($0) }
-        locked.reasons.append(summary.prefix(1).uppercased() + summary.dropFirst() + ".")
-        locked.reasons += check.reasons
-        for w in check.warnings where !locked.warnings.contains(w) { locked.warnings.append(w) }
+        return PinnedWheels(
+            runtime: runtime, cudnn: pinnedCuDNN, check: check, expectedCheck: expectedCheck, summary: summary)
     }
 
     /// The constraints `cuda_wheels: knowledge-base` gives uv: the CUDA runtime at the knowledge base's CUDA minor

@@ -18,12 +18,16 @@ extension Resolver {
     /// environment `resolution` solved, against the spec's fleet: the driver floor with minor-version
     /// compatibility (and PTX JIT needing the full driver), the toolkit's and the framework build's
     /// architectures, cuDNN's compute-capability range and each GPU's driver range. The same rules as `resolve`.
-    /// - Parameter cudnnFrom: where the cuDNN comes from, for the sentences (`nvidia-cudnn-cu12 9.10.2.21`).
+    /// - Parameters:
+    ///   - cudnnFrom: where the cuDNN comes from, for the sentences (`nvidia-cudnn-cu12 9.10.2.21`).
+    ///   - platforms: the container platforms the pins are for: only the fleet GPUs of those platforms are
+    ///     checked (a two-platform lock whose platforms pin different wheels checks each); nil checks every fleet GPU.
     package func check(
-        cuda: Version, cudnn: Version?, cudnnFrom: String?, for resolution: Resolution, in spec: Spec
+        cuda: Version, cudnn: Version?, cudnnFrom: String?, for resolution: Resolution, in spec: Spec,
+        platforms: [String]? = nil
     ) -> PinnedStackCheck {
         var diagnostics: [Diagnostic] = []
-        let gpus = fleetGPUs(spec.fleet, &diagnostics)
+        let gpus = fleetGPUs(spec.fleet, &diagnostics).filter { platforms?.contains($0.platform) ?? true }
         let env =
             spec.environment(named: resolution.environment)
             ?? EnvironmentSpec(name: resolution.environment)

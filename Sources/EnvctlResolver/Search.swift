@@ -739,7 +739,12 @@ struct Search {
                 }
             }
             guard let build, let release else { toolkit.append(gpu.label); continue }
-            guard let targets else {
+            // A GPU of another platform runs that platform's wheels, whose architecture list can be shorter
+            // (torch 2.12's aarch64 cu126 wheels have 8.0 and 9.0 only); without a row, the build's list.
+            let platformArchs = constraints.framework.flatMap {
+                kb.wheelArchs($0, release.version, variant: build.variant, platform: gpu.platform)
+            }
+            guard let targets = platformArchs.map({ $0.archs.compactMap(ArchTarget.init) }) ?? targets else {
                 inferred.append(gpu.label)
                 continue
             }
@@ -748,6 +753,13 @@ struct Search {
             } else if targets.contains(where: { $0.runs(on: gpu.sm, allowPTX: true) }) {
                 viaPTX.append(gpu.label)
                 result.needsPTX = true
+            } else if let platformArchs {
+                let arch = gpu.platform == ContainerPlatform.arm64 ? " (aarch64)" : ""
+                result.problems.append(
+                    (
+                        .gpus,
+                        "\(Self.label(fw, release, build)) has no kernels for \(gpu.label): its \(gpu.platform)\(arch) wheels are built for \(platformArchs.archs.joined(separator: ", ")) only\(Self.cite(platformArchs.provenance))"
+                    ))
             } else {
                 result.problems.append(
                     (

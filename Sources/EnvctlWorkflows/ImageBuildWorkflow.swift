@@ -111,8 +111,9 @@ package struct BuildJob: Sendable {
 package enum BuildEvent: Sendable {
     /// The target already holds this lock's image; nothing is built.
     case alreadyPublished(reference: String, lockHash: String)
-    /// The target holds an image of another lock hash (or none); it is rebuilt and overwritten.
-    case replacing(reference: String, lockHash: String?)
+    /// The target holds an image of another lock hash (or none); it is rebuilt and overwritten. `platform` names
+    /// the platform of an image index whose image carries `lockHash` (another platform's may carry this lock's).
+    case replacing(reference: String, lockHash: String?, platform: String?)
     case building(builder: BuilderKind, inputs: BuildInputs)
     /// A line of the builder's output.
     case output(String)
@@ -204,7 +205,20 @@ package struct ImageBuildWorkflow: Sendable {
             // A multi-platform job is done only when the tag holds an index with every platform asked for.
             let platforms = job.platforms.count > 1 ? try await indexPlatforms(at: target) : [:]
             let complete = job.platforms.count <= 1 || job.platforms.allSatisfy { platforms[$0.description] != nil }
-            if existing.lockHash == env.hash, complete {
+            // ...and when every platform's image carries this lock hash: a partial rebuild can leave an index
+            // whose first image is current while another platform's is stale.
+            var stale: (platform: String, lockHash: String?)?
+            if job.platforms.count > 1, complete {
+                for platform in job.platforms {
+                    let digest = platforms[platform.description]!
+                    let hash = try await lockHash(at: target, manifest: digest)
+                    if hash != env.hash {
+                        stale = (platform.description, hash)
+                        break
+                    }
+                }
+            }
+            if existing.lockHash == env.hash, complete, stale == nil {
                 events(.alreadyPublished(reference: job.target!, lockHash: env.hash))
                 try await attestIfMissing(job, at: target, digest: existing.digest, inputs: existing.buildInputs)
                 try record(
@@ -212,7 +226,10 @@ package struct ImageBuildWorkflow: Sendable {
                     platforms: platforms)
                 return BuildOutcome(result: nil, digest: existing.digest, platformDigests: platforms)
             }
-            events(.replacing(reference: job.target!, lockHash: existing.lockHash))
+            events(
+                .replacing(
+                    reference: job.target!, lockHash: stale.map(\.lockHash) ?? existing.lockHash,
+                    platform: stale?.platform))
         }
         let builder = try ImageBuilder.locate(job.recipe.builder, runner: runner)
         try Self.stageCopies(job)
@@ -278,6 +295,22 @@ package struct ImageBuildWorkflow: Sendable {
             manifestDigest: assembled.indexDigest, ociLayout: request.ociLayout, ociRefName: request.ociRefName)
         events(.indexed(result, platforms: assembled.platforms))
         return (result, assembled.platforms)
+    }
+
+    /// The `dev.envctl.lock-hash` label of the image manifest `digest` in `reference`'s repository (one platform's
+    /// image of an index): read from its config blob (bounded and verified by ``ImageRegistry/blobData(_:from:)``).
+    func lockHash(at reference: ImageReference, manifest digest: String) async throws(ImageBuildError) -> String? {
+        do {
+            let registry = try requireRegistry()
+            let image = reference.withTag(nil).withDigest(try ContentDigest(digest))
+            guard case .image(let m) = try await registry.manifest(image).manifest else { return nil }
+            let data = try await registry.blobData(m.config, from: image)
+            let config = try JSONDecoder().decode(ImageConfiguration.self, from: data)
+            return config.config?.Labels?[PushRecording.lockHashLabel]
+        } catch {
+            throw ImageBuildError(
+                .stepFailed, step: "check registry", "cannot read the image \(digest) at \(reference)", cause: error)
+        }
     }
 
     /// The platforms of the image index `reference` holds (`linux/arm64` → manifest digest); empty when it

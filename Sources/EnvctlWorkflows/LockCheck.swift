@@ -175,6 +175,7 @@ package enum LockCheck {
             // The CUDA the lock's own nvidia-* pins install, checked against the fleet as 'envctl lock' does.
             var new = Locker.skeleton(env, r)
             new.pythonPackages = old.pythonPackages
+            new.platformPythonPackages = old.platformPythonPackages
             try Locker.applyCUDAWheels(&new, resolution: r, spec: spec, knowledgeBase: knowledgeBase)
             compareStack(old, new, &out)
             checkImages(old, &out)
@@ -429,9 +430,12 @@ package enum LockCheck {
 
     // MARK: - Online checks (--refresh)
 
-    /// Each pinned tag still points to the locked digest.
+    /// Each pinned tag still points to the locked digest, and holds each locked platform's manifest at its
+    /// locked digest: every platform of the environment is asked for, so a tag that lost a platform or moved
+    /// one platform's manifest is named with that platform.
     static func refreshImages(_ lock: Lockfile, _ registry: any ImageRegistry, _ out: inout Findings) async throws {
         for env in lock.environments {
+            let platforms = env.platforms.isEmpty ? [ContainerPlatform.amd64] : env.platforms
             for image in [env.images.base] + (env.isPlain ? [] : [env.images.builder]) {
                 guard let digest = image.digest else {
                     out.note(
@@ -439,19 +443,28 @@ package enum LockCheck {
                         environment: env.name)
                     continue
                 }
-                do {
-                    // The index digest answers for every platform; ask for one the environment runs.
-                    let now = try await registry.pin(
-                        image.reference, platform: env.platforms.first ?? ContainerPlatform.amd64)
-                    if now.digest.description != digest {
+                for (i, platform) in platforms.enumerated() {
+                    let named = platforms.count > 1 ? " for \(platform)" : ""
+                    do {
+                        let now = try await registry.pin(image.reference, platform: platform)
+                        if now.digest.description != digest {
+                            // The index moved: every platform is affected, so it is said once.
+                            out.note(
+                                "\(env.name): \(image.reference) moved upstream: locked \(digest), now \(now.digest)",
+                                kind: "upstream", environment: env.name)
+                            break
+                        }
+                        let locked = i == 0 ? image.platformDigest : image.platformDigests[platform]
+                        if let locked, now.platformManifestDigest.description != locked {
+                            out.note(
+                                "\(env.name): \(image.reference)\(named) moved upstream: locked manifest \(locked), now \(now.platformManifestDigest)",
+                                kind: "upstream", environment: env.name)
+                        }
+                    } catch {
                         out.note(
-                            "\(env.name): \(image.reference) moved upstream: locked \(digest), now \(now.digest)",
-                            kind: "upstream", environment: env.name)
+                            "\(env.name): cannot check \(image.reference)\(named): \(error)", kind: "upstream",
+                            environment: env.name)
                     }
-                } catch {
-                    out.note(
-                        "\(env.name): cannot check \(image.reference): \(error)", kind: "upstream",
-                        environment: env.name)
                 }
             }
         }
@@ -467,36 +480,54 @@ package enum LockCheck {
         ).lock(spec, options: LockOptions(uvEnvironment: uvEnvironment))
         for now in fresh.environments {
             guard let old = lock.environment(named: now.name) else { continue }
-            let a = Dictionary(old.pythonPackages.packages.map { ($0.name, $0) }, uniquingKeysWith: { x, _ in x })
-            let b = Dictionary(now.pythonPackages.packages.map { ($0.name, $0) }, uniquingKeysWith: { x, _ in x })
-            let path = ["python_packages", "packages"]
-            for (i, p) in old.pythonPackages.packages.enumerated() {
-                let at = path + [String(i)]
-                guard let q = b[p.name] else {
-                    out.add(
-                        now.name, "python package \(p.name) \(p.version)", at,
-                        "is pinned, but uv does not resolve it from the requirements now")
-                    continue
-                }
-                if p.version != q.version {
-                    out.add(
-                        now.name, "python package \(p.name)", at + ["version"], "\(p.version) -> \(q.version) (uv now)")
-                } else if p.hashes != q.hashes {
-                    out.add(
-                        now.name, "python package \(p.name) \(p.version)", at + ["hashes"],
-                        "hashes differ from what the index serves now")
-                }
-                if p.index != q.index {
-                    out.add(
-                        now.name, "python package \(p.name)", at + ["index"],
-                        "index \(p.index ?? "none") -> \(q.index ?? "none") (uv now)")
-                }
+            let platforms = now.platforms.isEmpty ? [ContainerPlatform.amd64] : now.platforms
+            for (i, platform) in platforms.enumerated() {
+                // The first platform's pins are `python_packages`, the others' `platform_python_packages`.
+                let path =
+                    i == 0 ? ["python_packages", "packages"] : ["platform_python_packages", platform, "packages"]
+                let mine = i == 0 ? old.pythonPackages.packages : old.platformPythonPackages[platform]?.packages ?? []
+                let uv = i == 0 ? now.pythonPackages.packages : now.platformPythonPackages[platform]?.packages ?? []
+                comparePins(
+                    mine, uv, environment: now.name, platform: platforms.count > 1 ? platform : nil, path: path, &out)
             }
-            for q in now.pythonPackages.packages where a[q.name] == nil {
+        }
+    }
+
+    /// The lock's pins of one platform against uv's, one finding per difference.
+    static func comparePins(
+        _ old: [LockedPackage], _ new: [LockedPackage], environment: String, platform: String?, path: [String],
+        _ out: inout Findings
+    ) {
+        let on = platform.map { " (\($0))" } ?? ""
+        let a = Dictionary(old.map { ($0.name, $0) }, uniquingKeysWith: { x, _ in x })
+        let b = Dictionary(new.map { ($0.name, $0) }, uniquingKeysWith: { x, _ in x })
+        for (i, p) in old.enumerated() {
+            let at = path + [String(i)]
+            guard let q = b[p.name] else {
                 out.add(
-                    now.name, "python package \(q.name) \(q.version)", path,
-                    "uv resolves it from the requirements now, but the lock does not pin it")
+                    environment, "python package \(p.name) \(p.version)\(on)", at,
+                    "is pinned, but uv does not resolve it from the requirements now")
+                continue
             }
+            if p.version != q.version {
+                out.add(
+                    environment, "python package \(p.name)\(on)", at + ["version"],
+                    "\(p.version) -> \(q.version) (uv now)")
+            } else if p.hashes != q.hashes {
+                out.add(
+                    environment, "python package \(p.name) \(p.version)\(on)", at + ["hashes"],
+                    "hashes differ from what the index serves now")
+            }
+            if p.index != q.index {
+                out.add(
+                    environment, "python package \(p.name)\(on)", at + ["index"],
+                    "index \(p.index ?? "none") -> \(q.index ?? "none") (uv now)")
+            }
+        }
+        for q in new where a[q.name] == nil {
+            out.add(
+                environment, "python package \(q.name) \(q.version)\(on)", path,
+                "uv resolves it from the requirements now, but the lock does not pin it")
         }
     }
 

@@ -242,3 +242,118 @@ let jaxKnowledge: KnowledgeBase = {
         #expect(throws: DiagnosticsError.self) { try SpecParser().parse(fileAt: dir.path + "/envctl.yaml") }
     }
 }
+
+/// Issue 12: a two-platform lock's `nvidia-*` pins are checked per platform, each against the fleet GPUs of
+/// its platform, and every sentence names the platform. The pins are written here as uv would pin them for
+/// each platform (no uv needed: `applyCUDAWheels` reads only the lock's pins).
+@Suite struct CUDAWheelPlatformTests {
+    /// `jaxKnowledge` plus a Grace part (gh200, linux/arm64), so `gpus: [h100, gh200]` locks both platforms.
+    static let knowledge: KnowledgeBase = {
+        let h100 = #"  - {name: h100, sm: "9.0", source: s, confidence: high}"#
+        let gh200 = #"  - {name: gh200, sm: "9.0", platform: "linux/arm64", source: s, confidence: high}"#
+        var yaml = fixtureKnowledgeYAML
+        precondition(yaml.contains(h100 + "\n"))
+        yaml = yaml.replacingOccurrences(of: h100 + "\n", with: h100 + "\n" + gh200 + "\n")
+        let base = try! KnowledgeBase.load(yaml: yaml, file: "fixture-grace.yaml")
+        var kb = jaxKnowledge
+        kb.gpus = base.gpus
+        return kb
+    }()
+
+    /// The knowledge base's stack for jax 0.12.0.2 (CUDA 12.6, cuDNN 9.5.1), and a newer one (CUDA 12.9, cuDNN 9.10).
+    static let kbPins = [
+        LockedPackage(name: "nvidia-cuda-runtime-cu12", version: "12.6.77", index: nil, hashes: ["sha256:0"]),
+        LockedPackage(name: "nvidia-cudnn-cu12", version: "9.5.1.17", index: nil, hashes: ["sha256:0"]),
+    ]
+    static let newerPins = [
+        LockedPackage(name: "nvidia-cuda-runtime-cu12", version: "12.9.79", index: nil, hashes: ["sha256:0"]),
+        LockedPackage(name: "nvidia-cudnn-cu12", version: "9.10.2.21", index: nil, hashes: ["sha256:0"]),
+    ]
+
+    func lock(driver: String, amd64: [LockedPackage], arm64: [LockedPackage]) throws -> LockedEnvironment {
+        let dir = try TemporaryDirectory()
+        defer { dir.cleanup() }
+        try dir.write(
+            "envctl.yaml",
+            """
+            version: 1
+            fleet:
+              driver: "\(driver)"
+              gpus: [h100, gh200]
+            environments:
+              train:
+                framework: "jax==0.12.0.2"
+                python: "3.11"
+            """)
+        let spec = try SpecParser().parse(fileAt: dir.path + "/envctl.yaml")
+        let resolution = try #require(try Resolver(knowledgeBase: Self.knowledge).resolve(spec).first)
+        #expect(resolution.platforms == ["linux/amd64", "linux/arm64"])
+        var env = Locker.skeleton(try #require(spec.environments.first), resolution)
+        env.pythonPackages = LockedPython(platform: "x86_64-manylinux_2_28", packages: amd64)
+        env.platformPythonPackages["linux/arm64"] = LockedPython(platform: "aarch64-manylinux_2_28", packages: arm64)
+        try Locker.applyCUDAWheels(&env, resolution: resolution, spec: spec, knowledgeBase: Self.knowledge)
+        return env
+    }
+
+    @Test func theArm64PinsAreCheckedAgainstTheArm64GPUs() throws {
+        // amd64 pins the knowledge base's stack; arm64 pins CUDA 12.9, whose PTX JIT on gh200 needs a newer driver.
+        do {
+            _ = try lock(driver: "560.35.05", amd64: Self.kbPins, arm64: Self.newerPins)
+            Issue.record("expected a conflict: the linux/arm64 pins need driver 575.57.08")
+        } catch let error as ResolverError {
+            let report = try #require(error.failures.first).report
+            #expect(
+                report.contains(
+                    "1. the pinned linux/arm64 wheels install CUDA 12.9 (nvidia-cuda-runtime-cu12 12.9.79) and cuDNN 9.10.2.21 (nvidia-cudnn-cu12), not the knowledge base's CUDA 12.6.3 and cuDNN 9.5.1.17, checked with CUDA 12.9.1's driver requirements"
+                ), "\(report)")
+            #expect(report.contains("2. CUDA 12.9.1 would run the fleet GPUs only through PTX JIT"), "\(report)")
+            #expect(report.contains("upgrade the fleet driver to >= 575.57.08"), "\(report)")
+        }
+    }
+
+    @Test func theAmd64PinsAreNamedToo() throws {
+        do {
+            _ = try lock(driver: "560.35.05", amd64: Self.newerPins, arm64: Self.kbPins)
+            Issue.record("expected a conflict: the linux/amd64 pins need driver 575.57.08")
+        } catch let error as ResolverError {
+            let report = try #require(error.failures.first).report
+            #expect(report.contains("1. the pinned linux/amd64 wheels install CUDA 12.9"), "\(report)")
+        }
+    }
+
+    @Test func anotherPlatformsStackIsStatedWithItsPlatform() throws {
+        let env = try lock(driver: "575.57.08", amd64: Self.kbPins, arm64: Self.newerPins)
+        // The fields state the first platform's stack, which is the knowledge base's.
+        #expect(env.cuda == "12.6.3")
+        #expect(env.expected == nil)
+        #expect(env.cudaWheels == nil)
+        #expect(
+            env.reasons.contains(
+                "The pinned linux/arm64 wheels install CUDA 12.9 (nvidia-cuda-runtime-cu12 12.9.79) and cuDNN 9.10.2.21 (nvidia-cudnn-cu12), not the knowledge base's CUDA 12.6.3 and cuDNN 9.5.1.17, checked with CUDA 12.9.1's driver requirements."
+            ), "\(env.reasons)")
+        #expect(env.reasons.contains { $0.hasPrefix("On linux/arm64: ") }, "\(env.reasons)")
+    }
+
+    /// Both platforms pin the same newer wheels: one check against every fleet GPU, worded as for one platform.
+    @Test func theSameNewerStackOnBothPlatformsIsCheckedOnce() throws {
+        let env = try lock(driver: "575.57.08", amd64: Self.newerPins, arm64: Self.newerPins)
+        #expect(env.cuda == "12.9.79")
+        #expect(env.expected?.cuda == "12.6.3")
+        #expect(env.driver.fullCompatibility == "575.57.08")
+        #expect(env.reasons.contains { $0.hasPrefix("The pinned wheels install CUDA 12.9") }, "\(env.reasons)")
+        #expect(!env.reasons.contains { $0.contains("pinned linux/") || $0.hasPrefix("On linux/") }, "\(env.reasons)")
+        do {
+            _ = try lock(driver: "560.35.05", amd64: Self.newerPins, arm64: Self.newerPins)
+            Issue.record("expected a conflict: PTX JIT on h100 and gh200 needs driver 575.57.08")
+        } catch let error as ResolverError {
+            let report = try #require(error.failures.first).report
+            #expect(report.contains("1. the pinned wheels install CUDA 12.9"), "\(report)")
+        }
+    }
+
+    @Test func theSameStackOnBothPlatformsAddsNothing() throws {
+        let env = try lock(driver: "560.35.05", amd64: Self.kbPins, arm64: Self.kbPins)
+        #expect(env.expected == nil)
+        #expect(!env.reasons.contains { $0.contains("wheels install") }, "\(env.reasons)")
+    }
+}

@@ -20,7 +20,7 @@ struct ImageBuildWorkflowTests {
             let text: String =
                 switch e {
                 case .alreadyPublished(let r, _): "already \(r)"
-                case .replacing(let r, let h): "replacing \(r) \(h ?? "none")"
+                case .replacing(let r, let h, let p): "replacing \(r) \(h ?? "none")" + (p.map { " (\($0))" } ?? "")
                 case .building(let b, _): "building \(b.rawValue)"
                 case .output: "output"
                 case .built: "built"
@@ -215,6 +215,77 @@ struct ImageBuildWorkflowTests {
             (error as? ImageBuildError)?.failureKind == .missingTool
         }
         #expect(events.all == ["replacing \(target) \(env.hash)"])
+    }
+
+    /// Pushes a two-platform index whose images carry `amd64Hash` and `arm64Hash` as their lock-hash labels;
+    /// returns its digest and each platform's manifest digest.
+    static func pushIndex(
+        amd64Hash: String, arm64Hash: String, to target: String, in ws: TemporaryDirectory, client: RegistryClient
+    ) async throws -> (digest: String, platforms: [String: String]) {
+        var parts: [(platform: TargetPlatform, result: BuildResult)] = []
+        for (platform, hash) in [(TargetPlatform.linuxAMD64, amd64Hash), (.linuxARM64, arm64Hash)] {
+            let layout = ws.path + "/part-" + platform.slug
+            let made = try runProcess(
+                "bash",
+                [RepoPaths.path("ci/make-oci-layout.sh"), layout, "x", "256", "gzip", hash, platform.architecture])
+            try #require(made.status == 0, "\(made.stderr)")
+            let digest = made.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+            parts.append((platform, BuildResult(manifestDigest: digest, ociLayout: layout, ociRefName: "x")))
+        }
+        let assembled = try ImageIndexLayout.assemble(parts, into: ws.path + "/index", refName: "idx")
+        let workflow = ImageBuildWorkflow(registry: client, runner: ToolRunner(environment: ["PATH": "/nonexistent"])) {
+            _ in
+        }
+        let digest = try await workflow.push(
+            BuildResult(manifestDigest: assembled.indexDigest, ociLayout: ws.path + "/index", ociRefName: "idx"),
+            to: try ImageReference(parsing: target))
+        return (digest, assembled.platforms)
+    }
+
+    /// An index whose amd64 image carries this lock's hash but whose arm64 image is stale (a partial rebuild)
+    /// is rebuilt, and the warning names the stale platform; skipping reads every platform's label.
+    @Test func anIndexWithAStaleArm64ImageIsRebuilt() async throws {
+        let registry = try TestRegistry()
+        defer { registry.stop() }
+        let ws = try TemporaryDirectory(prefix: "envctl-wf")
+        defer { ws.cleanup() }
+        let env = LockFactory.environment(pushed: nil)
+        let stale = "sha256:" + String(repeating: "5", count: 64)
+        let target = "\(registry.host)/team/train:\(env.contentTag)"
+        _ = try await Self.pushIndex(amd64Hash: env.hash, arm64Hash: stale, to: target, in: ws, client: client())
+        let events = Events()
+        let workflow = ImageBuildWorkflow(registry: client(), runner: noBuilders) { events.add($0) }
+        let job = BuildJob(
+            environment: env, inputs: BuildInputs(revision: nil, source: nil, sourceDateEpoch: 0),
+            recipe: BuildRecipe(), contextDirectory: ws.path + "/context", ociLayout: ws.path + "/oci",
+            target: target, skipIfPublished: true, platforms: [.linuxAMD64, .linuxARM64])
+        await #expect {
+            _ = try await workflow.run(job)
+        } throws: { error in
+            (error as? ImageBuildError)?.failureKind == .missingTool
+        }
+        #expect(events.all == ["replacing \(target) \(stale) (linux/arm64)"])
+    }
+
+    /// The same index with both images current is skipped.
+    @Test func anIndexWhoseEveryImageCarriesTheLockHashIsSkipped() async throws {
+        let registry = try TestRegistry()
+        defer { registry.stop() }
+        let ws = try TemporaryDirectory(prefix: "envctl-wf")
+        defer { ws.cleanup() }
+        let env = LockFactory.environment(pushed: nil)
+        let target = "\(registry.host)/team/train:\(env.contentTag)"
+        let pushed = try await Self.pushIndex(
+            amd64Hash: env.hash, arm64Hash: env.hash, to: target, in: ws, client: client())
+        let events = Events()
+        let workflow = ImageBuildWorkflow(registry: client(), runner: noBuilders) { events.add($0) }
+        let job = BuildJob(
+            environment: env, inputs: BuildInputs(revision: nil, source: nil, sourceDateEpoch: 0),
+            recipe: BuildRecipe(), contextDirectory: ws.path + "/context", ociLayout: ws.path + "/oci",
+            target: target, skipIfPublished: true, platforms: [.linuxAMD64, .linuxARM64])
+        let outcome = try await workflow.run(job)
+        #expect(outcome.result == nil && outcome.digest == pushed.digest && outcome.platformDigests == pushed.platforms)
+        #expect(events.all == ["already \(target)"])
     }
 
     /// A platform build whose config names another architecture (a builder that ignored --platform) is refused.

@@ -274,6 +274,60 @@ import Testing
     }
 }
 
+/// `--refresh` on a two-platform lock runs uv again for every platform: a forged arm64 pin is named with its
+/// platform (real uv, real local index).
+@Suite(.serialized, .requires("uv", "python3"), .tags(.uv)) struct LockRefreshPlatformPinsTests {
+    @Test func refreshComparesEveryPlatformsPins() async throws {
+        let server = try WheelIndexServer()
+        defer { server.stop() }
+        let dir = try TemporaryDirectory()
+        defer { dir.cleanup() }
+        try dir.write(
+            "envctl.yaml",
+            """
+            version: 1
+            fleet:
+              platforms: [linux/amd64, linux/arm64]
+            environments:
+              train:
+                python: "3.11"
+                packages: [tinyreq, gpukern]
+            """)
+        var spec = try SpecParser().parse(fileAt: dir.path + "/envctl.yaml")
+        spec.pythonIndexes.mirrors = PythonIndexSettings.parseMirrors(server.mirrors)!
+        let uv = try #require(uvExecutable(), "uv must be installed (ci/setup.sh installs it)")
+        let pinner = UVPinner(uvPath: uv)
+        let lock = try await Locker(
+            knowledgeBase: fixtureKnowledge, pinner: pinner, images: nil, generatedBy: "envctl test"
+        ).lock(spec, options: LockOptions(offline: true))
+        let arm = try #require(lock.environments[0].platformPythonPackages["linux/arm64"])
+        #expect(arm.packages.contains { $0.name == "gpukern-arm" })
+        let refresh = LockCheck.Refresh(registry: nil, pinner: pinner)
+        #expect(
+            try await LockCheck.changes(spec: spec, knowledgeBase: fixtureKnowledge, lock: lock, refresh: refresh) == []
+        )
+
+        // The arm64 pins alone are forged (hash recomputed): offline checks pass; uv, run again for arm64, names it.
+        var forged = lock
+        let i = try #require(arm.packages.firstIndex { $0.name == "numpy" })
+        let locked = arm.packages[i].version
+        forged.environments[0].platformPythonPackages["linux/arm64"]?.packages[i].version = "1.0.0"
+        let j = try #require(arm.packages.firstIndex { $0.name == "gpukern-arm" })
+        forged.environments[0].platformPythonPackages["linux/arm64"]?.packages[j].hashes = [
+            "sha256:" + String(repeating: "0", count: 64)
+        ]
+        forged = LockFactory.rehashed(forged)
+        #expect(try await LockCheck.changes(spec: spec, knowledgeBase: fixtureKnowledge, lock: forged) == [])
+        let online = try await LockCheck.changes(
+            spec: spec, knowledgeBase: fixtureKnowledge, lock: forged, refresh: refresh)
+        #expect(
+            online == [
+                "train: python package gpukern-arm 1.0.0 (linux/arm64): hashes differ from what the index serves now",
+                "train: python package numpy (linux/arm64): 1.0.0 -> \(locked) (uv now)",
+            ], "\(online)")
+    }
+}
+
 /// Issue 12 §2: a two-platform lock is checked per platform; each finding names the platform.
 @Suite("Lock check: platforms") struct LockCheckPlatformTests {
     static let specText = """

@@ -169,9 +169,11 @@ extension EnvctlCommand {
                 emit(
                     resultsToStderr,
                     "\(reference) already holds the image for lock hash \(hash); skipping the build (--force rebuilds)")
-            case .replacing(let reference, let hash):
+            case .replacing(let reference, let hash, let platform):
+                let image = platform.map { "its \($0) image " } ?? ""
                 Terminal.stderr(
-                    "warning: \(reference) exists but carries lock hash \(hash ?? "none"), not \(env.hash); rebuilding")
+                    "warning: \(reference) exists but \(image)carries lock hash \(hash ?? "none"), not \(env.hash); rebuilding"
+                )
             case .building(let builder, let inputs):
                 Terminal.stderr(
                     "envctl: building \(env.name) with \(builder.rawValue) (SOURCE_DATE_EPOCH=\(inputs.sourceDateEpoch))"
