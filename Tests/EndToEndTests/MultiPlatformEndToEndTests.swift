@@ -232,6 +232,10 @@ struct MultiPlatformEndToEndTests {
             "--build-arg", "PIP_EXTRA_INDEX_URL=\(wheels.baseURL)/whl/cu124",
             "--push", "--repository", "\(registry)/envctl/train",
         ]
+        // Only some of the locked platforms can't be pushed: the content tag holds the index of all of them.
+        let partial = try w.run(envctl, ["build"] + buildFlags + ["--platform", "linux/arm64"], cwd: project)
+        #expect(partial.status == 64, "\(partial.stdout)\(partial.stderr)")
+        #expect(partial.stderr.contains("it can't push linux/arm64 alone"), "\(partial.stderr)")
         let built = try w.run(envctl, ["build"] + buildFlags + ["--record"], cwd: project)
         try #require(built.status == 0, "build failed:\n\(built.stdout.suffix(3000))\n\(built.stderr.suffix(4000))")
         let lines = built.stdout.split(separator: "\n").map(String.init)
