@@ -87,8 +87,12 @@ package struct BuildJob: Sendable {
     /// locked for, or else every platform the lock names. An environment locked for the host's platform alone
     /// gives `[]`: one image for the builder's default platform, exactly as before multi-platform builds. Any
     /// other lock names its platforms, so an arm64-only environment never yields an amd64 image.
+    ///
+    /// With `pushing`, `requested` must be every locked platform: the content tag stands for the whole lock (one
+    /// image index), and a build that finds this lock's image under it skips, so an image of some platforms
+    /// pushed there would keep the others from ever being built. Building some platforms without a push is fine.
     package static func platforms(
-        requested: [TargetPlatform]?, for env: LockedEnvironment, host: TargetPlatform = .host
+        requested: [TargetPlatform]?, for env: LockedEnvironment, host: TargetPlatform = .host, pushing: Bool = false
     ) throws(ImageBuildError) -> [TargetPlatform] {
         var locked: [TargetPlatform] = []
         for p in env.platforms.isEmpty ? [ContainerPlatform.amd64] : env.platforms {
@@ -100,6 +104,13 @@ package struct BuildJob: Sendable {
                     .badInput, step: "build",
                     "environment '\(env.name)' is locked for \(locked.map(\.description).joined(separator: ", ")), not \(p)",
                     hint: "add \(p) to the environment's platforms in envctl.yaml and run 'envctl lock'")
+            }
+            if pushing, Set(requested) != Set(locked) {
+                let asked = requested.map(\.description).joined(separator: ",")
+                throw ImageBuildError(
+                    .badInput, step: "push",
+                    "environment '\(env.name)' is locked for \(locked.map(\.description).joined(separator: ", ")), and --push puts them all under its content tag as one image index: it can't push \(asked) alone",
+                    hint: "drop --platform to build and push every locked platform, or build \(asked) without --push")
             }
             return requested
         }

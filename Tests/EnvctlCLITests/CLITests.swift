@@ -139,7 +139,7 @@ func example(_ name: String) throws -> TemporaryDirectory {
 
 /// `envctl lock` end to end: real uv against a local wheel index, golden lockfiles, --check, failure safety.
 @Suite(.serialized) struct CLILockTests {
-    static let examples = ["quickstart", "multi", "plain-cuda"]
+    static let examples = ["quickstart", "multi", "plain-cuda", "mixed-fleet"]
 
     @Test(.requires("uv", "python3"), .tags(.uv), arguments: examples)
     func goldenLockfile(_ name: String) throws {

@@ -38,6 +38,11 @@ struct DocumentedExamplesTests {
         "envctl build --env train --push --record": .notRun(because: "builds a CUDA image and pushes it (minutes)"),
         "envctl build --env train": .notRun(because: "builds a CUDA image (minutes)"),
         "envctl build --env train --push": .notRun(because: "builds a CUDA image and pushes it (minutes)"),
+        "envctl build --push --record": .notRun(
+            because: "builds a CUDA image for each locked platform and pushes the index (minutes)"),
+        "envctl build --env train --platform linux/arm64": .fails(
+            exits: [64], stderr: "environment 'train' is locked for linux/amd64, not linux/arm64",
+            because: "the quickstart is locked for linux/amd64 only (examples/mixed-fleet is not)"),
         "envctl push oci:.envctl/build/train/oci --env train --record --tag latest": .fails(
             exits: [64], stderr: ".envctl/build/train/oci", because: "needs the OCI layout a build writes"),
         "envctl push docker-archive:img.tar 127.0.0.1:5000/team/train:rc1 --env train": .fails(

@@ -336,4 +336,27 @@ struct BuildPlatformsTests {
             "\(error)".contains("locked for linux/amd64, not linux/arm64")
         }
     }
+
+    /// The content tag holds one image index with every locked platform: a push of some of them is refused
+    /// (another runner's build of the rest would find this lock's image there and skip); a build without a push,
+    /// or a push of all of them in any order, is fine.
+    @Test func aPushMustCoverEveryLockedPlatform() throws {
+        let both = env(["linux/amd64", "linux/arm64"])
+        #expect(try BuildJob.platforms(requested: [.linuxARM64], for: both, pushing: false) == [.linuxARM64])
+        #expect(
+            try BuildJob.platforms(requested: [.linuxARM64, .linuxAMD64], for: both, pushing: true)
+                == [.linuxARM64, .linuxAMD64])
+        #expect(try BuildJob.platforms(requested: nil, for: both, pushing: true) == [.linuxAMD64, .linuxARM64])
+        #expect(
+            try BuildJob.platforms(requested: [.linuxAMD64], for: env(["linux/amd64"]), pushing: true) == [.linuxAMD64])
+        #expect {
+            try BuildJob.platforms(requested: [.linuxARM64], for: both, pushing: true)
+        } throws: { error in
+            let e = error as? ImageBuildError
+            return e?.code == .badInput
+                && "\(error)".contains(
+                    "locked for linux/amd64, linux/arm64, and --push puts them all under its content tag as one image index: it can't push linux/arm64 alone"
+                )
+        }
+    }
 }

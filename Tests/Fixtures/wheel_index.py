@@ -7,6 +7,7 @@ so no test touches the network. Layout (all served from one root):
     /pypi/simple/<name>/         numpy, requests-lite ... (the "PyPI" stand-in; gpukern-x86/gpukern-arm are
                                  manylinux x86_64/aarch64 wheels)
     /whl/cu124/<name>/           torch 2.5.1+cu124, torchvision, torchaudio (the PyTorch CUDA index stand-in)
+                                 (and 2.4.0+cu124 as manylinux x86_64 + aarch64 wheels, for examples/mixed-fleet)
     /whl/cu121/<name>/           the same for cu121
     /files/<wheel>               the wheel files
 
@@ -90,6 +91,18 @@ INDEXES = {
     ],
 }
 
+
+# examples/mixed-fleet (H100 + GH200): torch 2.4.0+cu124, the one 2.4.0 build with CUDA aarch64 wheels, as real
+# platform wheels (manylinux x86_64 and manylinux aarch64: different bytes, so each platform's pin has its own
+# hash), with its companions. `import torch; torch.__version__` gives "2.4.0+cu124".
+INDEXES["whl/cu124"] += [
+    ("torch", "2.4.0+cu124", ("filelock",), (), "manylinux_2_28_x86_64"),
+    ("torch", "2.4.0+cu124", ("filelock",), (), "manylinux_2_28_aarch64"),
+    ("torchvision", "0.19.0+cu124", ("torch==2.4.0", "numpy"), (), "manylinux_2_28_x86_64"),
+    ("torchvision", "0.19.0+cu124", ("torch==2.4.0", "numpy"), (), "manylinux_2_28_aarch64"),
+    ("torchaudio", "2.4.0+cu124", ("torch==2.4.0",), (), "manylinux_2_28_x86_64"),
+    ("torchaudio", "2.4.0+cu124", ("torch==2.4.0",), (), "manylinux_2_28_aarch64"),
+]
 
 def build(root):
     os.makedirs(os.path.join(root, "files"), exist_ok=True)

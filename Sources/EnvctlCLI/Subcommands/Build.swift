@@ -61,7 +61,7 @@ extension EnvctlCommand {
             help: ArgumentHelp(
                 "Platforms to build, comma-separated (linux/amd64, linux/arm64); two or more are pushed as one image index.",
                 discussion:
-                    "Each platform is built on its own (foreign ones under emulation: qemu-user-static with binfmt_misc), then the images are joined in an OCI image index pushed under the content tag; --record writes the index digest and each platform's digest. Default: the platforms the environment is locked for (one image when that is the host's platform alone); a platform the lock doesn't name is refused.",
+                    "Each platform is built on its own (foreign ones under emulation: qemu-user-static with binfmt_misc), then the images are joined in an OCI image index pushed under the content tag; --record writes the index digest and each platform's digest. Default: the platforms the environment is locked for (one image when that is the host's platform alone); a platform the lock doesn't name is refused, and so is --push of only some of the locked platforms (the content tag holds them all).",
                 valueName: "LIST"))
         var platform: String?
 
@@ -126,7 +126,8 @@ extension EnvctlCommand {
                 ociLayout: (dir as NSString).appendingPathComponent("oci"), target: target,
                 skipIfPublished: push && !force,
                 recordIn: record ? options.lock : nil, attestWith: push ? EnvctlCommand.envctlVersion : nil,
-                platforms: try BuildJob.platforms(requested: platform.map(TargetPlatform.list(parsing:)), for: env))
+                platforms: try BuildJob.platforms(
+                    requested: platform.map(TargetPlatform.list(parsing:)), for: env, pushing: push))
             if env.isPlain { job.copySources = try BuildJob.copySources(for: env, specPath: options.specPath) }
             return job
         }
