@@ -309,19 +309,14 @@ package struct ImageBuildWorkflow: Sendable {
     }
 
     /// The `dev.envctl.lock-hash` label of the image manifest `digest` in `reference`'s repository (one platform's
-    /// image of an index): read from its config blob (bounded and verified by ``ImageRegistry/blobData(_:from:)``).
+    /// image of an index), read as `published(at:)` reads the tag's; nil when that image is gone.
     func lockHash(at reference: ImageReference, manifest digest: String) async throws(ImageBuildError) -> String? {
-        do {
-            let registry = try requireRegistry()
-            let image = reference.withTag(nil).withDigest(try ContentDigest(digest))
-            guard case .image(let m) = try await registry.manifest(image).manifest else { return nil }
-            let data = try await registry.blobData(m.config, from: image)
-            let config = try JSONDecoder().decode(ImageConfiguration.self, from: data)
-            return config.config?.Labels?[PushRecording.lockHashLabel]
-        } catch {
+        let image: ImageReference
+        do { image = reference.withTag(nil).withDigest(try ContentDigest(digest)) } catch {
             throw ImageBuildError(
-                .stepFailed, step: "check registry", "cannot read the image \(digest) at \(reference)", cause: error)
+                .stepFailed, step: "check registry", "the index at \(reference) names a bad digest", cause: error)
         }
+        return try await published(at: image)?.lockHash
     }
 
     /// The platforms of the image index `reference` holds (`linux/arm64` → manifest digest); empty when it
